@@ -1,0 +1,62 @@
+# Dissuasion Console — two commands: `make run` and `make test`.
+# Both set up everything first: missing Debian/Ubuntu packages, the virtualenv, the project.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Qt runtime, a virtual screen, a CJK TrueType font for Qt and PDFs, Mandarin TTS, PostgreSQL for the
+# multi-seat engine and its tests, PDF rendering and audio inspection used by the tests.
+SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 \
+	libxcb-render-util0 libxcb-image0 libxcb-xinerama0 xvfb xauth fonts-wqy-microhei \
+	libespeak-ng1 espeak-ng-data postgresql poppler-utils sox
+
+.PHONY: run test bench lint typecheck system-packages setup clean
+
+run: setup
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "没有检测到显示器（DISPLAY 未设置），在虚拟屏幕上运行。"; \
+		xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/dissuade gui --demo; \
+	else \
+		$(BIN)/dissuade gui --demo; \
+	fi
+
+test: setup
+	$(BIN)/ruff check console db scripts_library tests bench
+	$(BIN)/mypy
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			echo "安装系统软件包:$$missing"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "缺少系统软件包，请先运行："; \
+			echo "  sudo apt-get install -y$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,12 @@
+"""Subcommand groups of the ``dissuade`` command, one module each.
+
+Each module exposes ``register(subparsers)``; it adds its parser(s) and sets ``func`` to a handler
+``handler(args) -> int`` (the exit code).  ``args.db`` holds the ``--db`` URL (or None).
+"""
+
+COMMAND_MODULES = [
+    "console.commands.database",
+    "console.commands.demo",
+    "console.commands.users",
+    "console.commands.scripts",
+]

@@ -1,0 +1,108 @@
+"""Test fixtures: Qt offscreen, an isolated data directory, real SQLite and PostgreSQL databases.
+
+Service tests ask for ``database`` and run twice: on a SQLite file copied from a template migrated
+once per session, and on a PostgreSQL database cloned from a migrated template on a real server
+that this session starts and stops.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
+os.environ.setdefault("DISSUADE_DATA_DIR", tempfile.mkdtemp(prefix="dissuade-test-data-"))
+os.environ.pop("DISSUADE_DB", None)
+
+import pytest  # noqa: E402
+
+from console.bootstrap import Database, open_database  # noqa: E402
+from console.services.context import SYSTEM, Actor, ServiceContext  # noqa: E402
+from tests.pgserver import PgServer, find_pg_bin  # noqa: E402
+
+TEMPLATE_PG = "dissuade_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db = open_database(f"sqlite:///{path}")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL server binaries not found (install Debian's postgresql; `make test` does)")
+    server = PgServer(bin_dir)
+    server.init()
+    server.start()
+    try:
+        server.execute(f"CREATE DATABASE {TEMPLATE_PG}")
+        db = open_database(server.url(TEMPLATE_PG))
+        db.dispose()
+        yield server
+    finally:
+        server.cleanup()
+
+
+def make_sqlite_database(template: Path, directory: Path) -> Database:
+    path = directory / "console.sqlite3"
+    shutil.copyfile(template, path)
+    return open_database(f"sqlite:///{path}")
+
+
+def make_pg_database(server: PgServer) -> tuple[Database, str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    server.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_PG}")
+    return open_database(server.url(name)), name
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    db = make_sqlite_database(sqlite_template, tmp_path)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def pg_db(pg_server: PgServer) -> Iterator[Database]:
+    db, name = make_pg_database(pg_server)
+    yield db
+    db.dispose()
+    pg_server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> Database:
+    """The same service test on SQLite and on PostgreSQL."""
+    fixture = "sqlite_db" if request.param == "sqlite" else "pg_db"
+    db: Database = request.getfixturevalue(fixture)
+    return db
+
+
+@pytest.fixture
+def system_ctx(database: Database) -> ServiceContext:
+    return database.context(SYSTEM)
+
+
+def actor_for(database: Database, login: str, role: str) -> Actor:
+    """Create a user with ``role`` and return its actor (password 'secret-pass')."""
+    from console.services import auth
+
+    info = auth.add_user(database.context(SYSTEM), login, "secret-pass", role)
+    return info.actor("seat-test")
+
+
+@pytest.fixture
+def make_actor(database: Database):  # type: ignore[no-untyped-def]
+    def factory(login: str, role: str = "operator") -> Actor:
+        return actor_for(database, login, role)
+
+    return factory
