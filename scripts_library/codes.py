@@ -1,0 +1,70 @@
+"""Fixed vocabulary shared by the script library: objection, key action and disposition codes.
+
+These codes are part of the project-wide contract (see DESIGN.md section 2), so they live in code.
+Fraud types, profile groups and signals are *not* listed here: they are data, declared in the
+library's common file, so that a new fraud type needs no code change.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+OBJECTION_LABELS: Final[dict[str, str]] = {
+    "doubts_caller": "怀疑我们是骗子",
+    "already_profited": "已经赚到钱/提过现",
+    "told_to_keep_secret": "对方让保密",
+    "emotional_bond": "感情牵绊",
+    "sunk_cost": "不甘心已投入的钱",
+    "no_time": "说自己很忙",
+    "authority_claim": "对方自称权威",
+    "hostile": "态度抵触",
+    "hide_from_family": "不想让家人知道",
+    "genuine_need": "确实急需用钱",
+}
+
+KEY_ACTION_LABELS: Final[dict[str, str]] = {
+    "stop_transfer": "停止转账",
+    "uninstall_app": "卸载可疑软件",
+    "end_screen_share": "关闭屏幕共享",
+    "call_110_to_verify": "拨打110核实",
+    "tell_family": "告知家人",
+    "install_national_antifraud_app": "安装国家反诈中心App",
+    "visit_station": "到派出所当面核实",
+    "report_case": "报案",
+}
+
+DISPOSITION_LABELS: Final[dict[str, str]] = {
+    "dissuaded": "劝阻成功",
+    "victimized": "已被骗",
+    "refused": "拒绝劝阻",
+    "no_answer": "无人接听",
+    "busy": "占线",
+    "powered_off": "关机",
+    "invalid_number": "空号/停机",
+    "hung_up": "中途挂断",
+    "false_positive": "误报",
+    "wrong_person": "非本人",
+}
+
+OBJECTION_CODES: Final[tuple[str, ...]] = tuple(OBJECTION_LABELS)
+KEY_ACTION_CODES: Final[tuple[str, ...]] = tuple(KEY_ACTION_LABELS)
+DISPOSITION_CODES: Final[tuple[str, ...]] = tuple(DISPOSITION_LABELS)
+
+# Placeholders a line may use; build_variables() in rendering.py fills every one of them.
+KNOWN_VARIABLES: Final[frozenset[str]] = frozenset(
+    {
+        "address_form",
+        "greeting",
+        "surname",
+        "amount",
+        "app_name",
+        "centre_name",
+        "fraud_contact",
+    }
+)
+
+# Special response target inside an objection handler: go back to where the objection was raised.
+RETURN_TARGET: Final[str] = "return"
+
+# Kinds of script a library can hold.
+SCRIPT_KINDS: Final[tuple[str, ...]] = ("dissuasion", "follow_up")
