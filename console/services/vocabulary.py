@@ -1,0 +1,132 @@
+"""The project-wide vocabulary with Chinese labels: fraud types, signals, risk levels, profiles.
+
+Codes are stable (they are stored in the database and used by the script library and the reports);
+labels are what operators read.  Disposition, objection and key-action codes come from the script
+library, which owns them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from scripts_library.codes import DISPOSITION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
+
+
+@dataclass(frozen=True)
+class FraudType:
+    code: str
+    label: str
+    synonyms: tuple[str, ...]
+
+
+FRAUD_TYPES: Final[tuple[FraudType, ...]] = (
+    FraudType("task_rebate", "刷单返利", ("刷单", "刷单返利类", "网络刷单", "兼职刷单", "点赞返利", "做任务返利")),
+    FraudType("fake_investment", "虚假网络投资理财", ("虚假投资理财", "投资理财", "网络投资", "虚假理财", "荐股")),
+    FraudType("fake_loan", "虚假网络贷款", ("虚假贷款", "网络贷款", "贷款诈骗", "虚假网贷")),
+    FraudType("fake_customer_service", "冒充电商物流客服", ("冒充客服", "假冒客服", "冒充电商客服", "冒充物流客服", "退款理赔")),
+    FraudType("fake_credit_repair", "虚假征信", ("注销校园贷", "消除不良征信", "征信修复", "注销网贷")),
+    FraudType("impersonate_authority", "冒充公检法及政府机关", ("冒充公检法", "冒充公安", "冒充政府机关", "冒充警察")),
+    FraudType("impersonate_leader", "冒充领导熟人", ("冒充领导", "冒充熟人", "冒充老板", "冒充亲友")),
+    FraudType("romance_investment", "网络婚恋交友", ("杀猪盘", "婚恋交友", "网络交友", "交友诈骗", "婚恋")),
+    FraudType("fake_shopping", "虚假购物服务", ("虚假购物", "网络购物", "虚假服务")),
+    FraudType("game_trading", "网络游戏产品虚假交易", ("游戏交易", "游戏账号交易", "网络游戏", "游戏装备")),
+    FraudType("impersonate_military_purchase", "冒充军警购物", ("冒充军人购物", "冒充军警采购", "军警采购", "冒充部队采购")),
+    FraudType("elderly_health_pension", "保健品 / 养老投资", ("保健品", "养老投资", "以房养老", "养老诈骗", "养老项目")),
+    FraudType("tool_person", "两卡 / 跑分", ("两卡", "跑分", "帮信", "出租银行卡", "出售电话卡", "工具人")),
+    FraudType("other", "其他", ("其它", "未知", "其他类型")),
+)
+
+FRAUD_TYPE_LABELS: Final[dict[str, str]] = {t.code: t.label for t in FRAUD_TYPES}
+
+
+@dataclass(frozen=True)
+class Signal:
+    code: str
+    label: str
+    keywords: tuple[str, ...]
+
+
+SIGNALS: Final[tuple[Signal, ...]] = (
+    Signal("screen_sharing", "屏幕共享", ("屏幕共享", "共享屏幕", "屏幕分享", "开启共享")),
+    Signal("remote_control_app", "远程控制软件", ("远程控制", "远控", "向日葵", "todesk", "teamviewer")),
+    Signal("on_call_now", "正在通话", ("正在通话", "通话中", "正在与涉诈号码通话", "持续通话")),
+    Signal("transfer_pending", "即将转账", ("即将转账", "准备转账", "拟转账", "正在转账", "转账中")),
+    Signal("large_transfer", "大额转账", ("大额转账", "大额汇款", "大额资金")),
+    Signal("cash_withdrawal", "取现", ("取现", "取款", "提现", "取钱")),
+    Signal("fraud_app_installed", "安装涉诈App", ("安装涉诈", "涉诈app", "下载app", "安装app", "涉诈软件")),
+    Signal("visited_fraud_site", "访问涉诈网址", ("涉诈网址", "访问网址", "点击链接", "涉诈链接")),
+    Signal("code_disclosed", "泄露验证码", ("验证码", "泄露密码")),
+    Signal("loan_applied", "申请网贷", ("网贷", "申请贷款", "借贷")),
+)
+
+SIGNAL_LABELS: Final[dict[str, str]] = {s.code: s.label for s in SIGNALS}
+
+RISK_LEVEL_LABELS: Final[dict[str, str]] = {"red": "红", "orange": "橙", "yellow": "黄", "blue": "蓝"}
+RISK_LEVEL_ORDER: Final[tuple[str, ...]] = ("red", "orange", "yellow", "blue")
+
+PROFILE_GROUP_LABELS: Final[dict[str, str]] = {
+    "elderly": "老年人",
+    "student": "学生",
+    "young_adult": "青年",
+    "homemaker": "家庭主妇/夫",
+    "finance_staff": "财务人员",
+    "business_owner": "个体经营者",
+    "worker": "务工人员",
+    "minor": "未成年人",
+    "general": "一般人群",
+}
+
+AGE_BANDS: Final[tuple[tuple[str, int, int], ...]] = (
+    ("minor", 0, 17),
+    ("18-25", 18, 25),
+    ("26-40", 26, 40),
+    ("41-55", 41, 55),
+    ("56-65", 56, 65),
+    ("65+", 66, 200),
+)
+
+AGE_BAND_LABELS: Final[dict[str, str]] = {
+    "minor": "未成年",
+    "18-25": "18–25岁",
+    "26-40": "26–40岁",
+    "41-55": "41–55岁",
+    "56-65": "56–65岁",
+    "65+": "65岁以上",
+    "unknown": "年龄不详",
+}
+
+SOURCE_LABELS: Final[dict[str, str]] = {
+    "platform": "反诈平台推送",
+    "hotline_96110": "96110来电",
+    "bank": "银行网点",
+    "grid_worker": "社区网格员",
+    "relative": "亲属报告",
+    "manual": "人工录入",
+}
+
+__all__ = [
+    "AGE_BANDS",
+    "AGE_BAND_LABELS",
+    "DISPOSITION_LABELS",
+    "FRAUD_TYPES",
+    "FRAUD_TYPE_LABELS",
+    "KEY_ACTION_LABELS",
+    "OBJECTION_LABELS",
+    "PROFILE_GROUP_LABELS",
+    "RISK_LEVEL_LABELS",
+    "RISK_LEVEL_ORDER",
+    "SIGNALS",
+    "SIGNAL_LABELS",
+    "SOURCE_LABELS",
+    "age_band",
+]
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return "unknown"
+    for code, low, high in AGE_BANDS:
+        if low <= age <= high:
+            return code
+    return "unknown"
