@@ -1,0 +1,94 @@
+"""Start-up: the Qt application, the database (migrated, demo data on first run), login, main window.
+
+Dependencies are wired here explicitly and passed down; nothing reaches for a global.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from console.bootstrap import Database, open_database
+from console.services import demo
+from console.services.context import Actor
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv)
+    QCoreApplication.setApplicationName("预警劝阻工作台")
+    QCoreApplication.setOrganizationName("dissuasion-console")
+    translator = QTranslator(app)
+    if translator.load(QLocale(), "console", "_", str(RESOURCES / "i18n")):
+        app.installTranslator(translator)
+    family = _cjk_family()
+    if family:
+        app.setFont(QFont(family, 10))
+    qss = RESOURCES / "styles" / "console.qss"
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    return app
+
+
+def _cjk_family() -> str | None:
+    """Prefer a font that has Chinese glyphs, so no character falls back to boxes."""
+    preferred = ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Source Han Sans SC",
+                 "SimHei")
+    families = set(QFontDatabase.families())
+    return next((f for f in preferred if f in families), None)
+
+
+def seat_name() -> str:
+    return os.environ.get("DISSUADE_SEAT") or socket.gethostname()
+
+
+def prepare_database(url: str | None, demo_on_empty: bool) -> Database:
+    database = open_database(url)
+    ctx = database.context()
+    if demo_on_empty and demo.is_empty(ctx):
+        demo.generate(ctx)
+    return database
+
+
+def run_gui(url: str | None = None, *, demo: bool = False) -> int:
+    from console.ui.main_window import MainWindow
+
+    app = create_application()
+    try:
+        database = prepare_database(url, demo)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, not a traceback
+        from console.services.storage import describe_storage_error
+
+        QMessageBox.critical(None, "预警劝阻工作台", f"无法打开数据库：\n{describe_storage_error(exc)}")
+        return 1
+    hint = ""
+    if demo:
+        hint = "演示库账号：op01（接线员）、zhiban（值班长）、peixun（培训员）、admin；密码均为 demo1234"
+    actor = _login(database, hint)
+    if actor is None:
+        return 0
+    window = MainWindow(database, actor)
+    window.show()
+    return int(app.exec())
+
+
+def _login(database: Database, hint: str) -> Actor | None:
+    from console.ui.login_dialog import LoginDialog
+
+    auto = os.environ.get("DISSUADE_AUTOLOGIN")  # "login:password" for kiosk and screenshot runs
+    if auto and ":" in auto:
+        from console.services import auth
+
+        login, password = auto.split(":", 1)
+        return auth.authenticate(database.context(), login, password, seat_name())
+    dialog = LoginDialog(database.context(), seat=seat_name(), hint=hint)
+    return dialog.actor if dialog.exec() else None
