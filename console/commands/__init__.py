@@ -9,4 +9,6 @@ COMMAND_MODULES = [
     "console.commands.demo",
     "console.commands.users",
     "console.commands.scripts",
+    "console.commands.security",
+    "console.commands.queue",
 ]

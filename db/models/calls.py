@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -105,3 +105,6 @@ class FollowUp(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     completed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    # due follow-ups are looked up on every claim: only the scheduled ones, by due time
+    __table_args__ = (Index("ix_follow_ups_status_due", "status", "due_at"),)

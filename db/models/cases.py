@@ -144,6 +144,9 @@ class QueueItem(Base):
             postgresql_where=text("status IN ('open','claimed')"),
         ),
         Index("ix_queue_items_status", "status"),
+        # claim order: per level, the most overdue first, then the highest score (console/services/queue.py)
+        Index("ix_queue_items_level_deadline", "status", "risk_level", "deadline_at"),
+        Index("ix_queue_items_level_priority", "status", "risk_level", "priority"),
     )
 
 

@@ -1,0 +1,73 @@
+"""``dissuade queue next|list``: claim or list queue items from the command line.
+
+``queue next --operator LOGIN`` claims on behalf of that user without asking for a password: the
+command is an administration and automation tool run on the database host by whoever may already
+open the database directly, not a seat.  Operators work through the console, which authenticates.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from console.commands.common import add_db_option, fail, open_db, print_json
+from console.services import auth
+from console.services.context import SYSTEM, ServiceError
+from console.services.queue import claim_next, list_open
+from console.services.triage import explain
+from console.services.vocabulary import RISK_LEVEL_LABELS
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("queue", help="待办队列")
+    sub = parser.add_subparsers(dest="queue_command", required=True)
+    nxt = sub.add_parser("next", help="为指定接线员领取最紧急的一条")
+    nxt.add_argument("--operator", required=True, metavar="LOGIN", help="以该用户身份领取（不校验密码，仅供服务器端管理使用）")
+    nxt.add_argument("--json", action="store_true", help="输出 JSON")
+    add_db_option(nxt)
+    nxt.set_defaults(func=_next)
+    ls = sub.add_parser("list", help="列出队列（按领取顺序）")
+    ls.add_argument("--json", action="store_true", help="输出 JSON")
+    ls.add_argument("--limit", type=int, default=None, help="最多列出条数")
+    add_db_option(ls)
+    ls.set_defaults(func=_list)
+
+
+def _next(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        user = auth.get_user(database.context(), args.operator)
+        if user is None or not user.active:
+            return fail(f"用户“{args.operator}”不存在或已停用", 1)
+        item = claim_next(database.context(user.actor("cli")))
+    except ServiceError as exc:
+        return fail(str(exc), 1)
+    finally:
+        database.dispose()
+    if args.json:
+        print_json(item.to_json() if item else {"warning_id": None})
+    elif item is None:
+        print("队列中暂无可领取的条目")
+    else:
+        print(f"已领取 预警#{item.warning_id}（条目#{item.item_id}） {RISK_LEVEL_LABELS[item.risk_level]}色 "
+              f"{item.score}分 {item.fraud_type_label} 时限 {item.deadline_at:%Y-%m-%d %H:%M}")
+        print(f"  原因：{explain(item.reasons)}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        entries = list_open(database.context(SYSTEM), args.limit)
+    finally:
+        database.dispose()
+    if args.json:
+        print_json([entry.to_json() for entry in entries])
+        return 0
+    states = {"open": "待领取", "claimed": "处理中", "waiting": "待重拨"}
+    for entry in entries:
+        deadline = f"{entry.deadline_at:%m-%d %H:%M}" if entry.deadline_at else "-"
+        late = "（已超时）" if entry.overdue else ""
+        print(f"#{entry.warning_id}\t{RISK_LEVEL_LABELS[entry.risk_level]}\t{entry.score}\t{entry.fraud_type_label}\t"
+              f"{entry.name_masked} {entry.phone_masked}\t{states.get(entry.status, entry.status)}\t{deadline}{late}")
+    print(f"共 {len(entries)} 条")
+    return 0

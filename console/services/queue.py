@@ -1,0 +1,504 @@
+"""The multi-seat work queue: claim the most urgent item, hold it on a lease, give it back.
+
+Claim order (what ``claim_next`` takes and ``list_open`` shows first):
+
+1. risk level: red, then orange, yellow, blue (``QueueItem.risk_level``, which already reflects a
+   supervisor's level change);
+2. within a level, items past their first-contact deadline come first, the most overdue first
+   (``deadline_at`` ascending) — this is how "time waiting past the deadline" orders the queue;
+3. then the remaining items of the level by score (``priority`` descending), the earlier deadline
+   breaking ties, then the older item.
+
+An item is claimable when ``status = 'open'`` and its ``not_before`` (retry ladder) has passed.
+Each level is looked up with two index seeks (``ix_queue_items_level_deadline`` and
+``ix_queue_items_level_priority``), so a claim costs the same with ten or ten thousand open items.
+
+Atomicity: on PostgreSQL the candidate row is selected ``FOR UPDATE SKIP LOCKED``, so concurrent
+seats never wait on each other nor take the same row; on SQLite every transaction starts with
+``BEGIN IMMEDIATE`` (db/engine.py) and the claim is a conditional ``UPDATE ... WHERE status='open'``
+whose row count is checked, so two processes cannot both claim one item.
+
+A claim is a lease of ``lease_seconds`` (resources/triage.yaml), renewed by ``renew_lease`` while the
+operator works; an expired lease returns the item to the queue at the next claim.  Every change bumps
+the ``queue_version`` counter (and sends NOTIFY on PostgreSQL) so other seats refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from console.services.context import ConflictError, NotFound, ServiceContext, ServiceError, allowed
+from console.services.masking import mask_name, mask_phone
+from console.services.triage import TriageSettings, load_triage_settings
+from console.services.vocabulary import FRAUD_TYPE_LABELS, RISK_LEVEL_ORDER
+from db.models import AppState, FollowUp, Person, QueueItem, User, Warning
+
+QUEUE_VERSION_KEY = "queue_version"
+NOTIFY_CHANNEL = "dissuade_queue"
+LEVEL_RANK = {level: rank for rank, level in enumerate(RISK_LEVEL_ORDER)}
+ITEM_KIND_LABELS = {"warning": "新预警", "retry": "重拨", "follow_up": "回访", "escalation_answer": "派出所反馈"}
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One queue item as a seat shows it (personal data masked)."""
+
+    item_id: int
+    warning_id: int
+    kind: str
+    status: str  # open | claimed | waiting (open, but its not_before lies ahead)
+    risk_level: str
+    score: int
+    reasons: list[dict[str, object]]
+    fraud_type: str
+    fraud_type_label: str
+    deadline_at: dt.datetime | None
+    not_before: dt.datetime | None
+    overdue: bool
+    claimed_by: str | None
+    lease_expires_at: dt.datetime | None
+    name_masked: str
+    phone_masked: str
+    age_band: str
+    repeat_count: int
+    attempts: int
+    received_at: dt.datetime
+    follow_up_id: int | None = None
+    escalation_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape printed by ``dissuade queue next/list --json``."""
+        return {
+            "warning_id": self.warning_id,
+            "item_id": self.item_id,
+            "kind": self.kind,
+            "status": self.status,
+            "risk_level": self.risk_level,
+            "score": self.score,
+            "reasons": self.reasons,
+            "fraud_type": self.fraud_type,
+            "deadline": self.deadline_at.isoformat() if self.deadline_at else None,
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "overdue": self.overdue,
+            "claimed_by": self.claimed_by,
+            "name": self.name_masked,
+            "phone": self.phone_masked,
+            "age_band": self.age_band,
+            "repeat_count": self.repeat_count,
+            "attempts": self.attempts,
+        }
+
+
+ClaimedItem = QueueEntry  # what claim_next returns: the entry now held by the acting operator
+
+
+# ---------------------------------------------------------------------------------------------- version
+
+
+def bump_queue_version(session: Session) -> None:
+    """Count one queue change (in the caller's transaction); on PostgreSQL also NOTIFY the seats."""
+    dialect = session.get_bind().dialect.name
+    values = {"key": QUEUE_VERSION_KEY, "value": 1, "updated_at": dt.datetime.now(dt.UTC)}
+    if dialect == "postgresql":
+        pg_stmt = pg_insert(AppState).values(values)
+        pg_stmt = pg_stmt.on_conflict_do_update(
+            index_elements=[AppState.key],
+            set_={"value": AppState.value + 1, "updated_at": pg_stmt.excluded.updated_at},
+        )
+        session.execute(pg_stmt)
+        session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    else:
+        lite_stmt = sqlite_insert(AppState).values(values)
+        lite_stmt = lite_stmt.on_conflict_do_update(
+            index_elements=[AppState.key],
+            set_={"value": AppState.value + 1, "updated_at": lite_stmt.excluded.updated_at},
+        )
+        session.execute(lite_stmt)
+
+
+def read_queue_version(session: Session) -> int:
+    value = session.execute(select(AppState.value).where(AppState.key == QUEUE_VERSION_KEY)).scalar_one_or_none()
+    return int(value or 0)
+
+
+def queue_version(ctx: ServiceContext) -> int:
+    """The change counter: a seat refreshes its view when this differs from what it last saw."""
+    with ctx.sessions() as session:
+        return read_queue_version(session)
+
+
+# ---------------------------------------------------------------------------------------------- claims
+
+
+def _require_worker(ctx: ServiceContext) -> int:
+    ctx.require("queue.work")
+    if ctx.actor.user_id is None:
+        raise ServiceError("领取队列条目需要以具体用户身份操作")
+    return ctx.actor.user_id
+
+
+def _claimable(now: dt.datetime, level: str, kinds: tuple[str, ...] | None) -> list[Any]:
+    conditions: list[Any] = [
+        QueueItem.status == "open",
+        QueueItem.risk_level == level,
+        or_(QueueItem.not_before.is_(None), QueueItem.not_before <= now),
+    ]
+    if kinds:
+        conditions.append(QueueItem.kind.in_(kinds))
+    return conditions
+
+
+def _candidates(now: dt.datetime, kinds: tuple[str, ...] | None) -> list[Select[int]]:
+    """The claim order as a list of single-row lookups (see the module docstring)."""
+    queries: list[Select[int]] = []
+    for level in RISK_LEVEL_ORDER:
+        conditions = _claimable(now, level, kinds)
+        overdue = (
+            select(QueueItem.id)
+            .where(*conditions, QueueItem.deadline_at <= now)
+            .order_by(QueueItem.deadline_at, QueueItem.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        by_score = (
+            select(QueueItem.id)
+            .where(*conditions)
+            .order_by(QueueItem.priority.desc(), QueueItem.deadline_at, QueueItem.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        queries += [overdue, by_score]
+    return queries
+
+
+def expire_leases(session: Session, now: dt.datetime) -> int:
+    """Return items whose lease ran out to the queue (other seats' live claims are skipped, not awaited)."""
+    expired = (
+        select(QueueItem.id)
+        .where(QueueItem.status == "claimed", QueueItem.lease_expires_at <= now)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = session.execute(
+        update(QueueItem)
+        .where(QueueItem.id.in_(expired), QueueItem.status == "claimed")
+        .values(status="open", claimed_by=None, claimed_at=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _take(session: Session, item_id: int, user_id: int, now: dt.datetime, settings: TriageSettings) -> bool:
+    result = session.execute(
+        update(QueueItem)
+        .where(QueueItem.id == item_id, QueueItem.status == "open")
+        .values(status="claimed", claimed_by=user_id, claimed_at=now, lease_expires_at=now + settings.lease)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def claim_next(
+    ctx: ServiceContext, *, kinds: tuple[str, ...] | list[str] | None = None, settings: TriageSettings | None = None
+) -> ClaimedItem | None:
+    """Atomically take the most urgent claimable item for ``ctx.actor``; None when nothing is claimable."""
+    user_id = _require_worker(ctx)
+    settings = settings or load_triage_settings()
+    now = ctx.now()
+    wanted = tuple(kinds) if kinds else None
+    with ctx.session() as session:
+        changed = expire_leases(session, now) > 0
+        if wanted is None or "follow_up" in wanted:
+            changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
+        claimed_id: int | None = None
+        for query in _candidates(now, wanted):
+            candidate = session.execute(query).scalar_one_or_none()
+            if candidate is not None and _take(session, candidate, user_id, now, settings):
+                claimed_id = candidate
+                break
+        if claimed_id is None:
+            if changed:
+                bump_queue_version(session)
+            return None
+        warning_id = session.execute(select(QueueItem.warning_id).where(QueueItem.id == claimed_id)).scalar_one()
+        session.execute(
+            update(Warning)
+            .where(Warning.id == warning_id, Warning.status == "open")
+            .values(status="in_progress", version=Warning.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        bump_queue_version(session)
+        entries = _load_entries(session, now, QueueItem.id == claimed_id)
+    return entries[0]
+
+
+def _held_item(session: Session, item_id: int) -> QueueItem:
+    item = session.get(QueueItem, item_id, with_for_update=True)
+    if item is None:
+        raise NotFound(f"队列条目 {item_id} 不存在")
+    return item
+
+
+def renew_lease(ctx: ServiceContext, item_id: int, *, settings: TriageSettings | None = None) -> dt.datetime:
+    """Extend the caller's claim; refused when the item was finished or someone else holds it now."""
+    user_id = _require_worker(ctx)
+    settings = settings or load_triage_settings()
+    now = ctx.now()
+    with ctx.session() as session:
+        item = _held_item(session, item_id)
+        if item.status != "claimed" or item.claimed_by != user_id:
+            raise ConflictError("该条目已不在您手中（租约已过期并被他人领取，或已处理完毕）")
+        item.lease_expires_at = now + settings.lease
+        return now + settings.lease
+
+
+def release(ctx: ServiceContext, item_id: int, reason: str = "") -> None:
+    """Give a claimed item back to the queue.  The holder may always; anyone else needs queue.manage
+    and a reason, and the act is audited."""
+    from console.services import audit
+
+    _require_worker_or_manager(ctx)
+    with ctx.session() as session:
+        item = _held_item(session, item_id)
+        if item.status != "claimed":
+            raise ConflictError("该条目当前未被领取")
+        own = ctx.actor.user_id is not None and item.claimed_by == ctx.actor.user_id
+        if not own:
+            ctx.require("queue.manage")
+            if not reason.strip():
+                raise ServiceError("释放他人领取的条目须填写原因")
+            holder = session.get(User, item.claimed_by) if item.claimed_by else None
+            audit.record(session, ctx.actor, "release", object_type="queue_item", object_id=item.id, reason=reason,
+                         details={"warning_id": item.warning_id, "from": holder.login if holder else None},
+                         at=ctx.now())
+        item.status = "open"
+        item.claimed_by = item.claimed_at = item.lease_expires_at = None
+        bump_queue_version(session)
+
+
+def finish_item(ctx: ServiceContext, item_id: int) -> None:
+    """Mark the caller's item done (follow-up or escalation answer handled without a call log)."""
+    user_id = _require_worker(ctx)
+    with ctx.session() as session:
+        item = _held_item(session, item_id)
+        if item.status != "claimed" or item.claimed_by != user_id:
+            raise ConflictError("该条目已不在您手中")
+        item.status = "done"
+        item.closed_at = ctx.now()
+        item.lease_expires_at = None
+        bump_queue_version(session)
+
+
+def _require_worker_or_manager(ctx: ServiceContext) -> None:
+    if not allowed(ctx.actor, "queue.work"):
+        ctx.require("queue.manage")
+
+
+# ---------------------------------------------------------------------------------------------- listing
+
+
+def _state(item: QueueItem, now: dt.datetime) -> str:
+    if item.status == "claimed" and item.lease_expires_at is not None and item.lease_expires_at > now:
+        return "claimed"
+    if item.not_before is not None and item.not_before > now:
+        return "waiting"
+    return "open"
+
+
+def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
+    """Sort key of the module docstring's claim order (claimed and waiting items after the claimable)."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    deadline = entry.deadline_at or far
+    state_rank = {"open": 0, "claimed": 1, "waiting": 2}.get(entry.status, 3)
+    if entry.overdue:
+        return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 0, deadline, 0, entry.item_id)
+    return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 1, far, -entry.score, deadline, entry.item_id)
+
+
+def _load_entries(session: Session, now: dt.datetime, *conditions: Any) -> list[QueueEntry]:
+    rows = session.execute(
+        select(QueueItem, Warning, Person, User.login)
+        .join(Warning, Warning.id == QueueItem.warning_id)
+        .join(Person, Person.id == Warning.person_id)
+        .outerjoin(User, User.id == QueueItem.claimed_by)
+        .where(*conditions)
+    ).all()
+    entries = []
+    for item, warning, person, login in rows:
+        state = _state(item, now)
+        entries.append(
+            QueueEntry(
+                item_id=item.id,
+                warning_id=warning.id,
+                kind=item.kind,
+                status=state,
+                risk_level=item.risk_level,
+                score=warning.risk_score,
+                reasons=list(warning.risk_reasons or []),
+                fraud_type=warning.fraud_type,
+                fraud_type_label=FRAUD_TYPE_LABELS.get(warning.fraud_type, warning.fraud_type),
+                deadline_at=item.deadline_at,
+                not_before=item.not_before,
+                overdue=item.deadline_at is not None and item.deadline_at <= now,
+                claimed_by=login if state == "claimed" else None,
+                lease_expires_at=item.lease_expires_at if state == "claimed" else None,
+                name_masked=mask_name(person.name),
+                phone_masked=mask_phone(person.phone),
+                age_band=person.age_band,
+                repeat_count=warning.repeat_count,
+                attempts=warning.attempts,
+                received_at=warning.received_at,
+                follow_up_id=item.follow_up_id,
+                escalation_id=item.escalation_id,
+            )
+        )
+    return entries
+
+
+def list_open(ctx: ServiceContext, limit: int | None = None) -> list[QueueEntry]:
+    """The queue as every seat sees it: open, claimed and waiting items, in claim order."""
+    _require_worker_or_manager(ctx)
+    enqueue_due_follow_ups(ctx, only_if_due=True)
+    now = ctx.now()
+    with ctx.sessions() as session:
+        entries = _load_entries(session, now, QueueItem.status.in_(("open", "claimed")))
+    entries.sort(key=claim_order_key)
+    return entries[:limit] if limit is not None else entries
+
+
+def my_claims(ctx: ServiceContext) -> list[QueueEntry]:
+    """Items the acting operator holds on a live lease (e.g. after a supervisor reassigned one)."""
+    user_id = _require_worker(ctx)
+    now = ctx.now()
+    with ctx.sessions() as session:
+        entries = _load_entries(
+            session, now, QueueItem.status == "claimed", QueueItem.claimed_by == user_id, QueueItem.lease_expires_at > now
+        )
+    entries.sort(key=claim_order_key)
+    return entries
+
+
+# ---------------------------------------------------------------------------------------------- other kinds
+
+
+def _enqueue_due_follow_ups(session: Session, now: dt.datetime, settings: TriageSettings) -> int:
+    due = session.execute(
+        select(FollowUp.id, FollowUp.warning_id, FollowUp.due_at, Warning.risk_score)
+        .join(Warning, Warning.id == FollowUp.warning_id)
+        .where(FollowUp.status == "scheduled", FollowUp.due_at <= now)
+        .order_by(FollowUp.due_at)
+        .limit(500)
+        .with_for_update(skip_locked=True, of=FollowUp)
+    ).all()
+    level = settings.follow_up_level
+    created = 0
+    for follow_up_id, warning_id, due_at, score in due:
+        marked = session.execute(
+            update(FollowUp)
+            .where(FollowUp.id == follow_up_id, FollowUp.status == "scheduled")
+            .values(status="queued")
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(marked, "rowcount", 0) or 0) != 1:
+            continue
+        session.add(
+            QueueItem(kind="follow_up", warning_id=warning_id, follow_up_id=follow_up_id, status="open",
+                      priority=score, risk_level=level, deadline_at=due_at + settings.deadline_for(level))
+        )
+        created += 1
+    if created:
+        session.flush()
+    return created
+
+
+def enqueue_due_follow_ups(ctx: ServiceContext, *, only_if_due: bool = False) -> int:
+    """Put every follow-up whose time has come into the queue (kind 'follow_up'); returns how many."""
+    settings = load_triage_settings()
+    now = ctx.now()
+    if only_if_due:
+        with ctx.sessions() as session:
+            pending = session.execute(
+                select(FollowUp.id).where(FollowUp.status == "scheduled", FollowUp.due_at <= now).limit(1)
+            ).first()
+        if pending is None:
+            return 0
+    with ctx.session() as session:
+        created = _enqueue_due_follow_ups(session, now, settings)
+        if created:
+            bump_queue_version(session)
+    return created
+
+
+def enqueue_escalation_answer(session: Session, escalation_id: int, warning_id: int, now: dt.datetime) -> int:
+    """A station reported back: queue an item (kind 'escalation_answer') at the warning's level so an
+    operator reads the result and closes the loop.  Runs in the caller's transaction; returns its id."""
+    settings = load_triage_settings()
+    warning = session.get(Warning, warning_id)
+    if warning is None:
+        raise NotFound(f"预警 {warning_id} 不存在")
+    level = warning.level_override or warning.risk_level
+    existing = session.execute(
+        select(QueueItem.id).where(
+            QueueItem.escalation_id == escalation_id,
+            QueueItem.kind == "escalation_answer",
+            QueueItem.status.in_(("open", "claimed")),
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return int(existing)
+    item = QueueItem(kind="escalation_answer", warning_id=warning_id, escalation_id=escalation_id, status="open",
+                     priority=warning.risk_score, risk_level=level, deadline_at=now + settings.deadline_for(level))
+    session.add(item)
+    session.flush()
+    bump_queue_version(session)
+    return item.id
+
+
+def open_items_of(session: Session, warning_id: int) -> list[QueueItem]:
+    """The warning's items still in the queue (for re-scoring a merged repeat or a level change)."""
+    return list(
+        session.execute(
+            select(QueueItem).where(
+                QueueItem.warning_id == warning_id,
+                QueueItem.status.in_(("open", "claimed")),
+                QueueItem.kind.in_(("warning", "retry")),
+            )
+        ).scalars()
+    )
+
+
+def count_open(ctx: ServiceContext) -> dict[str, int]:
+    """Open items per level, for the status bar."""
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(QueueItem.risk_level, func.count())
+            .where(QueueItem.status == "open")
+            .group_by(QueueItem.risk_level)
+        ).all()
+    counts = {level: 0 for level in RISK_LEVEL_ORDER}
+    counts.update({str(level): int(n) for level, n in rows})
+    return counts
+
+
+__all__ = [
+    "ClaimedItem",
+    "QueueEntry",
+    "bump_queue_version",
+    "claim_next",
+    "enqueue_due_follow_ups",
+    "enqueue_escalation_answer",
+    "expire_leases",
+    "finish_item",
+    "list_open",
+    "my_claims",
+    "queue_version",
+    "release",
+    "renew_lease",
+]
