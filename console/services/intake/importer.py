@@ -1,0 +1,464 @@
+"""Import warning rows into the database: accounting, merges, persons, triage, quarantine.
+
+Every non-blank row ends as exactly one of *imported*, *merged* or *rejected*, and the batch counts
+say so.  Rows are written in chunks, each chunk in its own transaction together with the batch
+counts, so a large import never holds the write lock for long and a crash loses at most the chunk in
+flight while the committed counts stay exact.  Writes are Core bulk inserts; merge candidates are
+looked up once per chunk (by external id and by phone), not once per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table as SqlTable
+from sqlalchemy import bindparam, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from console.services import audit
+from console.services.context import ServiceContext
+from console.services.intake.persons import PersonIndex
+from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
+from console.services.intake.readers import SourceRow, Table, UnreadableInput, open_table
+from console.services.queue import bump_queue_version
+from console.services.triage import TriageInput, TriageSettings, load_triage_settings, score_warning
+from db.models import ImportBatch, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
+
+CHUNK_SIZE = 2000
+MERGE_WINDOW = dt.timedelta(hours=24)
+IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several seats take turns per chunk
+
+Progress = Callable[["ImportProgress"], None]
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    file_name: str
+    file_index: int
+    file_count: int
+    rows_done: int
+    rows_estimate: int | None
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    file: str
+    row: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    row: int
+    outcome: str  # imported | merged | rejected
+    warning_id: int | None
+    quarantine_id: int | None = None
+
+
+@dataclass
+class BatchResult:
+    batch_id: int
+    file_name: str
+    rows: int = 0
+    imported: int = 0
+    merged: int = 0
+    rejected: int = 0
+    errors: list[RowIssue] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    imported: int = 0
+    merged: int = 0
+    rejected: int = 0
+    errors: list[RowIssue] = field(default_factory=list)
+    batches: list[BatchResult] = field(default_factory=list)
+
+    def add(self, batch: BatchResult) -> None:
+        self.batches.append(batch)
+        self.rows += batch.rows
+        self.imported += batch.imported
+        self.merged += batch.merged
+        self.rejected += batch.rejected
+        self.errors.extend(batch.errors)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "merged": self.merged,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass
+class _Target:
+    """A warning rows can merge into: already in the database, or created earlier in this batch."""
+
+    fraud_type: str
+    phone: str
+    received_at: dt.datetime
+    open: bool
+    triage: TriageInput
+    repeat_count: int
+    warning_id: int | None = None
+    level_override: str | None = None
+    last_repeat_at: dt.datetime | None = None
+    dirty: bool = False  # an inserted warning whose repeat count changed in this chunk
+
+
+@dataclass
+class _BatchState:
+    batch: BatchResult
+    file_name: str
+    default_source: str
+    now: dt.datetime
+    settings: TriageSettings
+    keep_outcomes: bool
+    persons: PersonIndex
+    by_external: dict[str, _Target] = field(default_factory=dict)
+    by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
+    loaded_phones: set[str] = field(default_factory=set)
+
+
+def import_files(
+    ctx: ServiceContext,
+    paths: Iterable[Path],
+    *,
+    source: str = "",
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    settings: TriageSettings | None = None,
+) -> ImportSummary:
+    """Import several files; every file is opened first, so an unreadable one stops the run before
+    anything is written (:class:`UnreadableInput`)."""
+    ctx.require("import.run")
+    path_list = list(paths)
+    tables = [open_table(path) for path in path_list]
+    summary = ImportSummary()
+    for index, (path, table) in enumerate(zip(path_list, tables, strict=True)):
+
+        def report(done: int, estimate: int | None, _name: str = table.file_name, _i: int = index) -> None:
+            if progress is not None:
+                progress(ImportProgress(_name, _i, len(tables), done, estimate))
+
+        batch = import_table(
+            ctx, table, source=source, file_sha256=_sha256(path), on_rows=report,
+            chunk_size=chunk_size, settings=settings,
+        )
+        summary.add(batch)
+    return summary
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def import_table(
+    ctx: ServiceContext,
+    table: Table,
+    *,
+    source: str = "",
+    file_sha256: str = "",
+    on_rows: Callable[[int, int | None], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    settings: TriageSettings | None = None,
+    keep_outcomes: bool = False,
+    audit_details: dict[str, Any] | None = None,
+) -> BatchResult:
+    """Import the rows of one opened table as one :class:`ImportBatch`."""
+    ctx.require("import.run")
+    now = ctx.now()
+    with ctx.session() as session:
+        record = ImportBatch(source=source, file_name=table.file_name[:260], file_sha256=file_sha256,
+                             user_id=ctx.actor.user_id, status="running", started_at=now)
+        session.add(record)
+        session.flush()
+        batch = BatchResult(record.id, table.file_name)
+    state = _BatchState(batch, table.file_name, source, now, settings or load_triage_settings(),
+                        keep_outcomes, PersonIndex(now.date()))
+    try:
+        for chunk in _chunks(table.rows, chunk_size):
+            with ctx.session() as session:
+                _lock_for_import(session)
+                _import_chunk(session, chunk, table.field_columns, state)
+                _store_counts(session, batch)
+            if on_rows is not None:
+                on_rows(batch.rows, table.rows_estimate)
+    except UnreadableInput as exc:
+        _finish(ctx, batch, "failed", str(exc), audit_details)
+        raise
+    except Exception as exc:
+        _finish(ctx, batch, "failed", f"导入中断：{exc}", audit_details)
+        raise
+    _finish(ctx, batch, "done", "", audit_details)
+    return batch
+
+
+def _lock_for_import(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+
+
+def _store_counts(session: Session, batch: BatchResult) -> None:
+    session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.batch_id)
+        .values(rows=batch.rows, imported=batch.imported, merged=batch.merged, rejected=batch.rejected)
+    )
+
+
+def _finish(ctx: ServiceContext, batch: BatchResult, status: str, error: str,
+            audit_details: dict[str, Any] | None) -> None:
+    with ctx.session() as session:
+        session.execute(
+            update(ImportBatch).where(ImportBatch.id == batch.batch_id)
+            .values(status=status, error=error, finished_at=ctx.now())
+        )
+        details = {"file": batch.file_name, "rows": batch.rows, "imported": batch.imported,
+                   "merged": batch.merged, "rejected": batch.rejected, "status": status}
+        audit.record(session, ctx.actor, "import", object_type="import_batch", object_id=batch.batch_id,
+                     reason=error, details=details | (audit_details or {}), at=ctx.now())
+        bump_queue_version(session)
+
+
+# ---------------------------------------------------------------- one chunk
+
+
+def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, str], state: _BatchState) -> None:
+    drafts: list[Draft] = []
+    rejections: list[Rejection] = []
+    for row in chunk:
+        prepared = prepare_row(row.number, row.values, columns, default_source=state.default_source, now=state.now)
+        (drafts if isinstance(prepared, Draft) else rejections).append(prepared)  # type: ignore[arg-type]
+    _load_candidates(session, drafts, state)
+
+    new: list[tuple[Draft, _Target, int]] = []  # draft, target, person slot
+    merges: list[tuple[Draft, _Target, str]] = []
+    for draft in drafts:
+        target, reason = _find_target(draft, state)
+        if target is not None:
+            merges.append((draft, target, reason))
+            if target.open or reason != "external_id":
+                target.repeat_count += 1
+                target.last_repeat_at = state.now
+                target.dirty = target.warning_id is not None
+            continue
+        slot = state.persons.resolve(draft)
+        person = state.persons.slot(slot)
+        target = _Target(
+            draft.fraud_type, draft.phone, draft.received_at, True,
+            TriageInput(draft.fraud_type, draft.signals, draft.amount, draft.call_duration_s, person.age,
+                        person.previous_victim, person.dissuaded_before, 0, draft.received_at),
+            0,
+        )
+        if draft.external_id:
+            state.by_external[draft.external_id] = target
+        state.by_phone_type.setdefault((draft.phone, draft.fraud_type), []).append(target)
+        new.append((draft, target, slot))
+
+    state.persons.flush(session, state.now)
+    _insert_warnings(session, new, state)
+    _insert_merges(session, merges, state)
+    _update_repeated(session, state)
+    quarantine_ids = _insert_quarantine(session, rejections, state)
+    _account(new, merges, rejections, quarantine_ids, state)
+
+
+def _find_target(draft: Draft, state: _BatchState) -> tuple[_Target | None, str]:
+    if draft.external_id:
+        target = state.by_external.get(draft.external_id)
+        if target is not None:
+            return target, "external_id"
+    for target in state.by_phone_type.get((draft.phone, draft.fraud_type), ()):
+        if target.open and abs(target.received_at - draft.received_at) <= MERGE_WINDOW:
+            return target, "phone_and_type_24h"
+    return None, ""
+
+
+def _load_candidates(session: Session, drafts: list[Draft], state: _BatchState) -> None:
+    """Existing warnings these rows may repeat, and the persons their phones belong to."""
+    external_ids = {d.external_id for d in drafts if d.external_id and d.external_id not in state.by_external}
+    phones = {d.phone for d in drafts} - state.loaded_phones
+    columns = (Warning.id, Warning.external_id, Warning.status, Warning.fraud_type, Warning.signals,
+               Warning.amount, Warning.call_duration_s, Warning.received_at, Warning.repeat_count,
+               Warning.level_override, Person.phone, Person.birth_date, Person.previous_victim,
+               Person.dissuaded_before)
+    rows: list[Any] = []
+    if external_ids:
+        rows += session.execute(
+            select(*columns).join(Person, Person.id == Warning.person_id).where(Warning.external_id.in_(external_ids))
+        ).all()
+    if phones:
+        state.persons.load(session, phones)
+        rows += session.execute(
+            select(*columns).join(Person, Person.id == Warning.person_id)
+            .where(Person.phone.in_(phones), Warning.status != "closed")
+        ).all()
+        state.loaded_phones |= phones
+    seen: set[int] = set()
+    for row in rows:
+        if row.id in seen:
+            continue
+        seen.add(row.id)
+        age = state.persons.age(row.birth_date)
+        target = _Target(
+            row.fraud_type, row.phone, row.received_at, row.status != "closed",
+            TriageInput(row.fraud_type, tuple(row.signals or ()), row.amount, row.call_duration_s, age,
+                        bool(row.previous_victim), bool(row.dissuaded_before), row.repeat_count, row.received_at),
+            row.repeat_count, row.id, row.level_override,
+        )
+        if row.external_id:
+            state.by_external.setdefault(row.external_id, target)
+        if target.open:
+            state.by_phone_type.setdefault((row.phone, row.fraud_type), []).append(target)
+
+
+def _score(target: _Target, state: _BatchState) -> Any:
+    triage = target.triage
+    if triage.repeat_count != target.repeat_count:
+        triage = TriageInput(triage.fraud_type, triage.signals, triage.amount, triage.call_duration_s, triage.age,
+                             triage.previous_victim, triage.dissuaded_before, target.repeat_count, triage.received_at)
+    return score_warning(triage, state.settings, state.now)
+
+
+def _insert_warnings(session: Session, new: list[tuple[Draft, _Target, int]], state: _BatchState) -> None:
+    if not new:
+        return
+    warnings: list[dict[str, Any]] = []
+    scores = []
+    for draft, target, slot in new:
+        result = _score(target, state)
+        scores.append(result)
+        warnings.append({
+            "external_id": draft.external_id,
+            "person_id": state.persons.slot(slot).person_id,
+            "received_at": draft.received_at,
+            "fraud_type": draft.fraud_type,
+            "fraud_contact": draft.fraud_contact,
+            "call_duration_s": draft.call_duration_s,
+            "signals": list(draft.signals),
+            "signals_text": draft.signals_text,
+            "amount": draft.amount,
+            "source": draft.source,
+            "station_hint": draft.station_hint,
+            "note": draft.note,
+            "raw_payload": draft.raw,
+            "field_warnings": [i.as_dict() for i in draft.issues],
+            "import_batch_id": state.batch.batch_id,
+            "repeat_count": target.repeat_count,
+            "last_repeat_at": target.last_repeat_at,
+            "risk_score": result.score,
+            "risk_level": result.level,
+            "risk_reasons": result.reasons,
+            "deadline_at": result.deadline_at,
+            "status": "open",
+            "created_at": state.now,
+            "updated_at": state.now,
+            "version": 1,
+        })
+    ids = session.scalars(insert(Warning).returning(Warning.id, sort_by_parameter_order=True), warnings).all()
+    items = []
+    for (_draft, target, _slot), warning_id, result in zip(new, ids, scores, strict=True):
+        target.warning_id = warning_id
+        target.dirty = False
+        items.append({"kind": "warning", "status": "open", "priority": result.score, "risk_level": result.level,
+                      "deadline_at": result.deadline_at, "warning_id": warning_id, "created_at": state.now})
+    session.execute(insert(QueueItem), items)
+
+
+def _insert_merges(session: Session, merges: list[tuple[Draft, _Target, str]], state: _BatchState) -> None:
+    if merges:
+        session.execute(insert(WarningMerge), [
+            {"warning_id": target.warning_id, "import_batch_id": state.batch.batch_id, "reason": reason,
+             "raw_payload": draft.raw, "merged_at": state.now}
+            for draft, target, reason in merges
+        ])
+
+
+def _update_repeated(session: Session, state: _BatchState) -> None:
+    """Re-score warnings inserted before this chunk that were repeated in it."""
+    dirty = {id(t): t for targets in state.by_phone_type.values() for t in targets if t.dirty}
+    dirty |= {id(t): t for t in state.by_external.values() if t.dirty}
+    if not dirty:
+        return
+    warnings, items = [], []
+    for target in dirty.values():
+        result = _score(target, state)
+        warnings.append({"wid": target.warning_id, "repeat_count": target.repeat_count,
+                         "last_repeat_at": target.last_repeat_at, "risk_score": result.score,
+                         "risk_level": result.level, "risk_reasons": result.reasons,
+                         "deadline_at": result.deadline_at, "updated_at": state.now})
+        items.append({"wid": target.warning_id, "priority": result.score,
+                      "risk_level": target.level_override or result.level, "deadline_at": result.deadline_at})
+        target.dirty = False
+    table = cast(SqlTable, Warning.__table__)
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("wid")).values(
+            repeat_count=bindparam("repeat_count"), last_repeat_at=bindparam("last_repeat_at"),
+            risk_score=bindparam("risk_score"), risk_level=bindparam("risk_level"),
+            risk_reasons=bindparam("risk_reasons"), deadline_at=bindparam("deadline_at"),
+            updated_at=bindparam("updated_at"), version=table.c.version + 1,
+        ),
+        warnings,
+    )
+    queue = cast(SqlTable, QueueItem.__table__)
+    session.connection().execute(
+        update(queue).where(queue.c.warning_id == bindparam("wid"), queue.c.kind == "warning",
+                            or_(queue.c.status == "open", queue.c.status == "claimed"))
+        .values(priority=bindparam("priority"), risk_level=bindparam("risk_level"),
+                deadline_at=bindparam("deadline_at")),
+        items,
+    )
+
+
+def _insert_quarantine(session: Session, rejections: list[Rejection], state: _BatchState) -> list[int]:
+    if not rejections:
+        return []
+    rows = [{"batch_id": state.batch.batch_id, "file_name": state.file_name[:260], "row_number": r.number,
+             "raw": r.raw, "field": r.field, "reason": r.reason, "status": "open", "created_at": state.now}
+            for r in rejections]
+    return list(session.scalars(insert(QuarantinedRow).returning(QuarantinedRow.id, sort_by_parameter_order=True),
+                                rows).all())
+
+
+def _account(new: list[tuple[Draft, _Target, int]], merges: list[tuple[Draft, _Target, str]],
+             rejections: list[Rejection], quarantine_ids: list[int], state: _BatchState) -> None:
+    batch = state.batch
+    batch.imported += len(new)
+    batch.merged += len(merges)
+    batch.rejected += len(rejections)
+    batch.rows += len(new) + len(merges) + len(rejections)
+    name = state.file_name
+    issues: list[tuple[int, Issue]] = [(d.number, i) for d, _t, _s in new for i in d.issues]
+    issues += [(d.number, i) for d, _t, _r in merges for i in d.issues]
+    issues += [(r.number, Issue(r.field, r.reason)) for r in rejections]
+    issues.sort(key=lambda pair: pair[0])
+    batch.errors.extend(RowIssue(name, number, issue.field, issue.message) for number, issue in issues)
+    if state.keep_outcomes:
+        batch.outcomes.extend(RowOutcome(d.number, "imported", t.warning_id) for d, t, _s in new)
+        batch.outcomes.extend(RowOutcome(d.number, "merged", t.warning_id) for d, t, _r in merges)
+        batch.outcomes.extend(RowOutcome(r.number, "rejected", None, q)
+                              for r, q in zip(rejections, quarantine_ids, strict=True))
+        batch.outcomes.sort(key=lambda o: o.row)

@@ -1,0 +1,361 @@
+"""Normalisation of one field at a time: phones, ID numbers, times, fraud types, signals, amounts.
+
+Every function takes what an export cell may hold (str, int, float, datetime, None) and returns a
+clean value plus, when something was wrong, a short Chinese message for the operator.  Nothing here
+guesses: a number Excel has mangled is flagged, never repaired by invention.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, Final
+
+import phonenumbers
+
+from console.services.vocabulary import FRAUD_TYPES, SIGNALS
+
+# China has used UTC+8 without daylight saving since 1991, so a fixed offset is exact for every
+# warning and needs no tz database (Windows installs often lack one).
+SHANGHAI: Final = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def clean_text(value: Any) -> str:
+    """A cell as trimmed text (NFKC folds full-width digits and letters); floats like 12.0 lose '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text.startswith("'"):  # Excel's "keep as text" apostrophe
+        text = text[1:].strip()
+    return text
+
+
+# ---------------------------------------------------------------- phones
+
+@dataclass(frozen=True)
+class PhoneResult:
+    primary: str | None
+    others: tuple[str, ...]
+    problem: str = ""
+
+
+_PHONE_SPLIT = re.compile(r"[,;，；/、|\n]+|或|及|和")
+_FLOAT_TAIL = re.compile(r"^(\d+)\.0+$")
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?e\+?\d+$", re.IGNORECASE)
+_MOBILE = re.compile(r"^1\d{10}$")
+
+
+@lru_cache(maxsize=4096)
+def _mobile_prefix_valid(prefix5: str) -> bool:
+    # Mainland mobile validity depends only on the first five digits (the metadata pattern fixes at
+    # most five, the remaining six are free), so one phonenumbers check per prefix covers them all.
+    number = phonenumbers.parse(prefix5 + "000000", "CN")
+    return bool(phonenumbers.is_valid_number(number))
+
+
+def _one_phone(chunk: str) -> str | None:
+    """Normalise one number: 11-digit mobile, or a landline as 0 + area code + number."""
+    digits = "".join(ch for ch in chunk if ch.isdigit() or ch == "+")
+    if not digits:
+        return None
+    float_tail = _FLOAT_TAIL.match(chunk.replace(" ", ""))
+    if float_tail:
+        digits = float_tail.group(1)
+    bare = digits.lstrip("+")
+    if bare.startswith("0086"):
+        bare = bare[4:]
+    elif bare.startswith("86") and len(bare) in (13, 12, 11) and not _MOBILE.match(bare):
+        bare = bare[2:]
+    if _MOBILE.match(bare):
+        return bare if _mobile_prefix_valid(bare[:5]) else None
+    try:
+        parsed = phonenumbers.parse(bare if bare.startswith("0") else "0" + bare, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return str(parsed.national_number)
+    if kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return "0" + str(parsed.national_number)
+    return None
+
+
+def normalise_phones(value: Any) -> PhoneResult:
+    """All valid numbers of a cell: the first is the primary one, the rest are kept as others."""
+    text = clean_text(value)
+    if not text:
+        return PhoneResult(None, (), "未填写手机号")
+    if _SCIENTIFIC.match(text.replace(" ", "")):
+        return PhoneResult(None, (), f"手机号被 Excel 转成了科学计数法（{text}），位数已丢失")
+    found: list[str] = []
+    for chunk in _PHONE_SPLIT.split(text):
+        if not chunk.strip():
+            continue
+        number = _one_phone(chunk)
+        if number is None and len(chunk.split()) > 1:
+            # "13800138000 13900139000": spaces separate numbers, not digit groups
+            candidates = [_one_phone(part) for part in chunk.split()]
+            found.extend(n for n in candidates if n)
+        elif number is not None:
+            found.append(number)
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）")
+    return PhoneResult(unique[0], tuple(unique[1:]))
+
+
+# ---------------------------------------------------------------- ID numbers
+
+@dataclass(frozen=True)
+class IdResult:
+    number: str
+    flag: str  # '' valid 18-digit | legacy15 | invalid | scientific | missing
+    birth_date: dt.date | None = None
+    sex: str | None = None
+    problem: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.flag in ("", "legacy15")
+
+
+_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK: Final = "10X98765432"
+_ID18 = re.compile(r"^\d{17}[\dX]$")
+_ID15 = re.compile(r"^\d{15}$")
+
+
+def id_check_digit(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_id_number(value: Any) -> IdResult:
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e15):
+        return IdResult(repr(value), "scientific", problem="身份证号被 Excel 转成了数字，后几位已丢失，请核对原件")
+    text = clean_text(value).replace(" ", "").upper()
+    if not text:
+        return IdResult("", "missing")
+    if _SCIENTIFIC.match(text):
+        return IdResult(text, "scientific", problem=f"身份证号被 Excel 转成了科学计数法（{text}），后几位已丢失，请核对原件")
+    if _ID18.match(text):
+        birth = _date_or_none(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+        if birth is None:
+            return IdResult(text, "invalid", problem=f"身份证号中的出生日期无效（{text}）")
+        if id_check_digit(text[:17]) != text[17]:
+            return IdResult(text, "invalid", problem=f"身份证号校验位不符（{text}）")
+        return IdResult(text, "", birth, "M" if int(text[16]) % 2 else "F")
+    if _ID15.match(text):
+        birth = _date_or_none(1900 + int(text[6:8]), int(text[8:10]), int(text[10:12]))
+        if birth is None:
+            return IdResult(text, "invalid", problem=f"15位身份证号中的出生日期无效（{text}）")
+        return IdResult(text, "legacy15", birth, "M" if int(text[14]) % 2 else "F")
+    return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{text}）")
+
+
+def age_on(birth: dt.date | None, day: dt.date) -> int | None:
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+# ---------------------------------------------------------------- times
+
+_CN_DATETIME = re.compile(
+    r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[时:点]\s*(\d{1,2})\s*(?:[分:]\s*(?:(\d{1,2})(?:\.\d+)?\s*秒?)?)?)?$"
+)
+_EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
+
+
+def _from_excel_serial(serial: float) -> dt.datetime | None:
+    if not 20000 <= serial <= 80000:  # 1954..2119: anything else is not a date
+        return None
+    return (_EXCEL_EPOCH + dt.timedelta(days=serial)).replace(microsecond=0, tzinfo=SHANGHAI)
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """A tz-aware datetime (UTC), or None when the cell holds no recognisable time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+        return aware.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=SHANGHAI).astimezone(dt.UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        serial = _from_excel_serial(float(value))
+        return serial.astimezone(dt.UTC) if serial else None
+    text = clean_text(value)
+    if not text:
+        return None
+    moment: dt.datetime | None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None:
+        match = _CN_DATETIME.match(text)
+        if match:
+            parts = [int(p) if p else 0 for p in match.groups()]
+            try:
+                moment = dt.datetime(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+            except ValueError:
+                return None
+        else:
+            try:
+                serial = _from_excel_serial(float(text))
+            except ValueError:
+                return None
+            return serial.astimezone(dt.UTC) if serial else None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.astimezone(dt.UTC)
+
+
+# ---------------------------------------------------------------- fraud types and signals
+
+def _fold_label(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in folded if ch.isalnum() or ch == "_")
+
+
+def _fraud_lookup() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    exact: dict[str, str] = {}
+    for fraud in FRAUD_TYPES:
+        for name in (fraud.code, fraud.label, *fraud.synonyms):
+            exact[_fold_label(name)] = fraud.code
+    # longest names first, so "冒充公检法" wins over a shorter name it contains
+    contained = sorted(((k, v) for k, v in exact.items() if len(k) >= 2), key=lambda kv: -len(kv[0]))
+    return exact, contained
+
+
+_FRAUD_EXACT, _FRAUD_CONTAINED = _fraud_lookup()
+_FRAUD_SUFFIXES: Final = ("诈骗案", "诈骗", "类", "案件", "案")
+
+
+@lru_cache(maxsize=1024)
+def parse_fraud_type(value: str) -> tuple[str, str]:
+    """(code, problem).  Unknown or missing types map to 'other' with a message."""
+    raw = value.strip()
+    if not raw:
+        return "other", "未填写预警类型，按“其他”处理"
+    key = _fold_label(raw)
+    if key in _FRAUD_EXACT:
+        return _FRAUD_EXACT[key], ""
+    stripped = key
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _FRAUD_SUFFIXES:
+            if stripped.endswith(suffix) and len(stripped) > len(suffix):
+                stripped = stripped[: -len(suffix)]
+                changed = True
+    if stripped in _FRAUD_EXACT:
+        return _FRAUD_EXACT[stripped], ""
+    for name, code in _FRAUD_CONTAINED:
+        if name in key and code != "other":
+            return code, ""
+    return "other", f"未知预警类型“{raw}”，按“其他”处理"
+
+
+def _signal_lookup() -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for signal in SIGNALS:
+        for word in (signal.code, signal.label, *signal.keywords):
+            pairs.append((unicodedata.normalize("NFKC", word).lower(), signal.code))
+    return pairs
+
+
+_SIGNAL_WORDS: Final = _signal_lookup()
+
+
+@lru_cache(maxsize=4096)
+def parse_signals(text: str) -> tuple[str, ...]:
+    """Known signal codes mentioned in free text, in vocabulary order, each once."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if not folded.strip():
+        return ()
+    hits = {code for word, code in _SIGNAL_WORDS if word in folded}
+    return tuple(s.code for s in SIGNALS if s.code in hits)
+
+
+# ---------------------------------------------------------------- numbers
+
+_AMOUNT_CHARS = re.compile(r"[¥￥,，\s元圆]|人民币|rmb|cny", re.IGNORECASE)
+_CENT = Decimal("0.01")
+
+
+def parse_amount(value: Any) -> tuple[Decimal | None, str]:
+    """(amount in yuan, problem).  Accepts '5万', '¥50,000.00', '50000元', numbers."""
+    if value is None or value == "":
+        return None, ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value != value or value < 0:
+            return None, f"涉案金额无效（{value}）"
+        return Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP), ""
+    text = _AMOUNT_CHARS.sub("", clean_text(value))
+    if not text:
+        return None, ""
+    factor = Decimal(1)
+    if text.endswith("万"):
+        factor, text = Decimal(10000), text[:-1]
+    elif text.endswith("千"):
+        factor, text = Decimal(1000), text[:-1]
+    try:
+        amount = Decimal(text) * factor
+    except InvalidOperation:
+        return None, f"涉案金额无法识别（{clean_text(value)}）"
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        return None, f"涉案金额无效（{clean_text(value)}）"
+    return amount.quantize(_CENT, ROUND_HALF_UP), ""
+
+
+_DURATION_HMS = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2})$")
+_DURATION_CN = re.compile(r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*(?:分钟|分))?\s*(?:(\d+)\s*秒?)?$")
+
+
+def parse_duration(value: Any) -> tuple[int | None, str]:
+    """(seconds, problem).  Accepts 95, '95秒', '1分35秒', '00:01:35'."""
+    if value is None or value == "":
+        return None, ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value != value or value < 0 or value > 10**7:
+            return None, f"通话时长无效（{value}）"
+        return int(round(value)), ""
+    text = clean_text(value).replace(" ", "")
+    if not text:
+        return None, ""
+    match = _DURATION_HMS.match(text)
+    if match:
+        hours, minutes, seconds = (int(p) if p else 0 for p in match.groups())
+        return hours * 3600 + minutes * 60 + seconds, ""
+    match = _DURATION_CN.match(text)
+    if match and any(match.groups()):
+        hours, minutes, seconds = (int(p) if p else 0 for p in match.groups())
+        return hours * 3600 + minutes * 60 + seconds, ""
+    try:
+        return int(round(float(text))), ""
+    except (ValueError, OverflowError):
+        return None, f"通话时长无法识别（{text}）"
