@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from console.commands import COMMAND_MODULES
 from console.commands.common import add_db_option
+from console.services.privacy import install_log_masking
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,7 @@ def _gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    install_log_masking()  # the GUI starts through here too, so its logs are masked as well
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

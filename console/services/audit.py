@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "escalate": "上报派出所",
     "retention": "到期清理",
     "legal_hold": "诉讼保留",
+    "warning_edit": "修改预警",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -11,11 +10,13 @@ from sqlalchemy import select
 
 from console.services import audit
 from console.services.context import Actor, ServiceContext, ServiceError
+from console.services.session_policy import SecurityPolicy, current_policy
 from db.models import ROLES, User
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 8
+# Defaults of this process, from resources/security.yaml (see session_policy); kept importable.
+MAX_FAILED_LOGINS = current_policy().max_failed_logins
+LOCKOUT = current_policy().lockout
+MIN_PASSWORD_LENGTH = current_policy().min_password_length
 
 _hasher = PasswordHasher()
 
@@ -65,11 +66,15 @@ def add_user(ctx: ServiceContext, login: str, password: str, role: str, display_
         return _info(user)
 
 
-def authenticate(ctx: ServiceContext, login: str, password: str, seat: str = "") -> Actor:
+def authenticate(ctx: ServiceContext, login: str, password: str, seat: str = "", *, purpose: str = "login",
+                 policy: SecurityPolicy | None = None) -> Actor:
     """Check a password; lock the account for a while after too many failures.  Audited either way.
 
-    The failure counter and the audit entry are committed before the refusal is raised.
+    The failure counter and the audit entry are committed before the refusal is raised.  ``purpose``
+    is "login" or "unlock" (the idle lock), recorded in the audit entry.
     """
+    policy = policy or current_policy()
+    max_failed, lockout = policy.max_failed_logins, policy.lockout
     now = ctx.now()
     refusal: str | None = None
     with ctx.session() as session:
@@ -86,13 +91,13 @@ def authenticate(ctx: ServiceContext, login: str, password: str, seat: str = "")
             user.failed_logins += 1
             reason = "bad_password"
             refusal = "用户名或密码错误"
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
+            if user.failed_logins >= max_failed:
+                user.locked_until = now + lockout
                 user.failed_logins = 0
                 reason = "locked_now"
-                refusal = f"连续 {MAX_FAILED_LOGINS} 次密码错误，账户锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟"
+                refusal = f"连续 {max_failed} 次密码错误，账户锁定 {int(lockout.total_seconds() // 60)} 分钟"
             audit.record(session, ctx.actor, "login_failed", object_type="user", object_id=user.id, reason=reason,
-                         at=now)
+                         details={"purpose": purpose}, at=now)
         else:
             user.failed_logins = 0
             user.locked_until = None
@@ -100,8 +105,8 @@ def authenticate(ctx: ServiceContext, login: str, password: str, seat: str = "")
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             actor = _info(user).actor(seat)
-            audit.record(session, actor, "login", object_type="user", object_id=user.id, details={"seat": seat},
-                         at=now)
+            audit.record(session, actor, "login", object_type="user", object_id=user.id,
+                         details={"seat": seat, "purpose": purpose}, at=now)
     if refusal is not None:
         raise LoginFailed(refusal)
     return actor
