@@ -11,4 +11,5 @@ COMMAND_MODULES = [
     "console.commands.scripts",
     "console.commands.security",
     "console.commands.queue",
+    "console.commands.intake",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -129,6 +130,7 @@ class _BatchState:
     settings: TriageSettings
     keep_outcomes: bool
     persons: PersonIndex
+    quarantine: bool = True  # False when the caller keeps the rejected row itself (retry, manual entry)
     by_external: dict[str, _Target] = field(default_factory=dict)
     by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
     loaded_phones: set[str] = field(default_factory=set)
@@ -186,10 +188,12 @@ def import_table(
     chunk_size: int = CHUNK_SIZE,
     settings: TriageSettings | None = None,
     keep_outcomes: bool = False,
+    quarantine: bool = True,
     audit_details: dict[str, Any] | None = None,
+    permission: str = "import.run",
 ) -> BatchResult:
     """Import the rows of one opened table as one :class:`ImportBatch`."""
-    ctx.require("import.run")
+    ctx.require(permission)
     now = ctx.now()
     with ctx.session() as session:
         record = ImportBatch(source=source, file_name=table.file_name[:260], file_sha256=file_sha256,
@@ -198,7 +202,7 @@ def import_table(
         session.flush()
         batch = BatchResult(record.id, table.file_name)
     state = _BatchState(batch, table.file_name, source, now, settings or load_triage_settings(),
-                        keep_outcomes, PersonIndex(now.date()))
+                        keep_outcomes, PersonIndex(now.date()), quarantine)
     try:
         for chunk in _chunks(table.rows, chunk_size):
             with ctx.session() as session:
@@ -433,18 +437,36 @@ def _update_repeated(session: Session, state: _BatchState) -> None:
     )
 
 
-def _insert_quarantine(session: Session, rejections: list[Rejection], state: _BatchState) -> list[int]:
-    if not rejections:
-        return []
+def _insert_quarantine(session: Session, rejections: list[Rejection], state: _BatchState) -> list[int | None]:
+    """Quarantine rejected rows; a row already waiting there unchanged (same file re-imported) is not
+    stored twice."""
+    if not rejections or not state.quarantine:
+        return [None] * len(rejections)
+    known = session.execute(
+        select(QuarantinedRow.id, QuarantinedRow.row_number, QuarantinedRow.raw).where(
+            QuarantinedRow.file_name == state.file_name[:260], QuarantinedRow.status == "open",
+            QuarantinedRow.row_number.in_({r.number for r in rejections}),
+        )
+    ).all()
+    waiting = {(row.row_number, _canonical(row.raw)): row.id for row in known}
+    found: list[int | None] = [waiting.get((r.number, _canonical(r.raw))) for r in rejections]
+    fresh = [r for r, q in zip(rejections, found, strict=True) if q is None]
+    if not fresh:
+        return found
     rows = [{"batch_id": state.batch.batch_id, "file_name": state.file_name[:260], "row_number": r.number,
              "raw": r.raw, "field": r.field, "reason": r.reason, "status": "open", "created_at": state.now}
-            for r in rejections]
-    return list(session.scalars(insert(QuarantinedRow).returning(QuarantinedRow.id, sort_by_parameter_order=True),
-                                rows).all())
+            for r in fresh]
+    ids = iter(session.scalars(insert(QuarantinedRow).returning(QuarantinedRow.id, sort_by_parameter_order=True),
+                               rows).all())
+    return [q if q is not None else next(ids) for q in found]
+
+
+def _canonical(raw: Any) -> str:
+    return json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _account(new: list[tuple[Draft, _Target, int]], merges: list[tuple[Draft, _Target, str]],
-             rejections: list[Rejection], quarantine_ids: list[int], state: _BatchState) -> None:
+             rejections: list[Rejection], quarantine_ids: list[int | None], state: _BatchState) -> None:
     batch = state.batch
     batch.imported += len(new)
     batch.merged += len(merges)
