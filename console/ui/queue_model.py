@@ -208,7 +208,7 @@ class QueueFilterProxy(QSortFilterProxyModel):
             self.kinds = kinds or None
         if fraud_type != "":
             self.fraud_type = fraud_type
-        self.invalidateFilter()
+        self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()

@@ -1,0 +1,87 @@
+"""The main window opens on a demo database and shows the live queue (model/view, not item widgets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import update
+
+from console.bootstrap import Database
+from console.services import auth, demo
+from console.services.context import SYSTEM, ServiceContext
+from console.ui.main_window import MainWindow
+from console.ui.queue_model import QueueTableModel, countdown_text
+from console.ui.tasks import SyncTaskRunner
+from db.models import QueueItem
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def demo_db(sqlite_db: Database) -> Database:
+    demo.generate(sqlite_db.context(SYSTEM), warnings=120, seed=5, open_count=25)
+    return sqlite_db
+
+
+def open_window(qtbot, db: Database, login: str = "op01") -> MainWindow:  # type: ignore[no-untyped-def]
+    actor = auth.authenticate(db.context(), login, demo.DEMO_PASSWORD, "seat-7")
+    window = MainWindow(db, actor, runner=SyncTaskRunner())
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+def test_window_lists_the_open_queue_in_chinese(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, demo_db)
+    model = window.queue_panel.model
+    assert model.rowCount() == 25
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[:4] == ["等级", "时限", "类别", "诈骗类型"]
+    first = model.index(0, 0).data()
+    assert first[0] in "红橙黄蓝"
+    assert "*" in model.index(0, QueueTableModel.COLUMNS.index("phone")).data()  # masked by default
+    assert "SQLite" in window.connection_label.text()
+    assert "接线员" in window.user_label.text() and "seat-7" in window.user_label.text()
+
+
+def test_level_filter_and_selection_survive_a_live_refresh(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, demo_db)
+    panel = window.queue_panel
+    panel.level_boxes["blue"].setChecked(False)
+    assert all(panel.proxy.index(r, 0).data()[0] != "蓝" for r in range(panel.proxy.rowCount()))
+    panel.table.selectRow(2)
+    chosen = panel.selected_entry().item_id
+    # another seat changes the queue: a new version arrives, the window reloads on its next poll
+    with demo_db.context().session() as s:
+        s.execute(update(QueueItem).where(QueueItem.id != chosen, QueueItem.status == "open")
+                  .values(priority=QueueItem.priority + 1))
+        from console.services.queue import bump_queue_version
+
+        bump_queue_version(s)
+    window.check_for_changes()
+    assert panel.selected_entry().item_id == chosen
+
+
+def test_next_claims_the_most_urgent_item_with_one_key(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, demo_db)
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    entry = window.warning_panel.entry
+    assert entry is not None and entry.claimed_by == "op01"
+    assert window.queue_panel.selected_entry().item_id == entry.item_id
+
+
+def test_trainer_cannot_claim(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, demo_db, "peixun")
+    assert not window.queue_panel.next_button.isEnabled()
+
+
+def test_countdown_text() -> None:
+    now = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+    assert countdown_text(now + dt.timedelta(seconds=155), now) == "剩 2:35"
+    assert countdown_text(now - dt.timedelta(minutes=4, seconds=10), now) == "超时 4 分"
+    assert countdown_text(now + dt.timedelta(hours=1, minutes=5), now) == "剩 1小时05分"
+    assert ServiceContext  # imported for typing in fixtures
