@@ -61,3 +61,19 @@ def add_warning(
             session.flush()
             item_id = item.id
         return warning.id, item_id
+
+
+def claim_all_in_process(url: str, user_id: int, login: str, now_iso: str) -> list[int]:
+    """Run in a child process: open an own engine on ``url`` and claim until the queue is empty."""
+    from console.bootstrap import open_database
+    from console.services.context import Actor
+    from console.services.queue import claim_next
+
+    database = open_database(url)
+    now = dt.datetime.fromisoformat(now_iso)
+    ctx = ServiceContext(database.sessions, Actor(user_id, login, "operator"), lambda: now)
+    claimed: list[int] = []
+    while (item := claim_next(ctx)) is not None:
+        claimed.append(item.item_id)
+    database.dispose()
+    return claimed

@@ -1,0 +1,218 @@
+"""Claiming from the shared queue: order, leases, and no double claims across seats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from console.bootstrap import Database, open_database
+from console.services.context import SYSTEM, ConflictError, PermissionDenied, ServiceContext
+from console.services.queue import (
+    claim_next,
+    enqueue_escalation_answer,
+    list_open,
+    queue_version,
+    release,
+    renew_lease,
+)
+from db.engine import make_engine, make_session_factory
+from db.models import QueueItem, Warning
+from tests.queue_helpers import T0, FakeClock, add_warning, claim_all_in_process
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0 + dt.timedelta(seconds=30))
+
+
+def _ctx(database: Database, actor, clock: FakeClock) -> ServiceContext:  # type: ignore[no-untyped-def]
+    return ServiceContext(database.sessions, actor, clock)
+
+
+def test_red_comes_first_then_overdue_then_score(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    system = _ctx(database, SYSTEM, clock)
+    blue_old, _ = add_warning(system, fraud_type="fake_shopping", received_at=T0 - dt.timedelta(hours=3))
+    yellow_low, _ = add_warning(system, fraud_type="task_rebate", signals=("loan_applied", "visited_fraud_site"))
+    yellow_high, _ = add_warning(system, fraud_type="impersonate_authority", signals=("visited_fraud_site",))
+    yellow_late, _ = add_warning(system, fraud_type="task_rebate", signals=("loan_applied", "visited_fraud_site"),
+                                 received_at=T0 - dt.timedelta(minutes=45))
+    red, _ = add_warning(system, fraud_type="impersonate_authority", signals=("screen_sharing", "on_call_now"), age=70)
+    operator = _ctx(database, make_actor("op1"), clock)
+    order = []
+    while (item := claim_next(operator)) is not None:
+        order.append(item.warning_id)
+    # red first; among yellows the overdue one, then the higher score; blue last though it is the oldest
+    assert order == [red, yellow_late, yellow_high, yellow_low, blue_old]
+
+
+def test_claimed_item_carries_what_the_operator_needs(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    system = _ctx(database, SYSTEM, clock)
+    warning_id, item_id = add_warning(system, fraud_type="impersonate_authority", signals=("screen_sharing",),
+                                      name="欧阳娜娜")
+    item = claim_next(_ctx(database, make_actor("op1"), clock))
+    assert item is not None
+    assert (item.warning_id, item.item_id, item.claimed_by, item.status) == (warning_id, item_id, "op1", "claimed")
+    assert item.name_masked == "欧阳**" and "****" in item.phone_masked
+    assert item.risk_level == "orange" and item.deadline_at == T0 + dt.timedelta(minutes=10)
+    assert any("屏幕共享" in str(r["label"]) for r in item.reasons)
+    with database.sessions() as session:
+        assert session.get(Warning, warning_id).status == "in_progress"  # type: ignore[union-attr]
+
+
+def test_retry_not_before_is_respected(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    system = _ctx(database, SYSTEM, clock)
+    _, item_id = add_warning(system)
+    with database.sessions() as session, session.begin():
+        session.get(QueueItem, item_id).not_before = clock() + dt.timedelta(minutes=5)  # type: ignore[union-attr]
+    operator = _ctx(database, make_actor("op1"), clock)
+    assert claim_next(operator) is None
+    assert [e.status for e in list_open(operator)] == ["waiting"]
+    clock.advance(minutes=5)
+    claimed = claim_next(operator)
+    assert claimed is not None and claimed.item_id == item_id
+
+
+def test_expired_lease_returns_the_item_to_the_queue(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    system = _ctx(database, SYSTEM, clock)
+    _, item_id = add_warning(system)
+    first = _ctx(database, make_actor("op1"), clock)
+    second = _ctx(database, make_actor("op2"), clock)
+    assert claim_next(first) is not None
+    assert claim_next(second) is None  # held
+    clock.advance(minutes=4)
+    renew_lease(first, item_id)  # working on it: the lease moves on
+    clock.advance(minutes=4)
+    assert claim_next(second) is None
+    clock.advance(minutes=2)  # five minutes without renewal
+    taken = claim_next(second)
+    assert taken is not None and taken.item_id == item_id and taken.claimed_by == "op2"
+    with pytest.raises(ConflictError):
+        renew_lease(first, item_id)
+
+
+def test_release_gives_the_item_back(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    system = _ctx(database, SYSTEM, clock)
+    _, item_id = add_warning(system)
+    first = _ctx(database, make_actor("op1"), clock)
+    second = _ctx(database, make_actor("op2"), clock)
+    assert claim_next(first) is not None
+    with pytest.raises(PermissionDenied):
+        release(second, item_id, "不是我的")
+    release(first, item_id)
+    taken = claim_next(second)
+    assert taken is not None and taken.item_id == item_id
+
+
+def test_trainer_may_not_claim(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    add_warning(_ctx(database, SYSTEM, clock))
+    with pytest.raises(PermissionDenied):
+        claim_next(_ctx(database, make_actor("tr1", "trainer"), clock))
+
+
+def test_every_change_bumps_the_queue_version(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    system = _ctx(database, SYSTEM, clock)
+    warning_id, _ = add_warning(system)
+    before = queue_version(system)
+    operator = _ctx(database, make_actor("op1"), clock)
+    claimed = claim_next(operator)
+    assert claimed is not None and queue_version(system) == before + 1
+    with database.sessions() as session, session.begin():
+        enqueue_escalation_answer(session, _escalation(session, warning_id), warning_id, clock())
+    assert queue_version(system) == before + 2
+    kinds = claim_next(operator, kinds=["escalation_answer"])
+    assert kinds is not None and kinds.kind == "escalation_answer"
+
+
+def _escalation(session, warning_id: int) -> int:  # type: ignore[no-untyped-def]
+    from db.models import Escalation
+
+    escalation = Escalation(warning_id=warning_id, reason="测试")
+    session.add(escalation)
+    session.flush()
+    return escalation.id
+
+
+def _claimed_rows(database: Database) -> dict[int, int | None]:
+    with database.sessions() as session:
+        return {row[0]: row[1] for row in session.execute(select(QueueItem.id, QueueItem.claimed_by))}
+
+
+def test_processes_claiming_at_once_on_sqlite_never_double_claim(sqlite_db: Database, clock: FakeClock) -> None:
+    from tests.conftest import actor_for
+
+    system = _ctx(sqlite_db, SYSTEM, clock)
+    expected = {add_warning(system, fraud_type=ft)[1] for ft in ("task_rebate", "fake_loan", "fake_shopping") * 40}
+    actors = [actor_for(sqlite_db, f"op{i}", "operator") for i in range(4)]
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = pool.starmap(claim_all_in_process,
+                               [(url, a.user_id, a.login, clock().isoformat()) for a in actors])
+    claimed = [item for batch in results for item in batch]
+    assert len(claimed) == len(set(claimed)), "an item was claimed twice"
+    assert set(claimed) == expected, "a claimable item was skipped"
+    rows = _claimed_rows(sqlite_db)
+    for actor, batch in zip(actors, results, strict=True):
+        assert all(rows[item] == actor.user_id for item in batch)
+
+
+@pytest.mark.postgres
+def test_sixteen_threads_on_postgresql_never_double_claim(pg_db: Database, clock: FakeClock) -> None:
+    from tests.conftest import actor_for
+
+    system = _ctx(pg_db, SYSTEM, clock)
+    expected = {add_warning(system, fraud_type=ft, signals=sig)[1]
+                for ft, sig in [("task_rebate", ()), ("impersonate_authority", ("screen_sharing", "on_call_now"))] * 150}
+    actors = [actor_for(pg_db, f"op{i}", "operator") for i in range(16)]
+    engine = make_engine(pg_db.engine.url.render_as_string(hide_password=False), pool_size=16, max_overflow=4)
+    sessions = make_session_factory(engine)
+    barrier = threading.Barrier(16)
+    results: dict[int, list[int]] = {}
+    errors: list[BaseException] = []
+
+    def work(actor) -> None:  # type: ignore[no-untyped-def]
+        ctx = ServiceContext(sessions, actor, clock)
+        mine: list[int] = []
+        try:
+            barrier.wait()
+            while (item := claim_next(ctx)) is not None:
+                mine.append(item.item_id)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        results[actor.user_id] = mine
+
+    threads = [threading.Thread(target=work, args=(a,)) for a in actors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert not errors
+    claimed = [item for batch in results.values() for item in batch]
+    assert Counter(claimed).most_common(1)[0][1] == 1, "an item was claimed twice"
+    assert set(claimed) == expected, "a claimable item was skipped"
+    rows = _claimed_rows(pg_db)
+    for user_id, batch in results.items():
+        assert all(rows[item] == user_id for item in batch)
+
+
+def test_live_watcher_sees_changes_made_by_another_seat(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    from console.services.live import QueueWatcher
+
+    add_warning(_ctx(database, SYSTEM, clock))
+    watcher = QueueWatcher(database)
+    try:
+        assert watcher.poll(0) is False
+        other = open_database(database.engine.url.render_as_string(hide_password=False))
+        try:
+            assert claim_next(ServiceContext(other.sessions, make_actor("op1"), clock)) is not None
+        finally:
+            other.dispose()
+        assert watcher.poll(5) is True
+        assert watcher.poll(0) is False
+    finally:
+        watcher.stop()

@@ -1,0 +1,102 @@
+"""Risk triage: scores add up from explained factors, levels follow the configured thresholds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from console.services.triage import (
+    DEFAULT_SETTINGS_PATH,
+    TriageInput,
+    TriageSettingsError,
+    load_triage_settings,
+    score_warning,
+)
+
+T0 = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
+
+
+def _input(**overrides: object) -> TriageInput:
+    values: dict[str, object] = dict(fraud_type="task_rebate", signals=(), amount=None, call_duration_s=None, age=30,
+                                     previous_victim=False, dissuaded_before=False, repeat_count=0, received_at=T0)
+    values.update(overrides)
+    return TriageInput(**values)  # type: ignore[arg-type]
+
+
+def test_every_point_is_explained_in_chinese() -> None:
+    settings = load_triage_settings()
+    result = score_warning(
+        _input(fraud_type="impersonate_authority", signals=("screen_sharing", "on_call_now"), amount=Decimal("80000"),
+               call_duration_s=1900, age=72, previous_victim=True, repeat_count=1),
+        settings, T0,
+    )
+    assert sum(int(r["points"]) for r in result.reasons) == result.score  # type: ignore[call-overload]
+    labels = " ".join(str(r["label"]) for r in result.reasons)
+    for text in ("冒充公检法", "屏幕共享", "正在通话", "8万元", "31分钟", "65岁以上", "曾经被骗", "重复预警1次"):
+        assert text in labels
+    points = [r["points"] for r in result.reasons]
+    assert points == sorted(points, reverse=True)  # type: ignore[type-var]
+
+
+def test_levels_and_deadlines_follow_thresholds() -> None:
+    settings = load_triage_settings()
+    low = score_warning(_input(fraud_type="fake_shopping"), settings, T0)
+    assert (low.level, low.deadline_at - T0) == ("blue", dt.timedelta(minutes=120))
+    live = score_warning(_input(fraud_type="impersonate_authority", signals=("screen_sharing",)), settings, T0)
+    assert live.score == 45 and live.level == "orange" and live.deadline_at - T0 == dt.timedelta(minutes=10)
+    elderly = score_warning(_input(fraud_type="impersonate_authority", signals=("screen_sharing", "transfer_pending"),
+                                   age=70), settings, T0)
+    assert elderly.level == "red" and elderly.deadline_at - T0 == dt.timedelta(minutes=3)
+
+
+def test_signals_are_capped_and_unknown_ones_ignored() -> None:
+    settings = load_triage_settings()
+    result = score_warning(
+        _input(signals=("screen_sharing", "on_call_now", "transfer_pending", "cash_withdrawal", "no_such_signal")),
+        settings, T0,
+    )
+    signal_points = sum(int(r["points"]) for r in result.reasons if str(r["factor"]).startswith("signal:"))  # type: ignore[call-overload]
+    assert signal_points == settings.signal_cap
+    assert any("上限" in str(r["label"]) for r in result.reasons)
+
+
+def test_waiting_past_the_deadline_raises_the_score() -> None:
+    settings = load_triage_settings()
+    on_time = score_warning(_input(), settings, T0)
+    late = score_warning(_input(), settings, T0 + dt.timedelta(minutes=120 + 10))
+    assert late.score == on_time.score + 10
+    assert any(r["factor"] == "overdue" and "10分钟" in str(r["label"]) for r in late.reasons)
+
+
+def test_score_never_exceeds_100_and_the_cut_is_shown() -> None:
+    settings = load_triage_settings()
+    result = score_warning(
+        _input(fraud_type="impersonate_authority", signals=("screen_sharing", "on_call_now", "transfer_pending"),
+               amount=Decimal("500000"), call_duration_s=7200, age=80, previous_victim=True, dissuaded_before=True,
+               repeat_count=5),
+        settings, T0 + dt.timedelta(hours=2),
+    )
+    assert result.score == 100
+    assert result.reasons[-1]["factor"] == "cap" and int(result.reasons[-1]["points"]) < 0  # type: ignore[call-overload]
+
+
+def test_weights_come_from_the_settings_file(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
+    data["fraud_type_severity"]["task_rebate"] = 70
+    data["deadline_minutes"]["red"] = 5
+    path = tmp_path / "triage.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = score_warning(_input(), load_triage_settings(path), T0)
+    assert (result.score, result.level, result.deadline_at - T0) == (70, "red", dt.timedelta(minutes=5))
+
+
+def test_a_broken_settings_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "triage.yaml"
+    path.write_text("signal_cap: 10\n", encoding="utf-8")
+    with pytest.raises(TriageSettingsError, match="缺少"):
+        load_triage_settings(path)
+
