@@ -202,13 +202,14 @@ class QueueFilterProxy(QSortFilterProxyModel):
 
     def set_filters(self, *, levels: set[str] | None = None, kinds: set[str] | None = None,
                     fraud_type: str | None = "") -> None:
+        self.beginFilterChange()
         if levels is not None:
             self.levels = levels
         if kinds is not None:
             self.kinds = kinds or None
         if fraud_type != "":
             self.fraud_type = fraud_type
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
