@@ -133,6 +133,8 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def read_csv_bytes(data: bytes, file_name: str) -> Table:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableInput(f"文件“{file_name}”不是 CSV、XLSX 或 JSON 文件（含有二进制内容）")
     text, encoding = decode_text(data, file_name)
     if "\x00" in text:
         raise UnreadableInput(f"文件“{file_name}”不是文本表格（含有二进制内容），请导出为 CSV、XLSX 或 JSON")
