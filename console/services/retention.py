@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from console.services import audit
 from console.services.context import NotFound, ServiceContext, ServiceError
 from console.services.privacy import mask_text
-from console.services.session_policy import layered_settings
+from console.services.session_policy import RESOURCES, layered_settings
 from db.models import (
     CallAttempt,
     CallDraft,
@@ -37,6 +37,7 @@ from db.models import (
 )
 
 RETENTION_FILE = "retention.yaml"
+RESOURCES_FILE = RESOURCES / RETENTION_FILE
 DEFAULT_DAYS = 180
 # Keys of escalation task details that identify someone (accounts, phones, names, addresses …).
 _IDENTIFYING_KEY_PARTS = ("account", "card", "phone", "mobile", "name", "id_number", "address", "contact",

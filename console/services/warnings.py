@@ -96,14 +96,16 @@ def update_warning(ctx: ServiceContext, warning_id: int, expected_version: int, 
             if warning.version != expected_version:
                 raise ConflictError(CONFLICT_MESSAGE)
             changed = []
-            for key, value in cleaned.items():
-                target: Any = warning if key in WARNING_FIELDS else warning.person
-                if getattr(target, key) != value:
-                    setattr(target, key, value)
-                    changed.append(key)
-            # Touching the warning row makes the ORM bump (and check) its version even when only
-            # person fields changed; a concurrent save turns the UPDATE into zero rows → StaleDataError.
-            warning.updated_at = ctx.now()
+            # One flush for the whole edit, so the version moves by exactly one.
+            with session.no_autoflush:
+                for key, value in cleaned.items():
+                    target: Any = warning if key in WARNING_FIELDS else warning.person
+                    if getattr(target, key) != value:
+                        setattr(target, key, value)
+                        changed.append(key)
+                # Touching the warning row makes the ORM bump (and check) its version even when only
+                # person fields changed; a concurrent save turns the UPDATE into zero rows → StaleDataError.
+                warning.updated_at = ctx.now()
             session.flush()
             new_version = warning.version
             audit.record(session, ctx.actor, "warning_edit", object_type="warning", object_id=warning_id,
