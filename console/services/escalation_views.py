@@ -16,6 +16,14 @@ from sqlalchemy.orm import Session
 from console.services.vocabulary import DISPOSITION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
 from db.models import CallAttempt, Escalation, EscalationEvent, EscalationTask, Station, User
 
+# Times are shown in the centre's local time (China has no daylight saving time).
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(LOCAL_TZ).strftime(fmt) if value is not None else ""
+
+
 TASK_KIND_LABELS = {"onsite_visit": "上门劝阻", "stop_payment": "保护性止付", "family_notice": "通知家属"}
 TASK_STATUS_LABELS = {
     "created": "已创建",
@@ -213,7 +221,7 @@ def call_history_lines(session: Session, warning_id: int, limit: int = 8) -> lis
     )
     lines = []
     for attempt in reversed(attempts):
-        parts = [f"{attempt.started_at.astimezone():%m-%d %H:%M}",
+        parts = [local_time(attempt.started_at, "%m-%d %H:%M"),
                  DISPOSITION_LABELS.get(attempt.disposition, attempt.disposition)]
         if attempt.connected and attempt.duration_s:
             parts.append(f"通话{max(1, attempt.duration_s // 60)}分钟")
