@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.vocabulary import FRAUD_TYPES, RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
-from console.ui.queue_model import KIND_LABELS, QueueFilterProxy, QueueTableModel
+from console.ui.queue_model import KIND_LABELS, QueueTableModel
 
 
 class QueuePanel(QWidget):
@@ -31,8 +31,6 @@ class QueuePanel(QWidget):
     def __init__(self, clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = QueueTableModel(clock, self)
-        self.proxy = QueueFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
 
         self.next_button = QPushButton(self.tr("下一条  (F2)"))
         self.next_button.setObjectName("nextButton")
@@ -61,16 +59,22 @@ class QueuePanel(QWidget):
         filters.addWidget(self.type_combo)
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # Rows arrive in claim order from the service; clicking a header sorts, -1 restores that order.
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        # Rows arrive in claim order from the service; clicking a header sorts them.
+        self.table.horizontalHeader().setSectionsClickable(True)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self.model.sort)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Fixed widths: ResizeToContents would measure every row on each refresh (seconds at 100k rows).
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in zip(QueueTableModel.COLUMNS, (62, 104, 44, 128, 60, 104, 72, 40, 40, 60), strict=True):
+            self.table.setColumnWidth(QueueTableModel.COLUMNS.index(column), width)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(28)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.summary = QLabel()
@@ -100,20 +104,18 @@ class QueuePanel(QWidget):
         row = self.model.row_of_item(item_id)
         if row is None:
             return
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if index.isValid():
-            self.table.selectRow(index.row())
+        self.table.selectRow(row)
 
     def selected_entry(self) -> Any:
         index = self.table.currentIndex()
         if not index.isValid():
             return None
-        return self.proxy.data(index, QueueTableModel.EntryRole)
+        return self.model.data(index, QueueTableModel.EntryRole)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.entry_selected.emit(self.proxy.data(current, QueueTableModel.EntryRole) if current.isValid() else None)
+        self.entry_selected.emit(self.model.data(current, QueueTableModel.EntryRole) if current.isValid() else None)
 
     def _apply_filters(self) -> None:
         levels = {lv for lv, box in self.level_boxes.items() if box.isChecked()}
         kind = self.kind_combo.currentData()
-        self.proxy.set_filters(levels=levels, kinds={kind} if kind else set(), fraud_type=self.type_combo.currentData())
+        self.model.set_filters(levels=levels, kinds={kind} if kind else set(), fraud_type=self.type_combo.currentData())
