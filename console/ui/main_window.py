@@ -1,4 +1,4 @@
-"""The operator's main window: queue on the left, the warning and the call in the centre.
+"""The operator's main window: queue on the left, the warning, the call and its outcome in the centre.
 
 The window only arranges panels and routes signals; every database round trip goes through the
 task runner so a slow server shows a busy indicator instead of freezing the window.
@@ -10,23 +10,34 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStatusBar, QToolBar, QWidget
 
 from console.bootstrap import Database
-from console.services import queue
-from console.services.context import ROLE_LABELS, Actor, ServiceContext
+from console.services import drafts, queue
+from console.services.context import ROLE_LABELS, Actor, ServiceContext, ServiceError, allowed
 from console.services.storage import describe_storage_error
 from console.services.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
+from console.services.workstation import (
+    CallState,
+    WarningDetail,
+    WorkstationSettings,
+    load_workstation_settings,
+)
+from console.ui.draft_keeper import DraftEntry, DraftKeeper
+from console.ui.errors import error_text
+from console.ui.help_panel import HelpPanel
 from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import TaskRunner
-from console.ui.warning_panel import WarningPanel
+from console.ui.workstation_view import WorkstationView
+from scripts_library import ScriptLibrary
 
 POLL_MS = 2000
 
 
 class MainWindow(QMainWindow):
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, settings: WorkstationSettings | None = None,
+                 drafts: DraftKeeper | None = None, library: ScriptLibrary | None = None) -> None:
         super().__init__(parent)
         self.database = database
         self.actor = actor
@@ -34,22 +45,42 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self._seen_version: int | None = None
         self._refreshing = False
+        self._flushing = False
         self.setWindowTitle(self.tr("预警劝阻工作台 — {name}（{role}）").format(
             name=actor.display_name or actor.login, role=ROLE_LABELS.get(actor.role, actor.role)))
         self.resize(1500, 920)
 
+        self.settings = settings or load_workstation_settings()
+        self.can_work = queue_allowed(self.actor)
+        self.sees_people = allowed(actor, "warning.view") and actor.role != "trainer"  # trainers get no PII
+        self.drafts = drafts or DraftKeeper(actor)
+
         self.queue_panel = QueuePanel(self.ctx.now)
-        self.warning_panel = WarningPanel(self.ctx, self.runner)
+        self.workstation = WorkstationView(self.ctx, self.runner, self.settings, self.drafts, library)
+        self.warning_panel = self.workstation.warning_panel
+        self.call_panel = self.workstation.call_panel
+        self.outcome_panel = self.workstation.outcome_panel
+        self.script_view = self.workstation.script_view
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.queue_panel)
-        splitter.addWidget(self.warning_panel)
+        splitter.addWidget(self.workstation)
         splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([620, 880])
-        self.setCentralWidget(splitter)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([560, 1040])
+        if self.sees_people:
+            self.setCentralWidget(splitter)
+        else:
+            notice = QLabel(self.tr("培训员账号不显示当事人信息与待处理队列。\n请从“培训”菜单进入话术演练与复盘。"))
+            notice.setObjectName("hintLabel")
+            notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.setCentralWidget(notice)
+            splitter.setParent(self)
+            splitter.hide()
 
         self.queue_panel.next_requested.connect(self.claim_next)
-        self.queue_panel.entry_selected.connect(self.warning_panel.show_entry)
+        self.queue_panel.entry_selected.connect(self._entry_selected)
+        self.workstation.item_closed.connect(self.refresh_queue)
+        self.workstation.escalation_requested.connect(self.open_escalation)
 
         self._build_actions()
         self._build_status_bar()
@@ -62,25 +93,57 @@ class MainWindow(QMainWindow):
         self.tick_timer.setInterval(1000)
         self.tick_timer.timeout.connect(self.queue_panel.model.tick)
         self.tick_timer.start()
-        self.refresh_queue()
+        if self.sees_people:
+            self.refresh_queue()
+            if self.can_work:
+                self.reopen_drafts()
 
     # -- actions -------------------------------------------------------------------------
+    def _action(self, text: str, key: str, slot: Any, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setToolTip(f"{tip or text}（{key}）")
+        action.setStatusTip(f"{tip or text}（{key}）")
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
     def _build_actions(self) -> None:
-        self.next_action = QAction(self.tr("下一条"), self)
-        self.next_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        self.next_action.triggered.connect(self.claim_next)
-        self.refresh_action = QAction(self.tr("刷新队列"), self)
-        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
-        self.refresh_action.triggered.connect(self.refresh_queue)
-        self.addAction(self.next_action)
-        self.addAction(self.refresh_action)
+        self.next_action = self._action(self.tr("下一条"), "F2", self.claim_next, self.tr("领取并打开最紧急的一条"))
+        self.refresh_action = self._action(self.tr("刷新队列"), "F5", self.refresh_queue)
+        self.release_action = self._action(self.tr("退回队列"), "F8", self.workstation.release,
+                                           self.tr("把当前条目退回队列"))
+        self.escape_action = self._action(self.tr("回到话术"), "Esc", self.workstation.focus_script)
+        self.help_action = self._action(self.tr("快捷键帮助"), "F1", self.show_help)
+        self.quit_action = self._action(self.tr("退出"), "Ctrl+Q", self.close)
+
         work = self.menuBar().addMenu(self.tr("工作(&W)"))
-        work.addAction(self.next_action)
-        work.addAction(self.refresh_action)
+        for action in (self.next_action, self.refresh_action, self.release_action):
+            work.addAction(action)
+        work.addSeparator()
+        work.addAction(self.quit_action)
         self.work_menu = work
-        self.can_work = queue_allowed(self.actor)
+        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        help_menu.addAction(self.help_action)
+
+        toolbar = QToolBar(self.tr("工具栏"))
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.next_action, self.refresh_action, self.release_action, self.help_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
         self.next_action.setEnabled(self.can_work)
+        self.release_action.setEnabled(self.can_work)
         self.queue_panel.next_button.setEnabled(self.can_work)
+        if not self.sees_people:
+            for action in (self.next_action, self.refresh_action, self.release_action):
+                action.setVisible(False)
+
+    def show_help(self) -> None:
+        HelpPanel(self).exec()
 
     def _build_status_bar(self) -> None:
         bar = QStatusBar()
@@ -108,6 +171,26 @@ class MainWindow(QMainWindow):
         self.connection_label.setStyleSheet("")
         if version != self._seen_version:
             self.refresh_queue()
+        self.flush_outbox()
+
+    def flush_outbox(self) -> None:
+        """Write calls kept locally while the server was unreachable, once it answers again."""
+        if self._flushing or not self.can_work or not drafts.pending_calls(self.actor.login):
+            return
+        self._flushing = True
+        ctx = self.ctx
+
+        def flushed(count: int) -> None:
+            self._flushing = False
+            if count:
+                self.statusBar().showMessage(self.tr("已补写 {n} 条暂存的通话记录").format(n=count), 10000)
+                self.refresh_queue()
+
+        def failed(exc: BaseException) -> None:
+            self._flushing = False
+            self._connection_failed(exc)
+
+        self.runner.run(lambda: drafts.flush_outbox(ctx), flushed, failed)
 
     def refresh_queue(self) -> None:
         if self._refreshing:
@@ -152,16 +235,61 @@ class MainWindow(QMainWindow):
         if entry is None:
             self.statusBar().showMessage(self.tr("队列中暂无可领取的条目"), 5000)
             return
-        self.warning_panel.show_entry(entry)
+        self.workstation.open_claimed(entry)
         self.refresh_queue()
         self.queue_panel.select_item(entry.item_id)
 
+    def _entry_selected(self, entry: Any) -> None:
+        if self.workstation.busy_with_claim:
+            if entry is not None and self.workstation.entry is not None and entry.item_id != self.workstation.entry.item_id:
+                self.statusBar().showMessage(self.tr("正在处理当前条目：保存（Ctrl+Enter）或退回（F8）后再查看其他条目"),
+                                             5000)
+            return
+        self.workstation.browse(entry)
+
+    # -- drafts --------------------------------------------------------------------------
+    def reopen_drafts(self) -> None:
+        """After a crash: reopen the call this operator was in, with everything typed."""
+        states = self.drafts.load_all()
+        if not states:
+            return
+        state = states[0]
+        ctx = self.ctx
+
+        def load() -> tuple[Any, bool]:
+            held = False
+            if state.queue_item_id is not None:
+                try:
+                    queue.renew_lease(ctx, state.queue_item_id)
+                    held = True
+                except ServiceError:
+                    held = False
+            entries = [e for e in queue.my_claims(ctx) if e.item_id == state.queue_item_id]
+            return (entries[0] if entries else None), held
+
+        self.runner.run(load, lambda result: self._draft_ready(state, *result), self._connection_failed)
+
+    def _draft_ready(self, state: CallState, entry: Any, held: bool) -> None:
+        if entry is None:
+            entry = DraftEntry.from_state(state)
+        self.workstation.open_claimed(entry, state, holds_claim=held)
+        self.statusBar().showMessage(self.tr("已恢复未保存的通话草稿"), 10000)
+        if held:
+            self.queue_panel.select_item(entry.item_id)
+
+    # -- escalation ----------------------------------------------------------------------
+    def open_escalation(self, detail: WarningDetail) -> None:
+        from console.ui.escalation_dialog import EscalationDialog
+
+        dialog = EscalationDialog(self.ctx, self.runner, detail.warning_id, parent=self)
+        if dialog.exec():
+            self.workstation.escalation_done()
+            self.refresh_queue()
+
     def _claim_failed(self, exc: BaseException) -> None:
         self.next_action.setEnabled(True)
-        QMessageBox.warning(self, self.tr("领取失败"), describe_storage_error(exc))
+        QMessageBox.warning(self, self.tr("领取失败"), error_text(exc))
 
 
 def queue_allowed(actor: Actor) -> bool:
-    from console.services.context import allowed
-
     return allowed(actor, "queue.work")

@@ -1,0 +1,64 @@
+"""The shortcut help (F1): every key an operator uses all day, grouped by where it acts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from console.ui.outcome_panel import DISPOSITION_KEYS
+from console.ui.script_view import KEY_ACTION_KEYS, OBJECTION_KEYS
+from scripts_library.codes import DISPOSITION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
+
+GENERAL_KEYS: tuple[tuple[str, str], ...] = (
+    ("F1", "快捷键帮助"),
+    ("F2", "下一条：领取并打开最紧急的一条"),
+    ("F5", "刷新队列"),
+    ("F8", "退回队列（放弃当前条目）"),
+    ("Ctrl+R", "显示完整号码（记录查看日志）"),
+    ("Ctrl+C", "复制号码"),
+    ("Ctrl+D", "拨号（本中心配置了软电话时）"),
+    ("F6", "开始通话（计时）"),
+    ("F7", "结束通话"),
+    ("1 … 9", "选择对方的回答"),
+    ("Backspace", "话术上一步"),
+    ("Esc", "离开输入框，回到话术（数字键重新可用）"),
+    ("Ctrl+M", "填写保住金额"),
+    ("Ctrl+N", "填写备注"),
+    ("Ctrl+E", "上报派出所"),
+    ("Ctrl+Enter", "保存通话结果"),
+)
+
+
+def shortcut_rows() -> list[tuple[str, list[tuple[str, str]]]]:
+    """All shortcuts as (section, [(key, what)]) — the help panel and the tests read the same list."""
+    return [
+        ("常用", list(GENERAL_KEYS)),
+        ("对方异议", [(OBJECTION_KEYS[i], label) for i, label in enumerate(OBJECTION_LABELS.values())]),
+        ("关键动作（手动打勾）", [(KEY_ACTION_KEYS[i], label) for i, label in enumerate(KEY_ACTION_LABELS.values())]),
+        ("通话结果", [(DISPOSITION_KEYS[i], label) for i, label in enumerate(DISPOSITION_LABELS.values())]),
+    ]
+
+
+class HelpPanel(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("快捷键"))
+        self.resize(560, 720)
+        parts = []
+        for section, rows in shortcut_rows():
+            body = "".join(f"<tr><td style='padding-right:18px'><b>{key}</b></td><td>{what}</td></tr>"
+                           for key, what in rows)
+            parts.append(f"<h3>{section}</h3><table cellspacing='4'>{body}</table>")
+        label = QLabel("".join(parts))
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        label.setContentsMargins(12, 6, 12, 6)
+        self.text = label
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setWidget(label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(area)
+        layout.addWidget(buttons)

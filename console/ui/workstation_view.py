@@ -1,0 +1,287 @@
+"""The centre of the operator's window: the person and warning on top, the call and its outcome below.
+
+It owns the call in progress (a :class:`console.services.workstation.CallState`): prepares the
+script when a claimed warning's detail arrives, keeps the claim lease alive, saves the call as a
+draft on every change, writes the call log, gives an item back, and opens the escalation dialog.
+Every database round trip goes through the task runner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
+
+from console.services import queue
+from console.services.calls import CallLog
+from console.services.context import ServiceContext, allowed
+from console.services.drafts import SubmitResult, submit_call
+from console.services.workstation import (
+    CallState,
+    WarningDetail,
+    WorkstationSettings,
+    call_variables,
+    choose_script,
+    parse_amount,
+)
+from console.ui.call_panel import CallPanel
+from console.ui.draft_keeper import DraftKeeper
+from console.ui.errors import error_text
+from console.ui.outcome_panel import OutcomePanel
+from console.ui.tasks import TaskRunner
+from console.ui.warning_panel import WarningPanel
+from scripts_library import ScriptLibrary, ScriptRestoreError, ScriptSession, load_library
+
+NOT_CONNECTED = frozenset({"no_answer", "busy", "powered_off", "invalid_number"})
+
+
+class WorkstationView(QWidget):
+    call_saved = Signal(object)  # drafts.SubmitResult
+    item_closed = Signal()  # the claimed item was saved or given back: the queue should reload
+    escalation_requested = Signal(object)  # WarningDetail
+
+    def __init__(self, ctx: ServiceContext, runner: TaskRunner, settings: WorkstationSettings,
+                 drafts: DraftKeeper, library: ScriptLibrary | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.settings = settings
+        self.drafts = drafts
+        self._library = library
+        self.entry: Any = None  # the claimed QueueEntry (None while only browsing)
+        self.state: CallState | None = None
+        self.session: ScriptSession | None = None
+        self.detail: WarningDetail | None = None
+        self.holds_claim = False
+        self.can_call = allowed(ctx.actor, "call.log")
+
+        self.warning_panel = WarningPanel(ctx, runner)
+        self.call_panel = CallPanel(ctx, runner, settings, ctx.now)
+        self.outcome_panel = OutcomePanel(ctx.now)
+        self.script_view = self.call_panel.script_view
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.call_panel)
+        lower.addWidget(self.outcome_panel)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.addWidget(self.warning_panel)
+        vertical.addWidget(lower)
+        vertical.setStretchFactor(0, 1)
+        vertical.setStretchFactor(1, 3)
+        vertical.setSizes([230, 690])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(vertical)
+        self.call_panel.setVisible(self.can_call)
+        self.outcome_panel.setVisible(self.can_call)
+
+        self.warning_panel.detail_loaded.connect(self._detail_loaded)
+        self.script_view.changed.connect(self._changed)
+        self.script_view.finished_reached.connect(self.outcome_panel.suggest)
+        self.call_panel.call_started.connect(self._changed)
+        self.call_panel.call_ended.connect(self._changed)
+        self.call_panel.number_revealed.connect(self._number_revealed)
+        self.outcome_panel.changed.connect(self._changed)
+        self.outcome_panel.save_requested.connect(self.save)
+        self.outcome_panel.escalation_requested.connect(self.request_escalation)
+
+        self.lease_timer = QTimer(self)
+        self.lease_timer.setInterval(max(settings.lease_renew_seconds, 5) * 1000)
+        self.lease_timer.timeout.connect(self.renew_lease)
+
+    @property
+    def library(self) -> ScriptLibrary:
+        if self._library is None:
+            self._library = load_library()
+        return self._library
+
+    @property
+    def busy_with_claim(self) -> bool:
+        return self.state is not None
+
+    # -- opening -------------------------------------------------------------------------
+    def browse(self, entry: Any) -> None:
+        """Show a queue entry read-only (nothing claimed)."""
+        if self.state is not None:
+            return
+        self.entry = None
+        self.warning_panel.show_entry(entry)
+        if entry is None:
+            self._clear_call()
+
+    def open_claimed(self, entry: Any, state: CallState | None = None, holds_claim: bool = True) -> None:
+        """Open a claimed item (or a recovered draft) for calling; the script follows once the detail loads."""
+        self.entry = entry
+        self.holds_claim = holds_claim
+        self.session = None
+        self.state = state or CallState(
+            client_uuid=str(uuid.uuid4()), warning_id=entry.warning_id, queue_item_id=entry.item_id,
+            follow_up_id=entry.follow_up_id, item_kind=entry.kind)
+        if holds_claim:
+            self.lease_timer.start()
+        self.warning_panel.show_entry(entry)
+
+    def _detail_loaded(self, detail: WarningDetail) -> None:
+        self.detail = detail
+        state = self.state
+        if state is None or detail.warning_id != state.warning_id:
+            self.call_panel.set_detail(detail, holds_claim=False)
+            self.script_view.set_session(None)
+            self.outcome_panel.reset(False)
+            return
+        if self.session is not None:
+            return  # a reload of the same warning (e.g. after an escalation): keep the call as it is
+        variables = call_variables(detail, centre_name=self.settings.centre_name)
+        selection = choose_script(self.library, detail, state.item_kind)
+        session = ScriptSession(selection.script, variables)
+        if state.script:
+            try:
+                session = ScriptSession.restore(self.library, state.script, variables)
+            except ScriptRestoreError:
+                self.window().statusBar().showMessage(  # type: ignore[attr-defined]
+                    self.tr("话术已更新，无法恢复草稿中的话术位置，已从头开始"), 8000)
+        self.session = session
+        self.call_panel.set_detail(detail, holds_claim=self.holds_claim)
+        self.call_panel.restore_timer(state.started_at, state.ended_at)
+        self.script_view.set_session(session, selection.reason)
+        attempts = sum(1 for c in detail.calls if c.warning_id == detail.warning_id
+                       and c.follow_up_id == state.follow_up_id)
+        self.outcome_panel.reset(True, level=detail.risk_level, attempts_so_far=attempts,
+                                 is_follow_up=state.follow_up_id is not None)
+        self.outcome_panel.restore(state.disposition, state.amount_protected, state.notes)
+        self.script_view.setFocus()
+        self._changed()
+
+    # -- the draft -----------------------------------------------------------------------
+    def _collect(self) -> CallState | None:
+        state = self.state
+        if state is None:
+            return None
+        state.started_at = self.call_panel.started_at
+        state.ended_at = self.call_panel.ended_at
+        if self.session is not None:
+            state.script = self.session.to_record()
+        if self.outcome_panel.active:
+            state.disposition = self.outcome_panel.disposition
+            state.amount_protected = self.outcome_panel.amount_text
+            state.notes = self.outcome_panel.notes
+        return state
+
+    def _changed(self) -> None:
+        state = self._collect()
+        if state is not None and self.session is not None and not self.drafts.save(state):
+            self.window().statusBar().showMessage(  # type: ignore[attr-defined]
+                self.tr("草稿无法保存到本机：") + self.drafts.last_error, 15000)
+
+    def _number_revealed(self, number: str) -> None:
+        if self.state is not None:
+            self.state.dialled_number = number
+
+    # -- lease ---------------------------------------------------------------------------
+    def renew_lease(self) -> None:
+        if self.state is None or self.state.queue_item_id is None or not self.holds_claim:
+            return
+        ctx, item_id = self.ctx, self.state.queue_item_id
+        self.runner.run(lambda: queue.renew_lease(ctx, item_id), None, self._lease_lost)
+
+    def _lease_lost(self, exc: BaseException) -> None:
+        self.holds_claim = False
+        self.lease_timer.stop()
+        self.window().statusBar().showMessage(  # type: ignore[attr-defined]
+            self.tr("领取已失效：") + error_text(exc) + self.tr("（本次通话仍可保存）"), 15000)
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self) -> None:
+        state = self._collect()
+        if state is None or self.session is None or not state.disposition:
+            return
+        now = self.ctx.now()
+        if self.call_panel.in_call:
+            self.call_panel.end_call()
+            state = self._collect() or state
+        try:
+            amount = parse_amount(state.amount_protected)
+        except ValueError as exc:
+            self.outcome_panel.saving_failed()
+            QMessageBox.warning(self, self.tr("无法保存"), str(exc))
+            return
+        record = self.session.to_record()
+        detail = self.detail
+        log = CallLog(
+            client_uuid=state.client_uuid, warning_id=state.warning_id, queue_item_id=state.queue_item_id,
+            started_at=state.started_at or now, ended_at=state.ended_at or now,
+            connected=state.started_at is not None and state.disposition not in NOT_CONNECTED,
+            disposition=state.disposition, script_id=record["script_id"], script_version=record["script_version"],
+            node_path=list(record["path"]), objections=list(record["objections"]),
+            key_actions=list(record["key_actions"]), amount_at_risk=detail.amount if detail else None,
+            amount_protected=amount, notes=state.notes.strip(), dialled_number=state.dialled_number,
+            follow_up_id=state.follow_up_id,
+        )
+        ctx = self.ctx
+        root = self.drafts.root
+        self.runner.run(lambda: submit_call(ctx, log, drafts=root), self._saved, self._save_failed)
+
+    def _saved(self, result: SubmitResult) -> None:
+        self.drafts.discard(self.state.client_uuid if self.state else "")
+        bar = self.window().statusBar()  # type: ignore[attr-defined]
+        if result.logged is None:  # the server is unreachable: the call waits in the local outbox
+            bar.showMessage(self.tr("通话已暂存本机，连接恢复后自动写入：") + result.message, 20000)
+        else:
+            bar.showMessage(self.tr("已保存。") + result.logged.next_step.summary, 15000)
+        self._close_item()
+        self.call_saved.emit(result)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.outcome_panel.saving_failed()
+        QMessageBox.warning(self, self.tr("保存失败"), error_text(exc) + self.tr("\n已记录的内容保存在本机草稿中。"))
+
+    def release(self) -> None:
+        """Give the claimed item back to the queue without a call log (the draft is discarded)."""
+        state = self.state
+        if state is None:
+            return
+        if state.started_at is not None or state.notes.strip():
+            answer = QMessageBox.question(self, self.tr("退回队列"),
+                                          self.tr("本条已有通话记录或备注，退回将丢弃未保存的内容。确定退回？"))
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.drafts.discard(state.client_uuid)
+        if state.queue_item_id is not None and self.holds_claim:
+            ctx, item_id = self.ctx, state.queue_item_id
+            self.runner.run(lambda: queue.release(ctx, item_id, "退回队列"), lambda _r: self._close_item(),
+                            lambda exc: (QMessageBox.warning(self, self.tr("退回失败"), error_text(exc)),
+                                         self._close_item()))
+        else:
+            self._close_item()
+
+    def _close_item(self) -> None:
+        self.lease_timer.stop()
+        self.state = None
+        self.session = None
+        self.entry = None
+        self.holds_claim = False
+        self.warning_panel.show_entry(None)
+        self._clear_call()
+        self.item_closed.emit()
+
+    def _clear_call(self) -> None:
+        self.call_panel.set_detail(None)
+        self.script_view.set_session(None)
+        self.outcome_panel.reset(False)
+
+    # -- escalation ----------------------------------------------------------------------
+    def request_escalation(self) -> None:
+        if self.detail is not None and self.state is not None:
+            self.escalation_requested.emit(self.detail)
+
+    def escalation_done(self) -> None:
+        """Show the new order's status on the warning (the call in progress stays as it is)."""
+        self.warning_panel.reload()
+        if self.state is not None and self.outcome_panel.plan is not None:
+            self.window().statusBar().showMessage(self.tr("已上报派出所"), 8000)  # type: ignore[attr-defined]
+
+    def focus_script(self) -> None:
+        self.script_view.setFocus()
