@@ -226,6 +226,18 @@ def render_dispatch_sheet(
     centre_name: str = DEFAULT_CENTRE,
 ) -> Path:
     """Write the order's one-page dispatch sheet to ``out_path``; audited as 'print' (and 'reveal')."""
+    return render_dispatch_sheet_pages(ctx, escalation_id, out_path, reveal=reveal, centre_name=centre_name)[0]
+
+
+def render_dispatch_sheet_pages(
+    ctx: ServiceContext,
+    escalation_id: int,
+    out_path: str | Path,
+    *,
+    reveal: bool = False,
+    centre_name: str = DEFAULT_CENTRE,
+) -> tuple[Path, int]:
+    """:func:`render_dispatch_sheet` that also returns the page count (1 unless the content cannot fit)."""
     if not (allowed(ctx.actor, "escalation.update") or allowed(ctx.actor, "report.print")):
         ctx.require("report.print")
     data = _collect(ctx, escalation_id, reveal)
@@ -248,4 +260,4 @@ def render_dispatch_sheet(
         audit.record(session, ctx.actor, "print", object_type="escalation", object_id=escalation_id,
                      details={"document": "dispatch_sheet", "revealed": reveal, "pages": pages, "file": out.name},
                      at=ctx.now())
-    return out
+    return out, pages
