@@ -10,6 +10,7 @@ from sqlalchemy import select
 from console.bootstrap import Database
 from console.services import escalations as esc
 from console.services.context import PermissionDenied, ServiceError
+from console.services.escalation_draft import prepare_escalation
 from console.services.escalation_settings import parse_escalation_settings
 from console.services.escalations import TaskRequest
 from db.models import AuditEvent, FollowUp, Person, QueueItem, Warning
@@ -70,8 +71,12 @@ def test_task_fields_are_checked(database: Database, make_actor, clock) -> None:
         esc.create_escalation(ctx, warning_id, tasks=[TaskRequest.stop_payment("", "622", "1")])
     with pytest.raises(ServiceError, match="不是有效数字"):
         esc.create_escalation(ctx, warning_id, tasks=[TaskRequest.stop_payment("工行", "622", "五万")])
-    with pytest.raises(ServiceError, match="家属电话"):
-        esc.create_escalation(ctx, warning_id, tasks=[TaskRequest.family_notice("李明", " ")])
+    # an empty family phone means the relative registered with the person (the operator sees it masked)
+    info = esc.create_escalation(ctx, warning_id, tasks=[TaskRequest.family_notice("", " ")])
+    assert info.tasks[0].details["phone"] == "13900001111" and info.tasks[0].details["relative_name"] == "李明"
+    alone = add_warning(database, relative_name="", relative_phone="")
+    with pytest.raises(ServiceError, match="没有登记亲属电话"):
+        esc.create_escalation(ctx, alone, tasks=[TaskRequest.family_notice("", "")])
     with pytest.raises(ServiceError, match="至少选择一项任务"):
         esc.create_escalation(ctx, warning_id, tasks=[])
     trainer = ctx_for(database, make_actor("tr", "trainer"), clock)
@@ -217,6 +222,18 @@ def test_station_failure_keeps_the_warning_open_for_the_operator(database: Datab
         assert warning is not None and warning.outcome is None and warning.status == "in_progress"
         assert session.execute(select(FollowUp)).first() is None
         assert session.execute(select(QueueItem.kind)).scalars().all() == ["escalation_answer"]
+
+
+def test_the_draft_prefills_station_tasks_and_summary_masked(database: Database, make_actor, clock) -> None:  # type: ignore[no-untyped-def]
+    ids = standard_stations(database)
+    ctx = ctx_for(database, make_actor("op11", "operator"), clock)
+    draft = prepare_escalation(ctx, add_warning(database, calls=2))
+    assert draft.match is not None and draft.match.station_id == ids["chengguan"]
+    assert len(draft.stations) == 4
+    assert (draft.person_name, draft.relative_phone, draft.level_label) == ("王**", "139****1111", "红")
+    assert "已呼叫2次" in draft.reason and "拒绝劝阻" in draft.reason
+    assert "屏幕共享" in draft.summary and "对方让保密" in draft.summary
+    assert "13900001111" not in draft.summary + draft.relative_phone + draft.address
 
 
 def test_listing_and_settings_validation(database: Database, make_actor, clock) -> None:  # type: ignore[no-untyped-def]

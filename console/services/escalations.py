@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from console.services import audit, queue
 from console.services.context import NotFound, ServiceContext, ServiceError
+from console.services.escalation_draft import resolve_station
 from console.services.escalation_settings import EscalationSettings, load_escalation_settings
 from console.services.escalation_views import (
     RESULT_LABELS,
@@ -42,7 +43,7 @@ from console.services.escalation_views import (
     local_time,
 )
 from console.services.followups import schedule_follow_ups
-from console.services.stations import StationMatch, match_station_in
+from console.services.stations import match_station_in
 from console.services.vocabulary import RISK_LEVEL_LABELS
 from db.models import (
     TASK_KINDS,
@@ -108,9 +109,17 @@ def _clean_details(request: TaskRequest) -> dict[str, Any]:
             if amount <= 0:
                 raise ServiceError(f"{label}的金额应大于 0")
             details["amount"] = f"{amount:.2f}"
-    elif request.kind == "family_notice" and not details.get("phone"):
-        raise ServiceError(f"{label}需要填写家属电话")
     return details
+
+
+def _fill_relative(details: dict[str, Any], person: Person) -> None:
+    """An empty family notice uses the relative registered with the person (the operator may not see it)."""
+    if not details.get("phone"):
+        if not person.relative_phone:
+            raise ServiceError("通知家属需要填写家属电话（当事人没有登记亲属电话）")
+        details["phone"] = person.relative_phone
+        details["relative_name"] = details.get("relative_name") or person.relative_name
+        details["from_record"] = True
 
 
 def _warning(session: Session, warning_id: int) -> Warning:
@@ -125,30 +134,6 @@ def _escalation(session: Session, escalation_id: int) -> Escalation:
     if escalation is None:
         raise NotFound(f"上报指令不存在（编号 {escalation_id}）")
     return escalation
-
-
-def resolve_station(session: Session, warning: Warning, person: Person) -> StationMatch | None:
-    """The station for a warning when the operator chose none: address rules, then the warning's hint."""
-    match = match_station_in(session, person.address)
-    if match is not None:
-        return match
-    station: Station | None = None
-    reason = ""
-    if warning.station_id is not None:
-        station = session.get(Station, warning.station_id)
-        reason = "按预警指令指定的派出所"
-    elif warning.station_hint.strip():
-        hint = warning.station_hint.strip()
-        station = session.execute(
-            select(Station).where((Station.code == hint) | (Station.name == hint)).limit(1)
-        ).scalar_one_or_none()
-        reason = f"按预警指令中的派出所“{hint}”"
-    elif person.station_id is not None:
-        station = session.get(Station, person.station_id)
-        reason = "按当事人登记的所属派出所"
-    if station is None:
-        return None
-    return StationMatch(station.id, station.name, station.code, station.duty_phone, None, "warning", "", reason)
 
 
 def _add_event(session: Session, ctx: ServiceContext, escalation: Escalation, task: EscalationTask | None,
@@ -185,6 +170,9 @@ def create_escalation(
     with ctx.session() as session:
         warning = _warning(session, warning_id)
         person = warning.person
+        for kind, details in cleaned:
+            if kind == "family_notice":
+                _fill_relative(details, person)
         if station_id is not None:
             station = session.get(Station, station_id)
             if station is None:
