@@ -10,11 +10,13 @@ import argparse
 import json
 import sys
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from scripts_library.codes import KNOWN_VARIABLES, OBJECTION_CODES
 from scripts_library.loader import ScriptLibraryError, check_library, load_library
 from scripts_library.rendering import render_script_text
+from scripts_library.scenario_loader import check_scenarios
 
 
 def register(subparsers: Any) -> None:
@@ -48,6 +50,15 @@ def handle_check(args: argparse.Namespace) -> int:
         return 1
     nodes = sum(len(script.nodes) for script in library)
     print(f"话术库校验通过：{len(library)} 条话术，{nodes} 个节点，目录 {library.path}")
+    scenario_dir = Path(library.path).parent / "scenarios"  # rehearsal scenarios live next to the scripts
+    if scenario_dir.is_dir():
+        scenarios, scenario_issues = check_scenarios(library, [scenario_dir])
+        if scenario_issues:
+            for scenario_issue in scenario_issues:
+                print(str(scenario_issue), file=sys.stderr)
+            print(f"演练场景有 {len(scenario_issues)} 处错误", file=sys.stderr)
+            return 1
+        print(f"演练场景校验通过：{len(scenarios)} 个场景")
     return 0
 
 

@@ -68,7 +68,7 @@ ROLE_LABELS = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(
         {"queue.work", "call.log", "warning.view", "warning.create", "escalation.create", "escalation.update",
-         "pii.reveal.phone", "import.run", "followup.work"}
+         "pii.reveal.phone", "import.run", "followup.work", "training.run"}
     ),
     "supervisor": frozenset(
         {"queue.work", "queue.manage", "call.log", "warning.view", "warning.create", "warning.edit",

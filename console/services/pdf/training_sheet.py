@@ -1,0 +1,61 @@
+"""The printable rehearsal score sheet: scenario, score, key actions, objections, timing, transcript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.services.pdf import styles as S
+from console.services.training import ScoreCard
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "未取得"
+    minutes, seconds = divmod(int(round(value)), 60)
+    return f"{minutes}分{seconds:02d}秒" if minutes else f"{seconds}秒"
+
+
+def build_training_sheet(out_path: str | Path, card: ScoreCard, centre: str = "") -> int:
+    """Write the score sheet for one rehearsal; returns the page count."""
+    st = S.sheet_styles()
+    missing = tuple(c for c in card.required_actions if c not in card.obtained_actions)
+    unhandled = tuple(c for c in card.objections_raised if c not in card.objections_handled)
+    story = [
+        S.para("劝阻演练评分表", st.title),
+        S.key_value_table(
+            [
+                ("学员", card.trainee),
+                ("演练编号", f"R-{card.rehearsal_id}"),
+                ("场景", card.scenario_title),
+                ("结果", card.outcome_label),
+                ("开始时间", card.started_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+                ("用时", _seconds(card.duration_s)),
+                ("总分", f"{card.score} / 100"),
+                ("最终抵触度", f"{card.final_resistance} / 100"),
+            ],
+            st,
+        ),
+        S.para("评分要点", st.heading),
+        S.data_table(
+            [
+                ["项目", "情况"],
+                ["必须取得的关键动作", card.action_labels(card.required_actions)],
+                ["已取得", card.action_labels(card.required_obtained)],
+                ["未取得", card.action_labels(missing)],
+                ["对方提出的异议", card.objection_labels(card.objections_raised)],
+                ["已化解", card.objection_labels(card.objections_handled)],
+                ["未化解", card.objection_labels(unhandled)],
+                ["首个关键动作用时", _seconds(card.time_to_first_key_action_s)],
+                ["跳过的核查步骤", "、".join(card.steps_skipped) or "无"],
+                ["忽略异议 / 责备 / 听错回答", f"{card.ignored} 次 / {card.blamed} 次 / {card.misread} 次"],
+            ],
+            st,
+            col_widths=[50 * S.mm, None],
+        ),
+        S.para("通话记录（模拟对象为虚构人物）", st.heading),
+    ]
+    rows: list[list[object]] = [["说话人", "内容"]]
+    rows += [["学员" if speaker == "trainee" else "模拟对象", text] for speaker, text in card.transcript]
+    story.append(S.data_table(rows, st, col_widths=[22 * S.mm, None]))
+    story.append(S.para("签字（培训员）：____________    日期：____________", st.body))
+    return S.build_pdf(out_path, story, S.PageSetup(title="劝阻演练评分表", centre=centre, confidential=False))

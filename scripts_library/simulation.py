@@ -1,0 +1,414 @@
+"""The simulated person of a rehearsal and the run that ties them to a script session.
+
+Pure Python.  :class:`RehearsalRun` wraps a :class:`ScriptSession`: the trainee's moves (choose a
+response, open an objection handler, step back, mark a key action) go through the run, and the
+:class:`SimulatedPerson` reacts.  Rules, in the order they apply to a move:
+
+* resistance starts from the temperament (0–100);
+* the person raises each scripted objection when the call reaches its node; opening the handler
+  for a raised objection *handles* it (resistance − weight); pre-empting an objection the person
+  would raise later counts as handled at half weight; a handler for something the person never
+  worries about costs a little (+5);
+* carrying on while an objection is unanswered ignores it (+10 each time, the person repeats it);
+* picking an answer the person did not give (scenario ``answers``) is refused (+5: "you are not
+  listening");
+* reaching a node before its verification steps (scenario ``verify_before``) skips them (+15 each);
+* a response the script marks as blaming (``note`` containing "blame" or "责备") costs +20;
+* a response that obtains key actions is accepted only while resistance ≤ :data:`AGREE_AT`;
+  otherwise the person refuses and the move does not happen (+5);
+* each new step reached calmly (nothing unanswered, nothing skipped) lowers resistance a little
+  (−3): an orderly conversation builds trust;
+* at :data:`HANG_UP_AT` the person hangs up; when every required action is obtained and resistance
+  is low the person is persuaded.
+
+Every move is logged with its time from the injectable clock, so the score (time to the first key
+action, objections handled, steps skipped) is computed from the log alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scripts_library.codes import RETURN_TARGET
+from scripts_library.engine import ScriptSession
+from scripts_library.rendering import PersonProfile, build_variables
+from scripts_library.scenario_schema import Scenario, ScenarioObjection
+from scripts_library.schema import Response, Script
+
+AGREE_AT = 45
+HANG_UP_AT = 100
+WARN_AT = 85
+IGNORED_PENALTY = 10
+MISREAD_PENALTY = 5
+SKIPPED_PENALTY = 15
+BLAME_PENALTY = 20
+PUSH_PENALTY = 5
+IRRELEVANT_PENALTY = 5
+PROGRESS_RELIEF = 3
+BLAME_MARKERS = ("blame", "责备")
+
+Clock = Callable[[], dt.datetime]
+
+DEFAULT_REFUSAL = "这个我现在不能答应你。"
+DEFAULT_SUCCESS = "好吧，我听你们的，先不转了，谢谢你们。"
+DEFAULT_HANG_UP = "别再打来了！（对方挂断了电话）"
+WARNING_LINE = "你再这样说，我就挂电话了。"
+MISREAD_LINE = "我刚才不是这么说的，你有没有在听？"
+SKIPPED_LINE = "你什么情况都没问清楚，就让我照你说的做？"
+BLAME_LINE = "你这是在怪我吗？我已经够难受了。"
+IRRELEVANT_LINE = "你说的这些跟我有什么关系？"
+HANDLED_LINE = "嗯……你这么说，好像也有道理。"
+PREEMPTED_LINE = "这一点你说得对，我本来也在犹豫。"
+IGNORED_LINE = "你还没回答我刚才的问题。"
+
+MOOD_LINES = {
+    "low": "嗯，你说，我听着。",
+    "mid": "你接着说吧，我还没想好。",
+    "high": "我不太相信你说的这些。",
+    "hostile": "你到底想干什么？我很忙。",
+}
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    """One thing the person says (or an event the trainee should notice, e.g. hanging up)."""
+
+    text: str
+    kind: str = "say"  # say | objection | refusal | hang_up | success
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """The outcome of one trainee move."""
+
+    accepted: bool
+    lines: tuple[PersonLine, ...]
+    resistance: int
+    ended: bool
+
+
+@dataclass
+class LoggedEvent:
+    """One entry of the rehearsal log (stored as JSON in the rehearsal's details)."""
+
+    t: float  # seconds since the start
+    kind: str  # start | choose | objection | back | mark | unmark | refused | misread | ignored |
+    # skipped | blamed | handled | preempted | irrelevant | raised | hang_up | persuaded | end
+    ref: str = ""
+    detail: str = ""
+    resistance: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"t": round(self.t, 3), "kind": self.kind, "ref": self.ref, "detail": self.detail,
+                "resistance": self.resistance}
+
+
+def _is_blaming(response: Response) -> bool:
+    note = response.note.lower()
+    return any(marker in note for marker in BLAME_MARKERS)
+
+
+def scenario_profile(scenario: Scenario) -> PersonProfile:
+    person = scenario.spec.person
+    return PersonProfile(
+        surname=person.surname or None,
+        sex=person.sex,
+        age=person.age,
+        profile_group=person.profile_group,
+        amount=person.amount,
+        app_name=person.app_name,
+    )
+
+
+@dataclass
+class SimulatedPerson:
+    """The person's state: resistance and what they have said about their objections."""
+
+    scenario: Scenario
+    resistance: int = 0
+    raised: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    handled: list[str] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)
+    said_nodes: set[str] = field(default_factory=set)
+    warned: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.resistance:
+            self.resistance = self.scenario.spec.start_resistance
+
+    def objection(self, code: str) -> ScenarioObjection | None:
+        return next((o for o in self.scenario.spec.objections if o.code == code), None)
+
+    def adjust(self, delta: int) -> None:
+        self.resistance = max(0, min(HANG_UP_AT, self.resistance + delta))
+
+    def mood_line(self) -> str:
+        if self.scenario.spec.temperament == "hostile" and self.resistance >= 60:
+            return MOOD_LINES["hostile"]
+        if self.resistance <= 35:
+            return MOOD_LINES["low"]
+        return MOOD_LINES["mid"] if self.resistance < 60 else MOOD_LINES["high"]
+
+
+class RehearsalRun:
+    """One rehearsal: a script session driven by the trainee, a simulated person reacting."""
+
+    def __init__(self, scenario: Scenario, script: Script, clock: Clock) -> None:
+        self.scenario = scenario
+        self.spec = scenario.spec
+        self.clock = clock
+        self.session = ScriptSession(script, build_variables(scenario_profile(scenario)))
+        self.person = SimulatedPerson(scenario)
+        self.started_at = clock()
+        self.log: list[LoggedEvent] = []
+        self.transcript: list[tuple[str, str]] = []  # (speaker: trainee|person, text)
+        self.visited: set[str] = {script.start}
+        self.skipped: list[str] = []
+        self.first_key_action_s: float | None = None
+        self.hung_up = False
+        self.persuaded = False
+        self.ended = False
+        self.opening: tuple[PersonLine, ...] = ()
+
+    # ---- starting ----------------------------------------------------------------------------
+    def start(self) -> Reaction:
+        """The person picks up: their opening line, then any objection due at the first node."""
+        self._log("start", self.session.current_ref)
+        lines = [self._say(PersonLine(self.spec.opening_line))]
+        lines += self._arrive()
+        self.opening = tuple(lines)
+        return self._reaction(True, lines)
+
+    # ---- helpers -----------------------------------------------------------------------------
+    def _elapsed(self) -> float:
+        return (self.clock() - self.started_at).total_seconds()
+
+    def _log(self, kind: str, ref: str = "", detail: str = "") -> None:
+        self.log.append(LoggedEvent(self._elapsed(), kind, ref, detail, self.person.resistance))
+
+    def _say(self, line: PersonLine) -> PersonLine:
+        self.transcript.append(("person", line.text))
+        return line
+
+    def _reaction(self, accepted: bool, lines: list[PersonLine]) -> Reaction:
+        return Reaction(accepted, tuple(lines), self.person.resistance, self.ended)
+
+    def _note_key_actions(self, before: set[str]) -> None:
+        gained = [code for code in self.session.key_actions if code not in before]
+        if gained and self.first_key_action_s is None:
+            self.first_key_action_s = self._elapsed()
+        for code in gained:
+            self._log("key_action", self.session.current_ref, code)
+
+    def _check_end(self, lines: list[PersonLine]) -> None:
+        person = self.person
+        if person.resistance >= HANG_UP_AT:
+            self.hung_up = True
+            self.ended = True
+            self._log("hang_up", self.session.current_ref)
+            lines.append(self._say(PersonLine(self.spec.hang_up_line or DEFAULT_HANG_UP, "hang_up")))
+            return
+        if person.resistance >= WARN_AT and not person.warned:
+            person.warned = True
+            lines.append(self._say(PersonLine(WARNING_LINE)))
+        obtained = set(self.session.key_actions)
+        if (not self.persuaded and set(self.spec.required_actions) <= obtained
+                and person.resistance <= AGREE_AT and not person.pending):
+            self.persuaded = True
+            self._log("persuaded", self.session.current_ref)
+            lines.append(self._say(PersonLine(self.spec.success_line or DEFAULT_SUCCESS, "success")))
+        if self.session.finished:
+            self.ended = True
+            self._log("end", self.session.current_ref, self.session.suggested_disposition or "")
+
+    def _arrive(self) -> list[PersonLine]:
+        """The person's reaction on reaching a main node: skipped checks, a line, due objections."""
+        lines: list[PersonLine] = []
+        position = self.session.position
+        if position.handler is not None:
+            ref = self.session.current_ref
+            if ref in self.spec.lines and ref not in self.person.said_nodes:
+                self.person.said_nodes.add(ref)
+                lines.append(self._say(PersonLine(self.spec.lines[ref])))
+            return lines
+        node = position.node
+        missing = [s for s in self.spec.verify_before.get(node, ()) if s not in self.visited and s not in self.skipped]
+        if node not in self.visited and not self.person.pending and not missing:
+            self.person.adjust(-PROGRESS_RELIEF)  # a calm, orderly conversation slowly builds trust
+        self.visited.add(node)
+        for step in missing:
+            self.skipped.append(step)
+            self.person.adjust(SKIPPED_PENALTY)
+            self._log("skipped", node, step)
+        if missing:
+            lines.append(self._say(PersonLine(SKIPPED_LINE)))
+        if node in self.spec.lines and node not in self.person.said_nodes:
+            self.person.said_nodes.add(node)
+            lines.append(self._say(PersonLine(self.spec.lines[node])))
+        for objection in self.spec.objections:
+            if objection.at == node and objection.code not in self.person.raised and objection.code not in self.person.handled:
+                self.person.raised.append(objection.code)
+                self.person.pending.append(objection.code)
+                self._log("raised", node, objection.code)
+                lines.append(self._say(PersonLine(objection.line, "objection")))
+        if not lines and not self.session.finished:
+            lines.append(self._say(PersonLine(self.person.mood_line())))
+        return lines
+
+    # ---- the trainee's moves -----------------------------------------------------------------
+    def choose(self, index: int) -> Reaction:
+        """The trainee follows response ``index`` of the current node."""
+        if self.ended:
+            return self._reaction(False, [])
+        node = self.session.current_node
+        if not 0 <= index < len(node.responses):
+            raise IndexError(f"no response {index} at '{self.session.current_ref}'")
+        response = node.responses[index]
+        ref = self.session.current_ref
+        self.transcript.append(("trainee", response.label))
+        lines: list[PersonLine] = []
+        person = self.person
+        expected = self.spec.answers.get(ref) if self.session.position.handler is None else None
+        if expected is not None and expected not in response.label:
+            person.adjust(MISREAD_PENALTY)
+            self._log("misread", ref, response.label)
+            lines.append(self._say(PersonLine(f"{MISREAD_LINE}我说的是：{expected}。", "refusal")))
+            self._check_end(lines)
+            return self._reaction(False, lines)
+        if self.session.position.handler is None and person.pending:
+            for code in person.pending:
+                person.ignored[code] = person.ignored.get(code, 0) + 1
+                person.adjust(IGNORED_PENALTY)
+                self._log("ignored", ref, code)
+                objection = person.objection(code)
+                repeat = objection.ignored_line if objection and objection.ignored_line else IGNORED_LINE
+                lines.append(self._say(PersonLine(repeat, "objection")))
+        if _is_blaming(response):
+            person.adjust(BLAME_PENALTY)
+            self._log("blamed", ref, response.label)
+            lines.append(self._say(PersonLine(BLAME_LINE)))
+        grants = set(response.grants)
+        if response.target != RETURN_TARGET:
+            target_handler = self.session.position.handler
+            target = (self.session.script.objections[target_handler].step(response.target)
+                      if target_handler else self.session.script.nodes[response.target])
+            grants |= set(target.grants)
+        new_grants = grants - set(self.session.key_actions)
+        if new_grants and person.resistance > AGREE_AT:
+            person.adjust(PUSH_PENALTY)
+            self._log("refused", ref, ",".join(sorted(new_grants)))
+            lines.append(self._say(PersonLine(self.spec.refusal_line or DEFAULT_REFUSAL, "refusal")))
+            self._check_end(lines)
+            return self._reaction(False, lines)
+        before = set(self.session.key_actions)
+        self.session.choose(index)
+        self._log("choose", self.session.current_ref, str(index))
+        self._note_key_actions(before)
+        if not self.hung_up:
+            lines += self._arrive()
+        self._check_end(lines)
+        return self._reaction(True, lines)
+
+    def raise_objection(self, code: str) -> Reaction:
+        """The trainee opens the handler for ``code`` (answering, or pre-empting, an objection)."""
+        if self.ended:
+            return self._reaction(False, [])
+        person = self.person
+        handler = self.session.script.objections.get(code)
+        if handler is None:
+            raise KeyError(code)
+        self.transcript.append(("trainee", handler.title or code))
+        lines: list[PersonLine] = []
+        before = set(self.session.key_actions)
+        self.session.raise_objection(code)
+        scripted = person.objection(code)
+        if code in person.pending:
+            person.pending.remove(code)
+            person.handled.append(code)
+            person.adjust(-(scripted.weight if scripted else 15))
+            self._log("handled", self.session.current_ref, code)
+            text = scripted.handled_line if scripted and scripted.handled_line else HANDLED_LINE
+            lines.append(self._say(PersonLine(text)))
+        elif scripted is not None and code not in person.handled and code not in person.raised:
+            person.handled.append(code)
+            person.adjust(-(scripted.weight // 2))
+            self._log("preempted", self.session.current_ref, code)
+            lines.append(self._say(PersonLine(PREEMPTED_LINE)))
+        elif scripted is None:
+            person.adjust(IRRELEVANT_PENALTY)
+            self._log("irrelevant", self.session.current_ref, code)
+            lines.append(self._say(PersonLine(IRRELEVANT_LINE)))
+        else:
+            self._log("objection", self.session.current_ref, code)
+        self._note_key_actions(before)
+        lines += self._arrive()
+        self._check_end(lines)
+        return self._reaction(True, lines)
+
+    def back(self) -> Reaction:
+        """Step the script back; what the person heard cannot be unsaid, so resistance stays."""
+        if self.ended or not self.session.back():
+            return self._reaction(False, [])
+        self._log("back", self.session.current_ref)
+        return self._reaction(True, [])
+
+    def mark_key_action(self, code: str) -> Reaction:
+        """The trainee records a key action obtained outside the scripted responses."""
+        if self.ended or code in self.session.key_actions:
+            return self._reaction(False, [])
+        lines: list[PersonLine] = []
+        if self.person.resistance > AGREE_AT:
+            self.person.adjust(PUSH_PENALTY)
+            self._log("refused", self.session.current_ref, code)
+            lines.append(self._say(PersonLine(self.spec.refusal_line or DEFAULT_REFUSAL, "refusal")))
+            self._check_end(lines)
+            return self._reaction(False, lines)
+        before = set(self.session.key_actions)
+        self.session.mark_key_action(code)
+        self._log("mark", self.session.current_ref, code)
+        self._note_key_actions(before)
+        self._check_end(lines)
+        return self._reaction(True, lines)
+
+    def finish(self) -> None:
+        """The trainee ends the rehearsal (also fine after the person hung up)."""
+        if not self.ended:
+            self.ended = True
+            self._log("end", self.session.current_ref, "trainee")
+
+    # ---- results -----------------------------------------------------------------------------
+    @property
+    def outcome(self) -> str:
+        """dissuaded, hung_up, or the script's disposition / refused."""
+        if self.hung_up:
+            return "hung_up"
+        if self.persuaded or set(self.spec.required_actions) <= set(self.session.key_actions):
+            return "dissuaded"
+        return self.session.suggested_disposition or "refused"
+
+    def count(self, kind: str) -> int:
+        return sum(1 for event in self.log if event.kind == kind)
+
+    def elapsed_s(self) -> float:
+        return self.log[-1].t if self.log else 0.0
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything needed to score and replay the rehearsal, JSON-friendly."""
+        return {
+            "scenario_id": self.spec.id,
+            "session": self.session.to_record(),
+            "events": [event.as_dict() for event in self.log],
+            "transcript": [list(item) for item in self.transcript],
+            "resistance": self.person.resistance,
+            "raised": list(self.person.raised),
+            "handled": list(self.person.handled),
+            "ignored": dict(self.person.ignored),
+            "skipped": list(self.skipped),
+            "first_key_action_s": self.first_key_action_s,
+            "outcome": self.outcome,
+            "ended": self.ended,
+        }
