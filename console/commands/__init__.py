@@ -9,6 +9,7 @@ COMMAND_MODULES = [
     "console.commands.demo",
     "console.commands.users",
     "console.commands.scripts",
+    "console.commands.training",
     "console.commands.security",
     "console.commands.queue",
     "console.commands.intake",
