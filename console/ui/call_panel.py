@@ -12,8 +12,8 @@ import datetime as dt
 import subprocess
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from console.services import privacy
@@ -69,19 +69,20 @@ class CallPanel(QWidget):
         self.start_button = QPushButton(self.tr("开始通话  (F6)"))
         self.start_button.setObjectName("primaryButton")
         self.start_button.setToolTip(self.tr("电话拨出时按下，开始计时（F6）"))
-        self.start_button.setShortcut(QKeySequence(START_KEY))
         self.start_button.clicked.connect(self.start_call)
         self.end_button = QPushButton(self.tr("结束通话  (F7)"))
         self.end_button.setObjectName("dangerButton")
         self.end_button.setToolTip(self.tr("挂断后按下，停止计时（F7）"))
-        self.end_button.setShortcut(QKeySequence(END_KEY))
         self.end_button.clicked.connect(self.end_call)
         self.timer_label = QLabel("00:00")
         self.timer_label.setObjectName("timerLabel")
         self.timer_label.setToolTip(self.tr("通话计时"))
-        self.reveal_button.setShortcut(QKeySequence(REVEAL_KEY))
-        self.copy_button.setShortcut(QKeySequence(COPY_KEY))
-        self.dial_button.setShortcut(QKeySequence(DIAL_KEY))
+        # QShortcut, not QPushButton.setShortcut: a button's shortcut clicks only after a 100 ms animation
+        for key, slot in ((START_KEY, self.start_call), (END_KEY, self.end_call), (REVEAL_KEY, self.reveal_number),
+                          (COPY_KEY, self.copy_number), (DIAL_KEY, self.dial)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
 
         self.script_view = ScriptView()
         number_row = QHBoxLayout()
@@ -187,6 +188,8 @@ class CallPanel(QWidget):
             self.window().statusBar().showMessage(self.tr("号码已复制"), 3000)  # type: ignore[attr-defined]
 
     def dial(self) -> None:
+        if not self.clear_number:
+            return
         target = dial_target(self.settings, self.clear_number)
         if target is None:
             return

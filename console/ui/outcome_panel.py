@@ -97,7 +97,6 @@ class OutcomePanel(QWidget):
         self.escalate_button = QPushButton(self.tr("上报派出所  (Ctrl+E)"))
         self.escalate_button.setObjectName("dangerButton")
         self.escalate_button.setToolTip(self.tr("一键上报当事人辖区派出所（预填指令，确认一次）（Ctrl+E）"))
-        self.escalate_button.setShortcut(QKeySequence(ESCALATE_KEY))
         self.escalate_button.clicked.connect(self.escalation_requested)
         self.save_button = QPushButton(self.tr("保存  (Ctrl+Enter)"))
         self.save_button.setObjectName("primaryButton")
@@ -107,6 +106,9 @@ class OutcomePanel(QWidget):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(self.request_save)
+        escalate = QShortcut(QKeySequence(ESCALATE_KEY), self)
+        escalate.setContext(Qt.ShortcutContext.WindowShortcut)
+        escalate.activated.connect(self._escalate_key)
         for key, target in ((NOTES_KEY, self.notes_edit), (AMOUNT_KEY, self.amount_edit)):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -213,6 +215,10 @@ class OutcomePanel(QWidget):
         self.next_label.style().polish(self.next_label)
         self.escalate_button.setVisible(self.plan.suggest_escalation or self.level == "red")
         self.save_button.setEnabled(True)
+
+    def _escalate_key(self) -> None:
+        if self.active and self.escalate_button.isVisible():
+            self.escalation_requested.emit()
 
     def request_save(self) -> None:
         if not self.active or not self.disposition:
