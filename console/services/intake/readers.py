@@ -12,10 +12,12 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from console.services.intake.fields import looks_like_header, map_headers
 from console.services.intake.normalize import clean_text
@@ -149,25 +151,30 @@ def read_csv_bytes(data: bytes, file_name: str) -> Table:
 
 def read_xlsx(path: Path, file_name: str) -> Table:
     import openpyxl  # imported here: only XLSX imports pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException, zlib.error,
+            ElementTree.ParseError) as exc:
         raise UnreadableInput(f"文件“{file_name}”不是有效的 XLSX 工作簿（文件损坏或格式不符）") from exc
     last_error: UnreadableInput | None = None
     for sheet in workbook.worksheets:
         try:
             rows = sheet.iter_rows(values_only=True)
-            return _tabular(file_name, "xlsx", _closing(rows, workbook), estimate=sheet.max_row)
+            return _tabular(file_name, "xlsx", _closing(rows, workbook, file_name), estimate=sheet.max_row)
         except UnreadableInput as exc:
             last_error = exc
     workbook.close()
     raise last_error or UnreadableInput(f"文件“{file_name}”中没有工作表")
 
 
-def _closing(rows: Iterator[Sequence[Any]], workbook: Any) -> Iterator[Sequence[Any]]:
+def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str) -> Iterator[Sequence[Any]]:
     try:
         yield from rows
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ElementTree.ParseError) as exc:
+        # sheets are decompressed lazily: a damaged archive can surface only in the middle of the rows
+        raise UnreadableInput(f"文件“{file_name}”的工作表数据已损坏，无法继续读取") from exc
     finally:
         workbook.close()
 
