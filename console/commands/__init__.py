@@ -13,4 +13,7 @@ COMMAND_MODULES = [
     "console.commands.security",
     "console.commands.queue",
     "console.commands.intake",
+    "console.commands.stats",
+    "console.commands.escalation",  # before report: it adds the escalation sheet to REPORT_BUILDERS
+    "console.commands.report",
 ]

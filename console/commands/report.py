@@ -1,0 +1,88 @@
+"""``dissuade report daily|period|warning|scripts ... --out FILE.pdf``: print-ready PDF reports.
+
+Report kinds plug in through :data:`REPORT_BUILDERS`: each entry adds its own subparser and handler,
+so another document (e.g. an escalation dispatch sheet) registers the same way.  Reports run as the
+system actor (personal data in clear) unless ``--as LOGIN`` names a user: then that role's
+permissions and masking apply.  Each generated report writes a 'print' audit entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from console.commands.common import add_db_option, fail, open_db
+from console.commands.stats import add_actor_option, context_for, parse_date
+from console.services.context import ServiceContext, ServiceError
+from console.services.reports.common import ReportResult
+from console.services.reports.daily import build_daily_report
+from console.services.reports.period import build_period_report
+from console.services.reports.script_effectiveness import build_scripts_report
+from console.services.reports.warning_record import build_warning_record
+
+Builder = Callable[[ServiceContext, argparse.Namespace], ReportResult]
+
+
+def _daily(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
+    return build_daily_report(ctx, args.date, args.out, xlsx=args.xlsx)
+
+
+def _period(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
+    return build_period_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx)
+
+
+def _scripts(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
+    return build_scripts_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx)
+
+
+def _warning(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
+    return build_warning_record(ctx, args.warning_id, args.out)
+
+
+def _range(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", type=parse_date, required=True, help="开始日期 YYYY-MM-DD（含）")
+    parser.add_argument("--to", dest="date_to", type=parse_date, required=True, help="结束日期 YYYY-MM-DD（含）")
+
+
+def _xlsx(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--xlsx", default=None, help="同时导出表格（XLSX）到该文件")
+
+
+# name -> (help, add_arguments, builder)
+REPORT_BUILDERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Builder]] = {
+    "daily": ("值班日报", lambda p: (p.add_argument("--date", type=parse_date, required=True,
+                                                    help="日期 YYYY-MM-DD（北京时间）"), _xlsx(p)), _daily),
+    "period": ("期间统计（周/月/自定义）", lambda p: (_range(p), _xlsx(p)), _period),
+    "warning": ("劝阻登记表", lambda p: p.add_argument("warning_id", type=int, help="预警编号"), _warning),
+    "scripts": ("话术效果分析", lambda p: (_range(p), _xlsx(p)), _scripts),
+}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("report", help="生成 PDF 报表")
+    sub = parser.add_subparsers(dest="report_command", required=True)
+    for name, (help_text, add_arguments, builder) in REPORT_BUILDERS.items():
+        report = sub.add_parser(name, help=help_text)
+        add_arguments(report)
+        report.add_argument("--out", required=True, help="输出 PDF 文件")
+        add_actor_option(report)
+        add_db_option(report)
+        report.set_defaults(func=_run, builder=builder)
+
+
+def _run(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        result = args.builder(context_for(database, args.as_login), args)
+    except ServiceError as exc:
+        return fail(str(exc), 1)
+    except OSError as exc:
+        return fail(f"无法写入文件：{exc}", 1)
+    finally:
+        database.dispose()
+    extra = f"，表格：{result.xlsx_path}" if result.xlsx_path else ""
+    print(f"已生成 {Path(result.path)}（{result.pages} 页{'，个人信息已脱敏' if result.masked else ''}）{extra}",
+          file=sys.stdout)
+    return 0

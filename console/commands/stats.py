@@ -1,0 +1,76 @@
+"""``dissuade stats --from DATE --to DATE [--json]``: the figures the reports print.
+
+The numbers come from :func:`console.services.stats.compute_stats`, the same object the PDF reports
+are built from, so ``--json`` equals what is on paper.  The command acts as the system actor unless
+``--as LOGIN`` names a user, whose role rules then apply (no password is asked: this is an
+administration tool run by whoever may already open the database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from console.commands.common import add_db_option, fail, open_db, print_json
+from console.services import auth
+from console.services.context import SYSTEM, ServiceContext, ServiceError
+from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_rate, level_label
+from console.services.stats import compute_stats
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”应为 YYYY-MM-DD 格式") from None
+
+
+def add_actor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="as_login", metavar="LOGIN", default=None,
+                        help="以该用户身份执行（按其角色校验权限与脱敏）；默认以系统身份执行")
+
+
+def context_for(database: object, login: str | None) -> ServiceContext:
+    """The system context, or the named user's (raises ServiceError for an unknown login)."""
+    ctx: ServiceContext = database.context(SYSTEM)  # type: ignore[attr-defined]
+    if login is None:
+        return ctx
+    user = auth.get_user(ctx, login)
+    if user is None or not user.active:
+        raise ServiceError(f"用户“{login}”不存在或已停用")
+    return ctx.as_actor(user.actor("cli"))
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("stats", help="统计数字（与报表一致）")
+    parser.add_argument("--from", dest="date_from", type=parse_date, required=True, help="开始日期 YYYY-MM-DD（含）")
+    parser.add_argument("--to", dest="date_to", type=parse_date, required=True, help="结束日期 YYYY-MM-DD（含）")
+    parser.add_argument("--json", action="store_true", help="输出 JSON")
+    add_actor_option(parser)
+    add_db_option(parser)
+    parser.set_defaults(func=_stats)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        stats = compute_stats(context_for(database, args.as_login), args.date_from, args.date_to)
+    except ServiceError as exc:
+        return fail(str(exc), 1)
+    finally:
+        database.dispose()
+    if args.json:
+        print_json(stats.to_dict())
+        return 0
+    t = stats.totals
+    print(f"{stats.date_from} 至 {stats.date_to}（{stats.timezone}）")
+    print(f"  预警 {fmt_int(t.warnings_received)}  已联系 {fmt_int(t.contacted)}  劝阻成功 {fmt_int(t.dissuaded)}  "
+          f"拒绝 {fmt_int(t.refused)}  被骗 {fmt_int(t.victimized)}  超时 {fmt_int(t.late)}  成功率 {fmt_rate(t.success_rate)}")
+    print(f"  电话 {fmt_int(t.calls)}（接通 {fmt_int(t.connected_calls)}）  上报 {fmt_int(t.escalations)}  "
+          f"回访 {fmt_int(t.follow_ups_done)}  挽回 {fmt_money(t.amount_protected)}  复骗 {fmt_int(t.repeat_victims)}")
+    rt = stats.response_times
+    print(f"  首次联系用时 中位数 {fmt_minutes(rt.overall.median_s)}  90%分位 {fmt_minutes(rt.overall.p90_s)}  "
+          f"时限内 {fmt_rate(rt.overall.within_share)}")
+    for row in stats.by_level:
+        print(f"  {level_label(row.key)}：接收 {row.received}  劝阻成功 {row.dissuaded}  超时 {row.late}")
+    return 0

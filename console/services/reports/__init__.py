@@ -1,0 +1,11 @@
+"""Printed reports (PDF, A4, Chinese font embedded) and their XLSX tables.
+
+- :mod:`.daily` — 值班日报 for one local date;
+- :mod:`.period` — period statistics (week / month / any range) with charts;
+- :mod:`.warning_record` — 劝阻登记表, everything about one warning;
+- :mod:`.script_effectiveness` — script and objection-handler success rates (复盘).
+
+Every figure comes from :func:`console.services.stats.compute_stats`, the same object
+``dissuade stats --json`` prints.  Each builder takes a ``progress(percent, message)`` callback,
+masks personal data unless the actor holds ``pii.reveal.all`` and writes a 'print' audit entry.
+"""

@@ -1,0 +1,202 @@
+"""What every printed report shares: number formats, labels, charts, masking, audit, progress, result.
+
+Numbers are formatted here once (:func:`fmt_int`, :func:`fmt_rate`, :func:`fmt_minutes`,
+:func:`fmt_money`) so a test can format a figure from :class:`~console.services.stats.Stats` and find
+exactly that text in the PDF.  Charts are reportlab.graphics drawings in black, greys and one hatch-free
+fill set, legible on a monochrome printer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+
+from console.services import audit
+from console.services.context import ServiceContext, allowed
+from console.services.pdf import styles as S
+from console.services.stats_sql import LOCAL_TZ
+from console.services.vocabulary import (
+    DISPOSITION_LABELS,
+    FRAUD_TYPE_LABELS,
+    OBJECTION_LABELS,
+    PROFILE_GROUP_LABELS,
+    RISK_LEVEL_LABELS,
+)
+
+Progress = Callable[[int, str], None]
+CENTRE_NAME = "反诈中心"
+SERIES_FILLS = (colors.Color(0.2, 0.2, 0.2), colors.Color(0.55, 0.55, 0.55), colors.Color(0.8, 0.8, 0.8),
+                colors.white)
+OUTCOME_LABELS = {**DISPOSITION_LABELS, "pending": "处理中"}
+STATUS_LABELS = {"open": "待签收", "acknowledged": "已签收", "in_progress": "处置中", "done": "已办结",
+                 "cancelled": "已撤销"}
+RESULT_LABELS = {"success": "成功", "failed": "失败", "unreachable": "无法联系"}
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A generated report: the PDF, its page count, the optional XLSX, and whether PII was masked."""
+
+    kind: str
+    path: Path
+    pages: int
+    masked: bool
+    xlsx_path: Path | None = None
+
+
+def report_progress(progress: Progress | None, percent: int, message: str) -> None:
+    if progress is not None:
+        progress(percent, message)
+
+
+def may_see_pii(ctx: ServiceContext) -> bool:
+    return allowed(ctx.actor, "pii.reveal.all")
+
+
+def audit_print(ctx: ServiceContext, kind: str, object_id: object, details: dict[str, Any]) -> None:
+    """One 'print' audit entry per generated report (kind, scope, pages, masked or not)."""
+    with ctx.session() as session:
+        audit.record(session, ctx.actor, "print", object_type="report", object_id=f"{kind}:{object_id}",
+                     details={"report": kind, **details}, at=ctx.now())
+
+
+# ------------------------------------------------------------------------------------------ formats
+
+
+def fmt_int(value: int | float | None) -> str:
+    return "—" if value is None else f"{int(value):,}"
+
+
+def fmt_rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def fmt_minutes(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.1f} 分钟"
+
+
+def fmt_money(value: float | None) -> str:
+    return "—" if value is None else f"¥{value:,.2f}"
+
+
+def fmt_local(value: dt.datetime | None) -> str:
+    return "" if value is None else value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def level_label(code: str) -> str:
+    label = RISK_LEVEL_LABELS.get(code)
+    return f"{label}色" if label else code
+
+
+def fraud_label(code: str) -> str:
+    return FRAUD_TYPE_LABELS.get(code, code)
+
+
+def group_label(code: str) -> str:
+    return PROFILE_GROUP_LABELS.get(code, code)
+
+
+def outcome_label(code: str | None) -> str:
+    return OUTCOME_LABELS.get(code or "pending", code or "")
+
+
+def objection_label(code: str) -> str:
+    return OBJECTION_LABELS.get(code, code)
+
+
+def page_setup(title: str, subject: str = "") -> S.PageSetup:
+    return S.PageSetup(title=title, centre=CENTRE_NAME, subject=subject)
+
+
+# ------------------------------------------------------------------------------------------ charts
+
+
+def _caption(drawing: Drawing, text: str, font: str) -> None:
+    drawing.add(String(drawing.width / 2, drawing.height - 12, text, fontName=font, fontSize=10,
+                       textAnchor="middle"))
+
+
+def bar_chart(title: str, categories: Sequence[str], series: Sequence[Sequence[float]],
+              series_names: Sequence[str], font: str, *, stacked: bool = False,
+              height: float = 62 * S.mm) -> Drawing:
+    """Vertical bars (grouped or stacked), category labels turned when there are many."""
+    width = S.content_width()
+    drawing = Drawing(width, height)
+    _caption(drawing, title, font)
+    chart = VerticalBarChart()
+    many = len(categories) > 8
+    chart.x, chart.y = 36, 52 if many else 26
+    chart.width = int(width - (150 if len(series) > 1 else 60))
+    chart.height = int(height - chart.y - 22)
+    chart.data = [list(s) or [0] for s in series]
+    chart.categoryAxis.categoryNames = list(categories) or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 7
+    if many:
+        chart.categoryAxis.labels.angle = 35
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    peak = max((sum(col) for col in zip(*series, strict=True)) if stacked and series else
+               (max(s, default=0) for s in series), default=0)
+    chart.valueAxis.valueMax = max(1, peak * 1.1)
+    if stacked:
+        chart.categoryAxis.style = "stacked"
+    chart.barSpacing = 1
+    for i in range(len(series)):
+        chart.bars[i].fillColor = SERIES_FILLS[i % len(SERIES_FILLS)]
+        chart.bars[i].strokeColor = colors.black
+        chart.bars[i].strokeWidth = 0.4
+    drawing.add(chart)
+    if len(series) > 1:
+        legend = Legend()
+        legend.x, legend.y = int(width - 100), int(height - 30)
+        legend.fontName, legend.fontSize = font, 8
+        legend.alignment = "right"
+        legend.colorNamePairs = [(SERIES_FILLS[i % len(SERIES_FILLS)], name) for i, name in enumerate(series_names)]
+        legend.strokeColor = colors.black
+        drawing.add(legend)
+    return drawing
+
+
+def line_chart(title: str, labels: Sequence[str], series: Sequence[Sequence[float]], series_names: Sequence[str],
+               font: str, *, height: float = 62 * S.mm) -> Drawing:
+    """A daily trend: one line per series, x labels thinned to at most ~10."""
+    width = S.content_width()
+    drawing = Drawing(width, height)
+    styles = ("实线", "虚线", "点线", "点划线")
+    key = "，".join(f"{styles[i % len(styles)]}：{name}" for i, name in enumerate(series_names))
+    _caption(drawing, f"{title}（{key}）", font)
+    plot = LinePlot()
+    plot.x, plot.y = 36, 30
+    plot.width = int(width - 60)
+    plot.height = int(height - 55)
+    count = max(1, len(labels))
+    plot.data = [[(i, float(v)) for i, v in enumerate(s)] or [(0, 0.0)] for s in series]
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, max(1, count - 1)
+    step = max(1, count // 10)
+    plot.xValueAxis.valueSteps = list(range(0, count, step))
+    plot.xValueAxis.labelTextFormat = lambda v: labels[int(v)][5:] if 0 <= int(v) < len(labels) else ""
+    plot.xValueAxis.labels.fontName = font
+    plot.xValueAxis.labels.fontSize = 7
+    plot.yValueAxis.valueMin = 0
+    plot.yValueAxis.labels.fontName = font
+    plot.yValueAxis.labels.fontSize = 7
+    dashes = (None, (3, 2), (1, 2), (6, 2, 1, 2))
+    for i in range(len(series)):
+        plot.lines[i].strokeColor = colors.black
+        plot.lines[i].strokeWidth = 1.2
+        if dashes[i % len(dashes)]:
+            plot.lines[i].strokeDashArray = dashes[i % len(dashes)]
+    drawing.add(plot)
+    return drawing

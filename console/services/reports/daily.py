@@ -1,0 +1,105 @@
+"""值班日报: the duty report for one local date, printed at the end of the shift.
+
+Totals, by level, by fraud type, by outcome, response times, late items, escalations and their
+results, notable cases, operators on duty and the calls per hour — all from the day's
+:class:`~console.services.stats.Stats`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from reportlab.platypus import Flowable, Spacer
+
+from console.services.context import ServiceContext
+from console.services.export import Table
+from console.services.pdf import styles as S
+from console.services.reports import tables as T
+from console.services.reports.common import (
+    Progress,
+    ReportResult,
+    audit_print,
+    bar_chart,
+    fmt_int,
+    fmt_rate,
+    may_see_pii,
+    page_setup,
+    report_progress,
+)
+from console.services.stats import Stats, compute_stats
+
+PERMISSION = "report.print"
+
+
+def table_flowables(table: Table, st: S.SheetStyles, *, empty: str = "无",
+                    col_widths: list[float | None] | None = None) -> list[Flowable]:
+    """A heading and the ruled table (or a line saying there is nothing)."""
+    items: list[Flowable] = [S.para(table.title, st.heading)]
+    if not table.rows:
+        items.append(S.para(empty, st.body))
+    else:
+        items.append(S.data_table([list(table.headers), *[list(r) for r in table.rows]], st, col_widths=col_widths))
+    return items
+
+
+def summary_line(stats: Stats) -> str:
+    """The line the board also shows: 今日：预警 N，已联系 N，劝阻成功 N，超时 N，上门 N."""
+    t = stats.totals
+    return (f"预警 {fmt_int(t.warnings_received)}，已联系 {fmt_int(t.contacted)}，劝阻成功 {fmt_int(t.dissuaded)}，"
+            f"超时 {fmt_int(t.late)}，上门 {fmt_int(t.escalations)}")
+
+
+def daily_tables(stats: Stats) -> list[Table]:
+    """The day's tables in print order (also the XLSX sheets)."""
+    return [T.totals_table(stats), T.level_table(stats), T.fraud_type_table(stats), T.outcome_table(stats),
+            T.response_table(stats), T.late_table(stats), T.escalation_table(stats), T.notable_table(stats),
+            T.operator_table(stats), T.hour_table(stats)]
+
+
+def _totals_grid(stats: Stats, st: S.SheetStyles) -> Flowable:
+    pairs = [(str(label), str(value)) for label, value in T.totals_table(stats).rows]
+    return S.key_value_table(pairs, st, columns=3, label_width=24 * S.mm)
+
+
+def build_daily_report(ctx: ServiceContext, day: dt.date, out: str | Path, *, xlsx: str | Path | None = None,
+                       progress: Progress | None = None) -> ReportResult:
+    """Write the duty report of ``day`` to ``out`` (and its tables to ``xlsx``)."""
+    ctx.require(PERMISSION)
+    report_progress(progress, 5, "正在统计当日数据…")
+    stats = compute_stats(ctx, day, day)
+    report_progress(progress, 40, "正在排版…")
+    st = S.sheet_styles()
+    tables = daily_tables(stats)
+    story: list[Flowable] = [
+        S.para(f"值班日报（{day:%Y年%m月%d日}）", st.title),
+        S.para(f"统计口径：{day.isoformat()} 00:00–24:00（北京时间）接收的预警；生成于 {stats.generated_at}", st.small),
+        Spacer(1, 2 * S.mm),
+        S.para("今日：" + summary_line(stats), st.body),
+        S.para("总计", st.heading),
+        _totals_grid(stats, st),
+    ]
+    for table in tables[1:5]:
+        story += table_flowables(table, st)
+    story.append(bar_chart("各等级接收与劝阻成功", [r[0] for r in tables[1].rows],
+                           [[r.received for r in stats.by_level], [r.dissuaded for r in stats.by_level]],
+                           ["接收", "劝阻成功"], st.font))
+    story += table_flowables(tables[5], st, empty="当日无超时预警")
+    story += table_flowables(tables[6], st, empty="当日无上报派出所")
+    story += table_flowables(tables[7], st, empty="当日无重点案例")
+    story += table_flowables(tables[8], st, empty="当日无通话记录")
+    story.append(bar_chart("分时段话务量（次）", [f"{h}" for h in range(24)], [stats.load_by_hour], ["拨打"], st.font))
+    story.append(S.para(f"劝阻成功率按“成功 /（成功 + 拒绝 + 被骗）”计算，当日为 {fmt_rate(stats.totals.success_rate)}。"
+                        "超时指首次联系晚于该等级的联系时限，或至今未联系且已过时限。", st.small))
+    story.append(Spacer(1, 8 * S.mm))
+    story.append(S.para("值班长签字：________________　　　交班时间：________________", st.body))
+    report_progress(progress, 70, "正在生成 PDF…")
+    pages = S.build_pdf(out, story, page_setup(f"值班日报 {day.isoformat()}", "值班日报"))
+    masked = not may_see_pii(ctx)
+    xlsx_path = None
+    if xlsx is not None:
+        report_progress(progress, 90, "正在导出表格…")
+        xlsx_path = T.write_xlsx(ctx, xlsx, tables, masked=masked)
+    audit_print(ctx, "daily", day.isoformat(), {"pages": pages, "file": Path(out).name, "masked": masked})
+    report_progress(progress, 100, "完成")
+    return ReportResult("daily", Path(out), pages, masked, xlsx_path)
