@@ -124,7 +124,9 @@ class ScriptView(QWidget):
     def set_session(self, session: ScriptSession | None, reason: str = "") -> None:
         self.session = session
         self.selection_reason.setText(reason)
-        self.selection_reason.setVisible(bool(reason) and (session is None or reason != session.script.title))
+        # the reason matters when it adds something: matched signals, or a fallback script
+        self.selection_reason.setVisible("（" in reason or "无专用" in reason)
+        self.script_title.setToolTip(reason)
         self.setEnabled(session is not None)
         self.refresh()
 
@@ -145,8 +147,9 @@ class ScriptView(QWidget):
             return
         self.script_title.setText(self.tr("话术：") + session.script.title)
         objection = session.current_objection
-        prefix = self.tr("【应对：{label}】").format(label=OBJECTION_LABELS.get(objection, objection)) if objection else ""
-        self.node_title.setText(prefix + session.title)
+        label = OBJECTION_LABELS.get(objection, objection) if objection else ""
+        prefix = self.tr("【应对：{label}】").format(label=label) if objection else ""
+        self.node_title.setText(prefix + ("" if session.title == label else session.title))
         self.line_label.setText("\n".join(session.lines))
         self.hint_label.setText(self.tr("提示：") + session.hint if session.hint else "")
         for option in session.responses[: len(RESPONSE_KEYS)]:

@@ -30,7 +30,7 @@ def _esc(text: object) -> str:
 
 def _codes_only(text: str, codes: set[str]) -> bool:
     """Whether a signals text merely repeats the signal codes (nothing for a person to read)."""
-    tokens = [t for t in text.replace("，", ",").replace(";", ",").replace("、", ",").split(",") if t.strip()]
+    tokens = [t for t in text.replace("，", ",").replace(";", ",").replace("；", ",").replace("、", ",").split(",") if t.strip()]
     return all(t.strip() in codes or t.strip().isascii() for t in tokens)
 
 
