@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table as SqlTable
-from sqlalchemy import bindparam, insert, or_, select, text, update
+from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from console.services import audit
 from console.services.context import ServiceContext
+from console.services.intake.bulk import insert_rows, insert_with_ids
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
 from console.services.intake.readers import SourceRow, Table, UnreadableInput, open_table
@@ -382,19 +383,19 @@ def _insert_warnings(session: Session, new: list[tuple[Draft, _Target, int]], st
             "updated_at": state.now,
             "version": 1,
         })
-    ids = session.scalars(insert(Warning).returning(Warning.id, sort_by_parameter_order=True), warnings).all()
+    ids = insert_with_ids(session, Warning, warnings)
     items = []
     for (_draft, target, _slot), warning_id, result in zip(new, ids, scores, strict=True):
         target.warning_id = warning_id
         target.dirty = False
         items.append({"kind": "warning", "status": "open", "priority": result.score, "risk_level": result.level,
                       "deadline_at": result.deadline_at, "warning_id": warning_id, "created_at": state.now})
-    session.execute(insert(QueueItem), items)
+    insert_rows(session, QueueItem, items)
 
 
 def _insert_merges(session: Session, merges: list[tuple[Draft, _Target, str]], state: _BatchState) -> None:
     if merges:
-        session.execute(insert(WarningMerge), [
+        insert_rows(session, WarningMerge, [
             {"warning_id": target.warning_id, "import_batch_id": state.batch.batch_id, "reason": reason,
              "raw_payload": draft.raw, "merged_at": state.now}
             for draft, target, reason in merges
@@ -456,8 +457,7 @@ def _insert_quarantine(session: Session, rejections: list[Rejection], state: _Ba
     rows = [{"batch_id": state.batch.batch_id, "file_name": state.file_name[:260], "row_number": r.number,
              "raw": r.raw, "field": r.field, "reason": r.reason, "status": "open", "created_at": state.now}
             for r in fresh]
-    ids = iter(session.scalars(insert(QuarantinedRow).returning(QuarantinedRow.id, sort_by_parameter_order=True),
-                               rows).all())
+    ids = iter(insert_with_ids(session, QuarantinedRow, rows))
     return [q if q is not None else next(ids) for q in found]
 
 

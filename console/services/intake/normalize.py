@@ -8,6 +8,7 @@ guesses: a number Excel has mangled is flagged, never repaired by invention.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ SHANGHAI: Final = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 def clean_text(value: Any) -> str:
     """A cell as trimmed text (NFKC folds full-width digits and letters); floats like 12.0 lose '.0'."""
+    if type(value) is str:  # the common case first: most cells are plain text
+        cell: str = value
+        if not cell.isascii() and not unicodedata.is_normalized("NFKC", cell):
+            cell = unicodedata.normalize("NFKC", cell)
+        cell = cell.strip()
+        if cell.startswith("'"):
+            cell = cell[1:].strip()
+        return cell
     if value is None:
         return ""
     if isinstance(value, float):
@@ -141,7 +150,7 @@ _ID15 = re.compile(r"^\d{15}$")
 
 def id_check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    return _ID_CHECK[sum(map(operator.mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def _date_or_none(year: int, month: int, day: int) -> dt.date | None:

@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from console.services.intake.bulk import insert_with_ids
 from console.services.intake.normalize import age_on
 from console.services.intake.prepare import Draft, derive_profile
 from db.models import Person
@@ -110,7 +111,7 @@ class PersonIndex:
         pending = [slot for slot in self._slots if slot.pending is not None]
         if pending:
             rows = [slot.pending | {"created_at": now, "updated_at": now} for slot in pending if slot.pending]
-            ids = session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), rows).all()
+            ids = insert_with_ids(session, Person, rows)
             for slot, person_id in zip(pending, ids, strict=True):
                 slot.person_id = person_id
                 slot.pending = None

@@ -102,6 +102,8 @@ def derive_profile(birth_date: dt.date | None, on_day: dt.date, occupation: str 
 
 def json_safe(values: dict[str, Any]) -> dict[str, Any]:
     """The raw row as JSON the database accepts on every backend (no NaN, no datetimes)."""
+    if all(type(v) is str for v in values.values()):  # CSV rows: nothing to convert
+        return dict(values)
     safe: dict[str, Any] = {}
     for key, value in values.items():
         if value is None or isinstance(value, str | bool | int):
