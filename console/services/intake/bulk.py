@@ -35,7 +35,7 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
 
 
 def _default_of(column: Column[Any]) -> Callable[[], Any] | None:
-    default = column.default
+    default: Any = column.default
     if default is None:
         return None
     if getattr(default, "is_scalar", False):
