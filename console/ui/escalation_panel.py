@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -61,7 +62,9 @@ class EscalationPanel(QWidget):
         self.task_view.setModel(self.task_model)
         self.task_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.task_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.task_view.horizontalHeader().setStretchLastSection(True)
+        header = self.task_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the task's fields need the room
         self.task_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         self.timeline_model = TimelineModel(self)
         self.timeline_view = QTableView()
