@@ -26,75 +26,20 @@ the ``queue_version`` counter (and sends NOTIFY on PostgreSQL) so other seats re
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from console.services import queue_store as sql
 from console.services.context import ConflictError, NotFound, ServiceContext, ServiceError, allowed
-from console.services.masking import mask_name, mask_phone
+from console.services.queue_store import NOTIFY_CHANNEL, QUEUE_VERSION_KEY, QueueEntry, row_to_entry
 from console.services.triage import TriageSettings, load_triage_settings
-from console.services.vocabulary import FRAUD_TYPE_LABELS, RISK_LEVEL_ORDER
-from db.models import AppState, FollowUp, Person, QueueItem, User, Warning
+from console.services.vocabulary import RISK_LEVEL_ORDER
+from db.models import FollowUp, QueueItem, User, Warning
 
-QUEUE_VERSION_KEY = "queue_version"
-NOTIFY_CHANNEL = "dissuade_queue"
 LEVEL_RANK = {level: rank for rank, level in enumerate(RISK_LEVEL_ORDER)}
 ITEM_KIND_LABELS = {"warning": "新预警", "retry": "重拨", "follow_up": "回访", "escalation_answer": "派出所反馈"}
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    """One queue item as a seat shows it (personal data masked)."""
-
-    item_id: int
-    warning_id: int
-    kind: str
-    status: str  # open | claimed | waiting (open, but its not_before lies ahead)
-    risk_level: str
-    score: int
-    reasons: list[dict[str, object]]
-    fraud_type: str
-    fraud_type_label: str
-    deadline_at: dt.datetime | None
-    not_before: dt.datetime | None
-    overdue: bool
-    claimed_by: str | None
-    lease_expires_at: dt.datetime | None
-    name_masked: str
-    phone_masked: str
-    age_band: str
-    repeat_count: int
-    attempts: int
-    received_at: dt.datetime
-    follow_up_id: int | None = None
-    escalation_id: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The shape printed by ``dissuade queue next/list --json``."""
-        return {
-            "warning_id": self.warning_id,
-            "item_id": self.item_id,
-            "kind": self.kind,
-            "status": self.status,
-            "risk_level": self.risk_level,
-            "score": self.score,
-            "reasons": self.reasons,
-            "fraud_type": self.fraud_type,
-            "deadline": self.deadline_at.isoformat() if self.deadline_at else None,
-            "not_before": self.not_before.isoformat() if self.not_before else None,
-            "overdue": self.overdue,
-            "claimed_by": self.claimed_by,
-            "name": self.name_masked,
-            "phone": self.phone_masked,
-            "age_band": self.age_band,
-            "repeat_count": self.repeat_count,
-            "attempts": self.attempts,
-        }
-
 
 ClaimedItem = QueueEntry  # what claim_next returns: the entry now held by the acting operator
 
@@ -104,27 +49,11 @@ ClaimedItem = QueueEntry  # what claim_next returns: the entry now held by the a
 
 def bump_queue_version(session: Session) -> None:
     """Count one queue change (in the caller's transaction); on PostgreSQL also NOTIFY the seats."""
-    dialect = session.get_bind().dialect.name
-    values = {"key": QUEUE_VERSION_KEY, "value": 1, "updated_at": dt.datetime.now(dt.UTC)}
-    if dialect == "postgresql":
-        pg_stmt = pg_insert(AppState).values(values)
-        pg_stmt = pg_stmt.on_conflict_do_update(
-            index_elements=[AppState.key],
-            set_={"value": AppState.value + 1, "updated_at": pg_stmt.excluded.updated_at},
-        )
-        session.execute(pg_stmt)
-        session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
-    else:
-        lite_stmt = sqlite_insert(AppState).values(values)
-        lite_stmt = lite_stmt.on_conflict_do_update(
-            index_elements=[AppState.key],
-            set_={"value": AppState.value + 1, "updated_at": lite_stmt.excluded.updated_at},
-        )
-        session.execute(lite_stmt)
+    sql.bump(session.connection())
 
 
 def read_queue_version(session: Session) -> int:
-    value = session.execute(select(AppState.value).where(AppState.key == QUEUE_VERSION_KEY)).scalar_one_or_none()
+    value = session.connection().execute(sql.READ_VERSION).scalar_one_or_none()
     return int(value or 0)
 
 
@@ -144,65 +73,36 @@ def _require_worker(ctx: ServiceContext) -> int:
     return ctx.actor.user_id
 
 
-def _claimable(now: dt.datetime, level: str, kinds: tuple[str, ...] | None) -> list[Any]:
-    conditions: list[Any] = [
-        QueueItem.status == "open",
-        QueueItem.risk_level == level,
-        or_(QueueItem.not_before.is_(None), QueueItem.not_before <= now),
-    ]
-    if kinds:
-        conditions.append(QueueItem.kind.in_(kinds))
-    return conditions
-
-
-def _candidates(now: dt.datetime, kinds: tuple[str, ...] | None) -> list[Select[int]]:
-    """The claim order as a list of single-row lookups (see the module docstring)."""
-    queries: list[Select[int]] = []
-    for level in RISK_LEVEL_ORDER:
-        conditions = _claimable(now, level, kinds)
-        overdue = (
-            select(QueueItem.id)
-            .where(*conditions, QueueItem.deadline_at <= now)
-            .order_by(QueueItem.deadline_at, QueueItem.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        by_score = (
-            select(QueueItem.id)
-            .where(*conditions)
-            .order_by(QueueItem.priority.desc(), QueueItem.deadline_at, QueueItem.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        queries += [overdue, by_score]
-    return queries
-
-
 def expire_leases(session: Session, now: dt.datetime) -> int:
     """Return items whose lease ran out to the queue (other seats' live claims are skipped, not awaited)."""
-    expired = (
-        select(QueueItem.id)
-        .where(QueueItem.status == "claimed", QueueItem.lease_expires_at <= now)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    result = session.execute(
-        update(QueueItem)
-        .where(QueueItem.id.in_(expired), QueueItem.status == "claimed")
-        .values(status="open", claimed_by=None, claimed_at=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.connection().execute(sql.EXPIRE_LEASES, {"now": now})
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _take(session: Session, item_id: int, user_id: int, now: dt.datetime, settings: TriageSettings) -> bool:
-    result = session.execute(
-        update(QueueItem)
-        .where(QueueItem.id == item_id, QueueItem.status == "open")
-        .values(status="claimed", claimed_by=user_id, claimed_at=now, lease_expires_at=now + settings.lease)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0) == 1
+def _take(session: Session, now: dt.datetime, user_id: int, settings: TriageSettings,
+          kinds: tuple[str, ...] | None) -> tuple[int, int] | None:
+    """Claim the first item in claim order; returns (item id, warning id) or None."""
+    connection = session.connection()
+    params: dict[str, object] = {"now": now}
+    if kinds:
+        params["kinds"] = list(kinds)
+    take = {"now": now, "user_id": user_id, "lease_until": now + settings.lease}
+    if connection.dialect.name == "postgresql":
+        for claim in sql.locking_claims(bool(kinds)):
+            row = connection.execute(claim, {**params, **take}).first()
+            if row is not None:
+                return int(row[0]), int(row[1])
+        return None
+    # SQLite: the transaction began with BEGIN IMMEDIATE, so nobody can change the row in between;
+    # the conditional UPDATE still refuses a row that is no longer open.
+    for _ in range(3):
+        candidate = connection.execute(sql.first_candidate(bool(kinds)), params).scalar_one_or_none()
+        if candidate is None:
+            return None
+        warning_id = connection.execute(sql.TAKE, {**take, "item_id": candidate}).scalar_one_or_none()
+        if warning_id is not None:
+            return int(candidate), int(warning_id)
+    return None
 
 
 def claim_next(
@@ -214,29 +114,22 @@ def claim_next(
     now = ctx.now()
     wanted = tuple(kinds) if kinds else None
     with ctx.session() as session:
+        connection = session.connection()
         changed = expire_leases(session, now) > 0
-        if wanted is None or "follow_up" in wanted:
+        if (wanted is None or "follow_up" in wanted) and connection.execute(
+            sql.ANY_DUE_FOLLOW_UP, {"now": now}
+        ).first() is not None:
             changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
-        claimed_id: int | None = None
-        for query in _candidates(now, wanted):
-            candidate = session.execute(query).scalar_one_or_none()
-            if candidate is not None and _take(session, candidate, user_id, now, settings):
-                claimed_id = candidate
-                break
-        if claimed_id is None:
+        taken = _take(session, now, user_id, settings, wanted)
+        if taken is None:
             if changed:
                 bump_queue_version(session)
             return None
-        warning_id = session.execute(select(QueueItem.warning_id).where(QueueItem.id == claimed_id)).scalar_one()
-        session.execute(
-            update(Warning)
-            .where(Warning.id == warning_id, Warning.status == "open")
-            .values(status="in_progress", version=Warning.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        bump_queue_version(session)
-        entries = _load_entries(session, now, QueueItem.id == claimed_id)
-    return entries[0]
+        item_id, warning_id = taken
+        connection.execute(sql.WARNING_IN_PROGRESS, {"warning_id_": warning_id})
+        row = connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one()
+        bump_queue_version(session)  # last: the counter row is locked only until the commit
+    return row_to_entry(row, now)
 
 
 def _held_item(session: Session, item_id: int) -> QueueItem:
@@ -304,14 +197,6 @@ def _require_worker_or_manager(ctx: ServiceContext) -> None:
 # ---------------------------------------------------------------------------------------------- listing
 
 
-def _state(item: QueueItem, now: dt.datetime) -> str:
-    if item.status == "claimed" and item.lease_expires_at is not None and item.lease_expires_at > now:
-        return "claimed"
-    if item.not_before is not None and item.not_before > now:
-        return "waiting"
-    return "open"
-
-
 def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
     """Sort key of the module docstring's claim order (claimed and waiting items after the claimable)."""
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -323,43 +208,8 @@ def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
 
 
 def _load_entries(session: Session, now: dt.datetime, *conditions: Any) -> list[QueueEntry]:
-    rows = session.execute(
-        select(QueueItem, Warning, Person, User.login)
-        .join(Warning, Warning.id == QueueItem.warning_id)
-        .join(Person, Person.id == Warning.person_id)
-        .outerjoin(User, User.id == QueueItem.claimed_by)
-        .where(*conditions)
-    ).all()
-    entries = []
-    for item, warning, person, login in rows:
-        state = _state(item, now)
-        entries.append(
-            QueueEntry(
-                item_id=item.id,
-                warning_id=warning.id,
-                kind=item.kind,
-                status=state,
-                risk_level=item.risk_level,
-                score=warning.risk_score,
-                reasons=list(warning.risk_reasons or []),
-                fraud_type=warning.fraud_type,
-                fraud_type_label=FRAUD_TYPE_LABELS.get(warning.fraud_type, warning.fraud_type),
-                deadline_at=item.deadline_at,
-                not_before=item.not_before,
-                overdue=item.deadline_at is not None and item.deadline_at <= now,
-                claimed_by=login if state == "claimed" else None,
-                lease_expires_at=item.lease_expires_at if state == "claimed" else None,
-                name_masked=mask_name(person.name),
-                phone_masked=mask_phone(person.phone),
-                age_band=person.age_band,
-                repeat_count=warning.repeat_count,
-                attempts=warning.attempts,
-                received_at=warning.received_at,
-                follow_up_id=item.follow_up_id,
-                escalation_id=item.escalation_id,
-            )
-        )
-    return entries
+    rows = session.connection().execute(sql.ENTRY_COLUMNS.where(*conditions)).all()
+    return [row_to_entry(row, now) for row in rows]
 
 
 def list_open(ctx: ServiceContext, limit: int | None = None) -> list[QueueEntry]:
@@ -368,7 +218,7 @@ def list_open(ctx: ServiceContext, limit: int | None = None) -> list[QueueEntry]
     enqueue_due_follow_ups(ctx, only_if_due=True)
     now = ctx.now()
     with ctx.sessions() as session:
-        entries = _load_entries(session, now, QueueItem.status.in_(("open", "claimed")))
+        entries = _load_entries(session, now, sql.qi.c.status.in_(("open", "claimed")))
     entries.sort(key=claim_order_key)
     return entries[:limit] if limit is not None else entries
 
@@ -488,6 +338,8 @@ def count_open(ctx: ServiceContext) -> dict[str, int]:
 
 
 __all__ = [
+    "NOTIFY_CHANNEL",
+    "QUEUE_VERSION_KEY",
     "ClaimedItem",
     "QueueEntry",
     "bump_queue_version",
