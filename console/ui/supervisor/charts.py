@@ -1,0 +1,81 @@
+"""Small charts drawn with QPainter (no QtCharts): stacked or plain vertical bars with a legend.
+
+``BarChart.set_data(categories, series, names)`` — ``series[i][j]`` is the value of series ``i`` in
+category ``j``; with several series the bars are stacked.  Greys and black only, like the printed
+reports, so the board and the paper look alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+FILLS = (QColor(60, 60, 60), QColor(140, 140, 140), QColor(200, 200, 200), QColor(245, 245, 245))
+
+
+class BarChart(QWidget):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.categories: list[str] = []
+        self.series: list[list[float]] = []
+        self.names: list[str] = []
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(150)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(360, 190)
+
+    def set_data(self, categories: Sequence[str], series: Sequence[Sequence[float]], names: Sequence[str]) -> None:
+        self.categories = list(categories)
+        self.series = [list(s) for s in series]
+        self.names = list(names)
+        self.update()
+
+    def totals(self) -> list[float]:
+        return [sum(s[j] for s in self.series) for j in range(len(self.categories))]
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self.rect().adjusted(6, 4, -6, -4)
+        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 18), Qt.AlignmentFlag.AlignCenter, self.title)
+        legend_h = 16 if len(self.names) > 1 else 0
+        plot = QRectF(rect.left() + 30, rect.top() + 22 + legend_h, rect.width() - 36, rect.height() - 44 - legend_h)
+        x = rect.left() + 30.0
+        for i, name in enumerate(self.names if legend_h else []):
+            painter.fillRect(QRectF(x, rect.top() + 22, 10, 10), FILLS[i % len(FILLS)])
+            painter.drawRect(QRectF(x, rect.top() + 22, 10, 10))
+            painter.drawText(QRectF(x + 13, rect.top() + 18, 70, 16), Qt.AlignmentFlag.AlignLeft, name)
+            x += 20 + painter.fontMetrics().horizontalAdvance(name)
+        totals = self.totals()
+        peak = max(totals, default=0) or 1
+        painter.setPen(QPen(Qt.GlobalColor.black, 1))
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        painter.drawLine(plot.bottomLeft(), plot.topLeft())
+        painter.drawText(QRectF(rect.left(), plot.top() - 6, 28, 14), Qt.AlignmentFlag.AlignRight, f"{peak:g}")
+        count = len(self.categories)
+        if not count:
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.tr("暂无数据"))
+            return
+        slot = plot.width() / count
+        bar_w = max(2.0, slot * 0.7)
+        step = max(1, count // 12)
+        for j, label in enumerate(self.categories):
+            left = plot.left() + j * slot + (slot - bar_w) / 2
+            bottom = plot.bottom()
+            for i, values in enumerate(self.series):
+                height = plot.height() * values[j] / peak
+                if height <= 0:
+                    continue
+                bar = QRectF(left, bottom - height, bar_w, height)
+                painter.fillRect(bar, FILLS[i % len(FILLS)])
+                painter.drawRect(bar)
+                bottom -= height
+            if j % step == 0:
+                painter.drawText(QRectF(plot.left() + j * slot - 10, plot.bottom() + 2, slot + 20, 16),
+                                 Qt.AlignmentFlag.AlignHCenter, label)
+        painter.end()

@@ -1,0 +1,131 @@
+"""Table models of the supervisor board: overdue items, unacknowledged escalations, operators.
+
+Each model holds plain DTOs from :mod:`console.services.stats_board`; ``ROW_ROLE`` returns the DTO
+of a row.  Overdue rows and orders past their acknowledgement deadline are painted red; the
+countdown is recomputed from the model's ``now`` on each refresh tick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from console.services.queue import QueueEntry
+from console.services.stats_board import AckWaiting, OperatorNow
+from console.services.stats_sql import LOCAL_TZ
+from console.services.vocabulary import RISK_LEVEL_LABELS
+
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+LATE_BRUSH = QBrush(QColor(255, 205, 205))
+Index = QModelIndex | QPersistentModelIndex
+
+
+def clock_text(value: dt.datetime | None) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%H:%M") if value else ""
+
+
+def countdown(seconds: float | None) -> str:
+    """“剩 4:05” before the deadline, “超 12:30” after it."""
+    if seconds is None:
+        return ""
+    whole = int(abs(seconds))
+    text = f"{whole // 60}:{whole % 60:02d}"
+    return ("剩 " if seconds >= 0 else "超 ") + text
+
+
+class _RowsModel(QAbstractTableModel):
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Any] = []
+        self.now = dt.datetime.now(dt.UTC)
+
+    def set_rows(self, rows: list[Any], now: dt.datetime) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.now = now
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def row_at(self, row: int) -> Any:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def cell(self, row: Any, column: int) -> str:
+        raise NotImplementedError
+
+    def late(self, row: Any) -> bool:
+        return False
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell(row, index.column())
+        if role == Qt.ItemDataRole.BackgroundRole and self.late(row):
+            return LATE_BRUSH
+        if role == ROW_ROLE:
+            return row
+        return None
+
+
+class OverdueTableModel(_RowsModel):
+    """Queue items past their first-contact deadline, the most overdue first."""
+
+    HEADERS = ("等级", "预警", "类型", "当事人", "时限", "已超时", "领取人")
+
+    def cell(self, row: QueueEntry, column: int) -> str:
+        over = (self.now - row.deadline_at).total_seconds() if row.deadline_at else None
+        values = (RISK_LEVEL_LABELS.get(row.risk_level, row.risk_level), f"#{row.warning_id}",
+                  row.fraud_type_label, row.name_masked, clock_text(row.deadline_at),
+                  f"{int(over // 60)} 分钟" if over is not None else "", row.claimed_by or "—")
+        return values[column]
+
+    def late(self, row: QueueEntry) -> bool:
+        return True
+
+
+class AckTableModel(_RowsModel):
+    """Orders the station has not acknowledged, with the time left (or overdue)."""
+
+    HEADERS = ("指令", "预警", "派出所", "等级", "上报", "签收倒计时")
+
+    def seconds_left(self, row: AckWaiting) -> float | None:
+        return (row.ack_deadline_at - self.now).total_seconds() if row.ack_deadline_at else None
+
+    def cell(self, row: AckWaiting, column: int) -> str:
+        values = (f"#{row.escalation_id}", f"#{row.warning_id}", row.station,
+                  RISK_LEVEL_LABELS.get(row.level, row.level), clock_text(row.created_at),
+                  countdown(self.seconds_left(row)))
+        return values[column]
+
+    def late(self, row: AckWaiting) -> bool:
+        left = self.seconds_left(row)
+        return left is not None and left < 0
+
+
+class OperatorTableModel(_RowsModel):
+    """Operators on duty with the item in hand and today's calls."""
+
+    HEADERS = ("接线员", "账号", "当前条目", "今日拨打", "今日劝阻成功")
+
+    def cell(self, row: OperatorNow, column: int) -> str:
+        current = (f"预警 #{row.warning_id}（{RISK_LEVEL_LABELS.get(row.level or '', '')}）"
+                   if row.warning_id else "空闲")
+        values = (row.name, row.login, current, str(row.calls_today), str(row.dissuaded_today))
+        return values[column]

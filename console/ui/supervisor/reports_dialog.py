@@ -1,0 +1,184 @@
+"""ReportsDialog: pick a report and its dates, generate it in the background with a progress bar,
+then open the PDF (and the XLSX) or save them elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.bootstrap import Database
+from console.services.context import Actor, ServiceContext
+from console.services.reports.common import ReportResult
+from console.services.reports.daily import build_daily_report
+from console.services.reports.period import build_period_report
+from console.services.reports.script_effectiveness import build_scripts_report
+from console.services.reports.warning_record import build_warning_record
+from console.services.stats_sql import local_today
+from console.ui.tasks import TaskRunner
+
+KINDS = (("daily", "值班日报"), ("period", "期间统计（周/月/自定义）"), ("scripts", "话术效果分析"),
+         ("warning", "劝阻登记表"))
+
+
+class _ProgressRelay(QObject):
+    """Carries progress from the worker thread to the dialog (queued signal)."""
+
+    reported = Signal(int, str)
+
+
+def _to_date(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+class ReportsDialog(QDialog):
+    report_finished = Signal(object)  # ReportResult
+    report_failed = Signal(str)
+
+    def __init__(self, source: Database | ServiceContext, actor: Actor | None, runner: TaskRunner,
+                 parent: QWidget | None = None, *, output_dir: Path | None = None) -> None:
+        super().__init__(parent)
+        if isinstance(source, Database):
+            assert actor is not None
+            self.ctx = source.context(actor)
+        else:
+            self.ctx = source.as_actor(actor) if actor is not None else source
+        self.runner = runner
+        self.output_dir = output_dir or Path(tempfile.mkdtemp(prefix="dissuade-reports-"))
+        self.result: ReportResult | None = None
+        self.relay = _ProgressRelay(self)
+        self.setWindowTitle(self.tr("报表"))
+        self.kind_combo = QComboBox()
+        for code, label in KINDS:
+            self.kind_combo.addItem(self.tr(label), code)
+        today = local_today(self.ctx.now())
+        self.from_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        for edit in (self.from_edit, self.to_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.warning_spin = QSpinBox()
+        self.warning_spin.setRange(1, 2_000_000_000)
+        self.xlsx_check = QCheckBox(self.tr("同时导出表格（XLSX）"))
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.status_label = QLabel("")
+        self.generate_button = QPushButton(self.tr("生成"))
+        self.open_button = QPushButton(self.tr("打开 PDF"))
+        self.open_xlsx_button = QPushButton(self.tr("打开表格"))
+        self.save_button = QPushButton(self.tr("另存为…"))
+        for button in (self.open_button, self.open_xlsx_button, self.save_button):
+            button.setEnabled(False)
+        form = QFormLayout()
+        form.addRow(self.tr("报表"), self.kind_combo)
+        form.addRow(self.tr("开始日期"), self.from_edit)
+        form.addRow(self.tr("结束日期"), self.to_edit)
+        form.addRow(self.tr("预警编号"), self.warning_spin)
+        form.addRow("", self.xlsx_check)
+        buttons = QHBoxLayout()
+        for button in (self.generate_button, self.open_button, self.open_xlsx_button, self.save_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addLayout(buttons)
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.generate_button.clicked.connect(self.generate)
+        self.open_button.clicked.connect(lambda: self._open(self.result.path if self.result else None))
+        self.open_xlsx_button.clicked.connect(lambda: self._open(self.result.xlsx_path if self.result else None))
+        self.save_button.clicked.connect(self._save_as)
+        self.relay.reported.connect(self._progress)
+        self._kind_changed()
+
+    def kind(self) -> str:
+        return str(self.kind_combo.currentData())
+
+    def set_kind(self, kind: str) -> None:
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
+
+    def _kind_changed(self) -> None:
+        kind = self.kind()
+        self.to_edit.setEnabled(kind in ("period", "scripts"))
+        self.from_edit.setEnabled(kind != "warning")
+        self.warning_spin.setEnabled(kind == "warning")
+        self.xlsx_check.setEnabled(kind != "warning")
+
+    def _progress(self, percent: int, message: str) -> None:
+        self.progress_bar.setValue(percent)
+        self.status_label.setText(message)
+
+    def _job(self) -> Any:
+        ctx, kind = self.ctx, self.kind()
+        first, last = _to_date(self.from_edit.date()), _to_date(self.to_edit.date())
+        stamp = first.isoformat() if kind == "daily" else f"{first}_{last}"
+        name = f"report-{kind}-{self.warning_spin.value() if kind == 'warning' else stamp}"
+        out = self.output_dir / f"{name}.pdf"
+        xlsx = self.output_dir / f"{name}.xlsx" if self.xlsx_check.isChecked() and kind != "warning" else None
+        emit = self.relay.reported.emit
+        warning_id = self.warning_spin.value()
+
+        def run() -> ReportResult:
+            if kind == "daily":
+                return build_daily_report(ctx, first, out, xlsx=xlsx, progress=emit)
+            if kind == "period":
+                return build_period_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
+            if kind == "scripts":
+                return build_scripts_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
+            return build_warning_record(ctx, warning_id, out, progress=emit)
+
+        return run
+
+    def generate(self) -> None:
+        self.generate_button.setEnabled(False)
+        self.progress_bar.setValue(0)
+        self.status_label.setText(self.tr("正在生成…"))
+        self.runner.run(self._job(), on_success=self._finished, on_failure=self._failed)
+
+    def _finished(self, result: ReportResult) -> None:
+        self.result = result
+        self.generate_button.setEnabled(True)
+        self.open_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self.open_xlsx_button.setEnabled(result.xlsx_path is not None)
+        masked = self.tr("，个人信息已脱敏") if result.masked else ""
+        self.status_label.setText(self.tr("已生成 %1 页%2").replace("%1", str(result.pages)).replace("%2", masked))
+        self.report_finished.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.generate_button.setEnabled(True)
+        self.status_label.setText(self.tr("生成失败：%1").replace("%1", str(exc)))
+        self.report_failed.emit(str(exc))
+
+    def _open(self, path: Path | None) -> None:
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _save_as(self) -> None:
+        if self.result is None:
+            return
+        target, _ = QFileDialog.getSaveFileName(self, self.tr("保存 PDF"), self.result.path.name, "PDF (*.pdf)")
+        if target:
+            shutil.copyfile(self.result.path, target)
+            if self.result.xlsx_path is not None:
+                shutil.copyfile(self.result.xlsx_path, Path(target).with_suffix(".xlsx"))
