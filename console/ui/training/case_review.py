@@ -1,0 +1,158 @@
+"""Case review (复盘): refused or victimised calls with no personal data, their script path and
+objections; the trainer annotates one and can turn it into a rehearsal scenario."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.services import training_review
+from console.services.context import ServiceContext
+from console.services.training_review import GeneratedScenario, ReviewCase
+from console.ui.errors import error_text
+from console.ui.tasks import TaskRunner
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class CaseTableModel(QAbstractTableModel):
+    CaseRole = Qt.ItemDataRole.UserRole + 1
+    HEADERS = ("日期", "结果", "诈骗类型", "人群", "年龄段", "异议", "已复盘")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cases: list[ReviewCase] = []
+
+    def set_cases(self, cases: list[ReviewCase]) -> None:
+        self.beginResetModel()
+        self.cases = list(cases)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.cases)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        case = self.cases[index.row()]
+        if role == self.CaseRole:
+            return case
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        values = (case.started_on.isoformat(), case.disposition_label, case.fraud_type_label,
+                  case.profile_group_label, case.age_band_label, case.objection_labels,
+                  f"{case.reviews} 次" if case.reviews else "—")
+        return values[index.column()]
+
+
+class CaseReviewPanel(QWidget):
+    path_requested = Signal(str, object)  # script id, path: show it in the script review
+    scenario_created = Signal(object)  # GeneratedScenario
+
+    def __init__(self, ctx: ServiceContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.model = CaseTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._case_selected)
+        self.detail = QLabel(self.tr("选择一条通话查看话术路径（个人信息已去除）"))
+        self.detail.setWordWrap(True)
+        self.annotation = QPlainTextEdit()
+        self.annotation.setPlaceholderText(self.tr("复盘意见：哪里没有做到位，下次应该怎么说"))
+        self.annotation.setMaximumHeight(110)
+        self.save_button = QPushButton(self.tr("保存复盘意见"))
+        self.save_button.clicked.connect(self.save_annotation)
+        self.path_button = QPushButton(self.tr("在话术中查看路径"))
+        self.path_button.clicked.connect(self._show_path)
+        self.scenario_button = QPushButton(self.tr("生成演练场景"))
+        self.scenario_button.clicked.connect(self.make_scenario)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.path_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.scenario_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.annotation)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        self._set_buttons(False)
+
+    def _set_buttons(self, enabled: bool) -> None:
+        for button in (self.save_button, self.path_button, self.scenario_button):
+            button.setEnabled(enabled)
+
+    def refresh(self) -> None:
+        self.runner.run(lambda: training_review.list_review_cases(self.ctx), on_success=self.model.set_cases,
+                        on_failure=lambda exc: self.status.setText(error_text(exc)))
+
+    def current_case(self) -> ReviewCase | None:
+        index = self.table.currentIndex()
+        value = index.data(CaseTableModel.CaseRole) if index.isValid() else None
+        return value if isinstance(value, ReviewCase) else None
+
+    def _case_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        case = self.current_case()
+        self._set_buttons(case is not None)
+        if case is None:
+            return
+        self.detail.setText(self.tr("话术：{script}\n路径：{path}\n异议：{objections}").format(
+            script=case.script_id or "—", path=" → ".join(case.script_path) or "—", objections=case.objection_labels))
+
+    def _show_path(self) -> None:
+        case = self.current_case()
+        if case is not None:
+            self.path_requested.emit(case.script_id, case.script_path)
+
+    def save_annotation(self) -> None:
+        case = self.current_case()
+        if case is None:
+            return
+        text = self.annotation.toPlainText()
+        self.runner.run(lambda: training_review.annotate_case(self.ctx, case.call_attempt_id, text),
+                        on_success=lambda _id: self._done(self.tr("复盘意见已保存")),
+                        on_failure=lambda exc: self.status.setText(error_text(exc)))
+
+    def make_scenario(self) -> None:
+        case = self.current_case()
+        if case is None:
+            return
+        text = self.annotation.toPlainText()
+        self.runner.run(lambda: training_review.case_to_scenario(self.ctx, case.call_attempt_id, text),
+                        on_success=self._scenario_made,
+                        on_failure=lambda exc: self.status.setText(error_text(exc)))
+
+    def _scenario_made(self, generated: GeneratedScenario) -> None:
+        self._done(self.tr("已生成演练场景 {id}，保存在 {path}").format(id=generated.scenario_id, path=generated.path))
+        self.scenario_created.emit(generated)
+
+    def _done(self, message: str) -> None:
+        self.annotation.clear()
+        self.status.setText(message)
+        self.refresh()
