@@ -36,6 +36,7 @@ HEADER = ["预警编号", "预警时间", "姓名", "手机号", "身份证号",
 TYPES = ["刷单返利", "虚假网络投资理财", "冒充公检法", "虚假网络贷款", "冒充客服", "杀猪盘", "游戏交易", "保健品"]
 SIGNALS = ["屏幕共享", "正在通话", "即将转账", "大额转账", "取现", "", "", "安装涉诈APP"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+MOBILE_PREFIXES = ("130", "135", "136", "138", "139", "150", "151", "177", "186", "187", "199")
 TARGET_ROWS_PER_S = 20_000
 
 
@@ -52,7 +53,7 @@ def generate_rows(count: int, seed: int = 7) -> list[list[str]]:
             repeat[0] = f"YJ{i:08d}"
             rows.append(repeat)  # same person, same type, new warning number
             continue
-        phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+        phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
         if roll < 0.06:
             phone = str(rng.randrange(10**6))  # no usable phone: rejected
         elif roll < 0.15:
@@ -92,7 +93,7 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> None:
 
 
 def time_import(path: Path, directory: Path) -> dict[str, Any]:
-    database = open_database(f"sqlite:///{directory / (path.stem + '.sqlite3')}")
+    database = open_database(f"sqlite:///{directory / (path.name + '.sqlite3')}")
     ctx = ServiceContext(database.sessions, SYSTEM, lambda: NOW)
     start = time.perf_counter()
     summary = import_files(ctx, [path])
