@@ -125,6 +125,7 @@ def test_amounts_and_durations() -> None:
     assert parse_amount("5万") == (Decimal("50000.00"), "")
     assert parse_amount("¥50,000.50元") == (Decimal("50000.50"), "")
     assert parse_amount(1234.5) == (Decimal("1234.50"), "")
+    assert parse_amount(1e26)[0] is None and parse_amount(float("inf"))[0] is None
     assert parse_amount("很多")[0] is None and parse_amount("很多")[1]
     assert parse_duration("1分35秒") == (95, "")
     assert parse_duration("00:01:35") == (95, "")

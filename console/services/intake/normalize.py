@@ -321,7 +321,7 @@ def parse_amount(value: Any) -> tuple[Decimal | None, str]:
     if value is None or value == "":
         return None, ""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if value != value or value < 0:
+        if value != value or not 0 <= value < 10**12:  # NaN, negative, infinite or absurd
             return None, f"涉案金额无效（{value}）"
         return Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP), ""
     text = _AMOUNT_CHARS.sub("", clean_text(value))
