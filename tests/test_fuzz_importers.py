@@ -6,6 +6,7 @@ import random
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +51,9 @@ def test_importing_mutated_exports_keeps_exact_accounting(sqlite_db: Database, r
             assert str(exc)
             return
     assert summary.rows == summary.imported + summary.merged + summary.rejected
+
+
+@pytest.mark.parametrize("seed", [10042, 12106, 16243, 19328])
+def test_damaged_workbooks_found_by_the_long_run_are_refused_clearly(seed: int, tmp_path: Path) -> None:
+    """Archives with an unknown compression method, zip version or a truncated directory."""
+    assert run_reader(random.Random(seed), tmp_path) == "unreadable"

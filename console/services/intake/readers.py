@@ -155,8 +155,9 @@ def read_xlsx(path: Path, file_name: str) -> Table:
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException, zlib.error,
-            ElementTree.ParseError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException, zlib.error, EOFError,
+            NotImplementedError, RuntimeError, ElementTree.ParseError) as exc:
+        # NotImplementedError / RuntimeError: zipfile on unknown compression, versions or encryption
         raise UnreadableInput(f"文件“{file_name}”不是有效的 XLSX 工作簿（文件损坏或格式不符）") from exc
     last_error: UnreadableInput | None = None
     for sheet in workbook.worksheets:
@@ -172,7 +173,8 @@ def read_xlsx(path: Path, file_name: str) -> Table:
 def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str) -> Iterator[Sequence[Any]]:
     try:
         yield from rows
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ElementTree.ParseError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError,
+            ElementTree.ParseError) as exc:
         # sheets are decompressed lazily: a damaged archive can surface only in the middle of the rows
         raise UnreadableInput(f"文件“{file_name}”的工作表数据已损坏，无法继续读取") from exc
     finally:
