@@ -38,8 +38,8 @@ from console.services.stats_scripts import ScriptRow, script_rows
 from console.services.stats_sql import (
     LOCAL_TZ,
     TZ_NAME,
+    hours_since,
     local_day,
-    local_hour,
     percentile,
     rate,
     round_opt,
@@ -333,39 +333,46 @@ def _repeat_victims(session: Session, start: dt.datetime, end: dt.datetime) -> i
 
 def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, totals: Totals
            ) -> tuple[dict[str, int], list[int], dict[str, int], list[OperatorRow]]:
-    in_range = (CallAttempt.started_at >= start, CallAttempt.started_at < end)
-    dispositions: dict[str, int] = {}
-    for disposition, connected, count, talk, protected in session.execute(
-        select(CallAttempt.disposition, CallAttempt.connected, func.count(), func.sum(CallAttempt.duration_s),
-               func.sum(CallAttempt.amount_protected))
-        .where(*in_range).group_by(CallAttempt.disposition, CallAttempt.connected)
-    ).all():
-        dispositions[disposition] = dispositions.get(disposition, 0) + int(count)
-        totals.calls += int(count)
-        totals.connected_calls += int(count) if connected else 0
-        totals.talk_seconds += int(talk or 0)
-        totals.amount_protected += float(protected or 0)
-    totals.amount_protected = round(totals.amount_protected, 2)
-    hour = local_hour(dialect, CallAttempt.started_at, start)
+    """One pass over the range's calls, grouped by local day, hour, operator and disposition."""
+    hours = hours_since(dialect, CallAttempt.started_at, start)
+    rows = session.execute(
+        select(hours, CallAttempt.operator_id, CallAttempt.disposition, CallAttempt.connected, func.count(),
+               func.sum(CallAttempt.duration_s), func.sum(CallAttempt.amount_protected))
+        .where(CallAttempt.started_at >= start, CallAttempt.started_at < end)
+        .group_by(hours, CallAttempt.operator_id, CallAttempt.disposition, CallAttempt.connected)
+    ).all()
+    first_day = start.astimezone(LOCAL_TZ).date()
+    dispositions: Counter[str] = Counter()
     load = [0] * 24
-    for h, count in session.execute(select(hour, func.count()).where(*in_range).group_by(hour)).all():
-        load[int(h) % 24] += int(count)
-    day = local_day(dialect, CallAttempt.started_at, start)
-    calls_by_day = {str(d): int(n) for d, n in session.execute(
-        select(day, func.count()).where(*in_range).group_by(day)).all()}
-    dissuaded = case((CallAttempt.disposition == "dissuaded", 1), else_=0)
-    connected_n = case((CallAttempt.connected.is_(True), 1), else_=0)
-    operators = [
-        OperatorRow(login or "—", name or login or "—", int(n), int(c or 0), int(d or 0), int(t or 0))
-        for login, name, n, c, d, t in session.execute(
-            select(User.login, User.display_name, func.count(), func.sum(connected_n), func.sum(dissuaded),
-                   func.sum(CallAttempt.duration_s))
-            .select_from(CallAttempt).outerjoin(User, User.id == CallAttempt.operator_id)
-            .where(*in_range).group_by(User.login, User.display_name).order_by(func.count().desc(), User.login)
-        ).all()
-    ]
+    calls_by_day: Counter[str] = Counter()
+    per_operator: dict[int | None, list[int]] = {}
+    protected_total = 0.0
+    for since, operator_id, disposition, connected, count, talk, protected in rows:
+        n, seconds = int(count), int(talk or 0)
+        day_index, hour = divmod(int(since), 24)
+        dispositions[str(disposition)] += n
+        load[hour] += n
+        calls_by_day[(first_day + dt.timedelta(days=day_index)).isoformat()] += n
+        totals.calls += n
+        totals.connected_calls += n if connected else 0
+        totals.talk_seconds += seconds
+        protected_total += float(protected or 0)
+        row = per_operator.setdefault(operator_id, [0, 0, 0, 0])
+        row[0] += n
+        row[1] += n if connected else 0
+        row[2] += n if disposition == "dissuaded" else 0
+        row[3] += seconds
+    totals.amount_protected = round(protected_total, 2)
+    ids = [i for i in per_operator if i is not None]
+    names = {uid: (login, name) for uid, login, name in session.execute(
+        select(User.id, User.login, User.display_name).where(User.id.in_(ids))).all()} if ids else {}
+    operators = []
+    for uid, (n, c, won, seconds) in per_operator.items():
+        login, name = names.get(uid, ("—", "—")) if uid is not None else ("—", "—")
+        operators.append(OperatorRow(login, name or login, n, c, won, seconds))
+    operators.sort(key=lambda o: (-o.calls, o.login))
     ordered = dict(sorted(dispositions.items(), key=lambda kv: (-kv[1], kv[0])))
-    return ordered, load, calls_by_day, operators
+    return ordered, load, dict(calls_by_day), operators
 
 
 def _daily(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, date_from: dt.date,

@@ -44,11 +44,13 @@ def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def local_hour(dialect: str, column: Any, at: dt.datetime) -> ColumnElement[Any]:
-    """The local hour (0–23) of a UTC timestamp column."""
+def hours_since(dialect: str, column: Any, origin: dt.datetime) -> ColumnElement[Any]:
+    """Whole hours from ``origin`` (a local midnight) to a UTC timestamp column: ``// 24`` is the local
+    day index and ``% 24`` the local hour, as the centre's zone keeps one offset all year (no DST)."""
     if dialect == "postgresql":
-        return cast(func.extract("hour", func.timezone(TZ_NAME, column)), Integer)
-    return cast(func.strftime("%H", column, literal(_sqlite_offset(at))), Integer)
+        return cast(func.floor(func.extract("epoch", column - origin) / 3600.0), Integer)
+    return cast((func.julianday(column) - func.julianday(literal(origin.replace(tzinfo=None).isoformat(" ")))) * 24.0,
+                Integer)
 
 
 def local_day(dialect: str, column: Any, at: dt.datetime) -> ColumnElement[Any]:

@@ -65,7 +65,7 @@ class ReportsDialog(QDialog):
             self.ctx = source.as_actor(actor) if actor is not None else source
         self.runner = runner
         self.output_dir = output_dir or Path(tempfile.mkdtemp(prefix="dissuade-reports-"))
-        self.result: ReportResult | None = None
+        self.report: ReportResult | None = None
         self.relay = _ProgressRelay(self)
         self.setWindowTitle(self.tr("报表"))
         self.kind_combo = QComboBox()
@@ -105,8 +105,8 @@ class ReportsDialog(QDialog):
         layout.addLayout(buttons)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.generate_button.clicked.connect(self.generate)
-        self.open_button.clicked.connect(lambda: self._open(self.result.path if self.result else None))
-        self.open_xlsx_button.clicked.connect(lambda: self._open(self.result.xlsx_path if self.result else None))
+        self.open_button.clicked.connect(lambda: self._open(self.report.path if self.report else None))
+        self.open_xlsx_button.clicked.connect(lambda: self._open(self.report.xlsx_path if self.report else None))
         self.save_button.clicked.connect(self._save_as)
         self.relay.reported.connect(self._progress)
         self._kind_changed()
@@ -156,7 +156,7 @@ class ReportsDialog(QDialog):
         self.runner.run(self._job(), on_success=self._finished, on_failure=self._failed)
 
     def _finished(self, result: ReportResult) -> None:
-        self.result = result
+        self.report = result
         self.generate_button.setEnabled(True)
         self.open_button.setEnabled(True)
         self.save_button.setEnabled(True)
@@ -175,10 +175,10 @@ class ReportsDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def _save_as(self) -> None:
-        if self.result is None:
+        if self.report is None:
             return
-        target, _ = QFileDialog.getSaveFileName(self, self.tr("保存 PDF"), self.result.path.name, "PDF (*.pdf)")
+        target, _ = QFileDialog.getSaveFileName(self, self.tr("保存 PDF"), self.report.path.name, "PDF (*.pdf)")
         if target:
-            shutil.copyfile(self.result.path, target)
-            if self.result.xlsx_path is not None:
-                shutil.copyfile(self.result.xlsx_path, Path(target).with_suffix(".xlsx"))
+            shutil.copyfile(self.report.path, target)
+            if self.report.xlsx_path is not None:
+                shutil.copyfile(self.report.xlsx_path, Path(target).with_suffix(".xlsx"))
