@@ -83,25 +83,13 @@ def _take(session: Session, now: dt.datetime, user_id: int, settings: TriageSett
           kinds: tuple[str, ...] | None) -> tuple[int, int] | None:
     """Claim the first item in claim order; returns (item id, warning id) or None."""
     connection = session.connection()
-    params: dict[str, object] = {"now": now}
+    params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease}
     if kinds:
         params["kinds"] = list(kinds)
-    take = {"now": now, "user_id": user_id, "lease_until": now + settings.lease}
-    if connection.dialect.name == "postgresql":
-        for claim in sql.locking_claims(bool(kinds)):
-            row = connection.execute(claim, {**params, **take}).first()
-            if row is not None:
-                return int(row[0]), int(row[1])
-        return None
-    # SQLite: the transaction began with BEGIN IMMEDIATE, so nobody can change the row in between;
-    # the conditional UPDATE still refuses a row that is no longer open.
-    for _ in range(3):
-        candidate = connection.execute(sql.first_candidate(bool(kinds)), params).scalar_one_or_none()
-        if candidate is None:
-            return None
-        warning_id = connection.execute(sql.TAKE, {**take, "item_id": candidate}).scalar_one_or_none()
-        if warning_id is not None:
-            return int(candidate), int(warning_id)
+    for claim in sql.claim_statements(bool(kinds)):
+        row = connection.execute(claim, params).first()
+        if row is not None:
+            return int(row[0]), int(row[1])
     return None
 
 

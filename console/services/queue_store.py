@@ -22,7 +22,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -134,9 +133,12 @@ def _claim_values() -> dict[str, Any]:
 
 
 @functools.cache
-def locking_claims(with_kinds: bool) -> tuple[Executable, ...]:
-    """PostgreSQL: one claiming UPDATE per branch; its subquery skips rows other seats are claiming
-    right now (``FOR UPDATE SKIP LOCKED``), so seats never wait on each other nor take the same row."""
+def claim_statements(with_kinds: bool) -> tuple[Executable, ...]:
+    """One claiming ``UPDATE ... WHERE id = (next candidate) AND status = 'open' RETURNING`` per
+    branch, tried in claim order until one takes a row.  On PostgreSQL the candidate subquery skips
+    rows other seats are claiming right now (``FOR UPDATE SKIP LOCKED``), so seats never wait on each
+    other nor take the same row; SQLite ignores the clause and relies on BEGIN IMMEDIATE plus the
+    ``status = 'open'`` condition."""
     claims: list[Executable] = []
     for branch in _branches(with_kinds):
         candidate = branch.with_only_columns(qi.c.id).with_for_update(skip_locked=True).scalar_subquery()
@@ -148,21 +150,6 @@ def locking_claims(with_kinds: bool) -> tuple[Executable, ...]:
         )
     return tuple(claims)
 
-
-@functools.cache
-def first_candidate(with_kinds: bool) -> Select[Any]:
-    """SQLite: all branches in one round trip (the write lock is already held: BEGIN IMMEDIATE)."""
-    subqueries = [branch.subquery() for branch in _branches(with_kinds)]
-    combined = union_all(*(select(sub.c.k, sub.c.id) for sub in subqueries)).subquery()
-    return select(combined.c.id).order_by(combined.c.k).limit(1)
-
-
-TAKE = (
-    update(qi)
-    .where(qi.c.id == bindparam("item_id"), qi.c.status == "open")
-    .values(**_claim_values())
-    .returning(qi.c.warning_id)
-)
 
 WARNING_IN_PROGRESS = (
     update(wt)
