@@ -13,10 +13,13 @@ An item is claimable when ``status = 'open'`` and its ``not_before`` (retry ladd
 Each level is looked up with two index seeks (``ix_queue_items_level_deadline`` and
 ``ix_queue_items_level_priority``), so a claim costs the same with ten or ten thousand open items.
 
-Atomicity: on PostgreSQL the candidate row is selected ``FOR UPDATE SKIP LOCKED``, so concurrent
-seats never wait on each other nor take the same row; on SQLite every transaction starts with
-``BEGIN IMMEDIATE`` (db/engine.py) and the claim is a conditional ``UPDATE ... WHERE status='open'``
-whose row count is checked, so two processes cannot both claim one item.
+Atomicity: each of those lookups is the subquery of one statement,
+``UPDATE queue_items SET status='claimed' ... WHERE id = (next candidate) AND status='open' RETURNING``,
+and the statements are tried in claim order until one takes a row (console/services/queue_store.py).
+On PostgreSQL the subquery is ``FOR UPDATE SKIP LOCKED``, so concurrent seats never wait on each
+other nor take the same row; on SQLite every transaction starts with ``BEGIN IMMEDIATE``
+(db/engine.py), so the lookup and the conditional update run under the write lock and two
+processes cannot both claim one item.
 
 A claim is a lease of ``lease_seconds`` (resources/triage.yaml), renewed by ``renew_lease`` while the
 operator works; an expired lease returns the item to the queue at the next claim.  Every change bumps
