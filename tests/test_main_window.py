@@ -86,3 +86,19 @@ def test_countdown_text() -> None:
     assert countdown_text(now - dt.timedelta(minutes=4, seconds=10), now) == "超时 4 分"
     assert countdown_text(now + dt.timedelta(hours=1, minutes=5), now) == "剩 1小时05分"
     assert ServiceContext  # imported for typing in fixtures
+
+
+def test_tool_windows_follow_the_role(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from console.ui.supervisor import SupervisorBoard
+    from console.ui.training import TrainingWindow
+
+    operator = open_window(qtbot, demo_db, "op01")
+    assert set(operator.tool_actions) == {"import", "manual", "training"}
+    supervisor = open_window(qtbot, demo_db, "zhiban")
+    assert {"board", "reports", "import"} <= set(supervisor.tool_actions)
+    qtbot.keyClick(supervisor, Qt.Key.Key_F9)
+    board = supervisor._tool_windows["board"]
+    assert isinstance(board, SupervisorBoard) and board.isVisible()
+    trainer = open_window(qtbot, demo_db, "peixun")
+    assert isinstance(trainer.centralWidget(), TrainingWindow)
+    assert "import" not in trainer.tool_actions and trainer.queue_panel.model.rowCount() == 0

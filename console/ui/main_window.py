@@ -67,13 +67,17 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
         splitter.setSizes([560, 1040])
+        self._tool_windows: dict[str, QWidget] = {}
         if self.sees_people:
             self.setCentralWidget(splitter)
         else:
-            notice = QLabel(self.tr("培训员账号不显示当事人信息与待处理队列。\n请从“培训”菜单进入话术演练与复盘。"))
-            notice.setObjectName("hintLabel")
-            notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.setCentralWidget(notice)
+            # Trainers work on rehearsals and masked case reviews only: the training window is their desk.
+            from console.ui.training import TrainingWindow
+
+            training = TrainingWindow(database, actor, self.runner)
+            training.setWindowFlags(Qt.WindowType.Widget)
+            self.setCentralWidget(training)
+            self.training_view = training
             splitter.setParent(self)
             splitter.hide()
 
@@ -123,6 +127,7 @@ class MainWindow(QMainWindow):
         work.addSeparator()
         work.addAction(self.quit_action)
         self.work_menu = work
+        self._build_tool_window_actions()
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
         help_menu.addAction(self.help_action)
 
@@ -141,6 +146,71 @@ class MainWindow(QMainWindow):
         if not self.sees_people:
             for action in (self.next_action, self.refresh_action, self.release_action):
                 action.setVisible(False)
+
+    def _build_tool_window_actions(self) -> None:
+        """Import, manual entry, supervisor board, reports and training, each shown only to roles allowed."""
+        entries = [
+            ("import", self.tr("导入预警文件"), "Ctrl+I", "import.run", self.open_import),
+            ("manual", self.tr("人工录入来电预警"), "Ctrl+Shift+N", "warning.create", self.open_manual_entry),
+            ("board", self.tr("值班长看板"), "F9", "queue.manage", self.open_supervisor_board),
+            ("reports", self.tr("报表与统计"), "F10", "stats.view", self.open_reports),
+            ("training", self.tr("话术演练与复盘"), "F11", "training.run", self.open_training),
+        ]
+        menu = self.menuBar().addMenu(self.tr("窗口(&V)"))
+        self.tool_actions: dict[str, QAction] = {}
+        for key, text, shortcut, permission, slot in entries:
+            if not allowed(self.actor, permission) or (key == "training" and not self.sees_people):
+                continue
+            action = self._action(text, shortcut, slot)
+            menu.addAction(action)
+            self.tool_actions[key] = action
+        self.tools_menu = menu
+
+    def _show_tool(self, key: str, factory: Any) -> QWidget:
+        """One instance per tool window; raise it when it is already open."""
+        widget = self._tool_windows.get(key)
+        if widget is None or not widget.isVisible():
+            widget = factory()
+            self._tool_windows[key] = widget
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
+        return widget
+
+    def open_import(self) -> None:
+        from console.ui.import_dialog import ImportDialog
+
+        dialog = self._show_tool("import", lambda: ImportDialog(self.ctx, self.runner, self))
+        dialog.finished.connect(self.refresh_queue)
+
+    def open_manual_entry(self) -> None:
+        from console.ui.manual_entry_dialog import ManualEntryDialog
+
+        dialog = self._show_tool("manual", lambda: ManualEntryDialog(self.ctx, self.runner, self))
+        dialog.finished.connect(self.refresh_queue)
+
+    def open_supervisor_board(self) -> None:
+        from console.ui.supervisor import SupervisorBoard
+
+        def build() -> QWidget:
+            board = SupervisorBoard(self.database, self.actor, self.runner)
+            board.setWindowFlag(Qt.WindowType.Window)
+            board.setWindowTitle(self.tr("值班长看板"))
+            board.resize(1400, 900)
+            board.action_finished.connect(lambda _msg: self.refresh_queue())
+            return board
+
+        self._show_tool("board", build)
+
+    def open_reports(self) -> None:
+        from console.ui.supervisor import ReportsDialog
+
+        self._show_tool("reports", lambda: ReportsDialog(self.database, self.actor, self.runner, self))
+
+    def open_training(self) -> None:
+        from console.ui.training import TrainingWindow
+
+        self._show_tool("training", lambda: TrainingWindow(self.database, self.actor, self.runner))
 
     def show_help(self) -> None:
         HelpPanel(self).exec()
