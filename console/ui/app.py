@@ -15,7 +15,6 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.bootstrap import Database, open_database
-from console.services import demo
 from console.services.context import Actor
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -53,9 +52,12 @@ def seat_name() -> str:
 
 def prepare_database(url: str | None, demo_on_empty: bool) -> Database:
     database = open_database(url)
-    ctx = database.context()
-    if demo_on_empty and demo.is_empty(ctx):
-        demo.generate(ctx)
+    if demo_on_empty:
+        from console.services import demo  # only imported when a demo database is wanted
+
+        ctx = database.context()
+        if demo.is_empty(ctx):
+            demo.generate(ctx)
     return database
 
 
