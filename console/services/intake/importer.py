@@ -119,7 +119,6 @@ class _Target:
     warning_id: int | None = None
     level_override: str | None = None
     last_repeat_at: dt.datetime | None = None
-    dirty: bool = False  # an inserted warning whose repeat count changed in this chunk
 
 
 @dataclass
@@ -135,6 +134,7 @@ class _BatchState:
     by_external: dict[str, _Target] = field(default_factory=dict)
     by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
     loaded_phones: set[str] = field(default_factory=set)
+    dirty: dict[int, _Target] = field(default_factory=dict)  # inserted warnings repeated in this chunk
 
 
 def import_files(
@@ -268,7 +268,8 @@ def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, s
             if target.open or reason != "external_id":
                 target.repeat_count += 1
                 target.last_repeat_at = state.now
-                target.dirty = target.warning_id is not None
+                if target.warning_id is not None:
+                    state.dirty[id(target)] = target
             continue
         slot = state.persons.resolve(draft)
         person = state.persons.slot(slot)
@@ -387,7 +388,6 @@ def _insert_warnings(session: Session, new: list[tuple[Draft, _Target, int]], st
     items = []
     for (_draft, target, _slot), warning_id, result in zip(new, ids, scores, strict=True):
         target.warning_id = warning_id
-        target.dirty = False
         items.append({"kind": "warning", "status": "open", "priority": result.score, "risk_level": result.level,
                       "deadline_at": result.deadline_at, "warning_id": warning_id, "created_at": state.now})
     insert_rows(session, QueueItem, items)
@@ -404,8 +404,7 @@ def _insert_merges(session: Session, merges: list[tuple[Draft, _Target, str]], s
 
 def _update_repeated(session: Session, state: _BatchState) -> None:
     """Re-score warnings inserted before this chunk that were repeated in it."""
-    dirty = {id(t): t for targets in state.by_phone_type.values() for t in targets if t.dirty}
-    dirty |= {id(t): t for t in state.by_external.values() if t.dirty}
+    dirty, state.dirty = state.dirty, {}
     if not dirty:
         return
     warnings, items = [], []
@@ -417,7 +416,6 @@ def _update_repeated(session: Session, state: _BatchState) -> None:
                          "deadline_at": result.deadline_at, "updated_at": state.now})
         items.append({"wid": target.warning_id, "priority": result.score,
                       "risk_level": target.level_override or result.level, "deadline_at": result.deadline_at})
-        target.dirty = False
     table = cast(SqlTable, Warning.__table__)
     session.connection().execute(
         update(table).where(table.c.id == bindparam("wid")).values(

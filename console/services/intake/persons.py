@@ -39,6 +39,7 @@ class PersonIndex:
         self.today = today
         self._slots: list[PersonSlot] = []
         self._by_phone: dict[str, list[int]] = {}
+        self._touched: list[PersonSlot] = []  # slots with a pending insert or ID update since the last flush
 
     def age(self, birth_date: dt.date | None) -> int | None:
         return age_on(birth_date, self.today)
@@ -92,7 +93,9 @@ class PersonIndex:
             "profile_group": profile.profile_group,
             "address": draft.address,
         }
-        return self._add(PersonSlot(None, draft.phone, known_id, profile.age, False, False, pending=values))
+        slot = PersonSlot(None, draft.phone, known_id, profile.age, False, False, pending=values)
+        self._touched.append(slot)
+        return self._add(slot)
 
     def _fill_id(self, slot: PersonSlot, draft: Draft) -> None:
         id_info = draft.id_info
@@ -105,17 +108,19 @@ class PersonIndex:
             slot.pending.update(fields)
         else:
             slot.id_update = fields
+            self._touched.append(slot)
 
     def flush(self, session: Session, now: dt.datetime) -> None:
         """Insert the pending persons and write ID fill-ins; every slot then has a person id."""
-        pending = [slot for slot in self._slots if slot.pending is not None]
+        touched, self._touched = self._touched, []
+        pending = [slot for slot in touched if slot.pending is not None]
         if pending:
             rows = [slot.pending | {"created_at": now, "updated_at": now} for slot in pending if slot.pending]
             ids = insert_with_ids(session, Person, rows)
             for slot, person_id in zip(pending, ids, strict=True):
                 slot.person_id = person_id
                 slot.pending = None
-        updates = [slot for slot in self._slots if slot.id_update is not None]
+        updates = [slot for slot in touched if slot.id_update is not None]
         if updates:
             table = cast(Table, Person.__table__)
             session.connection().execute(
