@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from console.bootstrap import Database
 from console.services.calls import CallLog, WarningFacts, log_call, plan_next_step
 from console.services.context import SYSTEM, ServiceContext
+from console.services.escalation_settings import load_escalation_settings
 from console.services.queue import claim_next, list_open
 from console.services.triage import load_triage_settings
 from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
@@ -106,16 +107,19 @@ def test_dissuaded_closes_and_schedules_follow_ups_which_come_back_as_items(data
     operator = ServiceContext(database.sessions, make_actor("op1"), clock)
     assert claim_next(operator) is not None
     logged = log_call(operator, _log(warning_id, item_id, "dissuaded", True, NOW))
-    assert logged.next_step.kind == "follow_ups" and len(logged.follow_up_ids) == 4
     with database.sessions() as session:
         warning = session.get(Warning, warning_id)
         assert warning is not None
+        programme = load_escalation_settings().follow_up_days(warning.risk_level, warning.fraud_type)
+        # the preview shown before saving and the rows written agree with the configured programme
+        assert logged.next_step.kind == "follow_ups" and logged.next_step.follow_up_days == list(programme)
+        assert len(logged.follow_up_ids) == len(programme) >= 2
         assert (warning.status, warning.outcome, warning.attempts) == ("closed", "dissuaded", 1)
         assert warning.first_contact_at == NOW
         assert session.get(Person, warning.person_id).dissuaded_before  # type: ignore[union-attr]
         assert session.get(QueueItem, item_id).status == "done"  # type: ignore[union-attr]
         due = sorted(f.due_at - NOW for f in session.execute(select(FollowUp)).scalars())
-    assert due == [dt.timedelta(days=d, minutes=3) for d in (1, 7, 30, 90)]  # counted from the end of the call
+    assert due == [dt.timedelta(days=d, minutes=3) for d in programme]  # counted from the end of the call
     assert claim_next(operator) is None
     clock.advance(days=1, minutes=5)
     follow_up = claim_next(operator)

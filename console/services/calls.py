@@ -26,6 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from console.services.context import ConflictError, NotFound, ServiceContext, ServiceError
+from console.services.escalation_settings import load_escalation_settings
+from console.services.followups import schedule_follow_ups
 from console.services.queue import bump_queue_version, open_items_of
 from console.services.triage import TriageSettings, load_triage_settings
 from console.services.vocabulary import DISPOSITION_LABELS, RISK_LEVEL_LABELS
@@ -62,6 +64,7 @@ class WarningFacts:
 
     warning_id: int | None = None
     is_follow_up: bool = False  # the call is a follow-up revisit, not the first dissuasion
+    fraud_type: str = ""  # the follow-up programme may differ per fraud type
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def plan_next_step(
     if disposition not in DISPOSITION_LABELS:
         raise ServiceError(f"未知的通话结果“{disposition}”")
     facts = facts or WarningFacts()
+    programme = load_escalation_settings()  # the follow-up programme: the same days the scheduler writes
     level_label = RISK_LEVEL_LABELS.get(level, level)
     escalate_levels = settings.escalate_on.get(disposition, frozenset())
 
@@ -136,12 +140,12 @@ def plan_next_step(
         return NextStep("close", None, False, "", [], f"回访完成：{DISPOSITION_LABELS[disposition]}")
 
     if disposition == "dissuaded":
-        days = list(settings.follow_up_days.get("dissuaded", ()))
+        days = list(programme.follow_up_days(level, facts.fraud_type))
         summary = f"劝阻成功：安排{_days(days)}回访" if days else "劝阻成功：结案"
         return NextStep("follow_ups" if days else "close", None, False, "", days, summary)
 
     if disposition == "refused":
-        days = list(settings.follow_up_days.get("refused", ()))
+        days = list(programme.refused_days)
         if level in escalate_levels:
             reason = f"{level_label}色预警当事人拒绝劝阻，建议立即上报派出所见面劝阻"
             return NextStep("escalate", None, True, reason, days, "拒绝劝阻：请立即上报派出所")
@@ -149,7 +153,7 @@ def plan_next_step(
         return NextStep("follow_ups" if days else "close", None, False, "", days, summary)
 
     if disposition == "victimized":
-        days = list(settings.victim_support_days)
+        days = list(programme.victim_support_days)
         support = f"，{_days(days)}回访帮扶" if days else ""
         if level in escalate_levels:
             reason = "当事人已被骗，建议上报派出所（报案、止付、告知家属）"
@@ -158,25 +162,6 @@ def plan_next_step(
                         "victim_support")
 
     return NextStep("close", None, False, "", [], f"{DISPOSITION_LABELS[disposition]}：结案")
-
-
-def schedule_follow_ups(session: Session, warning: Warning, disposition: str, now: dt.datetime) -> list[int]:
-    """Write the follow-up calls an outcome calls for; returns their ids (none for other outcomes)."""
-    settings = load_triage_settings()
-    if disposition == "victimized":
-        kind, days = "victim_support", settings.victim_support_days
-    elif disposition in settings.follow_up_days:
-        kind, days = "revisit", settings.follow_up_days[disposition]
-    else:
-        return []
-    rows = [
-        FollowUp(warning_id=warning.id, person_id=warning.person_id, kind=kind, day_offset=day,
-                 due_at=now + dt.timedelta(days=day), status="scheduled")
-        for day in days
-    ]
-    session.add_all(rows)
-    session.flush()
-    return [row.id for row in rows]
 
 
 def _attempts_before(session: Session, warning_id: int, follow_up_id: int | None, before_id: int | None) -> int:
@@ -206,7 +191,7 @@ def _existing(ctx: ServiceContext, client_uuid: str) -> LoggedCall | None:
             raise NotFound(f"预警 {attempt.warning_id} 不存在")
         item = session.get(QueueItem, attempt.queue_item_id) if attempt.queue_item_id else None
         before = _attempts_before(session, attempt.warning_id, attempt.follow_up_id, attempt.id)
-        facts = WarningFacts(warning.id, attempt.follow_up_id is not None)
+        facts = WarningFacts(warning.id, attempt.follow_up_id is not None, warning.fraud_type)
         step = plan_next_step(load_triage_settings(), facts, attempt.disposition, before, _level_of(warning, item),
                               now=attempt.ended_at or attempt.started_at)
         return LoggedCall(attempt.id, step, [], duplicate=True)
@@ -244,7 +229,7 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
         if item is not None and item.warning_id != warning.id:
             raise ConflictError("队列条目与预警不符")
         before = _attempts_before(session, warning.id, log.follow_up_id, None)
-        facts = WarningFacts(warning.id, log.follow_up_id is not None)
+        facts = WarningFacts(warning.id, log.follow_up_id is not None, warning.fraud_type)
         step = plan_next_step(settings, facts, log.disposition, before, _level_of(warning, item), now=base)
 
         duration = int((log.ended_at - log.started_at).total_seconds()) if log.ended_at and log.connected else 0

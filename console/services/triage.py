@@ -79,8 +79,6 @@ class TriageSettings:
     max_attempts: dict[str, int]
     escalation_after_failures: dict[str, int]
     escalate_on: dict[str, frozenset[str]]
-    follow_up_days: dict[str, tuple[int, ...]]
-    victim_support_days: tuple[int, ...]
     follow_up_level: str
     lease_seconds: int
     # derived: levels from the highest threshold down, deadlines as timedeltas
@@ -148,8 +146,6 @@ def parse_triage_settings(data: dict[str, Any]) -> TriageSettings:
             max_attempts=_int_map(data["max_attempts"], "max_attempts"),
             escalation_after_failures=_int_map(data.get("escalation_after_failures") or {}, "escalation_after_failures"),
             escalate_on={str(k): frozenset(str(x) for x in v) for k, v in (data.get("escalate_on") or {}).items()},
-            follow_up_days={str(k): tuple(int(d) for d in v) for k, v in (data.get("follow_up_days") or {}).items()},
-            victim_support_days=tuple(int(d) for d in data.get("victim_support_days") or ()),
             follow_up_level=str(data.get("follow_up_level", "blue")),
             lease_seconds=int(data["lease_seconds"]),
             _levels_desc=tuple(sorted(((v, k) for k, v in thresholds.items()), reverse=True)),

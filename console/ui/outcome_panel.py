@@ -49,6 +49,7 @@ class OutcomePanel(QWidget):
         self.level = "blue"
         self.attempts_so_far = 0
         self.is_follow_up = False
+        self.fraud_type = ""
         self.active = False
         self.plan: NextStep | None = None
 
@@ -126,9 +127,11 @@ class OutcomePanel(QWidget):
         self.reset(False)
 
     # -- state ---------------------------------------------------------------------------
-    def reset(self, active: bool, *, level: str = "blue", attempts_so_far: int = 0, is_follow_up: bool = False) -> None:
+    def reset(self, active: bool, *, level: str = "blue", attempts_so_far: int = 0, is_follow_up: bool = False,
+              fraud_type: str = "") -> None:
         self.active = active
         self.level, self.attempts_so_far, self.is_follow_up = level, attempts_so_far, is_follow_up
+        self.fraud_type = fraud_type
         self.group.setExclusive(False)
         for button in self.disposition_buttons.values():
             button.setChecked(False)
@@ -202,7 +205,7 @@ class OutcomePanel(QWidget):
             self.escalate_button.setVisible(self.active and self.level == "red")
             self.save_button.setEnabled(False)
             return
-        self.plan = plan_next_step(self.settings, WarningFacts(None, self.is_follow_up), code, self.attempts_so_far,
+        self.plan = plan_next_step(self.settings, WarningFacts(None, self.is_follow_up, self.fraud_type), code, self.attempts_so_far,
                                    self.level, now=self.clock())
         text = self.plan.summary
         if self.plan.retry_at is not None:

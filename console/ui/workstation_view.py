@@ -150,7 +150,7 @@ class WorkstationView(QWidget):
         attempts = sum(1 for c in detail.calls if c.warning_id == detail.warning_id
                        and c.follow_up_id == state.follow_up_id)
         self.outcome_panel.reset(True, level=detail.risk_level, attempts_so_far=attempts,
-                                 is_follow_up=state.follow_up_id is not None)
+                                 is_follow_up=state.follow_up_id is not None, fraud_type=detail.fraud_type)
         self.outcome_panel.restore(state.disposition, state.amount_protected, state.notes)
         self.script_view.setFocus()
         self._changed()
