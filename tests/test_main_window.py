@@ -102,3 +102,27 @@ def test_tool_windows_follow_the_role(qtbot, demo_db: Database) -> None:  # type
     trainer = open_window(qtbot, demo_db, "peixun")
     assert isinstance(trainer.centralWidget(), TrainingWindow)
     assert "import" not in trainer.tool_actions and trainer.queue_panel.model.rowCount() == 0
+
+
+def test_idle_lock_hides_people_until_the_password(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from console.services.session_policy import IdleTimer
+
+    now = [dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)]
+    actor = auth.authenticate(demo_db.context(), "op01", demo.DEMO_PASSWORD, "seat-7")
+    window = MainWindow(demo_db, actor, runner=SyncTaskRunner(),
+                        idle_timer=IdleTimer(dt.timedelta(minutes=10), lambda: now[0]))
+    qtbot.addWidget(window)
+    window.show()
+    window.idle_guard.check()
+    assert window.centralWidget().isVisible()
+    now[0] += dt.timedelta(minutes=11)
+    window.idle_guard.check()
+    assert not window.centralWidget().isVisible()
+    dialog = window.lock_dialog
+    dialog.password_edit.setText("wrong-password")
+    dialog.try_unlock()
+    assert dialog.isVisible() and dialog.error_label.text()
+    dialog.password_edit.setText(demo.DEMO_PASSWORD)
+    dialog.try_unlock()
+    assert window.centralWidget().isVisible()
+    assert not window.idle_guard.timer.is_locked()

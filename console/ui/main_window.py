@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStat
 from console.bootstrap import Database
 from console.services import drafts, queue
 from console.services.context import ROLE_LABELS, Actor, ServiceContext, ServiceError, allowed
+from console.services.session_policy import IdleTimer, current_policy
 from console.services.storage import describe_storage_error
 from console.services.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
 from console.services.workstation import (
@@ -26,6 +27,7 @@ from console.services.workstation import (
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.help_panel import HelpPanel
+from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import TaskRunner
 from console.ui.workstation_view import WorkstationView
@@ -37,7 +39,8 @@ POLL_MS = 2000
 class MainWindow(QMainWindow):
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner | None = None,
                  parent: QWidget | None = None, *, settings: WorkstationSettings | None = None,
-                 drafts: DraftKeeper | None = None, library: ScriptLibrary | None = None) -> None:
+                 drafts: DraftKeeper | None = None, library: ScriptLibrary | None = None,
+                 idle_timer: IdleTimer | None = None) -> None:
         super().__init__(parent)
         self.database = database
         self.actor = actor
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        self._build_idle_lock(idle_timer)
 
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_MS)
@@ -211,6 +215,21 @@ class MainWindow(QMainWindow):
         from console.ui.training import TrainingWindow
 
         self._show_tool("training", lambda: TrainingWindow(self.database, self.actor, self.runner))
+
+    def _build_idle_lock(self, timer: IdleTimer | None) -> None:
+        self.idle_guard = IdleLockGuard(timer or IdleTimer.from_policy(current_policy()), self)
+        self.idle_guard.locked.connect(self.lock_screen)
+        self.lock_action = self._action(self.tr("锁定屏幕"), "Ctrl+L", self.idle_guard.lock_now)
+        self.work_menu.insertAction(self.quit_action, self.lock_action)
+
+    def lock_screen(self) -> None:
+        """Hide everything personal until the same user unlocks (the call draft keeps being saved)."""
+        central = self.centralWidget()
+        central.hide()
+        dialog = LockDialog(self.ctx, self)
+        self.lock_dialog = dialog
+        dialog.accepted.connect(lambda: (central.show(), self.idle_guard.unlocked()))
+        dialog.open()
 
     def show_help(self) -> None:
         HelpPanel(self).exec()
