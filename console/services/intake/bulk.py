@@ -13,8 +13,10 @@ the table's own sequence.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import Any, cast
+from decimal import Decimal
+from typing import Any, Final, cast
 
 from sqlalchemy import Column, Table, func, insert, select, text
 from sqlalchemy.engine import Dialect
@@ -52,6 +54,33 @@ def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | 
     return cast(Callable[[Any], Any] | None, processor)
 
 
+_MEMO_SCALARS: Final = frozenset({str, int, float, bool, Decimal, dt.datetime, dt.date, dt.time})
+
+
+def _memoised(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``processor`` with its results remembered for values that repeat down a column (the import
+    time, deadlines, empty lists, the same signal codes).  Keys carry the value's type, so ``1``,
+    ``1.0`` and ``True`` never share an entry; only immutable scalars and lists of strings are
+    remembered, everything else is processed every time."""
+    memo: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        kind = type(value)
+        if kind in _MEMO_SCALARS:
+            key: Any = (kind, value)
+        elif kind is list and all(type(item) is str for item in value):
+            key = (list, tuple(value))
+        else:
+            return processor(value)
+        try:
+            return memo[key]
+        except KeyError:
+            result = memo[key] = processor(value)
+            return result
+
+    return process
+
+
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys) in one executemany; omitted columns get their defaults."""
     if not rows:
@@ -61,18 +90,20 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     dialect = connection.dialect
     given = list(rows[0])
     defaults = {c.key: d for c in table.columns if c.key not in given and (d := _default_of(c)) is not None}
-    keys = given + list(defaults)
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    processors = [(key, _processor(table.c[key], dialect)) for key in keys]
-    prepared: list[dict[str, Any]] = []
+    compiled = insert(table).compile(dialect=dialect, column_keys=given + list(defaults))
+    names = list(compiled.positiontup or []) if compiled.positional else given + list(defaults)
+    # one (row key, processor, default) triple per parameter, in the statement's order
+    plan: list[tuple[str, Callable[[Any], Any] | None, Callable[[], Any] | None]] = []
+    for name in names:
+        processor = _processor(table.c[name], dialect)
+        plan.append((name, _memoised(processor) if processor else None, defaults.get(name)))
+    values: list[tuple[Any, ...]] = []
     for row in rows:
-        values = row | {key: make() for key, make in defaults.items()}
-        prepared.append({key: (proc(values[key]) if proc else values[key]) for key, proc in processors})
-    if compiled.positional:
-        order = compiled.positiontup or []
-        params: Any = [tuple(p[name] for name in order) for p in prepared]
-    else:
-        params = prepared
+        values.append(tuple(
+            (proc(row[name] if make is None else make()) if proc else (row[name] if make is None else make()))
+            for name, proc, make in plan
+        ))
+    params: Any = values if compiled.positional else [dict(zip(names, v, strict=True)) for v in values]
     connection.exec_driver_sql(str(compiled), params)
 
 
