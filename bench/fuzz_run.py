@@ -1,6 +1,6 @@
 """Long fuzz run over the script loader and the import readers; prints inputs tried and crashes.
 
-    .venv/bin/python -m bench.fuzz_run --examples 20000 --loader-examples 3000 [--seed 1]
+    .venv/bin/python -m bench.fuzz_run --examples 20000 --loader-examples 20000 [--seed 1]
 
 Every input is derived from ``random.Random(seed + i)``, so a crash is reproduced by its index.
 A crash is any exception other than the expected refusals (see ``bench/fuzz_targets.py``); the first
@@ -46,7 +46,7 @@ def run(target: str, examples: int, seed: int, scratch: Path, show: int = 3) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=20000, help="inputs for the import readers")
-    parser.add_argument("--loader-examples", type=int, default=3000,
+    parser.add_argument("--loader-examples", type=int, default=20000,
                         help="inputs for the script loader (slower: every input parses the common file)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=sorted(TARGETS), default=None)
@@ -62,8 +62,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{target:18s} inputs tried: {result['inputs']:>7}   crashes: {result['crashes']}   "
                   f"({result['seconds']} s, {result['inputs_per_second']}/s)  outcomes: {result['outcomes']}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "fuzz.json").write_text(json.dumps({"seed": args.seed, "results": results}, ensure_ascii=False,
-                                                  indent=2), encoding="utf-8")
+    path = RESULTS / "fuzz.json"
+    merged = {r["target"]: r for r in json.loads(path.read_text(encoding="utf-8")).get("results", [])} \
+        if path.exists() else {}
+    merged.update({str(r["target"]): r for r in results})  # a --only run keeps the other target's figures
+    path.write_text(json.dumps({"seed": args.seed, "results": list(merged.values())}, ensure_ascii=False,
+                               indent=2), encoding="utf-8")
     return 1 if any(r["crashes"] for r in results) else 0
 
 
