@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Final, cast
 
 from sqlalchemy import Column, Table, func, insert, select, text
@@ -36,16 +37,16 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _default_of(column: Column[Any]) -> Callable[[], Any] | None:
+def _default_of(column: Column[Any]) -> tuple[bool, Any] | None:
+    """(is_callable, value or function) of a column's Python-side default, or None."""
     default: Any = column.default
     if default is None:
         return None
     if getattr(default, "is_scalar", False):
-        value = getattr(default, "arg", None)
-        return lambda: value
+        return False, getattr(default, "arg", None)
     if getattr(default, "is_callable", False):
         fn = cast(Callable[[Any], Any], default.arg)
-        return lambda: fn(None)
+        return True, lambda: fn(None)
     return None
 
 
@@ -92,17 +93,28 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     defaults = {c.key: d for c in table.columns if c.key not in given and (d := _default_of(c)) is not None}
     compiled = insert(table).compile(dialect=dialect, column_keys=given + list(defaults))
     names = list(compiled.positiontup or []) if compiled.positional else given + list(defaults)
-    # one (row key, processor, default) triple per parameter, in the statement's order
-    plan: list[tuple[str, Callable[[Any], Any] | None, Callable[[], Any] | None]] = []
-    for name in names:
+    # Scalar defaults are processed once; given values and callable defaults once per row.
+    constant: dict[str, Any] = {}
+    calls: dict[str, Callable[[], Any]] = {}
+    processors: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, name in enumerate(names):
         processor = _processor(table.c[name], dialect)
-        plan.append((name, _memoised(processor) if processor else None, defaults.get(name)))
-    values: list[tuple[Any, ...]] = []
+        if name in defaults and not defaults[name][0]:
+            value = defaults[name][1]
+            constant[name] = processor(value) if processor else value
+        else:
+            if name in defaults:
+                calls[name] = defaults[name][1]
+            if processor:
+                processors.append((index, _memoised(processor)))
+    fetch = itemgetter(*names)
+    values: list[Any] = []
     for row in rows:
-        values.append(tuple(
-            (proc(row[name] if make is None else make()) if proc else (row[name] if make is None else make()))
-            for name, proc, make in plan
-        ))
+        full = row | constant if not calls else row | constant | {k: make() for k, make in calls.items()}
+        cells = list(fetch(full)) if len(names) > 1 else [fetch(full)]
+        for index, process in processors:
+            cells[index] = process(cells[index])
+        values.append(tuple(cells))
     params: Any = values if compiled.positional else [dict(zip(names, v, strict=True)) for v in values]
     connection.exec_driver_sql(str(compiled), params)
 

@@ -135,20 +135,23 @@ def prepare_row(
 ) -> Draft | Rejection:
     """Validate and normalise one row.  ``field_columns`` maps field -> header of ``values``."""
     raw = json_safe(values)
+    column = field_columns.get
+    value_of = values.get
 
     def cell(name: str) -> Any:
-        header = field_columns.get(name)
-        return values.get(header) if header is not None else None
+        header = column(name)
+        return value_of(header) if header is not None else None
+
+    issues: list[Issue] = []
 
     def text(name: str) -> str:
         value = clean_text(cell(name))
-        limit = _WIDTH.get(name)
-        if limit and len(value) > limit:
+        limit = _WIDTH[name]
+        if len(value) > limit:
             issues.append(Issue(name, f"{FIELD_LABELS[name]}过长，已截取前 {limit} 个字"))
             value = value[:limit]
         return value
 
-    issues: list[Issue] = []
     if "phone" not in field_columns:
         return Rejection(number, raw, "phone", "缺少手机号列，无法联系当事人")
     phones = normalise_phones(cell("phone"))
