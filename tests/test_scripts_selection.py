@@ -101,8 +101,10 @@ def run_cli(*argv: str) -> int:
 
 def test_cli_check_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("scripts", "check") == 0
-    out = capsys.readouterr().out.strip()
-    assert out.startswith("话术库校验通过") and "\n" not in out
+    lines = capsys.readouterr().out.strip().splitlines()
+    # one summary line for the scripts and one for the rehearsal scenarios checked against them
+    assert len(lines) == 2
+    assert lines[0].startswith("话术库校验通过") and lines[1].startswith("演练场景校验通过")
 
 
 def test_cli_check_broken_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

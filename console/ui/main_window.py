@@ -246,7 +246,12 @@ class MainWindow(QMainWindow):
         for widget in (self.user_label, self.connection_label, self.depth_label):
             bar.addPermanentWidget(widget)
         bar.addWidget(self.busy_label)
-        self.runner.busy_changed.connect(lambda busy: self.busy_label.setText(self.tr("正在处理…") if busy else ""))
+        # A bound method, not a lambda: Qt drops the connection when this window is destroyed, while a
+        # runner passed in from outside may live on.
+        self.runner.busy_changed.connect(self._show_busy)
+
+    def _show_busy(self, busy: bool) -> None:
+        self.busy_label.setText(self.tr("正在处理…") if busy else "")
 
     # -- live queue ----------------------------------------------------------------------
     def check_for_changes(self) -> None:
