@@ -164,7 +164,10 @@ def parse_triage_settings(data: dict[str, Any]) -> TriageSettings:
 
 @functools.lru_cache(maxsize=1)
 def _default_settings() -> TriageSettings:
-    return _read(DEFAULT_SETTINGS_PATH)
+    """The shipped file, overridden key by key by a ``triage.yaml`` in the user data directory."""
+    from console.services.session_policy import layered_settings
+
+    return parse_triage_settings(layered_settings("triage.yaml"))
 
 
 def _read(path: Path) -> TriageSettings:

@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import or_, select
 
 from console.services.context import NotFound, ServiceContext
@@ -314,10 +313,10 @@ class WorkstationSettings:
 
 
 def load_workstation_settings(path: Path | None = None) -> WorkstationSettings:
-    path = path or SETTINGS_FILE
-    if not path.exists():
-        return WorkstationSettings()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """The shipped file, overridden key by key by a ``workstation.yaml`` in the user data directory."""
+    from console.services.session_policy import layered_settings
+
+    data = layered_settings(SETTINGS_FILE.name, path)
     return WorkstationSettings(
         dial_command=str(data.get("dial_command") or "").strip(),
         lease_renew_seconds=int(data.get("lease_renew_seconds") or 60),
