@@ -325,7 +325,7 @@ def generate(ctx: ServiceContext, warnings: int = 1200, seed: int = 7, open_coun
         start = now - dt.timedelta(days=days)
         closed_times = sorted(start + dt.timedelta(seconds=rng.uniform(0, days * 86400 - 6 * 3600))
                               for _ in range(warnings - open_count))
-        open_times = sorted(now - dt.timedelta(minutes=rng.uniform(0.5, 40)) for _ in range(open_count))
+        open_times = sorted(now - dt.timedelta(minutes=rng.uniform(0.3, 15)) for _ in range(open_count))
         for i, received in enumerate(closed_times):
             gen.warning(i, received, open_now=False)
         for j, received in enumerate(open_times):

@@ -51,7 +51,8 @@ class MainWindow(QMainWindow):
         self._flushing = False
         self.setWindowTitle(self.tr("预警劝阻工作台 — {name}（{role}）").format(
             name=actor.display_name or actor.login, role=ROLE_LABELS.get(actor.role, actor.role)))
-        self.resize(1500, 920)
+        available = self.screen().availableGeometry()
+        self.resize(min(1600, available.width()), min(960, available.height()))
 
         self.settings = settings or load_workstation_settings()
         self.can_work = queue_allowed(self.actor)
