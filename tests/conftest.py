@@ -106,3 +106,25 @@ def make_actor(database: Database):  # type: ignore[no-untyped-def]
         return actor_for(database, login, role)
 
     return factory
+
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave without interpreter teardown once every result is reported.
+
+    PySide6 6.12 sometimes aborts while Python finalises leftover Qt wrappers ("bool_dealloc:
+    deallocating True or False"), after all tests have passed; the run's own exit status is kept.
+    """
+    if _exit_status and not hasattr(config, "workerinput"):
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status[-1])

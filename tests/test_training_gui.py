@@ -126,7 +126,7 @@ def test_trainer_reviews_a_failed_call_and_rehearses_it(qtbot, sqlite_db: Databa
     assert cases.model.rowCount() == 2
     shown = " ".join(str(cases.model.index(r, c).data()) for r in range(2) for c in range(7))
     assert "测试人" not in shown and "10000000001" not in shown
-    row = next(r for r in range(2) if cases.model.cases[r].call_attempt_id == refused)
+    row = next(r for r in range(2) if cases.model.item(r).call_attempt_id == refused)
     cases.table.setCurrentIndex(cases.model.index(row, 0))
     assert "opening → @doubts_caller" in cases.detail.text()
 

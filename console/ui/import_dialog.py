@@ -3,17 +3,14 @@ summary and field warnings, and correct and re-import quarantined rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QStringListModel,
-    Qt,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -43,49 +40,10 @@ from console.services.intake.quarantine import (
     retry_quarantined,
 )
 from console.services.intake.readers import UnreadableInput
+from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import TaskRunner
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-class RowsTableModel(QAbstractTableModel):
-    """A read-only table over a list of DTOs; ``columns`` pairs a header with a cell function."""
-
-    ItemRole = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(self, columns: Sequence[tuple[str, Callable[[Any], object]]], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._columns = list(columns)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def item(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(self._columns[index.column()][1](row))
-        if role == self.ItemRole:
-            return row
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._columns[section][0]
-        return None
 
 
 class _ProgressRelay(QObject):

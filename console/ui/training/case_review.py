@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,47 +20,21 @@ from console.services import training_review
 from console.services.context import ServiceContext
 from console.services.training_review import GeneratedScenario, ReviewCase
 from console.ui.errors import error_text
+from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class CaseTableModel(QAbstractTableModel):
-    CaseRole = Qt.ItemDataRole.UserRole + 1
-    HEADERS = ("日期", "结果", "诈骗类型", "人群", "年龄段", "异议", "已复盘")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cases: list[ReviewCase] = []
-
-    def set_cases(self, cases: list[ReviewCase]) -> None:
-        self.beginResetModel()
-        self.cases = list(cases)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.cases)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        case = self.cases[index.row()]
-        if role == self.CaseRole:
-            return case
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        values = (case.started_on.isoformat(), case.disposition_label, case.fraud_type_label,
-                  case.profile_group_label, case.age_band_label, case.objection_labels,
-                  f"{case.reviews} 次" if case.reviews else "—")
-        return values[index.column()]
+CASE_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("日期", lambda c: c.started_on.isoformat()),
+    ("结果", lambda c: c.disposition_label),
+    ("诈骗类型", lambda c: c.fraud_type_label),
+    ("人群", lambda c: c.profile_group_label),
+    ("年龄段", lambda c: c.age_band_label),
+    ("异议", lambda c: c.objection_labels),
+    ("已复盘", lambda c: f"{c.reviews} 次" if c.reviews else "—"),
+)
 
 
 class CaseReviewPanel(QWidget):
@@ -71,7 +45,7 @@ class CaseReviewPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
-        self.model = CaseTableModel()
+        self.model = RowsTableModel(CASE_COLUMNS, self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -109,12 +83,12 @@ class CaseReviewPanel(QWidget):
             button.setEnabled(enabled)
 
     def refresh(self) -> None:
-        self.runner.run(lambda: training_review.list_review_cases(self.ctx), on_success=self.model.set_cases,
+        self.runner.run(lambda: training_review.list_review_cases(self.ctx), on_success=self.model.set_rows,
                         on_failure=lambda exc: self.status.setText(error_text(exc)))
 
     def current_case(self) -> ReviewCase | None:
         index = self.table.currentIndex()
-        value = index.data(CaseTableModel.CaseRole) if index.isValid() else None
+        value = index.data(RowsTableModel.ItemRole) if index.isValid() else None
         return value if isinstance(value, ReviewCase) else None
 
     def _case_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:

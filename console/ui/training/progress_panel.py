@@ -4,63 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from console.services import training
 from console.services.context import ServiceContext
 from console.services.training import ProgressEntry
 from console.ui.errors import error_text
+from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ProgressTableModel(QAbstractTableModel):
-    EntryRole = Qt.ItemDataRole.UserRole + 1
-    HEADERS = ("时间", "学员", "场景", "得分", "结果", "首个关键动作（秒）", "跳过步骤")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[ProgressEntry] = []
-
-    def set_entries(self, entries: list[ProgressEntry]) -> None:
-        self.beginResetModel()
-        self.entries = list(entries)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        entry = self.entries[index.row()]
-        if role == self.EntryRole:
-            return entry
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (3, 5, 6):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        first = entry.time_to_first_key_action_s
-        values = (
-            entry.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            entry.trainee,
-            entry.scenario_title,
-            str(entry.score),
-            entry.outcome_label,
-            "—" if first is None else f"{first:.0f}",
-            str(entry.steps_skipped),
-        )
-        return values[index.column()]
+PROGRESS_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("时间", lambda e: e.started_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+    ("学员", lambda e: e.trainee),
+    ("场景", lambda e: e.scenario_title),
+    ("得分", lambda e: e.score),
+    ("结果", lambda e: e.outcome_label),
+    ("首个关键动作（秒）", lambda e: "—" if e.time_to_first_key_action_s is None
+     else f"{e.time_to_first_key_action_s:.0f}"),
+    ("跳过步骤", lambda e: e.steps_skipped),
+)
 
 
 class ProgressPanel(QWidget):
@@ -68,7 +34,7 @@ class ProgressPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
-        self.model = ProgressTableModel()
+        self.model = RowsTableModel(PROGRESS_COLUMNS, self, right_aligned=(3, 5, 6))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -88,7 +54,7 @@ class ProgressPanel(QWidget):
                         on_failure=lambda exc: self.summary.setText(error_text(exc)))
 
     def _loaded(self, entries: list[ProgressEntry]) -> None:
-        self.model.set_entries(entries)
+        self.model.set_rows(entries)
         if entries:
             average = sum(e.score for e in entries) / len(entries)
             self.summary.setText(self.tr("共 {n} 次演练，平均 {avg:.0f} 分，最近一次 {last} 分").format(
