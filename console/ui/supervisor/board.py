@@ -35,9 +35,8 @@ from console.services.reports.tables import histogram_labels
 from console.services.stats_board import AckWaiting, BoardSnapshot, board_snapshot, summary_text
 from console.services.vocabulary import RISK_LEVEL_LABELS
 from console.ui.supervisor.charts import BarChart
-from console.ui.supervisor.level_dialog import ChangeLevelDialog
 from console.ui.supervisor.models import ROW_ROLE, AckTableModel, OperatorTableModel, OverdueTableModel
-from console.ui.supervisor.reassign_dialog import ReassignDialog
+from console.ui.supervisor.reason_dialog import ChangeLevelDialog, ReassignDialog
 from console.ui.supervisor.reports_dialog import ReportsDialog
 from console.ui.tasks import TaskRunner
 
