@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -79,6 +80,10 @@ def test_period_and_scripts_reports_print_the_stats_figures(database: Database, 
         assert figure.replace(" ", "") in text, figure
     for row in T.fraud_type_table(stats).rows + T.profile_table(stats).rows + T.station_table(stats).rows:
         assert str(row[0])[:2] in text and row_printed(lines, row), row
+    # charts included, every font in the file is an embedded subset (nothing prints as boxes elsewhere)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    font_rows = fonts.splitlines()[2:]
+    assert font_rows and all(row.split()[-5] == "yes" for row in font_rows), fonts
     scripts_text = pdftotext(build_scripts_report(ctx, start, end, tmp_path / "scripts.pdf").path)
     for row in stats.scripts:
         assert f"{fmt_int(row.attempts)}{fmt_int(row.connected)}{fmt_int(row.dissuaded)}{fmt_rate(row.success_rate)}" \
