@@ -123,7 +123,7 @@ def page_setup(title: str, subject: str = "") -> S.PageSetup:
 def _caption(drawing: Drawing, text: str, font: str) -> None:
     # The renderer starts every drawing in its initial font (Helvetica unless told): use the embedded
     # CJK font so the PDF references no unembedded font at all.
-    drawing.initialFontName = font
+    drawing.initialFontName = font  # type: ignore[attr-defined]  # read by the renderer, not declared in the stubs
     drawing.add(String(drawing.width / 2, drawing.height - 12, text, fontName=font, fontSize=10,
                        textAnchor="middle"))
 
