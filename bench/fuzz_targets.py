@@ -9,9 +9,12 @@ it to the code under test.  A target returns a short outcome label; an *expected
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import random
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ ROW = ["W-1", "2026-11-20 14:03", "张三", "13800138000", "11010519491231002X",
 SPLICES = ["", "\x00", "\ufeff", "：", "- ", ": ", "  ", "\t", "{", "}", "[", "]", "&a", "*a", "!!python/object:os.system",
            "!!binary", "%YAML 1.1", "---", "...", "'", '"', "\\", "\r\n", "𠮷", "=1+1", "1e309", "-.inf", "~", "null",
            "next: nowhere", "id: x", "extends: generic", "nodes: {}", "responses: []", "say: 你好", "\u2028"]
+_FIXED_TIME = datetime.datetime(2026, 11, 20, 14, 3, 0)
 _SCRIPT_FILES = sorted(p for p in DEFAULT_LIBRARY_DIR.glob("*.yaml") if not p.name.startswith("_"))
 
 
@@ -136,8 +140,28 @@ def _xlsx_bytes(rows: list[list[Any]]) -> bytes:
     assert sheet is not None
     for row in rows:  # a real export cannot hold control characters: the writer refuses them
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    book.properties.created = _FIXED_TIME
     out = io.BytesIO()
     book.save(out)
+    return _fixed_zip_times(out.getvalue())
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same archive with every entry stamped at one fixed time.
+
+    A saved workbook carries the current time (document properties and zip entries); a mutation at a
+    given offset must hit the same byte on every run, or a seed would not reproduce its input.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # the writer stamps "modified" itself at save time
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-20T14:03:00Z", content)
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
