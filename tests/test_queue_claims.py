@@ -6,6 +6,7 @@ import datetime as dt
 import multiprocessing
 import threading
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -93,6 +94,26 @@ def test_expired_lease_returns_the_item_to_the_queue(database: Database, make_ac
     assert taken is not None and taken.item_id == item_id and taken.claimed_by == "op2"
     with pytest.raises(ConflictError):
         renew_lease(first, item_id)
+
+
+def test_a_lease_that_just_ran_out_is_claimable_at_once_and_first_in_order(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """Seats may skip the lease housekeeping for a moment between claims (PostgreSQL); an expired lease
+    is still never missed: an empty-looking queue re-checks, and within seconds it is claimed first."""
+    system = _ctx(database, SYSTEM, clock)
+    _, urgent = add_warning(system, signals=("screen_sharing", "transfer_pending"), amount=Decimal(200000))
+    first = _ctx(database, make_actor("op1"), clock)
+    second = _ctx(database, make_actor("op2"), clock)
+    assert claim_next(first).item_id == urgent  # type: ignore[union-attr]
+    clock.advance(seconds=299)
+    assert claim_next(second) is None  # still held; housekeeping ran just now
+    clock.advance(seconds=1.5)  # the lease ran out half a second ago
+    taken = claim_next(second)
+    assert taken is not None and taken.item_id == urgent
+    _, calm = add_warning(system, age=30)
+    third = _ctx(database, make_actor("op3"), clock)
+    clock.advance(seconds=301)  # op2's lease ran out too, while a calmer item waits
+    assert claim_next(third).item_id == urgent  # type: ignore[union-attr]
+    assert claim_next(second).item_id == calm  # type: ignore[union-attr]
 
 
 def test_release_gives_the_item_back(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]

@@ -14,21 +14,24 @@ Each level is looked up with two index seeks (``ix_queue_items_level_deadline`` 
 ``ix_queue_items_level_priority``), so a claim costs the same with ten or ten thousand open items.
 
 Atomicity: each of those lookups is the subquery of one statement,
-``UPDATE queue_items SET status='claimed' ... WHERE id = (next candidate) AND status='open' RETURNING``,
-and the statements are tried in claim order until one takes a row (console/services/queue_store.py).
-On PostgreSQL the subquery is ``FOR UPDATE SKIP LOCKED``, so concurrent seats never wait on each
-other nor take the same row; on SQLite every transaction starts with ``BEGIN IMMEDIATE``
-(db/engine.py), so the lookup and the conditional update run under the write lock and two
-processes cannot both claim one item.
+``UPDATE queue_items SET status='claimed' ... WHERE id = (next candidate) AND status='open' RETURNING``.
+On SQLite every transaction starts with ``BEGIN IMMEDIATE`` (db/engine.py), so the lookups and the
+conditional update run under the write lock, tried in claim order until one takes a row, and two
+processes cannot both claim one item.  On PostgreSQL the lookups are the arms of one ``UNION ALL``
+inside a single statement that also starts the warning, counts the change and returns the entry (one
+round trip); each arm is ``FOR UPDATE SKIP LOCKED``, so concurrent seats never wait on each other nor
+take the same row (console/services/queue_store.py).
 
 A claim is a lease of ``lease_seconds`` (resources/triage.yaml), renewed by ``renew_lease`` while the
-operator works; an expired lease returns the item to the queue at the next claim.  Every change bumps
+operator works; an expired lease returns the item to the queue at the next claim (on PostgreSQL a seat
+checks at most every two seconds, and always before it reports an empty queue).  Every change bumps
 the ``queue_version`` counter (and sends NOTIFY on PostgreSQL) so other seats refresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -106,6 +109,8 @@ def claim_next(
     wanted = tuple(kinds) if kinds else None
     with ctx.session() as session:
         connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            return _claim_postgresql(session, now, user_id, settings, wanted)
         changed = expire_leases(session, now) > 0
         if (wanted is None or "follow_up" in wanted) and connection.execute(
             sql.ANY_DUE_FOLLOW_UP, {"now": now}
@@ -120,6 +125,47 @@ def claim_next(
         connection.execute(sql.WARNING_IN_PROGRESS, {"warning_id_": warning_id})
         row = connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one()
         bump_queue_version(session)  # last: the counter row is locked only until the commit
+    return row_to_entry(row, now)
+
+
+HOUSEKEEPING_EVERY = dt.timedelta(seconds=2)
+_last_housekeeping: weakref.WeakKeyDictionary[Any, dt.datetime] = weakref.WeakKeyDictionary()
+
+
+def _housekeeping_postgresql(session: Session, now: dt.datetime, settings: TriageSettings,
+                             wanted: tuple[str, ...] | None) -> bool:
+    """Expired leases back to the queue and due follow-ups into it; True when the queue changed."""
+    _last_housekeeping[session.get_bind()] = now
+    expired, follow_up_due = session.connection().execute(sql.PG_HOUSEKEEPING, {"now": now}).one()
+    changed = bool(expired)
+    if follow_up_due and (wanted is None or "follow_up" in wanted):
+        changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
+    return changed
+
+
+def _claim_postgresql(session: Session, now: dt.datetime, user_id: int, settings: TriageSettings,
+                      wanted: tuple[str, ...] | None) -> ClaimedItem | None:
+    """The same claim in one round trip (begin and commit aside): one statement claims, starts the
+    warning, counts the change and returns the entry (queue_store.pg_claim).
+
+    Housekeeping (expired leases, due follow-ups) costs another round trip, so a seat runs it at most
+    every ``HOUSEKEEPING_EVERY`` on its clock, and always before it reports an empty queue."""
+    last = _last_housekeeping.get(session.get_bind())
+    done_housekeeping = last is None or not last <= now < last + HOUSEKEEPING_EVERY
+    changed = _housekeeping_postgresql(session, now, settings, wanted) if done_housekeeping else False
+    params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
+                                 "changed_at": dt.datetime.now(dt.UTC)}
+    if wanted:
+        params["kinds"] = list(wanted)
+    claim = sql.pg_claim(bool(wanted))
+    row = session.connection().execute(claim, params).first()
+    if row is None and not done_housekeeping:
+        changed = _housekeeping_postgresql(session, now, settings, wanted)
+        row = session.connection().execute(claim, params).first()
+    if row is None:
+        if changed:
+            bump_queue_version(session)
+        return None
     return row_to_entry(row, now)
 
 
@@ -171,12 +217,11 @@ def finish_item(ctx: ServiceContext, item_id: int) -> None:
     """Mark the caller's item done (follow-up or escalation answer handled without a call log)."""
     user_id = _require_worker(ctx)
     with ctx.session() as session:
-        item = _held_item(session, item_id)
-        if item.status != "claimed" or item.claimed_by != user_id:
+        done = session.connection().execute(sql.FINISH_HELD, {"item_id": item_id, "user_id": user_id,
+                                                               "now": ctx.now()}).first()
+        if done is None:
+            _held_item(session, item_id)  # NotFound when there is no such item
             raise ConflictError("该条目已不在您手中")
-        item.status = "done"
-        item.closed_at = ctx.now()
-        item.lease_expires_at = None
         bump_queue_version(session)
 
 

@@ -22,9 +22,9 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from console.services.masking import mask_name, mask_phone
@@ -157,6 +157,13 @@ WARNING_IN_PROGRESS = (
     .values(status="in_progress", version=wt.c.version + 1)
 )
 
+FINISH_HELD = (
+    update(qi)
+    .where(qi.c.id == bindparam("item_id"), qi.c.status == "claimed", qi.c.claimed_by == bindparam("user_id"))
+    .values(status="done", closed_at=_now(), lease_expires_at=None)
+    .returning(qi.c.id)
+)
+
 EXPIRE_LEASES = (
     update(qi)
     .where(
@@ -173,31 +180,41 @@ EXPIRE_LEASES = (
 
 ANY_DUE_FOLLOW_UP = select(ft.c.id).where(ft.c.status == "scheduled", ft.c.due_at <= _now()).limit(1)
 
-READ_VERSION = select(st.c.value).where(st.c.key == QUEUE_VERSION_KEY)
+# The change counter.  SQLite has one writer at a time and keeps one row.  On PostgreSQL every seat's
+# transaction would otherwise lock that one row until its commit, so concurrent claims would queue
+# behind each other; there each server connection counts in its own slot row instead
+# ("queue_version.<backend pid mod 64>") and the version is the sum of the slots.  Every committed
+# change still raises the sum, and a reader sees only committed changes.
+VERSION_SLOTS = 64
+READ_VERSION = select(func.coalesce(func.sum(st.c.value), 0)).where(
+    or_(st.c.key == QUEUE_VERSION_KEY, st.c.key.like(QUEUE_VERSION_KEY + ".%"))
+)
 
+_LITE_BUMP = sqlite_insert(st).values(
+    key=QUEUE_VERSION_KEY, value=1, updated_at=bindparam("changed_at", type_=UTCDateTime())
+)
+LITE_BUMP = _LITE_BUMP.on_conflict_do_update(
+    index_elements=[st.c.key], set_={"value": st.c.value + 1, "updated_at": _LITE_BUMP.excluded.updated_at}
+)
 
-@functools.cache
-def _bump(dialect: str) -> Executable:
-    values = {"key": QUEUE_VERSION_KEY, "value": 1, "updated_at": bindparam("changed_at", type_=UTCDateTime())}
-    if dialect == "postgresql":
-        pg_stmt = pg_insert(st).values(values)
-        return pg_stmt.on_conflict_do_update(
-            index_elements=[st.c.key], set_={"value": st.c.value + 1, "updated_at": pg_stmt.excluded.updated_at}
-        )
-    lite_stmt = sqlite_insert(st).values(values)
-    return lite_stmt.on_conflict_do_update(
-        index_elements=[st.c.key], set_={"value": st.c.value + 1, "updated_at": lite_stmt.excluded.updated_at}
-    )
-
-
-NOTIFY = select(func.pg_notify(NOTIFY_CHANNEL, ""))
+# The upsert of this connection's slot and the NOTIFY, in one round trip; used as a CTE in PG_CLAIM.
+_PG_BUMP_CTE = f"""
+    bumped AS (
+        INSERT INTO app_state (key, value, updated_at)
+        SELECT '{QUEUE_VERSION_KEY}.' || (pg_backend_pid() % {VERSION_SLOTS}), 1, :changed_at {{source}}
+        ON CONFLICT (key) DO UPDATE SET value = app_state.value + 1, updated_at = excluded.updated_at
+        RETURNING 1
+    )"""
+PG_BUMP = text(
+    "WITH" + _PG_BUMP_CTE.format(source="") + f"\n    SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM bumped"
+).bindparams(bindparam("changed_at", type_=UTCDateTime()))
 
 
 def bump(connection: Connection) -> None:
-    dialect = connection.dialect.name
-    connection.execute(_bump(dialect), {"changed_at": dt.datetime.now(dt.UTC)})
-    if dialect == "postgresql":
-        connection.execute(NOTIFY)
+    if connection.dialect.name == "postgresql":
+        connection.execute(PG_BUMP, {"changed_at": dt.datetime.now(dt.UTC)})
+    else:
+        connection.execute(LITE_BUMP, {"changed_at": dt.datetime.now(dt.UTC)})
 
 
 # ---------------------------------------------------------------------------------------------- entries
@@ -233,3 +250,78 @@ def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
         repeat_count=repeat_count, attempts=attempts, received_at=received_at, follow_up_id=follow_up_id,
         escalation_id=escalation_id,
     )
+
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL claim
+
+
+def _pg_branches(with_kinds: bool) -> str:
+    """The claim-order lookups of :func:`_branches` as SQL, each locking its one row (SKIP LOCKED).
+
+    PostgreSQL runs the arms of a ``UNION ALL`` one after another and a ``LIMIT 1`` above them stops
+    at the first row, so only the arms up to the first hit run and only that hit is locked."""
+    kinds = " AND kind = ANY(:kinds)" if with_kinds else ""
+    arms = []
+    for level in RISK_LEVEL_ORDER:  # constants of the vocabulary, not input
+        where = (f"status = 'open' AND risk_level = '{level}' AND (not_before IS NULL OR not_before <= :now)"
+                 f"{kinds}")
+        arms.append(f"SELECT id FROM (SELECT id FROM queue_items WHERE {where} AND deadline_at <= :now "
+                    "ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue")
+        arms.append(f"SELECT id FROM (SELECT id FROM queue_items WHERE {where} "
+                    "ORDER BY priority DESC, deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS by_score")
+    return "\n            UNION ALL ".join(arms)
+
+
+@functools.cache
+def pg_claim(with_kinds: bool) -> Executable:
+    """The whole claim in one statement and one round trip: take the first item in claim order,
+    mark its warning in progress, count the change (and NOTIFY), return the entry as a seat shows it.
+    The entry's columns are those of ``ENTRY_COLUMNS``; the warning columns are read as they were
+    before this statement, which only changes its status."""
+    sql = f"""
+    WITH picked AS (
+        UPDATE queue_items SET status = 'claimed', claimed_by = :user_id, claimed_at = :now,
+               lease_expires_at = :lease_until
+        WHERE id = (SELECT id FROM (
+            {_pg_branches(with_kinds)}
+        ) AS candidates LIMIT 1) AND status = 'open'
+        RETURNING id, warning_id, kind, status, risk_level, deadline_at, not_before, lease_expires_at,
+                  follow_up_id, escalation_id, claimed_by
+    ),
+    started AS (
+        UPDATE warnings SET status = 'in_progress', version = warnings.version + 1, updated_at = :changed_at
+        FROM picked WHERE warnings.id = picked.warning_id AND warnings.status = 'open'
+        RETURNING warnings.id
+    ),{_PG_BUMP_CTE.format(source="FROM picked")}
+    SELECT picked.id, picked.warning_id, picked.kind, picked.status, picked.risk_level, picked.deadline_at,
+           picked.not_before, picked.lease_expires_at, picked.follow_up_id, picked.escalation_id,
+           w.risk_score, w.risk_reasons, w.fraud_type, w.repeat_count, w.attempts, w.received_at,
+           p.name, p.phone, p.age_band, u.login
+    FROM picked
+    CROSS JOIN (SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM bumped) AS notified
+    JOIN warnings AS w ON w.id = picked.warning_id
+    JOIN persons AS p ON p.id = w.person_id
+    LEFT JOIN users AS u ON u.id = picked.claimed_by
+    """
+    return text(sql).bindparams(
+        bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()),
+        bindparam("changed_at", type_=UTCDateTime()),
+    ).columns(
+        qi.c.id, qi.c.warning_id, qi.c.kind, qi.c.status, qi.c.risk_level, qi.c.deadline_at, qi.c.not_before,
+        qi.c.lease_expires_at, qi.c.follow_up_id, qi.c.escalation_id,
+        wt.c.risk_score, wt.c.risk_reasons, wt.c.fraud_type, wt.c.repeat_count, wt.c.attempts, wt.c.received_at,
+        pt.c.name, pt.c.phone, pt.c.age_band, ut.c.login,
+    )
+
+
+# Leases that ran out go back to the queue, and whether a follow-up is due, in one round trip.
+PG_HOUSEKEEPING = text("""
+    WITH expired AS (
+        UPDATE queue_items SET status = 'open', claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL
+        WHERE id IN (SELECT id FROM queue_items WHERE status = 'claimed' AND lease_expires_at <= :now
+                     FOR UPDATE SKIP LOCKED) AND status = 'claimed'
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM expired),
+           EXISTS (SELECT 1 FROM follow_ups WHERE status = 'scheduled' AND due_at <= :now)
+""").bindparams(bindparam("now", type_=UTCDateTime()))
