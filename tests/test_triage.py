@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.services.triage import (
     DEFAULT_SETTINGS_PATH,
     TriageInput,
+    TriageScorer,
     TriageSettingsError,
     load_triage_settings,
+    parse_triage_settings,
     score_warning,
 )
 
@@ -100,3 +104,35 @@ def test_a_broken_settings_file_is_refused_with_a_clear_message(tmp_path: Path) 
     with pytest.raises(TriageSettingsError, match="缺少"):
         load_triage_settings(path)
 
+
+
+_FRAUD_TYPES = st.sampled_from(["impersonate_authority", "task_rebate", "fake_loan", "other", "no_such_type", ""])
+_SIGNALS = st.lists(st.sampled_from(["screen_sharing", "on_call_now", "transfer_pending", "cash_withdrawal",
+                                     "large_transfer", "visited_fraud_site", "no_such_signal"]), max_size=6)
+_INPUTS = st.builds(
+    TriageInput,
+    fraud_type=_FRAUD_TYPES,
+    signals=_SIGNALS.map(tuple),
+    amount=st.none() | st.decimals(min_value=-10, max_value=10**9, places=2, allow_nan=False),
+    call_duration_s=st.none() | st.integers(min_value=-5, max_value=10_000),
+    age=st.none() | st.integers(min_value=-3, max_value=110),
+    previous_victim=st.booleans(),
+    dissuaded_before=st.booleans(),
+    repeat_count=st.integers(min_value=-1, max_value=6),
+    received_at=st.integers(min_value=-3 * 24 * 3600, max_value=3600).map(lambda s: T0 + dt.timedelta(seconds=s)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_INPUTS, min_size=1, max_size=8), st.sampled_from([0, 1, 3]))
+def test_bulk_scorer_gives_exactly_the_results_of_score_warning(inputs: list[TriageInput], overdue: int) -> None:
+    data = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
+    data["overdue"]["points_per_minute"] = overdue
+    settings_ = parse_triage_settings(data)
+    scorer = TriageScorer(settings_, T0)
+    for data_in in inputs * 2:  # the second round is answered from what the scorer remembered
+        expected = score_warning(data_in, settings_, T0)
+        got = scorer.score(data_in)
+        assert (got.score, got.level, got.reasons, got.deadline_at) == (
+            expected.score, expected.level, expected.reasons, expected.deadline_at)
+        assert [r["factor"] for r in got.reasons] == [r["factor"] for r in expected.reasons]

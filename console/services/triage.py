@@ -5,8 +5,8 @@ and every point of the score is listed in ``TriageResult.reasons`` with a Chines
 operator sees *why* a warning is red.  The reasons always add up to the score (a final negative
 "capped" entry records what the 100-point ceiling cut off).
 
-The importer calls :func:`score_warning` once per row, so it avoids allocations beyond the reasons
-list and looks everything up in prepared dictionaries.
+The importer scores every row: :class:`TriageScorer` gives the results of :func:`score_warning`
+while remembering the parts that repeat from row to row.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -201,12 +201,14 @@ def _minutes(seconds: int) -> str:
     return f"{seconds}秒"
 
 
-def score_warning(data: TriageInput, settings: TriageSettings, now: dt.datetime) -> TriageResult:
-    """Score one warning at ``now``; the reasons list every contribution, largest first."""
-    reasons: list[dict[str, object]] = []
-    total = 0
+Reason = dict[str, object]
 
-    fraud_type = data.fraud_type if data.fraud_type in settings.fraud_type_severity else "other"
+
+def _kind_reasons(settings: TriageSettings, fraud_type: str, signals: tuple[str, ...]) -> tuple[list[Reason], int]:
+    """Points for the fraud type and the live signals (capped together by ``signal_cap``)."""
+    reasons: list[Reason] = []
+    total = 0
+    fraud_type = fraud_type if fraud_type in settings.fraud_type_severity else "other"
     points = settings.fraud_type_severity.get(fraud_type, 0)
     if points:
         label = FRAUD_TYPE_LABELS.get(fraud_type, fraud_type)
@@ -215,7 +217,7 @@ def score_warning(data: TriageInput, settings: TriageSettings, now: dt.datetime)
 
     room = settings.signal_cap
     seen: set[str] = set()
-    for signal in data.signals:
+    for signal in signals:
         if signal in seen:
             continue
         seen.add(signal)
@@ -229,62 +231,181 @@ def score_warning(data: TriageInput, settings: TriageSettings, now: dt.datetime)
             label += f"（信号合计上限{settings.signal_cap}分）"
         reasons.append({"factor": f"signal:{signal}", "label": label, "points": points})
         total += points
+    return reasons, total
 
-    if data.amount is not None and data.amount > 0:
-        points = 0
-        for low, band_points in settings.amount_bands:
-            if data.amount >= low:
-                points = band_points
-        if points:
-            reasons.append({"factor": "amount", "label": f"涉及金额{_yuan(data.amount)}", "points": points})
-            total += points
 
-    if data.call_duration_s:
-        points = 0
-        for low_s, band_points in settings.duration_bands:
-            if data.call_duration_s >= low_s:
-                points = band_points
-        if points:
-            label = f"与涉诈号码通话{_minutes(data.call_duration_s)}"
-            reasons.append({"factor": "call_duration", "label": label, "points": points})
-            total += points
+def _amount_reason(settings: TriageSettings, amount: Decimal | None) -> Reason | None:
+    if amount is None or not amount > 0:
+        return None
+    points = 0
+    for low, band_points in settings.amount_bands:
+        if amount >= low:
+            points = band_points
+    if not points:
+        return None
+    return {"factor": "amount", "label": f"涉及金额{_yuan(amount)}", "points": points}
 
-    band = age_band(data.age)
+
+def _duration_reason(settings: TriageSettings, duration_s: int | None) -> Reason | None:
+    if not duration_s:
+        return None
+    points = 0
+    for low_s, band_points in settings.duration_bands:
+        if duration_s >= low_s:
+            points = band_points
+    if not points:
+        return None
+    return {"factor": "call_duration", "label": f"与涉诈号码通话{_minutes(duration_s)}", "points": points}
+
+
+def _person_reasons(settings: TriageSettings, age: int | None, previous_victim: bool,
+                    dissuaded_before: bool) -> list[Reason]:
+    """Points for the person's vulnerability: age band, earlier loss, earlier dissuasion."""
+    reasons: list[Reason] = []
+    band = age_band(age)
     points = settings.age_band_points.get(band, 0)
     if points:
         label = "未成年人" if band == "minor" else f"年龄{AGE_BAND_LABELS.get(band, band)}"
         reasons.append({"factor": "age", "label": label, "points": points})
-        total += points
-    if data.previous_victim and settings.previous_victim_points:
+    if previous_victim and settings.previous_victim_points:
         reasons.append({"factor": "previous_victim", "label": "曾经被骗", "points": settings.previous_victim_points})
-        total += settings.previous_victim_points
-    if data.dissuaded_before and settings.dissuaded_before_points:
+    if dissuaded_before and settings.dissuaded_before_points:
         points = settings.dissuaded_before_points
         reasons.append({"factor": "dissuaded_before", "label": "曾被劝阻后再次预警", "points": points})
-        total += points
+    return reasons
 
-    if data.repeat_count > 0:
-        points = min(data.repeat_count * settings.repeat_points_each, settings.repeat_cap)
-        if points:
-            reasons.append({"factor": "repeat", "label": f"重复预警{data.repeat_count}次", "points": points})
-            total += points
 
-    # Waiting past the deadline of the level reached so far raises the score; the final deadline is
-    # that of the final level, counted from the time the warning arrived.
-    deadline_at = data.received_at + settings.deadline_for(settings.level_for(min(total, MAX_SCORE)))
+def _repeat_reason(settings: TriageSettings, repeat_count: int) -> Reason | None:
+    if repeat_count <= 0:
+        return None
+    points = min(repeat_count * settings.repeat_points_each, settings.repeat_cap)
+    if not points:
+        return None
+    return {"factor": "repeat", "label": f"重复预警{repeat_count}次", "points": points}
+
+
+def _late_minutes(settings: TriageSettings, received_at: dt.datetime, total: int, now: dt.datetime) -> int:
+    """Whole minutes past the deadline of the level reached by ``total`` (0 when not yet a minute late).
+
+    Waiting past the deadline of the level reached so far raises the score; the final deadline is
+    that of the final level, counted from the time the warning arrived."""
+    deadline_at = received_at + settings.deadline_for(settings.level_for(min(total, MAX_SCORE)))
     late_s = (now - deadline_at).total_seconds()
     if late_s >= 60 and settings.overdue_points_per_minute:
-        late_min = int(late_s // 60)
-        points = min(late_min * settings.overdue_points_per_minute, settings.overdue_cap)
-        reasons.append({"factor": "overdue", "label": f"已超过首次联系时限{_minutes(late_min * 60)}", "points": points})
-        total += points
+        return int(late_s // 60)
+    return 0
 
+
+def _overdue_reason(settings: TriageSettings, late_min: int) -> Reason:
+    points = min(late_min * settings.overdue_points_per_minute, settings.overdue_cap)
+    return {"factor": "overdue", "label": f"已超过首次联系时限{_minutes(late_min * 60)}", "points": points}
+
+
+def _cap_reason(total: int) -> Reason:
+    return {"factor": "cap", "label": f"总分封顶{MAX_SCORE}分", "points": MAX_SCORE - total}
+
+
+def _points(reason: Reason | None) -> int:
+    return cast(int, reason["points"]) if reason is not None else 0
+
+
+def score_warning(data: TriageInput, settings: TriageSettings, now: dt.datetime) -> TriageResult:
+    """Score one warning at ``now``; the reasons list every contribution, largest first."""
+    reasons, total = _kind_reasons(settings, data.fraud_type, data.signals)
+    for reason in (_amount_reason(settings, data.amount), _duration_reason(settings, data.call_duration_s),
+                   *_person_reasons(settings, data.age, data.previous_victim, data.dissuaded_before),
+                   _repeat_reason(settings, data.repeat_count)):
+        if reason is not None:
+            reasons.append(reason)
+            total += _points(reason)
+    late_min = _late_minutes(settings, data.received_at, total, now)
+    if late_min:
+        reason = _overdue_reason(settings, late_min)
+        reasons.append(reason)
+        total += _points(reason)
     if total > MAX_SCORE:
-        reasons.append({"factor": "cap", "label": f"总分封顶{MAX_SCORE}分", "points": MAX_SCORE - total})
+        reasons.append(_cap_reason(total))
         total = MAX_SCORE
     reasons.sort(key=_by_points_desc)
     level = settings.level_for(total)
     return TriageResult(total, level, reasons, data.received_at + settings.deadline_for(level))
+
+
+class TriageScorer:
+    """:func:`score_warning` for many warnings at one ``now`` (an import): the same results, with each
+    part that depends on one input alone (fraud type and signals, duration, person, repeats,
+    lateness, the cap, the level) worked out once and remembered.
+
+    The reason dicts are shared between results, so they must be treated as read-only."""
+
+    def __init__(self, settings: TriageSettings, now: dt.datetime) -> None:
+        self.settings = settings
+        self.now = now
+        self._kinds: dict[tuple[str, tuple[str, ...]], tuple[tuple[Reason, ...], int]] = {}
+        self._durations: dict[int | None, Reason | None] = {}
+        self._persons: dict[tuple[int | None, bool, bool], tuple[Reason, ...]] = {}
+        self._repeats: dict[int, Reason | None] = {}
+        self._overdue: dict[int, Reason] = {}
+        self._caps: dict[int, Reason] = {}
+        self._levels: dict[int, tuple[str, dt.timedelta]] = {}
+
+    def score(self, data: TriageInput) -> TriageResult:
+        settings = self.settings
+        key = (data.fraud_type, data.signals)
+        kind = self._kinds.get(key)
+        if kind is None:
+            found, points = _kind_reasons(settings, *key)
+            kind = self._kinds[key] = (tuple(found), points)
+        reasons = list(kind[0])
+        total = kind[1]
+        amount = _amount_reason(settings, data.amount)
+        if amount is not None:
+            reasons.append(amount)
+            total += _points(amount)
+        duration = data.call_duration_s
+        if type(duration) is not int:  # only plain ints are remembered (True == 1 but is no duration)
+            duration_reason = _duration_reason(settings, duration)
+        elif duration in self._durations:
+            duration_reason = self._durations[duration]
+        else:
+            duration_reason = self._durations[duration] = _duration_reason(settings, duration)
+        if duration_reason is not None:
+            reasons.append(duration_reason)
+            total += _points(duration_reason)
+        person_key = (data.age, bool(data.previous_victim), bool(data.dissuaded_before))
+        person = self._persons.get(person_key)
+        if person is None:
+            person = self._persons[person_key] = tuple(_person_reasons(settings, *person_key))
+        for reason in person:
+            reasons.append(reason)
+            total += _points(reason)
+        if data.repeat_count:
+            if data.repeat_count not in self._repeats:
+                self._repeats[data.repeat_count] = _repeat_reason(settings, data.repeat_count)
+            repeat = self._repeats[data.repeat_count]
+            if repeat is not None:
+                reasons.append(repeat)
+                total += _points(repeat)
+        late_min = _late_minutes(settings, data.received_at, total, self.now)
+        if late_min:
+            overdue = self._overdue.get(late_min)
+            if overdue is None:
+                overdue = self._overdue[late_min] = _overdue_reason(settings, late_min)
+            reasons.append(overdue)
+            total += _points(overdue)
+        if total > MAX_SCORE:
+            cap = self._caps.get(total)
+            if cap is None:
+                cap = self._caps[total] = _cap_reason(total)
+            reasons.append(cap)
+            total = MAX_SCORE
+        if len(reasons) > 1:
+            reasons.sort(key=_by_points_desc)
+        level = self._levels.get(total)
+        if level is None:
+            name = settings.level_for(total)
+            level = self._levels[total] = (name, settings.deadline_for(name))
+        return TriageResult(total, level[0], reasons, data.received_at + level[1])
 
 
 def _by_points_desc(reason: dict[str, object]) -> int:
