@@ -14,14 +14,17 @@ the table's own sequence.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from operator import itemgetter
+from itertools import repeat
 from typing import Any, Final, cast
 
 from sqlalchemy import Column, Table, func, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+
+from db.base import UTCDateTime
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -51,8 +54,30 @@ def _default_of(column: Column[Any]) -> tuple[bool, Any] | None:
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return cast(Callable[[Any], Any] | None, processor)
+    processor = cast(Callable[[Any], Any] | None, column.type.dialect_impl(dialect).bind_processor(dialect))
+    if processor is not None and isinstance(column.type, UTCDateTime) and dialect.name == "sqlite":
+        return _sqlite_utc_text(processor)
+    return processor
+
+
+def _sqlite_utc_text(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The UTC column processor on SQLite, with the usual value (an aware datetime) turned into the
+    stored text directly: UTC wall time, ``YYYY-MM-DD HH:MM:SS.ffffff``.  Anything else goes through
+    ``processor``; so does everything when a probe shows a different storage format."""
+    probe = dt.datetime(987, 6, 5, 4, 3, 2, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    if processor(probe) != _utc_text(probe):
+        return processor
+
+    def process(value: Any) -> Any:
+        if type(value) is dt.datetime and value.tzinfo is not None:
+            return _utc_text(value)
+        return processor(value)
+
+    return process
+
+
+def _utc_text(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 _MEMO_SCALARS: Final = frozenset({str, int, float, bool, Decimal, dt.datetime, dt.date, dt.time})
@@ -73,50 +98,83 @@ def _memoised(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
             key = (list, tuple(value))
         else:
             return processor(value)
-        try:
-            return memo[key]
-        except KeyError:
+        result = memo.get(key, memo)
+        if result is memo:  # the memo itself marks a value not seen yet
             result = memo[key] = processor(value)
-            return result
+        return result
 
     return process
 
 
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys) in one executemany; omitted columns get their defaults."""
-    if not rows:
+    if rows:
+        insert_columns(session, model, {key: [row[key] for row in rows] for key in rows[0]})
+
+
+def stores_json_text(session: Session) -> bool:
+    """Whether JSON values reach the driver as the text ``json.dumps(value)`` (SQLite with the
+    default serializer): callers may then hand over JSON text they encoded themselves."""
+    dialect = session.get_bind().dialect
+    return dialect.name == "sqlite" and getattr(dialect, "_json_serializer", None) is None
+
+
+def insert_columns(session: Session, model: Any, columns: Mapping[str, Sequence[Any]],
+                   constants: Mapping[str, Any] | None = None, *,
+                   encoded: Mapping[str, Sequence[Any]] | None = None) -> None:
+    """Insert rows given column by column: ``columns`` maps a column to its values (one per row, all
+    of the same length), ``constants`` a column to the value every row gets, ``encoded`` a column to
+    values already in the form the driver receives (no bind processing).  Omitted columns get their
+    defaults.  Values are converted column by column, which is much cheaper than row by row."""
+    encoded = encoded or {}
+    count = len(next(iter(columns.values()))) if columns else 0
+    if count == 0:
         return
+    constants = constants or {}
     table = cast(Table, model.__table__)
     connection = session.connection()
     dialect = connection.dialect
-    given = list(rows[0])
+    given = [*columns, *encoded, *constants]
     defaults = {c.key: d for c in table.columns if c.key not in given and (d := _default_of(c)) is not None}
-    compiled = insert(table).compile(dialect=dialect, column_keys=given + list(defaults))
-    names = list(compiled.positiontup or []) if compiled.positional else given + list(defaults)
-    # Scalar defaults are processed once; given values and callable defaults once per row.
-    constant: dict[str, Any] = {}
-    calls: dict[str, Callable[[], Any]] = {}
-    processors: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, name in enumerate(names):
+    sql, names, positional = _compiled_insert(table, dialect, (*given, *defaults))
+    cells: list[Iterable[Any]] = []
+    for name in names:
+        if name in encoded:
+            if len(encoded[name]) != count:
+                raise ValueError(f"column {name} has {len(encoded[name])} values for {count} rows")
+            cells.append(encoded[name])
+            continue
         processor = _processor(table.c[name], dialect)
-        if name in defaults and not defaults[name][0]:
-            value = defaults[name][1]
-            constant[name] = processor(value) if processor else value
+        if name in columns:
+            values = columns[name]
+            if len(values) != count:
+                raise ValueError(f"column {name} has {len(values)} values for {count} rows")
+            cells.append(list(map(_memoised(processor), values)) if processor else values)
+            continue
+        is_call, default = defaults[name] if name in defaults else (False, constants[name])
+        if is_call:
+            made = [default() for _ in range(count)]
+            cells.append(list(map(processor, made)) if processor else made)
         else:
-            if name in defaults:
-                calls[name] = defaults[name][1]
-            if processor:
-                processors.append((index, _memoised(processor)))
-    fetch = itemgetter(*names)
-    values: list[Any] = []
-    for row in rows:
-        full = row | constant if not calls else row | constant | {k: make() for k, make in calls.items()}
-        cells = list(fetch(full)) if len(names) > 1 else [fetch(full)]
-        for index, process in processors:
-            cells[index] = process(cells[index])
-        values.append(tuple(cells))
-    params: Any = values if compiled.positional else [dict(zip(names, v, strict=True)) for v in values]
-    connection.exec_driver_sql(str(compiled), params)
+            cells.append(repeat(processor(default) if processor else default, count))
+    rows = zip(*cells, strict=False)  # constant columns are repeat() iterators, the others lists
+    params = list(rows) if positional else [dict(zip(names, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(sql, params)
+
+
+_Statement = tuple[str, list[str], bool]  # SQL, column names in parameter order, positional?
+_STATEMENTS: Final[dict[tuple[type[Dialect], str, Table, tuple[str, ...]], _Statement]] = {}
+
+
+def _compiled_insert(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> _Statement:
+    """The INSERT for ``keys``, compiled once per dialect, table and set of columns."""
+    key = (type(dialect), dialect.paramstyle, table, keys)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        names = list(compiled.positiontup or []) if compiled.positional else list(keys)
+        found = _STATEMENTS[key] = (str(compiled), names, bool(compiled.positional))
+    return found
 
 
 def insert_with_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -127,3 +185,37 @@ def insert_with_ids(session: Session, model: Any, rows: list[dict[str, Any]]) ->
         row["id"] = new_id
     insert_rows(session, model, rows)
     return ids
+
+
+def insert_columns_with_ids(session: Session, model: Any, columns: Mapping[str, Sequence[Any]],
+                            constants: Mapping[str, Any] | None = None, *,
+                            encoded: Mapping[str, Sequence[Any]] | None = None) -> list[int]:
+    """:func:`insert_columns` for new rows that get reserved ids; returns the ids in row order."""
+    count = len(next(iter(columns.values()))) if columns else 0
+    ids = reserve_ids(session, cast(Table, model.__table__), count)
+    if ids:
+        insert_columns(session, model, {"id": ids, **columns}, constants, encoded=encoded)
+    return ids
+
+
+class ListJson:
+    """``json.dumps`` of lists whose items are often the very same objects (the triage reasons the
+    scorer shares between warnings): each item is encoded once, and a list is its items' texts
+    joined the way ``json.dumps`` joins them.  Items are remembered by identity, so they are kept
+    alive while remembered: at most ``limit`` of them, then the memory starts afresh."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._texts: dict[int, tuple[Any, str]] = {}
+
+    def dumps(self, items: Sequence[Any]) -> str:
+        texts = self._texts
+        if len(texts) > self.limit:
+            texts.clear()
+        parts: list[str] = []
+        for item in items:
+            known = texts.get(id(item))
+            if known is None:
+                known = texts[id(item)] = (item, json.dumps(item))
+            parts.append(known[1])
+        return "[" + ", ".join(parts) + "]"

@@ -24,12 +24,24 @@ from sqlalchemy.orm import Session
 
 from console.services import audit
 from console.services.context import ServiceContext
-from console.services.intake.bulk import insert_rows, insert_with_ids
+from console.services.intake.bulk import (
+    ListJson,
+    insert_columns,
+    insert_columns_with_ids,
+    insert_with_ids,
+    stores_json_text,
+)
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
 from console.services.intake.readers import SourceRow, Table, UnreadableInput, open_table
 from console.services.queue import bump_queue_version
-from console.services.triage import TriageInput, TriageSettings, load_triage_settings, score_warning
+from console.services.triage import (
+    TriageInput,
+    TriageResult,
+    TriageScorer,
+    TriageSettings,
+    load_triage_settings,
+)
 from db.models import ImportBatch, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
 
 CHUNK_SIZE = 2000
@@ -127,7 +139,7 @@ class _BatchState:
     file_name: str
     default_source: str
     now: dt.datetime
-    settings: TriageSettings
+    scorer: TriageScorer
     keep_outcomes: bool
     persons: PersonIndex
     quarantine: bool = True  # False when the caller keeps the rejected row itself (retry, manual entry)
@@ -135,6 +147,7 @@ class _BatchState:
     by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
     loaded_phones: set[str] = field(default_factory=set)
     dirty: dict[int, _Target] = field(default_factory=dict)  # inserted warnings repeated in this chunk
+    reasons_json: ListJson = field(default_factory=ListJson)  # the scorer shares reasons: encode each once
 
 
 def import_files(
@@ -202,7 +215,7 @@ def import_table(
         session.add(record)
         session.flush()
         batch = BatchResult(record.id, table.file_name)
-    state = _BatchState(batch, table.file_name, source, now, settings or load_triage_settings(),
+    state = _BatchState(batch, table.file_name, source, now, TriageScorer(settings or load_triage_settings(), now),
                         keep_outcomes, PersonIndex(now.date()), quarantine)
     try:
         for chunk in _chunks(table.rows, chunk_size):
@@ -341,65 +354,67 @@ def _load_candidates(session: Session, drafts: list[Draft], state: _BatchState) 
             state.by_phone_type.setdefault((row.phone, row.fraud_type), []).append(target)
 
 
-def _score(target: _Target, state: _BatchState) -> Any:
+def _score(target: _Target, state: _BatchState) -> TriageResult:
     triage = target.triage
     if triage.repeat_count != target.repeat_count:
         triage = TriageInput(triage.fraud_type, triage.signals, triage.amount, triage.call_duration_s, triage.age,
                              triage.previous_victim, triage.dissuaded_before, target.repeat_count, triage.received_at)
-    return score_warning(triage, state.settings, state.now)
+    return state.scorer.score(triage)
 
 
 def _insert_warnings(session: Session, new: list[tuple[Draft, _Target, int]], state: _BatchState) -> None:
     if not new:
         return
-    warnings: list[dict[str, Any]] = []
-    scores = []
-    for draft, target, slot in new:
-        result = _score(target, state)
-        scores.append(result)
-        warnings.append({
-            "external_id": draft.external_id,
-            "person_id": state.persons.slot(slot).person_id,
-            "received_at": draft.received_at,
-            "fraud_type": draft.fraud_type,
-            "fraud_contact": draft.fraud_contact,
-            "call_duration_s": draft.call_duration_s,
-            "signals": list(draft.signals),
-            "signals_text": draft.signals_text,
-            "amount": draft.amount,
-            "source": draft.source,
-            "station_hint": draft.station_hint,
-            "note": draft.note,
-            "raw_payload": draft.raw,
-            "field_warnings": [i.as_dict() for i in draft.issues],
-            "import_batch_id": state.batch.batch_id,
-            "repeat_count": target.repeat_count,
-            "last_repeat_at": target.last_repeat_at,
-            "risk_score": result.score,
-            "risk_level": result.level,
-            "risk_reasons": result.reasons,
-            "deadline_at": result.deadline_at,
-            "status": "open",
-            "created_at": state.now,
-            "updated_at": state.now,
-            "version": 1,
-        })
-    ids = insert_with_ids(session, Warning, warnings)
-    items = []
-    for (_draft, target, _slot), warning_id, result in zip(new, ids, scores, strict=True):
+    drafts = [draft for draft, _target, _slot in new]
+    targets = [target for _draft, target, _slot in new]
+    scores = [_score(target, state) for target in targets]
+    slot = state.persons.slot
+    deadlines = [result.deadline_at for result in scores]
+    levels = [result.level for result in scores]
+    points = [result.score for result in scores]
+    columns: dict[str, list[Any]] = {
+        "external_id": [d.external_id for d in drafts],
+        "person_id": [slot(index).person_id for _d, _t, index in new],
+        "received_at": [d.received_at for d in drafts],
+        "fraud_type": [d.fraud_type for d in drafts],
+        "fraud_contact": [d.fraud_contact for d in drafts],
+        "call_duration_s": [d.call_duration_s for d in drafts],
+        "signals": [list(d.signals) for d in drafts],
+        "signals_text": [d.signals_text for d in drafts],
+        "amount": [d.amount for d in drafts],
+        "source": [d.source for d in drafts],
+        "station_hint": [d.station_hint for d in drafts],
+        "note": [d.note for d in drafts],
+        "raw_payload": [d.raw for d in drafts],
+        "field_warnings": [[i.as_dict() for i in d.issues] for d in drafts],
+        "repeat_count": [t.repeat_count for t in targets],
+        "last_repeat_at": [t.last_repeat_at for t in targets],
+        "risk_score": points,
+        "risk_level": levels,
+        "deadline_at": deadlines,
+    }
+    encoded: dict[str, list[Any]] = {}
+    if stores_json_text(session):  # the reasons are shared between rows: each is encoded once
+        encoded["risk_reasons"] = [state.reasons_json.dumps(result.reasons) for result in scores]
+    else:
+        columns["risk_reasons"] = [result.reasons for result in scores]
+    constants = {"import_batch_id": state.batch.batch_id, "status": "open", "created_at": state.now,
+                 "updated_at": state.now, "version": 1}
+    ids = insert_columns_with_ids(session, Warning, columns, constants, encoded=encoded)
+    for target, warning_id in zip(targets, ids, strict=True):
         target.warning_id = warning_id
-        items.append({"kind": "warning", "status": "open", "priority": result.score, "risk_level": result.level,
-                      "deadline_at": result.deadline_at, "warning_id": warning_id, "created_at": state.now})
-    insert_rows(session, QueueItem, items)
+    insert_columns(session, QueueItem, {
+        "priority": points, "risk_level": levels, "deadline_at": deadlines, "warning_id": ids,
+    }, {"kind": "warning", "status": "open", "created_at": state.now})
 
 
 def _insert_merges(session: Session, merges: list[tuple[Draft, _Target, str]], state: _BatchState) -> None:
     if merges:
-        insert_rows(session, WarningMerge, [
-            {"warning_id": target.warning_id, "import_batch_id": state.batch.batch_id, "reason": reason,
-             "raw_payload": draft.raw, "merged_at": state.now}
-            for draft, target, reason in merges
-        ])
+        insert_columns(session, WarningMerge, {
+            "warning_id": [target.warning_id for _draft, target, _reason in merges],
+            "reason": [reason for _draft, _target, reason in merges],
+            "raw_payload": [draft.raw for draft, _target, _reason in merges],
+        }, {"import_batch_id": state.batch.batch_id, "merged_at": state.now})
 
 
 def _update_repeated(session: Session, state: _BatchState) -> None:
