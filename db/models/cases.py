@@ -54,7 +54,8 @@ class Warning(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    # looked up through ix_warnings_person_type_received, whose first column it is
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     received_at: Mapped[dt.datetime] = mapped_column(index=True)
     fraud_type: Mapped[str] = mapped_column(String(40), default="other", index=True)
     fraud_contact: Mapped[str] = mapped_column(String(200), default="")
@@ -143,8 +144,8 @@ class QueueItem(Base):
             sqlite_where=text("status IN ('open','claimed')"),
             postgresql_where=text("status IN ('open','claimed')"),
         ),
-        Index("ix_queue_items_status", "status"),
-        # claim order: per level, the most overdue first, then the highest score (console/services/queue.py)
+        # claim order: per level, the most overdue first, then the highest score (console/services/queue.py);
+        # their first column also serves every lookup by status alone
         Index("ix_queue_items_level_deadline", "status", "risk_level", "deadline_at"),
         Index("ix_queue_items_level_priority", "status", "risk_level", "priority"),
     )
