@@ -47,6 +47,7 @@ from db.models import ImportBatch, Person, QuarantinedRow, QueueItem, Warning, W
 CHUNK_SIZE = 2000
 MERGE_WINDOW = dt.timedelta(hours=24)
 IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several seats take turns per chunk
+SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the default is 2 MiB)
 
 Progress = Callable[["ImportProgress"], None]
 
@@ -236,8 +237,15 @@ def import_table(
 
 
 def _lock_for_import(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    """Take turns with imports from other seats (PostgreSQL); on SQLite the transaction already
+    holds the write lock, and the connection gets a page cache large enough for a chunk's index
+    pages, so they are not spilled and re-read in the middle of the chunk."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+    elif dialect == "sqlite":
+        # stays with the pooled connection; memory is only taken as pages are actually cached
+        session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
 
 
 def _store_counts(session: Session, batch: BatchResult) -> None:
