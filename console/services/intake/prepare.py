@@ -135,13 +135,8 @@ def prepare_row(
 ) -> Draft | Rejection:
     """Validate and normalise one row.  ``field_columns`` maps field -> header of ``values``."""
     raw = json_safe(values)
-    column = field_columns.get
-    value_of = values.get
-
-    def cell(name: str) -> Any:
-        header = column(name)
-        return value_of(header) if header is not None else None
-
+    cells = {field: values.get(header) for field, header in field_columns.items()}
+    cell = cells.get
     issues: list[Issue] = []
 
     def text(name: str) -> str:
