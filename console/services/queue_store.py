@@ -185,7 +185,7 @@ ANY_DUE_FOLLOW_UP = select(ft.c.id).where(ft.c.status == "scheduled", ft.c.due_a
 # behind each other; there each server connection counts in its own slot row instead
 # ("queue_version.<backend pid mod 64>") and the version is the sum of the slots.  Every committed
 # change still raises the sum, and a reader sees only committed changes.
-VERSION_SLOTS = 64
+VERSION_SLOTS = 1024
 READ_VERSION = select(func.coalesce(func.sum(st.c.value), 0)).where(
     or_(st.c.key == QUEUE_VERSION_KEY, st.c.key.like(QUEUE_VERSION_KEY + ".%"))
 )
