@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStatusBar, QToolBar, QWidget
 
 from console.bootstrap import Database
@@ -28,6 +28,7 @@ from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
+from console.ui.live_updates import QueueChangeListener
 from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import TaskRunner
 from console.ui.workstation_view import WorkstationView
@@ -98,6 +99,11 @@ class MainWindow(QMainWindow):
         self.poll_timer.setInterval(POLL_MS)
         self.poll_timer.timeout.connect(self.check_for_changes)
         self.poll_timer.start()
+        self.change_listener: QueueChangeListener | None = None
+        if not database.is_sqlite:  # other seats' changes arrive at once through NOTIFY
+            self.change_listener = QueueChangeListener(database, self)
+            self.change_listener.queue_changed.connect(self.check_for_changes)
+            self.change_listener.start()
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(1000)
         self.tick_timer.timeout.connect(self.queue_panel.model.tick)
@@ -253,6 +259,11 @@ class MainWindow(QMainWindow):
 
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText(self.tr("正在处理…") if busy else "")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.change_listener is not None:
+            self.change_listener.stop()
+        super().closeEvent(event)
 
     # -- live queue ----------------------------------------------------------------------
     def check_for_changes(self) -> None:
