@@ -146,7 +146,7 @@ def _housekeeping_postgresql(session: Session, now: dt.datetime, settings: Triag
 def _claim_postgresql(session: Session, now: dt.datetime, user_id: int, settings: TriageSettings,
                       wanted: tuple[str, ...] | None) -> ClaimedItem | None:
     """The same claim in one round trip (begin and commit aside): one statement claims, starts the
-    warning, counts the change and returns the entry (queue_store.pg_claim).
+    warning, counts the change and returns the entry (queue_store.PG_CLAIM_SQL).
 
     Housekeeping (expired leases, due follow-ups) costs another round trip, so a seat runs it at most
     every ``HOUSEKEEPING_EVERY`` on its clock, and always before it reports an empty queue."""
@@ -155,9 +155,9 @@ def _claim_postgresql(session: Session, now: dt.datetime, user_id: int, settings
     changed = _housekeeping_postgresql(session, now, settings, wanted) if done_housekeeping else False
     params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
                                  "changed_at": dt.datetime.now(dt.UTC)}
-    if wanted:
-        params["kinds"] = list(wanted)
-    claim = sql.pg_claim(bool(wanted))
+    params["any_kind"] = not wanted
+    params["kinds"] = list(wanted or ())
+    claim = sql.PG_CLAIM
     row = session.connection().execute(claim, params).first()
     if row is None and not done_housekeeping:
         changed = _housekeeping_postgresql(session, now, settings, wanted)

@@ -197,17 +197,19 @@ LITE_BUMP = _LITE_BUMP.on_conflict_do_update(
     index_elements=[st.c.key], set_={"value": st.c.value + 1, "updated_at": _LITE_BUMP.excluded.updated_at}
 )
 
-# The upsert of this connection's slot and the NOTIFY, in one round trip; used as a CTE in PG_CLAIM.
-_PG_BUMP_CTE = f"""
-    bumped AS (
+# This connection's slot upserted and the NOTIFY sent, in one round trip (also part of PG_CLAIM_SQL).
+PG_BUMP = text("""
+    WITH bumped AS (
         INSERT INTO app_state (key, value, updated_at)
-        SELECT '{QUEUE_VERSION_KEY}.' || (pg_backend_pid() % {VERSION_SLOTS}), 1, :changed_at {{source}}
+        SELECT :version_key || '.' || (pg_backend_pid() % :slots), 1, :changed_at
         ON CONFLICT (key) DO UPDATE SET value = app_state.value + 1, updated_at = excluded.updated_at
         RETURNING 1
-    )"""
-PG_BUMP = text(
-    "WITH" + _PG_BUMP_CTE.format(source="") + f"\n    SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM bumped"
-).bindparams(bindparam("changed_at", type_=UTCDateTime()))
+    )
+    SELECT pg_notify(:channel, '') FROM bumped
+""").bindparams(
+    bindparam("changed_at", type_=UTCDateTime()), bindparam("version_key", QUEUE_VERSION_KEY),
+    bindparam("slots", VERSION_SLOTS), bindparam("channel", NOTIFY_CHANNEL),
+)
 
 
 def bump(connection: Connection) -> None:
@@ -255,35 +257,55 @@ def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
 # ---------------------------------------------------------------------------------------------- PostgreSQL claim
 
 
-def _pg_branches(with_kinds: bool) -> str:
-    """The claim-order lookups of :func:`_branches` as SQL, each locking its one row (SKIP LOCKED).
-
-    PostgreSQL runs the arms of a ``UNION ALL`` one after another and a ``LIMIT 1`` above them stops
-    at the first row, so only the arms up to the first hit run and only that hit is locked."""
-    kinds = " AND kind = ANY(:kinds)" if with_kinds else ""
-    arms = []
-    for level in RISK_LEVEL_ORDER:  # constants of the vocabulary, not input
-        where = (f"status = 'open' AND risk_level = '{level}' AND (not_before IS NULL OR not_before <= :now)"
-                 f"{kinds}")
-        arms.append(f"SELECT id FROM (SELECT id FROM queue_items WHERE {where} AND deadline_at <= :now "
-                    "ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue")
-        arms.append(f"SELECT id FROM (SELECT id FROM queue_items WHERE {where} "
-                    "ORDER BY priority DESC, deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS by_score")
-    return "\n            UNION ALL ".join(arms)
-
-
-@functools.cache
-def pg_claim(with_kinds: bool) -> Executable:
-    """The whole claim in one statement and one round trip: take the first item in claim order,
-    mark its warning in progress, count the change (and NOTIFY), return the entry as a seat shows it.
-    The entry's columns are those of ``ENTRY_COLUMNS``; the warning columns are read as they were
-    before this statement, which only changes its status."""
-    sql = f"""
+# The whole PostgreSQL claim in one statement and one round trip: take the first item in claim order
+# (the lookups of _branches, level by level: most overdue, then highest score), mark its warning in
+# progress, count the change, NOTIFY, and return the entry with the columns of ENTRY_COLUMNS (the
+# warning's as they were before this statement, which only changes its status).
+#
+# PostgreSQL runs the arms of a UNION ALL one after another and the LIMIT 1 above them stops at the
+# first row, so only the arms up to the first hit run and only that hit is locked (SKIP LOCKED: rows
+# other seats are claiming right now are passed over, never waited for).  ``:any_kind`` true means
+# every item kind, otherwise only the kinds in ``:kinds``.
+PG_CLAIM_SQL = """
     WITH picked AS (
         UPDATE queue_items SET status = 'claimed', claimed_by = :user_id, claimed_at = :now,
                lease_expires_at = :lease_until
         WHERE id = (SELECT id FROM (
-            {_pg_branches(with_kinds)}
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level0
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            AND deadline_at <= :now
+                            ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue0
+            UNION ALL
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level0
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            ORDER BY priority DESC, deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS by_score0
+            UNION ALL
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level1
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            AND deadline_at <= :now
+                            ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue1
+            UNION ALL
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level1
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            ORDER BY priority DESC, deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS by_score1
+            UNION ALL
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level2
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            AND deadline_at <= :now
+                            ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue2
+            UNION ALL
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level2
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            ORDER BY priority DESC, deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS by_score2
+            UNION ALL
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level3
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            AND deadline_at <= :now
+                            ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue3
+            UNION ALL
+            SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level3
+                            AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
+                            ORDER BY priority DESC, deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS by_score3
         ) AS candidates LIMIT 1) AND status = 'open'
         RETURNING id, warning_id, kind, status, risk_level, deadline_at, not_before, lease_expires_at,
                   follow_up_id, escalation_id, claimed_by
@@ -292,26 +314,36 @@ def pg_claim(with_kinds: bool) -> Executable:
         UPDATE warnings SET status = 'in_progress', version = warnings.version + 1, updated_at = :changed_at
         FROM picked WHERE warnings.id = picked.warning_id AND warnings.status = 'open'
         RETURNING warnings.id
-    ),{_PG_BUMP_CTE.format(source="FROM picked")}
+    ),
+    bumped AS (
+        INSERT INTO app_state (key, value, updated_at)
+        SELECT :version_key || '.' || (pg_backend_pid() % :slots), 1, :changed_at FROM picked
+        ON CONFLICT (key) DO UPDATE SET value = app_state.value + 1, updated_at = excluded.updated_at
+        RETURNING 1
+    )
     SELECT picked.id, picked.warning_id, picked.kind, picked.status, picked.risk_level, picked.deadline_at,
            picked.not_before, picked.lease_expires_at, picked.follow_up_id, picked.escalation_id,
            w.risk_score, w.risk_reasons, w.fraud_type, w.repeat_count, w.attempts, w.received_at,
            p.name, p.phone, p.age_band, u.login
     FROM picked
-    CROSS JOIN (SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM bumped) AS notified
+    CROSS JOIN (SELECT pg_notify(:channel, '') FROM bumped) AS notified
     JOIN warnings AS w ON w.id = picked.warning_id
     JOIN persons AS p ON p.id = w.person_id
     LEFT JOIN users AS u ON u.id = picked.claimed_by
-    """
-    return text(sql).bindparams(
-        bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()),
-        bindparam("changed_at", type_=UTCDateTime()),
-    ).columns(
-        qi.c.id, qi.c.warning_id, qi.c.kind, qi.c.status, qi.c.risk_level, qi.c.deadline_at, qi.c.not_before,
-        qi.c.lease_expires_at, qi.c.follow_up_id, qi.c.escalation_id,
-        wt.c.risk_score, wt.c.risk_reasons, wt.c.fraud_type, wt.c.repeat_count, wt.c.attempts, wt.c.received_at,
-        pt.c.name, pt.c.phone, pt.c.age_band, ut.c.login,
-    )
+"""
+assert len(RISK_LEVEL_ORDER) == 4, "PG_CLAIM_SQL has one pair of lookups per risk level"
+
+PG_CLAIM = text(PG_CLAIM_SQL).bindparams(
+    bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()),
+    bindparam("changed_at", type_=UTCDateTime()), bindparam("version_key", QUEUE_VERSION_KEY),
+    bindparam("slots", VERSION_SLOTS), bindparam("channel", NOTIFY_CHANNEL),
+    *(bindparam(f"level{rank}", level) for rank, level in enumerate(RISK_LEVEL_ORDER)),
+).columns(
+    qi.c.id, qi.c.warning_id, qi.c.kind, qi.c.status, qi.c.risk_level, qi.c.deadline_at, qi.c.not_before,
+    qi.c.lease_expires_at, qi.c.follow_up_id, qi.c.escalation_id,
+    wt.c.risk_score, wt.c.risk_reasons, wt.c.fraud_type, wt.c.repeat_count, wt.c.attempts, wt.c.received_at,
+    pt.c.name, pt.c.phone, pt.c.age_band, ut.c.login,
+)
 
 
 # Leases that ran out go back to the queue, and whether a follow-up is due, in one round trip.
