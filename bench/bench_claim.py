@@ -9,6 +9,9 @@ Builds a database with ``1,000,000 × scale`` stored warnings (each with a finis
   The same seats then claim back to back with no pause (a saturation test, printed on its own line):
   on one machine all 16 seat processes and the server share its cores, so there the latency measures
   the CPU queue more than the claim.
+  The first ``WARM_UP`` claims of each seat, also made together, are printed on a line of their own:
+  a fresh connection prepares the claim and the server plans it anew for its first executions, so
+  they show what the first minutes of a shift cost, and the main figures show a seat at work.
 
 Each backend also times a bare single-row ``SELECT ... LIMIT 1`` on the same table as a baseline.
 Prints a table and writes bench/results/claim.json.
@@ -45,6 +48,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "claim.json"
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 LEVELS = (("red", 75, 3), ("orange", 55, 10), ("yellow", 35, 30), ("blue", 15, 120))
 CHUNK = 20_000
+WARM_UP = 10  # claims of a fresh seat, timed apart: psycopg prepares, the server tries custom plans first
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -160,30 +164,47 @@ def _seat(url: str, user_id: int, login: str, count: int, barrier: Any, results:
     """One seat in its own process: warm up, then two patterns, each started together with the others.
 
     - together: ``count`` rounds in which every seat claims at the same instant (all operators press
-      "next" at once, e.g. a wave of red warnings), then handles its item; the next round starts when
-      all seats are ready again;
+      "next" at once, e.g. a wave of red warnings); each seat handles its item once the whole burst
+      is claimed, as real calls start after the claims, and the next round starts when all seats are
+      ready again;
     - back to back: ``count`` claims each followed at once by finishing the item, no pause between:
       a saturation test, since a real seat spends minutes on a call between two claims.
     """
     claimed: list[int] = []
+    first: list[float] = []
     together: list[float] = []
     back_to_back: list[float] = []
     error = ""
     try:
         engine = make_engine(url, pool_size=1, max_overflow=0)
         ctx = ServiceContext(make_session_factory(engine), Actor(user_id, login, "operator"), lambda: NOW)
-        _timed_claims(ctx, 3, claimed)  # warm-up: connection, compiled statements
+        with engine.connect():  # the window is open: it connected when it loaded the queue
+            pass
+        for _ in range(WARM_UP):  # a fresh seat: connection, prepared statement, the server's plans
+            barrier.wait()
+            started = time.perf_counter()
+            item = claim_next(ctx)
+            first.append(time.perf_counter() - started)
+            barrier.wait()
+            if item is not None:
+                claimed.append(item.item_id)
+                finish_item(ctx, item.item_id)
         for _ in range(count):
             barrier.wait()
-            timing = _timed_claims(ctx, 1, claimed)
-            together += timing
+            started = time.perf_counter()
+            item = claim_next(ctx)
+            together.append(time.perf_counter() - started)
+            barrier.wait()  # the burst is over when every seat has its item; the calls come after
+            if item is not None:
+                claimed.append(item.item_id)
+                finish_item(ctx, item.item_id)
         barrier.wait()
         back_to_back = _timed_claims(ctx, count, claimed)
         engine.dispose()
     except Exception as exc:  # reported in the result
         error = repr(exc)
         barrier.abort()  # the other seats must not wait for this one
-    results.put((user_id, together, back_to_back, claimed, error))
+    results.put((user_id, first, together, back_to_back, claimed, error))
 
 
 def bench_postgres(n_warnings: int, n_open: int, claims_per_thread: int, threads: int,
@@ -213,11 +234,13 @@ def bench_postgres(n_warnings: int, n_open: int, claims_per_thread: int, threads
             seat.start()
         per_thread: dict[int, tuple[list[float], list[int]]] = {}
         sustained: list[float] = []
+        fresh: list[float] = []
         errors: list[str] = []
         for _ in seats:
-            user_id, together_, back_to_back_, claimed_, error = results.get(timeout=1800)
+            user_id, first_, together_, back_to_back_, claimed_, error = results.get(timeout=1800)
             per_thread[user_id] = (together_, claimed_)
             sustained += back_to_back_
+            fresh += first_
             if error:
                 errors.append(error)
         for seat in seats:
@@ -234,7 +257,7 @@ def bench_postgres(n_warnings: int, n_open: int, claims_per_thread: int, threads
     finally:
         server.cleanup()
     result = {"backend": "postgresql", "claimers": threads, "claims": len(claimed), **_ms(timings or [0.0]),
-              "back_to_back": _ms(sustained or [0.0]),
+              "back_to_back": _ms(sustained or [0.0]), "fresh_seats": _ms(fresh or [0.0]),
               "baseline_median_ms": _ms(baseline)["median_ms"], "double_claims": duplicates + wrong_holder,
               "errors": errors}
     result["ratio_to_baseline"] = round(result["median_ms"] / max(result["baseline_median_ms"], 1e-6), 1)
@@ -252,7 +275,7 @@ def run(scale: float, *, postgres: bool = True, threads: int = 16, log: Callable
         "runs": [bench_sqlite(n_warnings, n_open, claims, log)],
     }
     if postgres:
-        per_thread = max(5, min(200, n_open // (2 * threads)))
+        per_thread = max(5, min(200, (n_open // threads - WARM_UP) // 2))
         results["runs"].append(bench_postgres(n_warnings, n_open, per_thread, threads, log))
     return results
 
@@ -273,6 +296,10 @@ def print_table(results: dict[str, Any]) -> None:
             sustained = run_["back_to_back"]
             print(f"{'  back to back, no pause between claims (saturation)':<47}{sustained['median_ms']:>11.3f}"
                   f"{sustained['p99_ms']:>9.3f}")
+        if "fresh_seats" in run_:
+            fresh = run_["fresh_seats"]
+            print(f"{f'  first {WARM_UP} claims of seats just started, together':<47}{fresh['median_ms']:>11.3f}"
+                  f"{fresh['p99_ms']:>9.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,19 +7,24 @@ import datetime as dt
 import subprocess
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from console.bootstrap import Database
 from console.services import drafts
 from console.services.calls import CallLog
-from console.services.context import ServiceContext
-from console.services.storage import CONNECTION_LOST, describe_storage_error
+from console.services.context import SYSTEM, ServiceContext
+from console.services.queue import claim_next
+from console.services.storage import CONNECTION_LOST, describe_storage_error, is_connection_error
+from db.engine import make_engine, make_session_factory
 from db.models import CallAttempt
 from tests.conftest import actor_for
 from tests.pgserver import PgServer
+from tests.queue_helpers import FakeClock, add_warning
 from tests.security_data import NOW, add_person_and_warning, fixed_clock
 
 pytestmark = pytest.mark.postgres
@@ -127,3 +132,44 @@ def test_connection_error_is_described_in_words(pg_db: Database, server_back_up:
         assert describe_storage_error(exc) == CONNECTION_LOST
     else:
         pytest.fail("the query should fail while the server is down")
+
+
+def test_claims_go_on_after_a_server_restart(pg_db: Database, server_back_up: PgServer) -> None:
+    ctx = ServiceContext(pg_db.sessions, actor_for(pg_db, "op1", "operator"), FakeClock())
+    first, _ = add_warning(ctx.as_actor(SYSTEM), amount=Decimal(90_000))
+    second, _ = add_warning(ctx.as_actor(SYSTEM))
+    taken = claim_next(ctx)
+    assert taken is not None and taken.warning_id == first
+
+    server_back_up.restart()  # the seat's pooled connection is dead now
+
+    again = claim_next(ctx)
+    assert again is not None and again.warning_id == second and again.status == "claimed"
+    assert again.deadline_at is not None and again.deadline_at.tzinfo == dt.UTC
+
+
+def test_a_connection_lost_in_the_middle_of_a_claim_is_reported_and_not_reused(
+    pg_db: Database, pg_server: PgServer
+) -> None:
+    """The claim runs straight on the driver connection; when that connection dies under it, the seat
+    gets the same error as from any other statement (so the window says the connection dropped), and
+    the pool drops the dead connection instead of handing it out again."""
+    engine = make_engine(str(pg_db.engine.url.render_as_string(hide_password=False)), pool_pre_ping=False,
+                         pool_size=1, max_overflow=0)
+    try:
+        ctx = ServiceContext(make_session_factory(engine), actor_for(pg_db, "op1", "operator"), FakeClock())
+        for _ in range(3):
+            add_warning(ctx.as_actor(SYSTEM))
+        assert claim_next(ctx) is not None  # the seat's one connection is now in the pool
+        with engine.connect() as connection:
+            seat_backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with pg_db.engine.connect() as admin:
+            admin.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": seat_backend})
+        with pytest.raises(DBAPIError) as lost:
+            claim_next(ctx)
+        assert lost.value.connection_invalidated
+        assert is_connection_error(lost.value) and describe_storage_error(lost.value) == CONNECTION_LOST
+        retried = claim_next(ctx)  # a fresh connection: the claim the operator retries goes through
+        assert retried is not None and retried.status == "claimed"
+    finally:
+        engine.dispose()

@@ -34,7 +34,7 @@ import datetime as dt
 import weakref
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from console.services import queue_store as sql
@@ -107,10 +107,11 @@ def claim_next(
     settings = settings or load_triage_settings()
     now = ctx.now()
     wanted = tuple(kinds) if kinds else None
+    engine = _engine_of(ctx)
+    if engine is not None and engine.dialect.name == "postgresql":
+        return _claim_postgresql(ctx, engine, now, user_id, settings, wanted)
     with ctx.session() as session:
         connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            return _claim_postgresql(session, now, user_id, settings, wanted)
         changed = expire_leases(session, now) > 0
         if (wanted is None or "follow_up" in wanted) and connection.execute(
             sql.ANY_DUE_FOLLOW_UP, {"now": now}
@@ -129,44 +130,48 @@ def claim_next(
 
 
 HOUSEKEEPING_EVERY = dt.timedelta(seconds=2)
-_last_housekeeping: weakref.WeakKeyDictionary[Any, dt.datetime] = weakref.WeakKeyDictionary()
+_last_housekeeping: weakref.WeakKeyDictionary[Engine, dt.datetime] = weakref.WeakKeyDictionary()
 
 
-def _housekeeping_postgresql(session: Session, now: dt.datetime, settings: TriageSettings,
-                             wanted: tuple[str, ...] | None) -> bool:
-    """Expired leases back to the queue and due follow-ups into it; True when the queue changed."""
-    _last_housekeeping[session.get_bind()] = now
-    expired, follow_up_due = session.connection().execute(sql.PG_HOUSEKEEPING, {"now": now}).one()
-    changed = bool(expired)
-    if follow_up_due and (wanted is None or "follow_up" in wanted):
-        changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
-    return changed
+def _engine_of(ctx: ServiceContext) -> Engine | None:
+    bind = ctx.sessions.kw.get("bind")
+    return bind if isinstance(bind, Engine) else None
 
 
-def _claim_postgresql(session: Session, now: dt.datetime, user_id: int, settings: TriageSettings,
-                      wanted: tuple[str, ...] | None) -> ClaimedItem | None:
-    """The same claim in one round trip (begin and commit aside): one statement claims, starts the
-    warning, counts the change and returns the entry (queue_store.PG_CLAIM_SQL).
-
-    Housekeeping (expired leases, due follow-ups) costs another round trip, so a seat runs it at most
-    every ``HOUSEKEEPING_EVERY`` on its clock, and always before it reports an empty queue."""
-    last = _last_housekeeping.get(session.get_bind())
-    done_housekeeping = last is None or not last <= now < last + HOUSEKEEPING_EVERY
-    changed = _housekeeping_postgresql(session, now, settings, wanted) if done_housekeeping else False
-    params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
-                                 "changed_at": dt.datetime.now(dt.UTC)}
-    params["any_kind"] = not wanted
-    params["kinds"] = list(wanted or ())
-    claim = sql.PG_CLAIM
-    row = session.connection().execute(claim, params).first()
-    if row is None and not done_housekeeping:
-        changed = _housekeeping_postgresql(session, now, settings, wanted)
-        row = session.connection().execute(claim, params).first()
-    if row is None:
+def _housekeeping_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, settings: TriageSettings,
+                             wanted: tuple[str, ...] | None) -> None:
+    """Expired leases back to the queue and due follow-ups into it (the change counted when there was one)."""
+    _last_housekeeping[engine] = now
+    with ctx.session() as session:
+        expired, follow_up_due = session.connection().execute(sql.PG_HOUSEKEEPING, {"now": now}).one()
+        changed = bool(expired)
+        if follow_up_due and (wanted is None or "follow_up" in wanted):
+            changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
         if changed:
             bump_queue_version(session)
+
+
+def _claim_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, user_id: int,
+                      settings: TriageSettings, wanted: tuple[str, ...] | None) -> ClaimedItem | None:
+    """The claim as one statement, run on its own in one round trip (queue_store.PG_CLAIM_SQL): it
+    claims, starts the warning, counts the change, notifies and returns the entry.
+
+    Housekeeping (expired leases, due follow-ups) is a transaction of its own, so a seat runs it at
+    most every ``HOUSEKEEPING_EVERY`` on its clock, and always before it reports an empty queue."""
+    last = _last_housekeeping.get(engine)
+    done_housekeeping = last is None or not last <= now < last + HOUSEKEEPING_EVERY
+    if done_housekeeping:
+        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+    params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
+                                 "changed_at": dt.datetime.now(dt.UTC), "any_kind": not wanted,
+                                 "kinds": list(wanted or ())}
+    row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
+    if row is None and not done_housekeeping:
+        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+        row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
+    if row is None:
         return None
-    return row_to_entry(row, now)
+    return row_to_entry(sql.utc_row(row), now)
 
 
 def _held_item(session: Session, item_id: int) -> QueueItem:
