@@ -6,6 +6,8 @@ Engines are built explicitly by the application at start-up, never at import tim
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,11 @@ APP_NAME = "dissuasion-console"
 ENV_DB = "DISSUADE_DB"
 
 SessionFactory = sessionmaker[Session]
+
+# JSON columns on SQLite are stored as UTF-8 text with Chinese kept as is: ``\uXXXX`` escapes would
+# double the size of raw payloads and triage reasons (and of every write of them).  Values read back
+# are identical either way, so files written with escapes stay readable.
+JSON_TEXT = functools.partial(json.dumps, ensure_ascii=False)
 
 
 def data_dir() -> Path:
@@ -79,6 +86,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("json_serializer", JSON_TEXT)
         engine = create_engine(resolved, connect_args={"timeout": 30, "isolation_level": None}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)

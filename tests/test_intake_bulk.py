@@ -86,5 +86,5 @@ def test_list_json_is_json_dumps(pool: list[dict[str, Any]], picks: list[list[in
     encoder = ListJson(limit=3)  # a small memory, so it also starts afresh in the middle
     for pick in picks:
         items = [pool[i % len(pool)] for i in pick]
-        assert encoder.dumps(items) == json.dumps(items)
-    assert encoder.dumps([]) == json.dumps([])
+        assert encoder.dumps(items) == json.dumps(items, ensure_ascii=False)
+    assert encoder.dumps([]) == json.dumps([], ensure_ascii=False)

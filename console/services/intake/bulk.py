@@ -14,7 +14,6 @@ the table's own sequence.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import repeat
@@ -25,6 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime
+from db.engine import JSON_TEXT
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -113,10 +113,11 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
 
 
 def stores_json_text(session: Session) -> bool:
-    """Whether JSON values reach the driver as the text ``json.dumps(value)`` (SQLite with the
-    default serializer): callers may then hand over JSON text they encoded themselves."""
+    """Whether JSON values reach the driver as the text ``json.dumps(value, ensure_ascii=False)``
+    (SQLite with the engine's serializer): callers may then hand over JSON text they encoded
+    themselves."""
     dialect = session.get_bind().dialect
-    return dialect.name == "sqlite" and getattr(dialect, "_json_serializer", None) is None
+    return dialect.name == "sqlite" and getattr(dialect, "_json_serializer", None) is JSON_TEXT
 
 
 def insert_columns(session: Session, model: Any, columns: Mapping[str, Sequence[Any]],
@@ -216,6 +217,6 @@ class ListJson:
         for item in items:
             known = texts.get(id(item))
             if known is None:
-                known = texts[id(item)] = (item, json.dumps(item))
+                known = texts[id(item)] = (item, JSON_TEXT(item))
             parts.append(known[1])
         return "[" + ", ".join(parts) + "]"

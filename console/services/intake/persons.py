@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from console.services.intake.bulk import insert_with_ids
 from console.services.intake.normalize import age_on
-from console.services.intake.prepare import Draft, derive_profile
+from console.services.intake.prepare import Draft, Profile, derive_profile
 from db.models import Person
 
 
@@ -40,6 +40,13 @@ class PersonIndex:
         self._slots: list[PersonSlot] = []
         self._by_phone: dict[str, list[int]] = {}
         self._touched: list[PersonSlot] = []  # slots with a pending insert or ID update since the last flush
+        self._profiles: dict[dt.date | None, Profile] = {}  # birth dates repeat across a large file
+
+    def profile(self, birth_date: dt.date | None) -> Profile:
+        found = self._profiles.get(birth_date)
+        if found is None:
+            found = self._profiles[birth_date] = derive_profile(birth_date, self.today)
+        return found
 
     def age(self, birth_date: dt.date | None) -> int | None:
         return age_on(birth_date, self.today)
@@ -80,7 +87,7 @@ class PersonIndex:
                     return index
         elif candidates:
             return candidates[0]
-        profile = derive_profile(id_info.birth_date, self.today)
+        profile = self.profile(id_info.birth_date)
         values = {
             "name": draft.name,
             "phone": draft.phone,
@@ -99,7 +106,7 @@ class PersonIndex:
 
     def _fill_id(self, slot: PersonSlot, draft: Draft) -> None:
         id_info = draft.id_info
-        profile = derive_profile(id_info.birth_date, self.today)
+        profile = self.profile(id_info.birth_date)
         slot.id_number = id_info.number
         slot.age = profile.age
         fields = {"id_number": id_info.number, "id_number_flag": id_info.flag, "birth_date": id_info.birth_date,
