@@ -108,7 +108,7 @@ def claim_next(
     now = ctx.now()
     wanted = tuple(kinds) if kinds else None
     engine = _engine_of(ctx)
-    if engine is not None and engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
         return _claim_postgresql(ctx, engine, now, user_id, settings, wanted)
     with ctx.session() as session:
         connection = session.connection()
@@ -133,9 +133,14 @@ HOUSEKEEPING_EVERY = dt.timedelta(seconds=2)
 _last_housekeeping: weakref.WeakKeyDictionary[Engine, dt.datetime] = weakref.WeakKeyDictionary()
 
 
-def _engine_of(ctx: ServiceContext) -> Engine | None:
+def _engine_of(ctx: ServiceContext) -> Engine:
+    """The engine behind the context's sessions (asked of a session when the factory has no engine)."""
     bind = ctx.sessions.kw.get("bind")
-    return bind if isinstance(bind, Engine) else None
+    if isinstance(bind, Engine):
+        return bind
+    with ctx.sessions() as session:
+        found = session.get_bind()
+    return found if isinstance(found, Engine) else found.engine
 
 
 def _housekeeping_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, settings: TriageSettings,

@@ -363,11 +363,11 @@ class DriverStatement:
     constants: dict[str, Any]
 
 
-_DRIVER_STATEMENTS: dict[tuple[int, str], DriverStatement] = {}
+_DRIVER_STATEMENTS: dict[tuple[ClauseElement, str], DriverStatement] = {}
 
 
 def driver_statement(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
-    key = (id(statement), dialect.name)
+    key = (statement, dialect.name)
     found = _DRIVER_STATEMENTS.get(key)
     if found is None:
         compiled = statement.compile(dialect=dialect)
@@ -383,9 +383,11 @@ def fetch_one_autocommit(engine: Engine, statement: ClauseElement, params: dict[
     and none of SQLAlchemy's per-execution work, which costs as much client CPU as the claim
     itself when sixteen seats claim at once.  The statement is prepared on the server at its first
     use on a connection (not after five, psycopg's default), so a seat plans it only while the
-    server tries custom plans before settling on the generic one.  The pool still checks the connection out (and pings
-    it), and a DBAPI error comes back as SQLAlchemy's, with a dead connection invalidated, exactly
-    as ``Connection.execute`` would report it."""
+    server tries custom plans before settling on the generic one.
+
+    The pool still checks the connection out (and pings it), and a DBAPI error comes back as
+    SQLAlchemy's, with a dead connection invalidated, exactly as ``Connection.execute`` reports it.
+    Parameters go to the driver as given: datetimes must be timezone-aware."""
     dialect = engine.dialect
     prepared = driver_statement(statement, dialect)
     values = prepared.constants | params
