@@ -16,7 +16,7 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import yaml
 
@@ -234,13 +234,22 @@ def _kind_reasons(settings: TriageSettings, fraud_type: str, signals: tuple[str,
     return reasons, total
 
 
+_Bound = TypeVar("_Bound", Decimal, int)
+
+
+def _band_points(bands: tuple[tuple[_Bound, int], ...], value: _Bound) -> int:
+    """The points of the highest band whose lower bound ``value`` reaches (bands in ascending order)."""
+    points = 0
+    for low, band_points in bands:
+        if value >= low:
+            points = band_points
+    return points
+
+
 def _amount_reason(settings: TriageSettings, amount: Decimal | None) -> Reason | None:
     if amount is None or not amount > 0:
         return None
-    points = 0
-    for low, band_points in settings.amount_bands:
-        if amount >= low:
-            points = band_points
+    points = _band_points(settings.amount_bands, amount)
     if not points:
         return None
     return {"factor": "amount", "label": f"涉及金额{_yuan(amount)}", "points": points}
@@ -249,10 +258,7 @@ def _amount_reason(settings: TriageSettings, amount: Decimal | None) -> Reason |
 def _duration_reason(settings: TriageSettings, duration_s: int | None) -> Reason | None:
     if not duration_s:
         return None
-    points = 0
-    for low_s, band_points in settings.duration_bands:
-        if duration_s >= low_s:
-            points = band_points
+    points = _band_points(settings.duration_bands, duration_s)
     if not points:
         return None
     return {"factor": "call_duration", "label": f"与涉诈号码通话{_minutes(duration_s)}", "points": points}
