@@ -160,6 +160,20 @@ def bench_sqlite(n_warnings: int, n_open: int, claims: int, log: Callable[[str],
     return result
 
 
+def _claim_together(ctx: ServiceContext, barrier: Any, claimed: list[int]) -> float:
+    """One burst: claim when every seat does; handle the item once the whole burst is claimed (the
+    calls come after the claims).  Returns this seat's claim time."""
+    barrier.wait()
+    started = time.perf_counter()
+    item = claim_next(ctx)
+    seconds = time.perf_counter() - started
+    barrier.wait()
+    if item is not None:
+        claimed.append(item.item_id)
+        finish_item(ctx, item.item_id)
+    return seconds
+
+
 def _seat(url: str, user_id: int, login: str, count: int, barrier: Any, results: Any) -> None:
     """One seat in its own process: warm up, then two patterns, each started together with the others.
 
@@ -180,24 +194,9 @@ def _seat(url: str, user_id: int, login: str, count: int, barrier: Any, results:
         ctx = ServiceContext(make_session_factory(engine), Actor(user_id, login, "operator"), lambda: NOW)
         with engine.connect():  # the window is open: it connected when it loaded the queue
             pass
-        for _ in range(WARM_UP):  # a fresh seat: connection, prepared statement, the server's plans
-            barrier.wait()
-            started = time.perf_counter()
-            item = claim_next(ctx)
-            first.append(time.perf_counter() - started)
-            barrier.wait()
-            if item is not None:
-                claimed.append(item.item_id)
-                finish_item(ctx, item.item_id)
-        for _ in range(count):
-            barrier.wait()
-            started = time.perf_counter()
-            item = claim_next(ctx)
-            together.append(time.perf_counter() - started)
-            barrier.wait()  # the burst is over when every seat has its item; the calls come after
-            if item is not None:
-                claimed.append(item.item_id)
-                finish_item(ctx, item.item_id)
+        # a fresh seat first (connection, prepared statement, the server's plans), then a seat at work
+        first = [_claim_together(ctx, barrier, claimed) for _ in range(WARM_UP)]
+        together = [_claim_together(ctx, barrier, claimed) for _ in range(count)]
         barrier.wait()
         back_to_back = _timed_claims(ctx, count, claimed)
         engine.dispose()
