@@ -4,6 +4,7 @@ breaks half-way, or a write that fails half-way, keeps the whole chunks before i
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,3 +78,44 @@ def test_a_failing_write_keeps_the_chunks_before_it(sqlite_db: Database, monkeyp
     assert _stored(sqlite_db) == (20, "failed", 20)
     with sqlite_db.sessions() as session:
         assert "磁盘已满" in session.scalars(select(ImportBatch.error)).one()
+
+
+def test_the_garbage_collector_is_paused_during_an_import_and_back_on_after(sqlite_db: Database) -> None:
+    seen: list[bool] = []
+    ctx = ServiceContext(sqlite_db.sessions, SYSTEM, lambda: NOW)
+    assert gc.isenabled()
+    import_table(ctx, _table(_row(n) for n in range(2, 30)), chunk_size=10,
+                 on_rows=lambda done, estimate: seen.append(gc.isenabled()))
+    assert seen == [False, False, False]  # one report per chunk, each while the import was running
+    assert gc.isenabled()
+
+
+def test_the_garbage_collector_is_back_on_after_a_failed_import(sqlite_db: Database) -> None:
+    def rows() -> Iterator[SourceRow]:
+        yield _row(2)
+        raise UnreadableInput("文件“推送清单.csv”在第 3 行损坏")
+
+    ctx = ServiceContext(sqlite_db.sessions, SYSTEM, lambda: NOW)
+    with pytest.raises(UnreadableInput):
+        import_table(ctx, _table(rows()), chunk_size=4)
+    assert gc.isenabled()
+
+
+def test_overlapping_imports_share_one_pause() -> None:
+    first, second = importer.collector_paused(), importer.collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the other import is still running
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_program_stays_off() -> None:
+    gc.disable()
+    try:
+        with importer.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
