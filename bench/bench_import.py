@@ -4,7 +4,10 @@ The CSV mixes what real exports hold: mostly distinct people, ~3% repeats of an 
 external id), ~2% repeats by phone and type, ~1% rows without a usable phone, messy phone spellings,
 ID numbers with and without a valid check digit.  For comparison the same rows are inserted, in the
 same run, by a plain ``sqlite3`` ``executemany`` into a bare table (no parsing, no merges, no
-triage): the ratio says what the whole intake pipeline costs over raw insertion.
+triage): the ratio says what the whole intake pipeline costs over raw insertion.  A third figure
+separates the database's share from Python's: every statement the import sent to the driver is
+recorded and replayed with bare ``sqlite3`` into a fresh database of the same schema, so its time is
+what the SQL alone costs (indexes, merge lookups, commits), the ceiling for any parsing code.
 
 Target: at least 20,000 rows/s for the CSV on a 2-core machine.
 
@@ -21,8 +24,11 @@ import random
 import sqlite3
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from bench.common import write_result
 from console.bootstrap import open_database
@@ -105,6 +111,43 @@ def time_import(path: Path, directory: Path) -> dict[str, Any]:
             "rows_per_s": round(summary.rows / seconds) if seconds else 0}
 
 
+def time_sql_alone(path: Path, directory: Path) -> float:
+    """Import ``path`` once while recording what the driver receives, then replay exactly those
+    statements with bare ``sqlite3`` into a fresh database of the same schema; returns the replay's
+    seconds: what the import costs with no Python work at all."""
+    database = open_database(f"sqlite:///{directory / 'recorded.sqlite3'}")
+    statements: list[tuple[str, Any, bool]] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, many: bool) -> None:
+        statements.append((sql, params, many))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    event.listen(database.engine, "commit", lambda _conn: statements.append(("COMMIT", None, False)))
+    import_files(ServiceContext(database.sessions, SYSTEM, lambda: NOW), [path])
+    database.dispose()
+    target = directory / "replayed.sqlite3"
+    open_database(f"sqlite:///{target}").dispose()
+    connection = sqlite3.connect(target, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):  # as db/engine.py sets them
+        connection.execute(f"PRAGMA {pragma}")
+    start = time.perf_counter()
+    for sql, params, many in statements:
+        if sql == "COMMIT":
+            connection.execute("COMMIT")
+        elif many:
+            connection.executemany(sql, params)
+        else:
+            connection.execute(sql, params if isinstance(params, Sequence | dict) else ())
+    seconds = time.perf_counter() - start
+    replayed = [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("warnings", "persons")]
+    connection.close()
+    recorded = sqlite3.connect(directory / "recorded.sqlite3")
+    expected = [recorded.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("warnings", "persons")]
+    recorded.close()
+    assert replayed == expected, f"replay wrote {replayed} warnings/persons, the import {expected}"
+    return seconds
+
+
 def time_plain_executemany(path: Path, directory: Path) -> float:
     """Read the same CSV and insert its rows as text into a bare table: the floor for any import."""
     connection = sqlite3.connect(directory / "plain.sqlite3", isolation_level=None)
@@ -137,6 +180,9 @@ def run(rows: int, *, xlsx: bool = True) -> dict[str, Any]:
         result["plain_executemany_s"] = round(baseline, 3)
         result["plain_rows_per_s"] = round(rows / baseline) if baseline else 0
         result["ratio_vs_plain"] = round(result["csv"]["seconds"] / baseline, 1) if baseline else None
+        sql_alone = time_sql_alone(csv_path, directory)
+        result["sql_alone_s"] = round(sql_alone, 3)
+        result["sql_alone_rows_per_s"] = round(rows / sql_alone) if sql_alone else 0
         if xlsx:
             xlsx_path = directory / "warnings.xlsx"
             write_xlsx(xlsx_path, data)
@@ -156,6 +202,7 @@ def main() -> None:
     print(f"{'CSV import':<28}{result['csv']['seconds']:>10}{result['csv']['rows_per_s']:>12}")
     if "xlsx" in result:
         print(f"{'XLSX import':<28}{result['xlsx']['seconds']:>10}{result['xlsx']['rows_per_s']:>12}")
+    print(f"{'its SQL alone, replayed':<28}{result['sql_alone_s']:>10}{result['sql_alone_rows_per_s']:>12}")
     print(f"{'plain sqlite3 executemany':<28}{result['plain_executemany_s']:>10}{result['plain_rows_per_s']:>12}")
     csv_counts = result["csv"]
     print(f"CSV rows {csv_counts['rows']}: imported {csv_counts['imported']}, merged {csv_counts['merged']}, "
