@@ -5,7 +5,7 @@ external id), ~2% repeats by phone and type, ~1% rows without a usable phone, me
 ID numbers with and without a valid check digit.  For comparison the same rows are inserted, in the
 same run, by a plain ``sqlite3`` ``executemany`` into a bare table (no parsing, no merges, no
 triage): the ratio says what the whole intake pipeline costs over raw insertion.  A third figure
-separates the database's share from Python's: every statement the import sent to the driver is
+separates the database's share from Python's: every statement the timed import sent to the driver is
 recorded and replayed with bare ``sqlite3`` into a fresh database of the same schema, so its time is
 what the SQL alone costs (indexes, merge lookups, commits), the ceiling for any parsing code.
 
@@ -35,6 +35,7 @@ from console.bootstrap import open_database
 from console.services.context import SYSTEM, ServiceContext
 from console.services.intake.importer import import_files
 from console.services.intake.normalize import id_check_digit
+from db.engine import sqlite_on_connect
 
 NOW = dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC)
 HEADER = ["预警编号", "预警时间", "姓名", "手机号", "身份证号", "预警类型", "涉诈号码", "通话时长(秒)",
@@ -44,6 +45,7 @@ SIGNALS = ["屏幕共享", "正在通话", "即将转账", "大额转账", "取�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 MOBILE_PREFIXES = ("130", "135", "136", "138", "139", "150", "151", "177", "186", "187", "199")
 TARGET_ROWS_PER_S = 20_000
+Statement = tuple[str, Any, bool]  # SQL, parameters, executemany?
 
 
 def generate_rows(count: int, seed: int = 7) -> list[list[str]]:
@@ -98,8 +100,16 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> None:
     workbook.save(path)
 
 
-def time_import(path: Path, directory: Path) -> dict[str, Any]:
-    database = open_database(f"sqlite:///{directory / (path.name + '.sqlite3')}")
+def time_import(path: Path, directory: Path, statements: list[Statement] | None = None) -> dict[str, Any]:
+    """Import ``path`` into a fresh database and time it; with ``statements``, also record there every
+    statement the driver receives (one cheap call per statement or chunk, not per row)."""
+    database = open_database(f"sqlite:///{database_path(path, directory)}")
+    if statements is not None:
+        def record(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, many: bool) -> None:
+            statements.append((sql, params, many))
+
+        event.listen(database.engine, "before_cursor_execute", record)
+        event.listen(database.engine, "commit", lambda _conn: statements.append(("COMMIT", None, False)))
     ctx = ServiceContext(database.sessions, SYSTEM, lambda: NOW)
     start = time.perf_counter()
     summary = import_files(ctx, [path])
@@ -111,25 +121,24 @@ def time_import(path: Path, directory: Path) -> dict[str, Any]:
             "rows_per_s": round(summary.rows / seconds) if seconds else 0}
 
 
-def time_sql_alone(path: Path, directory: Path) -> float:
-    """Import ``path`` once while recording what the driver receives, then replay exactly those
-    statements with bare ``sqlite3`` into a fresh database of the same schema; returns the replay's
-    seconds: what the import costs with no Python work at all."""
-    database = open_database(f"sqlite:///{directory / 'recorded.sqlite3'}")
-    statements: list[tuple[str, Any, bool]] = []
+def database_path(path: Path, directory: Path) -> Path:
+    return directory / (path.name + ".sqlite3")
 
-    def record(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, many: bool) -> None:
-        statements.append((sql, params, many))
 
-    event.listen(database.engine, "before_cursor_execute", record)
-    event.listen(database.engine, "commit", lambda _conn: statements.append(("COMMIT", None, False)))
-    import_files(ServiceContext(database.sessions, SYSTEM, lambda: NOW), [path])
-    database.dispose()
+def _counts(database: Path) -> list[int]:
+    connection = sqlite3.connect(database)
+    counts = [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("warnings", "persons")]
+    connection.close()
+    return counts
+
+
+def time_sql_alone(statements: list[Statement], recorded: Path, directory: Path) -> float:
+    """Replay the statements an import sent with bare ``sqlite3`` into a fresh database of the same
+    schema; returns the replay's seconds: what the import costs with no Python work at all."""
     target = directory / "replayed.sqlite3"
     open_database(f"sqlite:///{target}").dispose()
     connection = sqlite3.connect(target, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):  # as db/engine.py sets them
-        connection.execute(f"PRAGMA {pragma}")
+    sqlite_on_connect(connection)
     start = time.perf_counter()
     for sql, params, many in statements:
         if sql == "COMMIT":
@@ -139,11 +148,8 @@ def time_sql_alone(path: Path, directory: Path) -> float:
         else:
             connection.execute(sql, params if isinstance(params, Sequence | dict) else ())
     seconds = time.perf_counter() - start
-    replayed = [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("warnings", "persons")]
     connection.close()
-    recorded = sqlite3.connect(directory / "recorded.sqlite3")
-    expected = [recorded.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("warnings", "persons")]
-    recorded.close()
+    replayed, expected = _counts(target), _counts(recorded)
     assert replayed == expected, f"replay wrote {replayed} warnings/persons, the import {expected}"
     return seconds
 
@@ -176,11 +182,13 @@ def run(rows: int, *, xlsx: bool = True) -> dict[str, Any]:
         csv_path = directory / "warnings.csv"
         write_csv(csv_path, data)
         baseline = time_plain_executemany(csv_path, directory)
-        result: dict[str, Any] = {"rows": rows, "csv": time_import(csv_path, directory)}
+        statements: list[Statement] = []
+        result: dict[str, Any] = {"rows": rows, "csv": time_import(csv_path, directory, statements)}
         result["plain_executemany_s"] = round(baseline, 3)
         result["plain_rows_per_s"] = round(rows / baseline) if baseline else 0
         result["ratio_vs_plain"] = round(result["csv"]["seconds"] / baseline, 1) if baseline else None
-        sql_alone = time_sql_alone(csv_path, directory)
+        sql_alone = time_sql_alone(statements, database_path(csv_path, directory), directory)
+        statements.clear()
         result["sql_alone_s"] = round(sql_alone, 3)
         result["sql_alone_rows_per_s"] = round(rows / sql_alone) if sql_alone else 0
         if xlsx:
