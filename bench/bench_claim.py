@@ -38,9 +38,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from console.bootstrap import Database, open_database
-from console.services.context import Actor, ServiceContext
-from console.services.queue import claim_next, finish_item
+from console.app.bootstrap import Database, open_database
+from console.services.core.context import Actor, ServiceContext
+from console.services.queue.claims import claim_next, finish_item
 from db.engine import make_engine, make_session_factory
 from db.models import Person, QueueItem, User, Warning
 

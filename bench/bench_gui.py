@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def synthetic_entries(n: int, seed: int = 1) -> list[Any]:
-    from console.services.queue import QueueEntry
-    from console.services.vocabulary import FRAUD_TYPE_LABELS
+    from console.services.core.vocabulary import FRAUD_TYPE_LABELS
+    from console.services.queue.claims import QueueEntry
 
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC)
@@ -96,9 +96,9 @@ def bench_queue_view(items: int) -> dict[str, float]:
 def bench_list_open(items: int) -> dict[str, float]:
     """Load N open items from a SQLite file through the service the window uses."""
     from bench.datagen import build_open_queue
-    from console.bootstrap import open_database
-    from console.services import queue
-    from console.services.context import SYSTEM
+    from console.app.bootstrap import open_database
+    from console.services.core.context import SYSTEM
+    from console.services.queue import claims as queue
 
     with tempfile.TemporaryDirectory() as tmp:
         db = open_database(f"sqlite:///{tmp}/view.sqlite3")
@@ -123,8 +123,8 @@ if mode == "bare":
     w = QMainWindow(); w.resize(1500, 920); w.show(); app.processEvents()
 else:
     from console.ui.app import create_application
-    from console.bootstrap import open_database
-    from console.services import auth
+    from console.app.bootstrap import open_database
+    from console.services.security import auth
     from console.ui.main_window import MainWindow
     app = create_application([])
     db = open_database(url)
@@ -139,9 +139,9 @@ print(time.time())
 
 
 def bench_startup(runs: int, warnings: int) -> dict[str, float]:
-    from console.bootstrap import open_database
-    from console.services import demo
-    from console.services.context import SYSTEM
+    from console.app.bootstrap import open_database
+    from console.services.core.context import SYSTEM
+    from console.services.demo import generate as demo
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/startup.sqlite3"

@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import event
 
 from bench.common import write_result
-from console.bootstrap import open_database
-from console.services.context import SYSTEM, ServiceContext
+from console.app.bootstrap import open_database
+from console.services.core.context import SYSTEM, ServiceContext
 from console.services.intake.importer import import_files
 from console.services.intake.normalize import id_check_digit
 from db.engine import sqlite_on_connect

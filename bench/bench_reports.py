@@ -35,13 +35,13 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from console.bootstrap import Database, open_database
-from console.services.context import SYSTEM, ServiceContext
+from console.app.bootstrap import Database, open_database
+from console.services.core.context import SYSTEM, ServiceContext
 from console.services.pdf.styles import sheet_styles
 from console.services.reports.daily import build_daily_report
 from console.services.reports.period import build_period_report
-from console.services.stats import compute_stats
-from console.services.stats_sql import LOCAL_TZ
+from console.services.stats.figures import compute_stats
+from console.services.stats.sql import LOCAL_TZ
 from db.models import CallAttempt, Escalation, Person, Station, User, Warning
 
 RESULTS = Path(__file__).resolve().parent / "results"

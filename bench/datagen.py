@@ -7,8 +7,8 @@ import random
 
 from sqlalchemy import insert
 
-from console.bootstrap import Database
-from console.services.vocabulary import FRAUD_TYPE_LABELS
+from console.app.bootstrap import Database
+from console.services.core.vocabulary import FRAUD_TYPE_LABELS
 from db.models import Person, QueueItem, Warning
 
 LEVELS = ("red", "orange", "yellow", "blue")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from console.commands import COMMAND_MODULES
 from console.commands.common import add_db_option
-from console.services.privacy import install_log_masking
+from console.services.people.privacy import install_log_masking
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,8 +20,8 @@ os.environ.pop("DISSUADE_DB", None)
 
 import pytest  # noqa: E402
 
-from console.bootstrap import Database, open_database  # noqa: E402
-from console.services.context import SYSTEM, Actor, ServiceContext  # noqa: E402
+from console.app.bootstrap import Database, open_database  # noqa: E402
+from console.services.core.context import SYSTEM, Actor, ServiceContext  # noqa: E402
 from tests.pgserver import PgServer, find_pg_bin  # noqa: E402
 
 TEMPLATE_PG = "dissuade_template"
@@ -94,7 +94,7 @@ def system_ctx(database: Database) -> ServiceContext:
 
 def actor_for(database: Database, login: str, role: str) -> Actor:
     """Create a user with ``role`` and return its actor (password 'secret-pass')."""
-    from console.services import auth
+    from console.services.security import auth
 
     info = auth.add_user(database.context(SYSTEM), login, "secret-pass", role)
     return info.actor("seat-test")

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from console.bootstrap import Database
-from console.services.context import Actor, ServiceContext
+from console.app.bootstrap import Database
+from console.services.core.context import Actor, ServiceContext
 from db.models import CallAttempt, JurisdictionRule, Person, Station, Warning
 
 T0 = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)  # 09:30 in the centre

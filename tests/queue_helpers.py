@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from itertools import count
 
-from console.services.context import ServiceContext
-from console.services.triage import TriageInput, load_triage_settings, score_warning
+from console.services.core.context import ServiceContext
+from console.services.triage.scoring import TriageInput, load_triage_settings, score_warning
 from db.models import Person, QueueItem, Warning
 
 T0 = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
@@ -65,9 +65,9 @@ def add_warning(
 
 def claim_all_in_process(url: str, user_id: int, login: str, now_iso: str) -> list[int]:
     """Run in a child process: open an own engine on ``url`` and claim until the queue is empty."""
-    from console.bootstrap import open_database
-    from console.services.context import Actor
-    from console.services.queue import claim_next
+    from console.app.bootstrap import open_database
+    from console.services.core.context import Actor
+    from console.services.queue.claims import claim_next
 
     database = open_database(url)
     now = dt.datetime.fromisoformat(now_iso)

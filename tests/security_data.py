@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from db.models import CallAttempt, Person, QueueItem, Warning
 
 NOW = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)

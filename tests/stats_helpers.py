@@ -9,10 +9,10 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from console.bootstrap import Database
-from console.services import demo
-from console.services.context import SYSTEM, Actor, ServiceContext
-from console.services.stats_sql import LOCAL_TZ
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, Actor, ServiceContext
+from console.services.demo import generate as demo
+from console.services.stats.sql import LOCAL_TZ
 from db.models import CallAttempt, Person, Warning
 
 # A fixed "now": 2026-03-15 18:00 in Shanghai (10:00 UTC)

@@ -8,12 +8,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
-from console.services.calls import CallLog, WarningFacts, log_call, plan_next_step
-from console.services.context import SYSTEM, ServiceContext
-from console.services.escalation_settings import load_escalation_settings
-from console.services.queue import claim_next, list_open
-from console.services.triage import load_triage_settings
+from console.app.bootstrap import Database
+from console.services.calls.log import CallLog, WarningFacts, log_call, plan_next_step
+from console.services.core.context import SYSTEM, ServiceContext
+from console.services.escalation.settings import load_escalation_settings
+from console.services.queue.claims import claim_next, list_open
+from console.services.triage.scoring import load_triage_settings
 from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
 from tests.queue_helpers import T0, FakeClock, add_warning
 
@@ -160,7 +160,7 @@ def test_logging_the_same_call_twice_writes_it_once(database: Database, make_act
 
 
 def test_unknown_disposition_is_refused(database: Database, make_actor) -> None:  # type: ignore[no-untyped-def]
-    from console.services.context import ServiceError
+    from console.services.core.context import ServiceError
 
     warning_id, item_id = add_warning(ServiceContext(database.sessions, SYSTEM, FakeClock(NOW)))
     with pytest.raises(ServiceError, match="未知的通话结果"):

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from console.bootstrap import Database, open_database
+from console.app.bootstrap import Database, open_database
 from console.cli import main
-from console.services import auth, demo
-from console.services.context import SYSTEM, PermissionDenied, ServiceContext
+from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext
+from console.services.demo import generate as demo
+from console.services.security import auth
 from db.models import CallAttempt, Escalation, FollowUp, Person, QueueItem, Station, User, Warning
 
 NOW = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from console.services import drafts, storage
-from console.services.drafts import StorageError, load_drafts, new_draft, save_draft
+from console.services.calls import drafts
+from console.services.calls.drafts import StorageError, load_drafts, new_draft, save_draft
+from console.services.core import storage
 
 ROOT = Path(__file__).resolve().parents[1]
 START = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
@@ -22,7 +23,7 @@ START = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
 CHILD = r"""
 import datetime as dt, sys
 from pathlib import Path
-from console.services.drafts import new_draft, save_draft
+from console.services.calls.drafts import new_draft, save_draft
 
 root, mode = Path(sys.argv[1]), sys.argv[2]
 draft = new_draft("op1", 7, 3, dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC))

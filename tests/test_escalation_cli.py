@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.cli import main
-from console.services import escalations as esc
-from console.services.context import SYSTEM
+from console.services.core.context import SYSTEM
+from console.services.escalation import orders as esc
 from tests.escalation_builders import add_warning, standard_stations
 
 

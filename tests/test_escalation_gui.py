@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from console.bootstrap import Database
-from console.services import escalations as esc
-from console.services.context import Actor
+from console.app.bootstrap import Database
+from console.services.core.context import Actor
+from console.services.escalation import orders as esc
 from console.ui.escalation_dialog import EscalationDialog
 from console.ui.escalation_panel import EscalationPanel
 from console.ui.tasks import SyncTaskRunner, TaskRunner

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select, update
 
-from console.bootstrap import Database
-from console.services.context import ConflictError, PermissionDenied, ServiceContext, ServiceError
-from console.services.warnings import CONFLICT_MESSAGE, update_warning
+from console.app.bootstrap import Database
+from console.services.calls.warning_edit import CONFLICT_MESSAGE, update_warning
+from console.services.core.context import ConflictError, PermissionDenied, ServiceContext, ServiceError
 from db.models import AuditEvent, Warning
 from tests.security_data import add_person_and_warning, claim, fixed_clock
 

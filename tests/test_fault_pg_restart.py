@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from console.bootstrap import Database
-from console.services import drafts
-from console.services.calls import CallLog
-from console.services.context import SYSTEM, ServiceContext
-from console.services.queue import claim_next
-from console.services.storage import CONNECTION_LOST, describe_storage_error, is_connection_error
+from console.app.bootstrap import Database
+from console.services.calls import drafts
+from console.services.calls.log import CallLog
+from console.services.core.context import SYSTEM, ServiceContext
+from console.services.core.storage import CONNECTION_LOST, describe_storage_error, is_connection_error
+from console.services.queue.claims import claim_next
 from db.engine import make_engine, make_session_factory
 from db.models import CallAttempt
 from tests.conftest import actor_for

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from console.bootstrap import Database
-from console.services import drafts
-from console.services.calls import CallLog
-from console.services.context import ServiceContext
-from console.services.drafts import StorageError
-from console.services.storage import DISK_FULL, READ_ONLY, describe_storage_error
+from console.app.bootstrap import Database
+from console.services.calls import drafts
+from console.services.calls.drafts import StorageError
+from console.services.calls.log import CallLog
+from console.services.core.context import ServiceContext
+from console.services.core.storage import DISK_FULL, READ_ONLY, describe_storage_error
 from db.engine import make_engine, make_session_factory
 from db.models import CallAttempt
 from tests.security_data import NOW, add_person_and_warning, fixed_clock

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import followups
-from console.services.context import PermissionDenied, ServiceError
-from console.services.escalation_settings import parse_escalation_settings
+from console.app.bootstrap import Database
+from console.services.core.context import PermissionDenied, ServiceError
+from console.services.escalation.settings import parse_escalation_settings
+from console.services.followups import programme as followups
 from db.models import FollowUp, Person, QueueItem, Warning
 from tests.escalation_builders import T0, FakeClock, add_warning, ctx_for
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from console.bootstrap import Database, open_database
-from console.services import audit, auth
-from console.services.context import SYSTEM, PermissionDenied, ServiceError
+from console.app.bootstrap import Database, open_database
+from console.services.core import audit
+from console.services.core.context import SYSTEM, PermissionDenied, ServiceError
+from console.services.security import auth
 from db import migrate
 from db.models import Base
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.fuzz_targets import HEADERS, ROW, _xlsx_bytes, importer_case, run_reader
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.services.intake.importer import import_files
 from console.services.intake.readers import UnreadableInput, open_table
 

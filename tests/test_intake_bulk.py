@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.dialects import sqlite
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.services.intake.bulk import (
     ListJson,
     _processor,

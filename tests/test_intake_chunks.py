@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
-from console.services.context import SYSTEM, ServiceContext
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, ServiceContext
 from console.services.intake import importer
 from console.services.intake.fields import map_headers
 from console.services.intake.importer import import_table

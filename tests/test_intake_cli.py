@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.cli import main
-from console.services.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
+from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
 from console.services.intake.dropfolder import DropWatcher
 from console.services.intake.manual import ManualReport, submit_manual_report, validate_manual_report
 from db.models import Person, Warning, WarningMerge

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
-from console.services.context import SYSTEM, ServiceContext
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, ServiceContext
 from console.ui.import_dialog import ImportDialog
 from console.ui.manual_entry_dialog import ManualEntryDialog
 from console.ui.tasks import SyncTaskRunner, TaskRunner

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
-from console.services.context import SYSTEM, PermissionDenied, ServiceContext
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext
 from console.services.intake.importer import ImportSummary, import_files
 from console.services.intake.quarantine import list_quarantine, retry_quarantined
 from console.services.intake.readers import UnreadableInput

@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.bootstrap import Database
-from console.services.context import SYSTEM, ServiceContext
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, ServiceContext
 from console.services.intake.fields import FIELDS
 from console.services.intake.importer import import_files
 from console.services.intake.prepare import Draft, Rejection, prepare_row

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from console.bootstrap import Database
-from console.services import auth, demo
-from console.services.context import SYSTEM
-from console.services.queue import claim_next
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM
+from console.services.demo import generate as demo
+from console.services.queue.claims import claim_next
+from console.services.security import auth
 from console.ui.live_updates import QueueChangeListener
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner

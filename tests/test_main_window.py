@@ -8,9 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import update
 
-from console.bootstrap import Database
-from console.services import auth, demo
-from console.services.context import SYSTEM, ServiceContext
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, ServiceContext
+from console.services.demo import generate as demo
+from console.services.security import auth
 from console.ui.main_window import MainWindow
 from console.ui.queue_model import QueueTableModel, countdown_text
 from console.ui.tasks import SyncTaskRunner
@@ -60,7 +61,7 @@ def test_level_filter_and_selection_survive_a_live_refresh(qtbot, demo_db: Datab
     with demo_db.context().session() as s:
         s.execute(update(QueueItem).where(QueueItem.id != chosen, QueueItem.status == "open")
                   .values(priority=QueueItem.priority + 1))
-        from console.services.queue import bump_queue_version
+        from console.services.queue.claims import bump_queue_version
 
         bump_queue_version(s)
     window.check_for_changes()
@@ -105,7 +106,7 @@ def test_tool_windows_follow_the_role(qtbot, demo_db: Database) -> None:  # type
 
 
 def test_idle_lock_hides_people_until_the_password(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
-    from console.services.session_policy import IdleTimer
+    from console.services.security.session_policy import IdleTimer
 
     now = [dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)]
     actor = auth.authenticate(demo_db.context(), "op01", demo.DEMO_PASSWORD, "seat-7")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import escalations as esc
-from console.services.context import PermissionDenied
-from console.services.escalations import TaskRequest
+from console.app.bootstrap import Database
+from console.services.core.context import PermissionDenied
+from console.services.escalation import orders as esc
+from console.services.escalation.orders import TaskRequest
 from console.services.pdf.dispatch_sheet import render_dispatch_sheet
 from db.models import AuditEvent, CallAttempt, QueueItem, Warning
 from tests.escalation_builders import FakeClock, add_warning, ctx_for, standard_stations

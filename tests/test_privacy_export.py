@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import storage
-from console.services.context import PermissionDenied, ServiceError
-from console.services.export import Table, csv_bytes, export_table, xlsx_bytes
+from console.app.bootstrap import Database
+from console.services.core import storage
+from console.services.core.context import PermissionDenied, ServiceError
+from console.services.people.export import Table, csv_bytes, export_table, xlsx_bytes
 from db.models import AuditEvent
 
 HEADERS = ["姓名", "电话", "备注", "金额"]

@@ -8,9 +8,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import privacy
-from console.services.context import PermissionDenied, ServiceContext, ServiceError
+from console.app.bootstrap import Database
+from console.services.core.context import PermissionDenied, ServiceContext, ServiceError
+from console.services.people import privacy
 from db.models import AuditEvent, Escalation, EscalationTask
 from tests.security_data import NOW, add_person_and_warning, claim, fixed_clock
 

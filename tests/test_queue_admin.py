@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
-from console.services.queue import claim_next, list_open, release
-from console.services.queue_admin import change_level, reassign, skip
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
+from console.services.queue.admin import change_level, reassign, skip
+from console.services.queue.claims import claim_next, list_open, release
 from db.models import AuditEvent, Warning
 from tests.queue_helpers import T0, FakeClock, add_warning
 

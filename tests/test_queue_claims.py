@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database, open_database
-from console.services.context import SYSTEM, ConflictError, PermissionDenied, ServiceContext
-from console.services.queue import (
+from console.app.bootstrap import Database, open_database
+from console.services.core.context import SYSTEM, ConflictError, PermissionDenied, ServiceContext
+from console.services.queue.claims import (
     claim_next,
     enqueue_escalation_answer,
     list_open,
@@ -222,7 +222,7 @@ def test_sixteen_threads_on_postgresql_never_double_claim(pg_db: Database, clock
 
 
 def test_live_watcher_sees_changes_made_by_another_seat(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
-    from console.services.live import QueueWatcher
+    from console.services.queue.live import QueueWatcher
 
     add_warning(_ctx(database, SYSTEM, clock))
     watcher = QueueWatcher(database)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.cli import main
-from console.services.context import SYSTEM
+from console.services.core.context import SYSTEM
 from tests.queue_helpers import add_warning
 
 FIELDS = {"warning_id", "risk_level", "score", "reasons", "fraud_type", "deadline"}

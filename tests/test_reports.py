@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.cli import main
 from console.services.reports import tables as T
 from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_rate
@@ -20,7 +20,7 @@ from console.services.reports.daily import build_daily_report, summary_line
 from console.services.reports.period import build_period_report
 from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
-from console.services.stats import compute_stats
+from console.services.stats.figures import compute_stats
 from db.models import AuditEvent
 from tests.stats_helpers import (
     TODAY,

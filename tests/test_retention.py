@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.cli import main
-from console.services import retention
-from console.services.context import ServiceContext, ServiceError
+from console.services.core.context import ServiceContext, ServiceError
+from console.services.people import retention
 from db.models import (
     AuditEvent,
     CallAttempt,
@@ -89,9 +89,9 @@ def _figures(database: Database) -> dict[str, Any]:
 
 
 def _stats_dict(database: Database) -> dict[str, Any] | None:
-    if importlib.util.find_spec("console.services.stats") is None:
+    if importlib.util.find_spec("console.services.stats.figures") is None:
         return None
-    from console.services.stats import compute_stats
+    from console.services.stats.figures import compute_stats
 
     stats = compute_stats(ServiceContext(database.sessions, clock=fixed_clock()), (OLD - dt.timedelta(days=2)).date(),
                           NOW.date()).to_dict()

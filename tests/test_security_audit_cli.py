@@ -7,9 +7,10 @@ import json
 import pytest
 from sqlalchemy import delete, update
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.cli import main
-from console.services import audit, auth
+from console.services.core import audit
+from console.services.security import auth
 from db.models import AuditEvent
 
 

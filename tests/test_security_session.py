@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import auth, session_policy
-from console.services.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
-from console.services.export import Table, export_table
-from console.services.retention import apply_retention
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
+from console.services.people.export import Table, export_table
+from console.services.people.retention import apply_retention
+from console.services.security import auth, session_policy
 from db.models import AuditEvent
 from tests.security_data import NOW
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import stations
-from console.services.context import SYSTEM, PermissionDenied, ServiceError
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, PermissionDenied, ServiceError
+from console.services.escalation import stations
 from db.models import AuditEvent, Station
 from tests.escalation_builders import add_station, standard_stations
 

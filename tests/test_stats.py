@@ -10,10 +10,10 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from console.bootstrap import Database
+from console.app.bootstrap import Database
 from console.cli import main
-from console.services.context import PermissionDenied
-from console.services.stats import compute_stats
+from console.services.core.context import PermissionDenied
+from console.services.stats.figures import compute_stats
 from tests.stats_helpers import TODAY, add_call, add_warning, db_url, fixed_ctx, local, seed_demo
 
 YESTERDAY = TODAY - dt.timedelta(days=1)

@@ -10,11 +10,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import auth, queue
-from console.services.context import ServiceContext
-from console.services.stats import compute_stats
-from console.services.stats_board import summary_text
+from console.app.bootstrap import Database
+from console.services.core.context import ServiceContext
+from console.services.queue import claims as queue
+from console.services.security import auth
+from console.services.stats.board import summary_text
+from console.services.stats.figures import compute_stats
 from console.ui.supervisor import ReportsDialog, SupervisorBoard
 from console.ui.supervisor import board as board_module
 from console.ui.tasks import SyncTaskRunner

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
-from console.services import auth
-from console.services.context import SYSTEM, Actor
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, Actor
+from console.services.security import auth
 from console.ui.tasks import SyncTaskRunner
 from console.ui.training import TrainingWindow
 from console.ui.training.script_review import LineRole

@@ -12,10 +12,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from console.bootstrap import Database
-from console.services import training, training_review
-from console.services.context import PermissionDenied
+from console.app.bootstrap import Database
+from console.services.core.context import PermissionDenied
 from console.services.pdf.training_sheet import build_training_sheet
+from console.services.training import rehearsal as training
+from console.services.training import review as training_review
 from db.models import AuditEvent, CallAttempt, CaseReview, FollowUp, Person, QueueItem, Rehearsal, Warning
 from scripts_library.loader import load_library
 from scripts_library.scenario_loader import load_scenarios

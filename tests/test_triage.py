@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.services.triage import (
+from console.services.triage.scoring import (
     DEFAULT_SETTINGS_PATH,
     TriageInput,
     TriageScorer,

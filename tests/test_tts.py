@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from console.services import tts
+from console.services.messaging import tts
 
 ROOT = Path(__file__).resolve().parents[1]
 

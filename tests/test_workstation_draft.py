@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services.context import SYSTEM
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM
 from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner

@@ -9,9 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from console.bootstrap import Database
-from console.services import auth, demo
-from console.services.context import SYSTEM
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM
+from console.services.demo import generate as demo
+from console.services.security import auth
 from console.ui.escalation_dialog import EscalationDialog
 from db.models import CallAttempt, Escalation, EscalationTask, QueueItem
 from tests.test_workstation_flow import CTRL, open_window, press

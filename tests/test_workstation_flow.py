@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
-from console.bootstrap import Database
-from console.services import auth
-from console.services.context import SYSTEM, Actor
+from console.app.bootstrap import Database
+from console.services.core.context import SYSTEM, Actor
+from console.services.security import auth
 from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from console.bootstrap import Database, open_database
+from console.app.bootstrap import Database, open_database
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from console.bootstrap import open_database
+from console.app.bootstrap import open_database
 from console.commands.common import add_db_option
 from db import migrate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import add_db_option, open_db
-from console.services import demo
+from console.services.demo import generate as demo
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,8 +13,8 @@ from dataclasses import asdict
 from console.commands import report
 from console.commands.common import add_db_option, fail, open_db, print_json
 from console.commands.stats import add_actor_option, context_for
-from console.services import stations
-from console.services.context import ServiceContext, ServiceError
+from console.services.core.context import ServiceContext, ServiceError
+from console.services.escalation import stations
 from console.services.pdf.dispatch_sheet import DEFAULT_CENTRE, render_dispatch_sheet_pages
 from console.services.reports.common import ReportResult
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from console.commands.common import add_db_option, fail, open_db, print_json
-from console.services.context import ServiceError
+from console.services.core.context import ServiceError
 from console.services.intake.dropfolder import DropResult, DropWatcher, default_drop_folder
 from console.services.intake.fields import FIELDS
 from console.services.intake.importer import ImportProgress, import_files

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import add_db_option, fail, open_db, print_json
-from console.services import auth
-from console.services.context import SYSTEM, ServiceError
-from console.services.queue import claim_next, list_open
-from console.services.triage import explain
-from console.services.vocabulary import RISK_LEVEL_LABELS
+from console.services.core.context import SYSTEM, ServiceError
+from console.services.core.vocabulary import RISK_LEVEL_LABELS
+from console.services.queue.claims import claim_next, list_open
+from console.services.security import auth
+from console.services.triage.scoring import explain
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from console.commands.common import add_db_option, fail, open_db
 from console.commands.stats import add_actor_option, context_for, parse_date
-from console.services.context import ServiceContext, ServiceError
+from console.services.core.context import ServiceContext, ServiceError
 from console.services.reports.common import ReportResult
 from console.services.reports.daily import build_daily_report
 from console.services.reports.period import build_period_report

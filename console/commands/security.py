@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import add_db_option, fail, open_db, print_json
-from console.services import audit, retention
-from console.services.context import ServiceError
+from console.services.core import audit
+from console.services.core.context import ServiceError
+from console.services.people import retention
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

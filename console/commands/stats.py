@@ -1,6 +1,6 @@
 """``dissuade stats --from DATE --to DATE [--json]``: the figures the reports print.
 
-The numbers come from :func:`console.services.stats.compute_stats`, the same object the PDF reports
+The numbers come from :func:`console.services.stats.figures.compute_stats`, the same object the PDF reports
 are built from, so ``--json`` equals what is on paper.  The command acts as the system actor unless
 ``--as LOGIN`` names a user, whose role rules then apply (no password is asked: this is an
 administration tool run by whoever may already open the database).
@@ -12,10 +12,10 @@ import argparse
 import datetime as dt
 
 from console.commands.common import add_db_option, fail, open_db, print_json
-from console.services import auth
-from console.services.context import SYSTEM, ServiceContext, ServiceError
+from console.services.core.context import SYSTEM, ServiceContext, ServiceError
 from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_rate, level_label
-from console.services.stats import compute_stats
+from console.services.security import auth
+from console.services.stats.figures import compute_stats
 
 
 def parse_date(text: str) -> dt.date:

@@ -14,9 +14,9 @@ import sys
 from typing import Any
 
 from console.commands.common import fail, print_json
-from console.services import tts
-from console.services.context import ServiceError
-from console.services.training import describe_scenario, scenario_catalogue, user_scenario_dir
+from console.services.core.context import ServiceError
+from console.services.messaging import tts
+from console.services.training.rehearsal import describe_scenario, scenario_catalogue, user_scenario_dir
 from scripts_library.loader import ScriptLibraryError, load_library
 from scripts_library.scenario_loader import ScenarioError, check_scenarios
 

@@ -7,8 +7,8 @@ import getpass
 import sys
 
 from console.commands.common import add_db_option, fail, open_db
-from console.services import auth
-from console.services.context import ServiceError
+from console.services.core.context import ServiceError
+from console.services.security import auth
 from db.models import ROLES
 
 

@@ -14,8 +14,8 @@ from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from console.bootstrap import Database, open_database
-from console.services.context import Actor
+from console.app.bootstrap import Database, open_database
+from console.services.core.context import Actor
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -68,7 +68,7 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
     try:
         database = prepare_database(url, demo)
     except Exception as exc:  # noqa: BLE001 - shown to the user, not a traceback
-        from console.services.storage import describe_storage_error
+        from console.services.core.storage import describe_storage_error
 
         QMessageBox.critical(None, "预警劝阻工作台", f"无法打开数据库：\n{describe_storage_error(exc)}")
         return 1
@@ -88,7 +88,7 @@ def _login(database: Database, hint: str) -> Actor | None:
 
     auto = os.environ.get("DISSUADE_AUTOLOGIN")  # "login:password" for kiosk and screenshot runs
     if auto and ":" in auto:
-        from console.services import auth
+        from console.services.security import auth
 
         login, password = auto.split(":", 1)
         return auth.authenticate(database.context(), login, password, seat_name())

@@ -16,9 +16,9 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from console.services import privacy
-from console.services.context import ServiceContext, allowed
-from console.services.workstation import WarningDetail, WorkstationSettings, dial_target
+from console.services.calls.workstation import WarningDetail, WorkstationSettings, dial_target
+from console.services.core.context import ServiceContext, allowed
+from console.services.people import privacy
 from console.ui.errors import error_text
 from console.ui.script_view import ScriptView
 from console.ui.tasks import TaskRunner

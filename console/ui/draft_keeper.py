@@ -1,8 +1,8 @@
 """Keeps the call in progress on this seat's disk on every change, so a killed window loses nothing.
 
 :class:`DraftKeeper` is what the workstation talks to: ``save(state)``, ``discard(client_uuid)``,
-``load_all()``.  It stores a :class:`console.services.workstation.CallState` through the local
-draft store (:mod:`console.services.drafts`, atomic writes under the data directory).
+``load_all()``.  It stores a :class:`console.services.calls.workstation.CallState` through the local
+draft store (:mod:`console.services.calls.drafts`, atomic writes under the data directory).
 :class:`DraftEntry` stands in for the queue entry when a recovered draft's claim is gone.
 """
 
@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.services import drafts
-from console.services.context import Actor
-from console.services.workstation import CallState
+from console.services.calls import drafts
+from console.services.calls.workstation import CallState
+from console.services.core.context import Actor
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ refused (permission, validation, conflict), else what went wrong with storage.""
 
 from __future__ import annotations
 
-from console.services.context import ServiceError
-from console.services.storage import describe_storage_error
+from console.services.core.context import ServiceError
+from console.services.core.storage import describe_storage_error
 
 
 def error_text(exc: BaseException) -> str:

@@ -1,6 +1,6 @@
 """The one-click escalation: a pre-filled order for a warning, confirmed once.
 
-The dialog loads :func:`console.services.escalation_draft.prepare_escalation` off the GUI thread,
+The dialog loads :func:`console.services.escalation.drafts.prepare_escalation` off the GUI thread,
 shows the matched station with the reason (a combo overrides it), the three parallel tasks with
 their fields, the reason and what the centre already said, and sends with one confirmation
 (Ctrl+Enter).  Personal data appears masked; an empty family phone uses the registered relative.
@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services import escalations
-from console.services.context import ServiceContext
-from console.services.escalation_draft import EscalationDraft, prepare_escalation
-from console.services.escalation_views import EscalationInfo
+from console.services.core.context import ServiceContext
+from console.services.escalation import orders as escalations
+from console.services.escalation.drafts import EscalationDraft, prepare_escalation
+from console.services.escalation.views import EscalationInfo
 from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
 

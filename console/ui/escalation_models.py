@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from console.services.escalation_views import TaskInfo, TimelineEvent, local_time
-from console.services.privacy import mask_task_details
+from console.services.escalation.views import TaskInfo, TimelineEvent, local_time
+from console.services.people.privacy import mask_task_details
 
 Index = QModelIndex | QPersistentModelIndex
 

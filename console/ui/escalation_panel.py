@@ -2,7 +2,7 @@
 
 The operator (or the supervisor chasing a station) advances a task one step, closes it with a
 result, records the station's acknowledgement or its final answer, and prints the dispatch sheet.
-All writes go through :mod:`console.services.escalations` on the task runner; after each one the
+All writes go through :mod:`console.services.escalation.orders` on the task runner; after each one the
 panel reloads the order and emits ``escalation_updated``.
 """
 
@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services import escalations
-from console.services.context import ServiceContext, allowed
-from console.services.escalation_views import (
+from console.services.core.context import ServiceContext, allowed
+from console.services.escalation import orders as escalations
+from console.services.escalation.views import (
     RESULT_LABELS,
     TASK_STATUS_LABELS,
     EscalationInfo,

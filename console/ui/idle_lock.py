@@ -6,9 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from console.services import session_policy
-from console.services.context import ServiceContext, ServiceError
-from console.services.session_policy import IdleTimer
+from console.services.core.context import ServiceContext, ServiceError
+from console.services.security import session_policy
+from console.services.security.session_policy import IdleTimer
 
 INPUT_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                           QEvent.Type.Wheel})

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.context import ServiceContext, ServiceError
+from console.services.core.context import ServiceContext, ServiceError
 from console.services.intake.fields import FIELD_LABELS, FIELDS
 from console.services.intake.importer import ImportProgress, ImportSummary, RowIssue, import_files
 from console.services.intake.quarantine import (

@@ -1,7 +1,7 @@
 """Tell the window at once when another seat changed the queue (PostgreSQL LISTEN/NOTIFY).
 
 A :class:`QueueChangeListener` thread waits on the server's notifications through
-:class:`console.services.live.QueueWatcher` and emits :attr:`QueueChangeListener.queue_changed`; the
+:class:`console.services.queue.live.QueueWatcher` and emits :attr:`QueueChangeListener.queue_changed`; the
 window then re-reads the queue.  The window's two-second version check stays in place as the
 fallback (and is the whole mechanism on SQLite, where a version read is the cheap change check).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
-from console.bootstrap import Database
-from console.services.live import QueueWatcher
+from console.app.bootstrap import Database
+from console.services.queue.live import QueueWatcher
 
 WAIT_S = 1.0  # longest wait in one poll: how soon the thread notices it should stop
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services import auth
-from console.services.context import Actor, ServiceContext, ServiceError
+from console.services.core.context import Actor, ServiceContext, ServiceError
+from console.services.security import auth
 
 
 class LoginDialog(QDialog):

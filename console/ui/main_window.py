@@ -12,18 +12,19 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStatusBar, QToolBar, QWidget
 
-from console.bootstrap import Database
-from console.services import drafts, queue
-from console.services.context import ROLE_LABELS, Actor, ServiceContext, ServiceError, allowed
-from console.services.session_policy import IdleTimer, current_policy
-from console.services.storage import describe_storage_error
-from console.services.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
-from console.services.workstation import (
+from console.app.bootstrap import Database
+from console.services.calls import drafts
+from console.services.calls.workstation import (
     CallState,
     WarningDetail,
     WorkstationSettings,
     load_workstation_settings,
 )
+from console.services.core.context import ROLE_LABELS, Actor, ServiceContext, ServiceError, allowed
+from console.services.core.storage import describe_storage_error
+from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
+from console.services.queue import claims as queue
+from console.services.security.session_policy import IdleTimer, current_policy
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.help_panel import HelpPanel

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.context import ServiceContext, ServiceError
+from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.vocabulary import FRAUD_TYPES
 from console.services.intake.manual import (
     MANUAL_SOURCE_LABELS,
     ManualReport,
@@ -27,7 +28,6 @@ from console.services.intake.manual import (
     submit_manual_report,
     validate_manual_report,
 )
-from console.services.vocabulary import FRAUD_TYPES
 from console.ui.tasks import TaskRunner
 
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.calls import NextStep, WarningFacts, plan_next_step
-from console.services.triage import load_triage_settings
-from console.services.vocabulary import DISPOSITION_LABELS
-from console.services.workstation import parse_amount
+from console.services.calls.log import NextStep, WarningFacts, plan_next_step
+from console.services.calls.workstation import parse_amount
+from console.services.core.vocabulary import DISPOSITION_LABELS
+from console.services.triage.scoring import load_triage_settings
 
 DISPOSITION_KEYS = tuple(f"Ctrl+{n}" for n in (*range(1, 10), 0))
 SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")

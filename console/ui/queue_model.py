@@ -1,6 +1,6 @@
 """The queue as a table model: risk-coloured rows, a live countdown to each deadline, filters.
 
-Rows are plain DTOs from ``console.services.queue.list_open``.  Updates replace rows in place by
+Rows are plain DTOs from ``console.services.queue.claims.list_open``.  Updates replace rows in place by
 item id so the selection survives a refresh.  Filtering and sorting happen here, in one pass over a
 Python list, rather than in a QSortFilterProxyModel: with 100,000 rows the proxy's per-row calls
 from C++ into Python cost seconds, the list pass tens of milliseconds.
@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from console.services.vocabulary import (
+from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     FRAUD_TYPE_LABELS,
     RISK_LEVEL_LABELS,

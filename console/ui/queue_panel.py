@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.vocabulary import FRAUD_TYPES, RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
+from console.services.core.vocabulary import FRAUD_TYPES, RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
 from console.ui.queue_model import KIND_LABELS, QueueTableModel
 
 

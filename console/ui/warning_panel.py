@@ -11,10 +11,10 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
-from console.services import workstation
-from console.services.context import ServiceContext
-from console.services.vocabulary import AGE_BAND_LABELS, RISK_LEVEL_LABELS
-from console.services.workstation import WarningDetail
+from console.services.calls import workstation
+from console.services.calls.workstation import WarningDetail
+from console.services.core.context import ServiceContext
+from console.services.core.vocabulary import AGE_BAND_LABELS, RISK_LEVEL_LABELS
 from console.ui.errors import error_text
 from console.ui.queue_model import KIND_LABELS, LEVEL_COLOURS
 from console.ui.tasks import TaskRunner

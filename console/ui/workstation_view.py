@@ -1,6 +1,6 @@
 """The centre of the operator's window: the person and warning on top, the call and its outcome below.
 
-It owns the call in progress (a :class:`console.services.workstation.CallState`): prepares the
+It owns the call in progress (a :class:`console.services.calls.workstation.CallState`): prepares the
 script when a claimed warning's detail arrives, keeps the claim lease alive, saves the call as a
 draft on every change, writes the call log, gives an item back, and opens the escalation dialog.
 Every database round trip goes through the task runner.
@@ -14,11 +14,9 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
-from console.services import queue
-from console.services.calls import CallLog
-from console.services.context import ServiceContext, allowed
-from console.services.drafts import SubmitResult, submit_call
-from console.services.workstation import (
+from console.services.calls.drafts import SubmitResult, submit_call
+from console.services.calls.log import CallLog
+from console.services.calls.workstation import (
     CallState,
     WarningDetail,
     WorkstationSettings,
@@ -26,6 +24,8 @@ from console.services.workstation import (
     choose_script,
     parse_amount,
 )
+from console.services.core.context import ServiceContext, allowed
+from console.services.queue import claims as queue
 from console.ui.call_panel import CallPanel
 from console.ui.draft_keeper import DraftKeeper
 from console.ui.errors import error_text

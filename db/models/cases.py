@@ -144,7 +144,7 @@ class QueueItem(Base):
             sqlite_where=text("status IN ('open','claimed')"),
             postgresql_where=text("status IN ('open','claimed')"),
         ),
-        # claim order: per level, the most overdue first, then the highest score (console/services/queue.py);
+        # claim order: per level, the most overdue first, then the highest score (console/services/queue/claims.py);
         # their first column also serves every lookup by status alone
         Index("ix_queue_items_level_deadline", "status", "risk_level", "deadline_at"),
         Index("ix_queue_items_level_priority", "status", "risk_level", "priority"),

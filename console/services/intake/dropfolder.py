@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from console.services.context import ServiceContext
+from console.services.core.context import ServiceContext
 from console.services.intake.importer import ImportSummary, import_files
 from console.services.intake.readers import UnreadableInput
 from db.engine import data_dir

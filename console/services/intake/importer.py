@@ -25,8 +25,8 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from console.services import audit
-from console.services.context import ServiceContext
+from console.services.core import audit
+from console.services.core.context import ServiceContext
 from console.services.intake.bulk import (
     ListJson,
     insert_columns,
@@ -37,8 +37,8 @@ from console.services.intake.bulk import (
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
 from console.services.intake.readers import SourceRow, Table, UnreadableInput, open_table
-from console.services.queue import bump_queue_version
-from console.services.triage import (
+from console.services.queue.claims import bump_queue_version
+from console.services.triage.scoring import (
     TriageInput,
     TriageResult,
     TriageScorer,

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from console.services.context import ServiceContext, ServiceError
+from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.vocabulary import SOURCE_LABELS
 from console.services.intake.importer import import_table
 from console.services.intake.prepare import Draft, Issue, prepare_row
 from console.services.intake.readers import SourceRow, Table
-from console.services.vocabulary import SOURCE_LABELS
 
 MANUAL_SOURCES = ("bank", "grid_worker", "relative", "hotline_96110")
 MANUAL_SOURCE_LABELS = {code: SOURCE_LABELS[code] for code in MANUAL_SOURCES}

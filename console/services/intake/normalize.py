@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import phonenumbers
 
-from console.services.vocabulary import FRAUD_TYPES, SIGNALS
+from console.services.core.vocabulary import FRAUD_TYPES, SIGNALS
 
 # China has used UTC+8 without daylight saving since 1991, so a fixed offset is exact for every
 # warning and needs no tz database (Windows installs often lack one).

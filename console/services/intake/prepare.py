@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from console.services.core.vocabulary import SOURCE_LABELS, age_band
 from console.services.intake.fields import FIELD_LABELS
 from console.services.intake.normalize import (
     IdResult,
@@ -27,7 +28,6 @@ from console.services.intake.normalize import (
     parse_signals,
     parse_time,
 )
-from console.services.vocabulary import SOURCE_LABELS, age_band
 
 _SOURCE_CODES = {label: code for code, label in SOURCE_LABELS.items()} | {"96110": "hotline_96110"}
 # column widths of the warnings / persons tables: longer text is cut, the raw payload keeps it whole

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from console.services.context import NotFound, ServiceContext, ServiceError
+from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.intake.fields import FIELDS, map_headers
 from console.services.intake.importer import BatchResult, import_table
 from console.services.intake.readers import SourceRow, Table

@@ -19,9 +19,16 @@ from typing import Any
 
 from reportlab.platypus import Flowable, Spacer
 
-from console.services import audit
-from console.services.context import PermissionDenied, ServiceContext, allowed
-from console.services.escalation_views import (
+from console.services.core import audit
+from console.services.core.context import PermissionDenied, ServiceContext, allowed
+from console.services.core.vocabulary import (
+    AGE_BAND_LABELS,
+    FRAUD_TYPE_LABELS,
+    PROFILE_GROUP_LABELS,
+    SIGNAL_LABELS,
+)
+from console.services.escalation.orders import _escalation
+from console.services.escalation.views import (
     RESULT_LABELS,
     TASK_STATUS_LABELS,
     EscalationInfo,
@@ -29,16 +36,9 @@ from console.services.escalation_views import (
     escalation_info,
     local_time,
 )
-from console.services.escalations import _escalation
-from console.services.masking import mask_account, mask_address, mask_name, mask_phone
 from console.services.pdf import styles as S
-from console.services.privacy import holds_claim, mask_text
-from console.services.vocabulary import (
-    AGE_BAND_LABELS,
-    FRAUD_TYPE_LABELS,
-    PROFILE_GROUP_LABELS,
-    SIGNAL_LABELS,
-)
+from console.services.people.masking import mask_account, mask_address, mask_name, mask_phone
+from console.services.people.privacy import holds_claim, mask_text
 from db.models import Person, Warning
 
 DOCUMENT_TITLE = "派出所见面劝阻指令单"

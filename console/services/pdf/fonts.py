@@ -31,7 +31,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from console.services.context import ServiceError
+from console.services.core.context import ServiceError
 
 ENV_VAR = "DISSUADE_PDF_FONT"
 CJK_FONT = "DissuadeCJK"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.services.pdf import styles as S
-from console.services.training import ScoreCard
+from console.services.training.rehearsal import ScoreCard
 
 
 def _seconds(value: float | None) -> str:

@@ -5,7 +5,7 @@
 - :mod:`.warning_record` — 劝阻登记表, everything about one warning;
 - :mod:`.script_effectiveness` — script and objection-handler success rates (复盘).
 
-Every figure comes from :func:`console.services.stats.compute_stats`, the same object
+Every figure comes from :func:`console.services.stats.figures.compute_stats`, the same object
 ``dissuade stats --json`` prints.  Each builder takes a ``progress(percent, message)`` callback,
 masks personal data unless the actor holds ``pii.reveal.all`` and writes a 'print' audit entry.
 """

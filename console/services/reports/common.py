@@ -1,7 +1,7 @@
 """What every printed report shares: number formats, labels, charts, masking, audit, progress, result.
 
 Numbers are formatted here once (:func:`fmt_int`, :func:`fmt_rate`, :func:`fmt_minutes`,
-:func:`fmt_money`) so a test can format a figure from :class:`~console.services.stats.Stats` and find
+:func:`fmt_money`) so a test can format a figure from :class:`~console.services.stats.figures.Stats` and find
 exactly that text in the PDF.  Charts are reportlab.graphics drawings in black, greys and one hatch-free
 fill set, legible on a monochrome printer.
 """
@@ -20,17 +20,17 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
-from console.services import audit
-from console.services.context import ServiceContext, allowed
-from console.services.pdf import styles as S
-from console.services.stats_sql import LOCAL_TZ
-from console.services.vocabulary import (
+from console.services.core import audit
+from console.services.core.context import ServiceContext, allowed
+from console.services.core.vocabulary import (
     DISPOSITION_LABELS,
     FRAUD_TYPE_LABELS,
     OBJECTION_LABELS,
     PROFILE_GROUP_LABELS,
     RISK_LEVEL_LABELS,
 )
+from console.services.pdf import styles as S
+from console.services.stats.sql import LOCAL_TZ
 
 Progress = Callable[[int, str], None]
 CENTRE_NAME = "反诈中心"

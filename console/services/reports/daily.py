@@ -2,7 +2,7 @@
 
 Totals, by level, by fraud type, by outcome, response times, late items, escalations and their
 results, notable cases, operators on duty and the calls per hour — all from the day's
-:class:`~console.services.stats.Stats`.
+:class:`~console.services.stats.figures.Stats`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, Spacer
 
-from console.services.context import ServiceContext
-from console.services.export import Table
+from console.services.core.context import ServiceContext
 from console.services.pdf import styles as S
+from console.services.people.export import Table
 from console.services.reports import tables as T
 from console.services.reports.common import (
     Progress,
@@ -27,7 +27,7 @@ from console.services.reports.common import (
     page_setup,
     report_progress,
 )
-from console.services.stats import Stats, compute_stats
+from console.services.stats.figures import Stats, compute_stats
 
 PERMISSION = "report.print"
 

@@ -3,7 +3,7 @@
 Daily trend, success rate by fraud type and by profile group, time to first contact (median, 90th
 percentile, share within the deadline) with its distribution, acknowledgement times by station,
 amount protected, repeat victims — tables plus reportlab.graphics charts, from one
-:class:`~console.services.stats.Stats`.
+:class:`~console.services.stats.figures.Stats`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable
 
-from console.services.context import ServiceContext
-from console.services.export import Table
+from console.services.core.context import ServiceContext
 from console.services.pdf import styles as S
+from console.services.people.export import Table
 from console.services.reports import tables as T
 from console.services.reports.common import (
     Progress,
@@ -33,7 +33,7 @@ from console.services.reports.common import (
     report_progress,
 )
 from console.services.reports.daily import table_flowables
-from console.services.stats import Stats, compute_stats
+from console.services.stats.figures import Stats, compute_stats
 
 PERMISSION = "report.print"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable
 
-from console.services.context import ServiceContext
-from console.services.export import Table
+from console.services.core.context import ServiceContext
 from console.services.pdf import styles as S
+from console.services.people.export import Table
 from console.services.reports import tables as T
 from console.services.reports.common import (
     Progress,
@@ -22,7 +22,7 @@ from console.services.reports.common import (
     report_progress,
 )
 from console.services.reports.daily import table_flowables
-from console.services.stats import Stats, compute_stats
+from console.services.stats.figures import Stats, compute_stats
 
 PERMISSION = "stats.view"
 

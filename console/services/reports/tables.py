@@ -1,6 +1,6 @@
 """The report tables, built once from a :class:`Stats`, printed in the PDF and written to the XLSX.
 
-Each function returns an :class:`console.services.export.Table` (headers + rows, text already
+Each function returns an :class:`console.services.people.export.Table` (headers + rows, text already
 formatted as printed), so the spreadsheet holds exactly the figures on paper.  :func:`write_xlsx`
 puts several tables in one workbook (one sheet each) with the export module's masking and formula
 neutralisation, and writes the 'export' audit entry.
@@ -15,9 +15,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from console.services import audit
-from console.services.context import ServiceContext, ServiceError
-from console.services.export import Table, is_formula_like, prepared_rows
+from console.services.core import audit
+from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.storage import atomic_write_bytes, describe_storage_error
+from console.services.people.export import Table, is_formula_like, prepared_rows
 from console.services.reports.common import (
     RESULT_LABELS,
     STATUS_LABELS,
@@ -31,8 +32,7 @@ from console.services.reports.common import (
     objection_label,
     outcome_label,
 )
-from console.services.stats import RESPONSE_BUCKETS_MIN, GroupRow, Stats
-from console.services.storage import atomic_write_bytes, describe_storage_error
+from console.services.stats.figures import RESPONSE_BUCKETS_MIN, GroupRow, Stats
 
 
 def totals_table(stats: Stats) -> Table:

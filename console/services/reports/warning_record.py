@@ -12,10 +12,11 @@ from pathlib import Path
 from reportlab.platypus import Flowable
 from sqlalchemy import select
 
-from console.services.context import NotFound, ServiceContext
-from console.services.escalation_views import escalation_info
+from console.services.core.context import NotFound, ServiceContext
+from console.services.core.vocabulary import AGE_BAND_LABELS, KEY_ACTION_LABELS, SIGNAL_LABELS, SOURCE_LABELS
+from console.services.escalation.views import escalation_info
 from console.services.pdf import styles as S
-from console.services.privacy import mask_text, person_view
+from console.services.people.privacy import mask_text, person_view
 from console.services.reports.common import (
     Progress,
     ReportResult,
@@ -31,8 +32,7 @@ from console.services.reports.common import (
     page_setup,
     report_progress,
 )
-from console.services.triage import explain
-from console.services.vocabulary import AGE_BAND_LABELS, KEY_ACTION_LABELS, SIGNAL_LABELS, SOURCE_LABELS
+from console.services.triage.scoring import explain
 from db.models import CallAttempt, Escalation, FollowUp, Person, User, Warning
 
 PERMISSION = "warning.view"

@@ -26,14 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.bootstrap import Database
-from console.services import escalations, queue, queue_admin
-from console.services.context import Actor, ServiceContext
-from console.services.queue import QueueEntry
+from console.app.bootstrap import Database
+from console.services.core.context import Actor, ServiceContext
+from console.services.core.vocabulary import RISK_LEVEL_LABELS
+from console.services.escalation import orders as escalations
+from console.services.queue import admin as queue_admin
+from console.services.queue import claims as queue
+from console.services.queue.claims import QueueEntry
 from console.services.reports.common import fraud_label
 from console.services.reports.tables import histogram_labels
-from console.services.stats_board import AckWaiting, BoardSnapshot, board_snapshot, summary_text
-from console.services.vocabulary import RISK_LEVEL_LABELS
+from console.services.stats.board import AckWaiting, BoardSnapshot, board_snapshot, summary_text
 from console.ui.supervisor.charts import BarChart
 from console.ui.supervisor.models import ROW_ROLE, AckTableModel, OperatorTableModel, OverdueTableModel
 from console.ui.supervisor.reason_dialog import ChangeLevelDialog, ReassignDialog

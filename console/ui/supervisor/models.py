@@ -1,6 +1,6 @@
 """Table models of the supervisor board: overdue items, unacknowledged escalations, operators.
 
-Each model holds plain DTOs from :mod:`console.services.stats_board`; ``ROW_ROLE`` returns the DTO
+Each model holds plain DTOs from :mod:`console.services.stats.board`; ``ROW_ROLE`` returns the DTO
 of a row.  Overdue rows and orders past their acknowledgement deadline are painted red; the
 countdown is recomputed from the model's ``now`` on each refresh tick.
 """
@@ -13,10 +13,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from console.services.queue import QueueEntry
-from console.services.stats_board import AckWaiting, OperatorNow
-from console.services.stats_sql import LOCAL_TZ
-from console.services.vocabulary import RISK_LEVEL_LABELS
+from console.services.core.vocabulary import RISK_LEVEL_LABELS
+from console.services.queue.claims import QueueEntry
+from console.services.stats.board import AckWaiting, OperatorNow
+from console.services.stats.sql import LOCAL_TZ
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 LATE_BRUSH = QBrush(QColor(255, 205, 205))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QWidget
 
-from console.services.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
+from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
 
 
 class ChoiceWithReasonDialog(QDialog):

@@ -27,14 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.bootstrap import Database
-from console.services.context import Actor, ServiceContext
+from console.app.bootstrap import Database
+from console.services.core.context import Actor, ServiceContext
 from console.services.reports.common import ReportResult
 from console.services.reports.daily import build_daily_report
 from console.services.reports.period import build_period_report
 from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
-from console.services.stats_sql import local_today
+from console.services.stats.sql import local_today
 from console.ui.tasks import TaskRunner
 
 KINDS = (("daily", "值班日报"), ("period", "期间统计（周/月/自定义）"), ("scripts", "话术效果分析"),

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services import training_review
-from console.services.context import ServiceContext
-from console.services.training_review import GeneratedScenario, ReviewCase
+from console.services.core.context import ServiceContext
+from console.services.training import review as training_review
+from console.services.training.review import GeneratedScenario, ReviewCase
 from console.ui.errors import error_text
 from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import TaskRunner

@@ -7,9 +7,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from console.services import training
-from console.services.context import ServiceContext
-from console.services.training import ProgressEntry
+from console.services.core.context import ServiceContext
+from console.services.training import rehearsal as training
+from console.services.training.rehearsal import ProgressEntry
 from console.ui.errors import error_text
 from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import TaskRunner

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services import training
-from console.services.context import ServiceContext
-from console.services.training import ActiveRehearsal, ScoreCard
+from console.services.core.context import ServiceContext
+from console.services.training import rehearsal as training
+from console.services.training.rehearsal import ActiveRehearsal, ScoreCard
 from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
 from console.ui.training.rehearsal_view import RehearsalScriptView

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.pdf.training_sheet import build_training_sheet
-from console.services.training import ScoreCard
+from console.services.training.rehearsal import ScoreCard
 from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
 

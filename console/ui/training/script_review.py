@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services import training_review, tts
-from console.services.context import ServiceContext
-from console.services.training_review import NodeEffect
+from console.services.core.context import ServiceContext
+from console.services.messaging import tts
+from console.services.training import review as training_review
+from console.services.training.review import NodeEffect
 from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
 from console.ui.training.speech import Speaker

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from console.services import tts
+from console.services.messaging import tts
 from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
 

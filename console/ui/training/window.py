@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
-from console.bootstrap import Database
-from console.services.context import Actor, allowed
-from console.services.training import ScoreCard, scenario_catalogue
-from console.services.training_review import GeneratedScenario
+from console.app.bootstrap import Database
+from console.services.core.context import Actor, allowed
+from console.services.training.rehearsal import ScoreCard, scenario_catalogue
+from console.services.training.review import GeneratedScenario
 from console.ui.tasks import TaskRunner
 from console.ui.training.case_review import CaseReviewPanel
 from console.ui.training.progress_panel import ProgressPanel

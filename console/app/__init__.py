@@ -1,0 +1,1 @@
+"""Composition root: builds the settings, the database and the service context."""

@@ -1,0 +1,1 @@
+"""Shared kernel: service context and errors, vocabulary, audit chain, storage faults."""

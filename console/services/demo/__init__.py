@@ -1,0 +1,1 @@
+"""Realistic synthetic data for demos and training databases."""

@@ -1,0 +1,1 @@
+"""Escalation to police stations: orders, drafts, views, stations and their settings."""

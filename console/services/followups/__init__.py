@@ -1,0 +1,1 @@
+"""After-case follow-up: the revisit programme and its scheduler."""

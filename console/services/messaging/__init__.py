@@ -1,0 +1,1 @@
+"""Speech synthesis for rehearsals and automated warnings."""

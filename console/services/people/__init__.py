@@ -1,0 +1,1 @@
+"""Personal data: masking, audited reveal, retention and export."""

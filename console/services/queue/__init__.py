@@ -1,0 +1,1 @@
+"""The risk-ranked queue: claims, its SQL, supervisor administration, live change watching."""

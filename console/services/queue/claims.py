@@ -1,0 +1,402 @@
+"""The multi-seat work queue: claim the most urgent item, hold it on a lease, give it back.
+
+Claim order (what ``claim_next`` takes and ``list_open`` shows first):
+
+1. risk level: red, then orange, yellow, blue (``QueueItem.risk_level``, which already reflects a
+   supervisor's level change);
+2. within a level, items past their first-contact deadline come first, the most overdue first
+   (``deadline_at`` ascending) — this is how "time waiting past the deadline" orders the queue;
+3. then the remaining items of the level by score (``priority`` descending), the earlier deadline
+   breaking ties, then the older item.
+
+An item is claimable when ``status = 'open'`` and its ``not_before`` (retry ladder) has passed.
+Each level is looked up with two index seeks (``ix_queue_items_level_deadline`` and
+``ix_queue_items_level_priority``), so a claim costs the same with ten or ten thousand open items.
+
+Atomicity: each of those lookups is the subquery of one statement,
+``UPDATE queue_items SET status='claimed' ... WHERE id = (next candidate) AND status='open' RETURNING``.
+On SQLite every transaction starts with ``BEGIN IMMEDIATE`` (db/engine.py), so the lookups and the
+conditional update run under the write lock, tried in claim order until one takes a row, and two
+processes cannot both claim one item.  On PostgreSQL the lookups are the arms of one ``UNION ALL``
+inside a single statement that also starts the warning, counts the change and returns the entry (one
+round trip); each arm is ``FOR UPDATE SKIP LOCKED``, so concurrent seats never wait on each other nor
+take the same row (console/services/queue/store.py).
+
+A claim is a lease of ``lease_seconds`` (resources/triage.yaml), renewed by ``renew_lease`` while the
+operator works; an expired lease returns the item to the queue at the next claim (on PostgreSQL a seat
+checks at most every two seconds, and always before it reports an empty queue).  Every change bumps
+the ``queue_version`` counter (and sends NOTIFY on PostgreSQL) so other seats refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError, allowed
+from console.services.core.vocabulary import RISK_LEVEL_ORDER
+from console.services.queue import store as sql
+from console.services.queue.store import NOTIFY_CHANNEL, QUEUE_VERSION_KEY, QueueEntry, row_to_entry
+from console.services.triage.scoring import TriageSettings, load_triage_settings
+from db.models import FollowUp, QueueItem, User, Warning
+
+LEVEL_RANK = {level: rank for rank, level in enumerate(RISK_LEVEL_ORDER)}
+ITEM_KIND_LABELS = {"warning": "新预警", "retry": "重拨", "follow_up": "回访", "escalation_answer": "派出所反馈"}
+
+ClaimedItem = QueueEntry  # what claim_next returns: the entry now held by the acting operator
+
+
+# ---------------------------------------------------------------------------------------------- version
+
+
+def bump_queue_version(session: Session) -> None:
+    """Count one queue change (in the caller's transaction); on PostgreSQL also NOTIFY the seats."""
+    sql.bump(session.connection())
+
+
+def read_queue_version(session: Session) -> int:
+    value = session.connection().execute(sql.READ_VERSION).scalar_one_or_none()
+    return int(value or 0)
+
+
+def queue_version(ctx: ServiceContext) -> int:
+    """The change counter: a seat refreshes its view when this differs from what it last saw."""
+    with ctx.sessions() as session:
+        return read_queue_version(session)
+
+
+# ---------------------------------------------------------------------------------------------- claims
+
+
+def _require_worker(ctx: ServiceContext) -> int:
+    ctx.require("queue.work")
+    if ctx.actor.user_id is None:
+        raise ServiceError("领取队列条目需要以具体用户身份操作")
+    return ctx.actor.user_id
+
+
+def expire_leases(session: Session, now: dt.datetime) -> int:
+    """Return items whose lease ran out to the queue (other seats' live claims are skipped, not awaited)."""
+    result = session.connection().execute(sql.EXPIRE_LEASES, {"now": now})
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _take(session: Session, now: dt.datetime, user_id: int, settings: TriageSettings,
+          kinds: tuple[str, ...] | None) -> tuple[int, int] | None:
+    """Claim the first item in claim order; returns (item id, warning id) or None."""
+    connection = session.connection()
+    params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease}
+    if kinds:
+        params["kinds"] = list(kinds)
+    for claim in sql.claim_statements(bool(kinds)):
+        row = connection.execute(claim, params).first()
+        if row is not None:
+            return int(row[0]), int(row[1])
+    return None
+
+
+def claim_next(
+    ctx: ServiceContext, *, kinds: tuple[str, ...] | list[str] | None = None, settings: TriageSettings | None = None
+) -> ClaimedItem | None:
+    """Atomically take the most urgent claimable item for ``ctx.actor``; None when nothing is claimable."""
+    user_id = _require_worker(ctx)
+    settings = settings or load_triage_settings()
+    now = ctx.now()
+    wanted = tuple(kinds) if kinds else None
+    engine = _engine_of(ctx)
+    if engine.dialect.name == "postgresql":
+        return _claim_postgresql(ctx, engine, now, user_id, settings, wanted)
+    with ctx.session() as session:
+        connection = session.connection()
+        changed = expire_leases(session, now) > 0
+        if (wanted is None or "follow_up" in wanted) and connection.execute(
+            sql.ANY_DUE_FOLLOW_UP, {"now": now}
+        ).first() is not None:
+            changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
+        taken = _take(session, now, user_id, settings, wanted)
+        if taken is None:
+            if changed:
+                bump_queue_version(session)
+            return None
+        item_id, warning_id = taken
+        connection.execute(sql.WARNING_IN_PROGRESS, {"warning_id_": warning_id})
+        row = connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one()
+        bump_queue_version(session)  # last: the counter row is locked only until the commit
+    return row_to_entry(row, now)
+
+
+HOUSEKEEPING_EVERY = dt.timedelta(seconds=2)
+_last_housekeeping: weakref.WeakKeyDictionary[Engine, dt.datetime] = weakref.WeakKeyDictionary()
+
+
+def _engine_of(ctx: ServiceContext) -> Engine:
+    """The engine behind the context's sessions (asked of a session when the factory has no engine)."""
+    bind = ctx.sessions.kw.get("bind")
+    if isinstance(bind, Engine):
+        return bind
+    with ctx.sessions() as session:
+        found = session.get_bind()
+    return found if isinstance(found, Engine) else found.engine
+
+
+def _housekeeping_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, settings: TriageSettings,
+                             wanted: tuple[str, ...] | None) -> None:
+    """Expired leases back to the queue and due follow-ups into it (the change counted when there was one)."""
+    _last_housekeeping[engine] = now
+    with ctx.session() as session:
+        expired, follow_up_due = session.connection().execute(sql.PG_HOUSEKEEPING, {"now": now}).one()
+        changed = bool(expired)
+        if follow_up_due and (wanted is None or "follow_up" in wanted):
+            changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
+        if changed:
+            bump_queue_version(session)
+
+
+def _claim_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, user_id: int,
+                      settings: TriageSettings, wanted: tuple[str, ...] | None) -> ClaimedItem | None:
+    """The claim as one statement, run on its own in one round trip (queue_store.PG_CLAIM_SQL): it
+    claims, starts the warning, counts the change, notifies and returns the entry.
+
+    Housekeeping (expired leases, due follow-ups) is a transaction of its own, so a seat runs it at
+    most every ``HOUSEKEEPING_EVERY`` on its clock, and always before it reports an empty queue."""
+    last = _last_housekeeping.get(engine)
+    done_housekeeping = last is None or not last <= now < last + HOUSEKEEPING_EVERY
+    if done_housekeeping:
+        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+    params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
+                                 "changed_at": dt.datetime.now(dt.UTC), "any_kind": not wanted,
+                                 "kinds": list(wanted or ())}
+    row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
+    if row is None and not done_housekeeping:
+        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+        row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
+    if row is None:
+        return None
+    return row_to_entry(sql.utc_row(row), now)
+
+
+def _held_item(session: Session, item_id: int) -> QueueItem:
+    item = session.get(QueueItem, item_id, with_for_update=True)
+    if item is None:
+        raise NotFound(f"队列条目 {item_id} 不存在")
+    return item
+
+
+def renew_lease(ctx: ServiceContext, item_id: int, *, settings: TriageSettings | None = None) -> dt.datetime:
+    """Extend the caller's claim; refused when the item was finished or someone else holds it now."""
+    user_id = _require_worker(ctx)
+    settings = settings or load_triage_settings()
+    now = ctx.now()
+    with ctx.session() as session:
+        item = _held_item(session, item_id)
+        if item.status != "claimed" or item.claimed_by != user_id:
+            raise ConflictError("该条目已不在您手中（租约已过期并被他人领取，或已处理完毕）")
+        item.lease_expires_at = now + settings.lease
+        return now + settings.lease
+
+
+def release(ctx: ServiceContext, item_id: int, reason: str = "") -> None:
+    """Give a claimed item back to the queue.  The holder may always; anyone else needs queue.manage
+    and a reason, and the act is audited."""
+    from console.services.core import audit
+
+    _require_worker_or_manager(ctx)
+    with ctx.session() as session:
+        item = _held_item(session, item_id)
+        if item.status != "claimed":
+            raise ConflictError("该条目当前未被领取")
+        own = ctx.actor.user_id is not None and item.claimed_by == ctx.actor.user_id
+        if not own:
+            ctx.require("queue.manage")
+            if not reason.strip():
+                raise ServiceError("释放他人领取的条目须填写原因")
+            holder = session.get(User, item.claimed_by) if item.claimed_by else None
+            audit.record(session, ctx.actor, "release", object_type="queue_item", object_id=item.id, reason=reason,
+                         details={"warning_id": item.warning_id, "from": holder.login if holder else None},
+                         at=ctx.now())
+        item.status = "open"
+        item.claimed_by = item.claimed_at = item.lease_expires_at = None
+        bump_queue_version(session)
+
+
+def finish_item(ctx: ServiceContext, item_id: int) -> None:
+    """Mark the caller's item done (follow-up or escalation answer handled without a call log)."""
+    user_id = _require_worker(ctx)
+    with ctx.session() as session:
+        done = session.connection().execute(sql.FINISH_HELD, {"item_id": item_id, "user_id": user_id,
+                                                               "now": ctx.now()}).first()
+        if done is None:
+            _held_item(session, item_id)  # NotFound when there is no such item
+            raise ConflictError("该条目已不在您手中")
+        bump_queue_version(session)
+
+
+def _require_worker_or_manager(ctx: ServiceContext) -> None:
+    if not allowed(ctx.actor, "queue.work"):
+        ctx.require("queue.manage")
+
+
+# ---------------------------------------------------------------------------------------------- listing
+
+
+def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
+    """Sort key of the module docstring's claim order (claimed and waiting items after the claimable)."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    deadline = entry.deadline_at or far
+    state_rank = {"open": 0, "claimed": 1, "waiting": 2}.get(entry.status, 3)
+    if entry.overdue:
+        return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 0, deadline, 0, entry.item_id)
+    return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 1, far, -entry.score, deadline, entry.item_id)
+
+
+def _load_entries(session: Session, now: dt.datetime, *conditions: Any) -> list[QueueEntry]:
+    rows = session.connection().execute(sql.ENTRY_COLUMNS.where(*conditions)).all()
+    return [row_to_entry(row, now) for row in rows]
+
+
+def list_open(ctx: ServiceContext, limit: int | None = None) -> list[QueueEntry]:
+    """The queue as every seat sees it: open, claimed and waiting items, in claim order."""
+    _require_worker_or_manager(ctx)
+    enqueue_due_follow_ups(ctx, only_if_due=True)
+    now = ctx.now()
+    with ctx.sessions() as session:
+        entries = _load_entries(session, now, sql.qi.c.status.in_(("open", "claimed")))
+    entries.sort(key=claim_order_key)
+    return entries[:limit] if limit is not None else entries
+
+
+def my_claims(ctx: ServiceContext) -> list[QueueEntry]:
+    """Items the acting operator holds on a live lease (e.g. after a supervisor reassigned one)."""
+    user_id = _require_worker(ctx)
+    now = ctx.now()
+    with ctx.sessions() as session:
+        entries = _load_entries(
+            session, now, QueueItem.status == "claimed", QueueItem.claimed_by == user_id, QueueItem.lease_expires_at > now
+        )
+    entries.sort(key=claim_order_key)
+    return entries
+
+
+# ---------------------------------------------------------------------------------------------- other kinds
+
+
+def _enqueue_due_follow_ups(session: Session, now: dt.datetime, settings: TriageSettings) -> int:
+    due = session.execute(
+        select(FollowUp.id, FollowUp.warning_id, FollowUp.due_at, Warning.risk_score)
+        .join(Warning, Warning.id == FollowUp.warning_id)
+        .where(FollowUp.status == "scheduled", FollowUp.due_at <= now)
+        .order_by(FollowUp.due_at)
+        .limit(500)
+        .with_for_update(skip_locked=True, of=FollowUp)
+    ).all()
+    level = settings.follow_up_level
+    created = 0
+    for follow_up_id, warning_id, due_at, score in due:
+        marked = session.execute(
+            update(FollowUp)
+            .where(FollowUp.id == follow_up_id, FollowUp.status == "scheduled")
+            .values(status="queued")
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(marked, "rowcount", 0) or 0) != 1:
+            continue
+        session.add(
+            QueueItem(kind="follow_up", warning_id=warning_id, follow_up_id=follow_up_id, status="open",
+                      priority=score, risk_level=level, deadline_at=due_at + settings.deadline_for(level))
+        )
+        created += 1
+    if created:
+        session.flush()
+    return created
+
+
+def enqueue_due_follow_ups(ctx: ServiceContext, *, only_if_due: bool = False) -> int:
+    """Put every follow-up whose time has come into the queue (kind 'follow_up'); returns how many."""
+    settings = load_triage_settings()
+    now = ctx.now()
+    if only_if_due:
+        with ctx.sessions() as session:
+            pending = session.execute(
+                select(FollowUp.id).where(FollowUp.status == "scheduled", FollowUp.due_at <= now).limit(1)
+            ).first()
+        if pending is None:
+            return 0
+    with ctx.session() as session:
+        created = _enqueue_due_follow_ups(session, now, settings)
+        if created:
+            bump_queue_version(session)
+    return created
+
+
+def enqueue_escalation_answer(session: Session, escalation_id: int, warning_id: int, now: dt.datetime) -> int:
+    """A station reported back: queue an item (kind 'escalation_answer') at the warning's level so an
+    operator reads the result and closes the loop.  Runs in the caller's transaction; returns its id."""
+    settings = load_triage_settings()
+    warning = session.get(Warning, warning_id)
+    if warning is None:
+        raise NotFound(f"预警 {warning_id} 不存在")
+    level = warning.level_override or warning.risk_level
+    existing = session.execute(
+        select(QueueItem.id).where(
+            QueueItem.escalation_id == escalation_id,
+            QueueItem.kind == "escalation_answer",
+            QueueItem.status.in_(("open", "claimed")),
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return int(existing)
+    item = QueueItem(kind="escalation_answer", warning_id=warning_id, escalation_id=escalation_id, status="open",
+                     priority=warning.risk_score, risk_level=level, deadline_at=now + settings.deadline_for(level))
+    session.add(item)
+    session.flush()
+    bump_queue_version(session)
+    return item.id
+
+
+def open_items_of(session: Session, warning_id: int) -> list[QueueItem]:
+    """The warning's items still in the queue (for re-scoring a merged repeat or a level change)."""
+    return list(
+        session.execute(
+            select(QueueItem).where(
+                QueueItem.warning_id == warning_id,
+                QueueItem.status.in_(("open", "claimed")),
+                QueueItem.kind.in_(("warning", "retry")),
+            )
+        ).scalars()
+    )
+
+
+def count_open(ctx: ServiceContext) -> dict[str, int]:
+    """Open items per level, for the status bar."""
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(QueueItem.risk_level, func.count())
+            .where(QueueItem.status == "open")
+            .group_by(QueueItem.risk_level)
+        ).all()
+    counts = {level: 0 for level in RISK_LEVEL_ORDER}
+    counts.update({str(level): int(n) for level, n in rows})
+    return counts
+
+
+__all__ = [
+    "NOTIFY_CHANNEL",
+    "QUEUE_VERSION_KEY",
+    "ClaimedItem",
+    "QueueEntry",
+    "bump_queue_version",
+    "claim_next",
+    "enqueue_due_follow_ups",
+    "enqueue_escalation_answer",
+    "expire_leases",
+    "finish_item",
+    "list_open",
+    "my_claims",
+    "queue_version",
+    "release",
+    "renew_lease",
+]

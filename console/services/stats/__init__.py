@@ -1,0 +1,1 @@
+"""Figures for the board and the reports, one definition each."""

@@ -1,0 +1,95 @@
+"""Script effectiveness (the basis for 复盘): per script and profile group, how calls went.
+
+For each script id × profile group of the person called: attempts (calls made with the script),
+connected calls, dissuaded calls, the success rate (dissuaded / connected), how often each objection
+came up, and per objection handler the success rate of the calls in which it ran.  An objection
+raised during a call always runs that script's handler for it (``@code`` in the node path), so
+"handler followed" and "objection met" are the same calls.
+
+One grouped query: calls are grouped by script, profile group, disposition, connected and the
+objection list as stored text, so the number of rows fetched depends on the variety, not the volume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Text, cast, func, select
+from sqlalchemy.orm import Session
+
+from console.services.stats.sql import rate
+from db.models import CallAttempt, Person, Warning
+
+
+@dataclass
+class HandlerRow:
+    objection: str
+    calls: int
+    dissuaded: int
+    success_rate: float | None
+
+
+@dataclass
+class ScriptRow:
+    script_id: str
+    profile_group: str
+    attempts: int = 0
+    connected: int = 0
+    dissuaded: int = 0
+    success_rate: float | None = None
+    objections: dict[str, int] = field(default_factory=dict)
+    handlers: list[HandlerRow] = field(default_factory=list)
+
+
+def decode_list(value: Any) -> list[str]:
+    """A JSON list column fetched as text (SQLite) or already decoded (some drivers)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    try:
+        decoded = json.loads(value)
+    except (TypeError, ValueError):
+        return []
+    return [str(v) for v in decoded] if isinstance(decoded, list) else []
+
+
+def script_rows(session: Session, start: dt.datetime, end: dt.datetime) -> list[ScriptRow]:
+    objections_text = cast(CallAttempt.objections, Text)
+    rows = session.execute(
+        select(CallAttempt.script_id, Person.profile_group, CallAttempt.disposition, CallAttempt.connected,
+               objections_text, func.count())
+        .join(Warning, Warning.id == CallAttempt.warning_id)
+        .join(Person, Person.id == Warning.person_id)
+        .where(CallAttempt.started_at >= start, CallAttempt.started_at < end, CallAttempt.script_id != "")
+        .group_by(CallAttempt.script_id, Person.profile_group, CallAttempt.disposition, CallAttempt.connected,
+                  objections_text)
+    ).all()
+    table: dict[tuple[str, str], ScriptRow] = {}
+    handler_counts: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for script_id, group, disposition, connected, objections, count in rows:
+        key = (str(script_id), str(group))
+        row = table.setdefault(key, ScriptRow(*key))
+        n = int(count)
+        won = disposition == "dissuaded"
+        row.attempts += n
+        row.connected += n if connected else 0
+        row.dissuaded += n if won else 0
+        handlers = handler_counts.setdefault(key, {})
+        for code in dict.fromkeys(decode_list(objections)):  # once per call, even if raised twice
+            row.objections[code] = row.objections.get(code, 0) + n
+            pair = handlers.setdefault(code, [0, 0])
+            pair[0] += n
+            pair[1] += n if won else 0
+    result = []
+    for key, row in table.items():
+        row.success_rate = rate(row.dissuaded, row.connected)
+        row.objections = dict(sorted(row.objections.items(), key=lambda kv: (-kv[1], kv[0])))
+        row.handlers = [HandlerRow(code, calls, won, rate(won, calls))
+                        for code, (calls, won) in sorted(handler_counts[key].items(), key=lambda kv: (-kv[1][0], kv[0]))]
+        result.append(row)
+    result.sort(key=lambda r: (r.script_id, -r.attempts, r.profile_group))
+    return result

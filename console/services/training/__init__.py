@@ -1,0 +1,1 @@
+"""Rehearsal against simulated victims and the trainer's case review."""

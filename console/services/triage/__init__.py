@@ -1,0 +1,1 @@
+"""Risk scoring of warnings: one explainable scorer."""
