@@ -20,9 +20,13 @@ from db.models.escalation import (
     EscalationTask,
 )
 from db.models.org import ROLES, JurisdictionRule, Station, User
+from db.models.telephony import AGENT_STATES, AgentState, CallRecording
 from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
 
 __all__ = [
+    "AGENT_STATES",
+    "AgentState",
+    "CallRecording",
     "DISPOSITIONS",
     "KEY_ACTIONS",
     "OBJECTIONS",

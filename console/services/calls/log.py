@@ -30,6 +30,7 @@ from console.services.core.vocabulary import DISPOSITION_LABELS, RISK_LEVEL_LABE
 from console.services.escalation.settings import load_escalation_settings
 from console.services.followups.programme import schedule_follow_ups
 from console.services.queue.claims import bump_queue_version, open_items_of
+from console.services.telephony.recordings import link_recordings
 from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
 
@@ -243,6 +244,7 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
         )
         session.add(attempt)
         session.flush()
+        link_recordings(session, log.client_uuid, attempt.id)
 
         if log.follow_up_id is None:
             _apply_to_warning(warning, log, step, now)
