@@ -191,7 +191,7 @@ class BaresipEngine:
     def _write_config(self) -> None:
         _private_dir(self.workdir)
         _private_dir(self.spool)
-        if len(str(self.spool)) > MAX_DEVICE_PATH - 40:
+        if len(str(self.spool)) > MAX_DEVICE_PATH - 10:
             raise EngineError(f"数据目录路径过长，通话引擎无法使用：{self.workdir}")
         self.ctrl_port = free_port()
         source = self.settings.audio_source or f"aufile,{write_silence(self.workdir / 'silence.wav', SILENCE_SECONDS)}"
