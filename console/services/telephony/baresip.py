@@ -229,7 +229,7 @@ class BaresipEngine:
             if not line or line.startswith("[0:"):
                 continue
             if line.startswith("baresip v") and not self._version:
-                self._version = line.split()[1]
+                self._version = line.split()[1].lstrip("v")
             self._output = [*self._output[-20:], line]
             if "baresip is ready" in line:
                 ready.set()
@@ -353,7 +353,7 @@ class BaresipEngine:
             return ""
         for line in (result.stdout + result.stderr).decode("utf-8", "replace").splitlines():
             if line.startswith("baresip v"):
-                return line.split()[1]
+                return line.split()[1].lstrip("v")
         return ""
 
 
