@@ -20,8 +20,8 @@ from db.models.escalation import (
     EscalationTask,
 )
 from db.models.org import ROLES, JurisdictionRule, Station, User
-from db.models.telephony import AGENT_STATES, AgentState, CallRecording
 from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
+from db.models.telephony import AGENT_STATES, AgentState, CallRecording
 
 __all__ = [
     "AGENT_STATES",

@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 import wave
 from collections.abc import Callable
 from pathlib import Path

@@ -9,6 +9,7 @@ callback (called on the reader thread), and a closed connection to ``on_closed``
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import queue
@@ -114,10 +115,8 @@ class CtrlClient:
 
     def close(self) -> None:
         if not self._closed.is_set():
-            try:
+            with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self._sock.close()
         self._reader.join(timeout=2)
 
@@ -137,10 +136,8 @@ class CtrlClient:
             with self._lock:
                 waiting = list(self._waiting.values())
             for answer in waiting:  # wake every waiting command: it reports the lost connection
-                try:
+                with contextlib.suppress(queue.Full):
                     answer.put_nowait(CtrlResponse(False, "connection closed"))
-                except queue.Full:
-                    pass
             if self._on_closed is not None:
                 self._on_closed()
 

@@ -9,6 +9,7 @@ Progress is reported through ``on_event`` so a panel can show ringing / talking 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import queue
 import time
@@ -120,10 +121,8 @@ def place_call(
 
 
 def _hang_up_quietly(engine: TelephonyEngine) -> None:
-    try:
+    with contextlib.suppress(EngineError):  # the engine is gone: its ENGINE_DOWN event ends the call
         engine.hang_up()
-    except EngineError:
-        pass  # the engine is gone: its ENGINE_DOWN event ends the call
 
 
 def _closed(engine: TelephonyEngine, settings: TelephonySettings, event: EngineEvent, t0: float,
