@@ -2,7 +2,9 @@
 and the script view.
 
 Desk phone or softphone, the timer and the log work the same: the operator presses 开始通话 when
-the phone rings out and 结束通话 when it is over.  Revealing the number is a service call (audited,
+the phone rings out and 结束通话 when it is over.  With the seat's own SIP line (telephony.yaml)
+Ctrl+D dials through it instead: the panel shows ringing and talking with live timers from the
+call's signalling, F7 (or Esc) hangs up, and the detected outcome is handed on (``call_result``).  Revealing the number is a service call (audited,
 allowed only to the holder of the claim); copying and click-to-dial use the revealed number.
 """
 
@@ -19,7 +21,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 from console.services.calls.workstation import WarningDetail, WorkstationSettings, dial_target
 from console.services.core.context import ServiceContext, allowed
 from console.services.people import privacy
+from console.services.telephony.dialer import CallResult
+from console.services.telephony.settings import OUTCOME_LABELS
 from console.ui.errors import error_text
+from console.ui.phone_line import PhoneLine
 from console.ui.script_view import ScriptView
 from console.ui.tasks import TaskRunner
 
@@ -40,9 +45,11 @@ class CallPanel(QWidget):
     call_started = Signal()
     call_ended = Signal()
     number_revealed = Signal(str)
+    call_result = Signal(object)  # CallResult of a call placed through the seat's SIP line
 
     def __init__(self, ctx: ServiceContext, runner: TaskRunner, settings: WorkstationSettings,
-                 clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
+                 clock: Callable[[], dt.datetime], parent: QWidget | None = None, *,
+                 phone: PhoneLine | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
@@ -53,6 +60,11 @@ class CallPanel(QWidget):
         self.holds_claim = False
         self.started_at: dt.datetime | None = None
         self.ended_at: dt.datetime | None = None
+        self.phone = phone
+        self.phone_state = ""  # "" | dialling | ringing | talking | ended
+        self.ring_started_at: dt.datetime | None = None
+        self.pending_dial = False
+        self.engine_lost = False  # the last call ended because the engine died
 
         self.number_label = QLabel("—")
         self.number_label.setObjectName("bigNumber")
@@ -65,7 +77,18 @@ class CallPanel(QWidget):
         self.dial_button = QPushButton(self.tr("拨号  (Ctrl+D)"))
         self.dial_button.setToolTip(self.tr("用本中心配置的软电话拨打（Ctrl+D）"))
         self.dial_button.clicked.connect(self.dial)
-        self.dial_button.setVisible(bool(settings.dial_command))
+        self.dial_button.setVisible(bool(settings.dial_command) or phone is not None)
+        self.phone_label = QLabel(self.tr("未配置软电话：请用座机拨号，接通后按 F6 开始、F7 结束")
+                                  if phone is None else self.tr("软电话启动中…"))
+        self.phone_label.setObjectName("phoneState")
+        if phone is not None:
+            self.dial_button.setToolTip(self.tr("用本席位软电话拨打当事人（Ctrl+D），F7 或 Esc 挂断"))
+            phone.engine_ready.connect(self._engine_ready)
+            phone.engine_restarted.connect(self._engine_restarted)
+            phone.engine_failed.connect(self._engine_failed)
+            phone.call_progress.connect(self._call_progress)
+            phone.call_finished.connect(self._call_finished)
+            phone.call_failed.connect(self._engine_failed)
         self.start_button = QPushButton(self.tr("开始通话  (F6)"))
         self.start_button.setObjectName("primaryButton")
         self.start_button.setToolTip(self.tr("电话拨出时按下，开始计时（F6）"))
@@ -97,6 +120,7 @@ class CallPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(number_row)
+        layout.addWidget(self.phone_label)
         layout.addWidget(self.script_view, 1)
 
         self.ticker = QTimer(self)
@@ -111,6 +135,7 @@ class CallPanel(QWidget):
         self.clear_number = ""
         self.holds_claim = holds_claim and detail is not None
         self.started_at = self.ended_at = None
+        self.phone_state, self.pending_dial = "", False
         self.ticker.stop()
         self.timer_label.setText("00:00")
         self.number_label.setText(detail.phone if detail is not None and detail.phone else "—")
@@ -133,11 +158,19 @@ class CallPanel(QWidget):
         self.reveal_button.setVisible(allowed(self.ctx.actor, "pii.reveal.phone")
                                       or allowed(self.ctx.actor, "pii.reveal.all"))
         self.copy_button.setEnabled(bool(self.clear_number))
-        self.dial_button.setEnabled(bool(self.clear_number) and bool(self.settings.dial_command))
+        if self.phone is not None:
+            self.dial_button.setEnabled(self.holds_claim and self.phone.ready and not self.phone.in_call)
+        else:
+            self.dial_button.setEnabled(bool(self.clear_number) and bool(self.settings.dial_command))
         self.start_button.setEnabled(self.holds_claim and self.started_at is None)
         self.end_button.setEnabled(self.in_call)
 
     def _tick(self) -> None:
+        if self.phone_state in ("dialling", "ringing") and self.ring_started_at is not None:
+            seconds = int((self.clock() - self.ring_started_at).total_seconds())
+            self.phone_label.setText(self.tr("振铃中 {time}（F7 或 Esc 挂断）").format(time=format_duration(seconds)))
+        elif self.phone_state == "talking":
+            self.phone_label.setText(self.tr("通话中（F7 或 Esc 挂断）"))
         if self.started_at is None:
             self.timer_label.setText("00:00")
             return
@@ -156,6 +189,9 @@ class CallPanel(QWidget):
         self.call_started.emit()
 
     def end_call(self) -> None:
+        if self.phone is not None and self.phone.in_call:
+            self.phone.hang_up()  # the call's end comes back from the signalling
+            return
         if not self.in_call:
             return
         self.ended_at = self.clock()
@@ -178,8 +214,12 @@ class CallPanel(QWidget):
         self.number_label.setText(number)
         self._update_buttons()
         self.number_revealed.emit(number)
+        if self.pending_dial:
+            self.pending_dial = False
+            self._dial_phone()
 
     def _reveal_failed(self, exc: BaseException) -> None:
+        self.pending_dial = False
         QMessageBox.warning(self, self.tr("无法显示号码"), error_text(exc))
 
     def copy_number(self) -> None:
@@ -188,6 +228,9 @@ class CallPanel(QWidget):
             self.window().statusBar().showMessage(self.tr("号码已复制"), 3000)  # type: ignore[attr-defined]
 
     def dial(self) -> None:
+        if self.phone is not None:
+            self._dial_phone()
+            return
         if not self.clear_number:
             return
         target = dial_target(self.settings, self.clear_number)
@@ -203,3 +246,71 @@ class CallPanel(QWidget):
                 return
         if self.started_at is None:
             self.start_call()
+
+    # -- the seat's SIP line ---------------------------------------------------------------
+    def _dial_phone(self) -> None:
+        phone, detail = self.phone, self.detail
+        if phone is None or detail is None or not self.holds_claim or phone.in_call or self.in_call:
+            return
+        if not self.clear_number:
+            self.pending_dial = True  # the number is revealed (audited) first, then dialled
+            self.reveal_number()
+            return
+        if not phone.ready:
+            self.phone_label.setText(self.tr("软电话未就绪，请稍候或用座机拨号"))
+            return
+        if phone.dial(self.clear_number, detail.risk_level):
+            self.phone_state, self.engine_lost = "dialling", False
+            self.ring_started_at = self.clock()
+            self.started_at = self.ended_at = None
+            self.ticker.start()
+            self._tick()
+            self._update_buttons()
+
+    def _engine_ready(self) -> None:
+        self.phone_label.setText(self.tr("软电话就绪：按 Ctrl+D 拨打"))
+        self._update_buttons()
+
+    def _lost_text(self) -> str:
+        return self.tr("通话引擎意外退出，通话已中断；已记录的内容保存在草稿中。")
+
+    def _engine_restarted(self) -> None:
+        restarted = self.tr("软电话已重新启动，可以重拨（Ctrl+D）")
+        self.phone_label.setText(self._lost_text() + restarted if self.engine_lost else restarted)
+        self._update_buttons()
+
+    def _engine_failed(self, message: str) -> None:
+        self.phone_label.setText(self.tr("软电话不可用：{message}").format(message=message))
+        self._update_buttons()
+
+    def _call_progress(self, kind: str) -> None:
+        if kind == "ringing" and self.phone_state == "dialling":
+            self.phone_state = "ringing"
+        elif kind == "established" and self.phone_state in ("dialling", "ringing"):
+            self.phone_state = "talking"
+            self.started_at, self.ended_at = self.clock(), None
+            self.call_started.emit()
+        self._tick()
+        self._update_buttons()
+
+    def _call_finished(self, result: CallResult) -> None:
+        self.phone_state = "ended"
+        self.ticker.stop()
+        self.started_at = result.answered_at or result.started_at
+        self.ended_at = result.ended_at
+        label = OUTCOME_LABELS.get(result.outcome, result.outcome)
+        code = f"（{result.sip_code}）" if result.sip_code else ""
+        self.engine_lost = result.ended_by == "engine_lost"
+        if self.engine_lost:
+            self.phone_label.setText(self._lost_text() + (self.tr("软电话已重新启动，可以重拨（Ctrl+D）")
+                                                          if self.phone is not None and self.phone.ready
+                                                          else self.tr("引擎正在重启…")))
+        elif result.connected:
+            self.phone_label.setText(self.tr("通话结束：通话 {talk} 秒").format(talk=f"{result.talk_s:.0f}"))
+        else:
+            self.phone_label.setText(self.tr("未接通：{label}{code}，振铃 {ring} 秒").format(
+                label=label, code=code, ring=f"{result.ring_s:.0f}"))
+        self._tick()
+        self._update_buttons()
+        self.call_ended.emit()
+        self.call_result.emit(result)

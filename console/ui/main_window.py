@@ -25,14 +25,17 @@ from console.services.core.storage import describe_storage_error
 from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
 from console.services.queue import claims as queue
 from console.services.security.session_policy import IdleTimer, current_policy
+from console.services.telephony.settings import TelephonySettings, load_telephony_settings
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.live_updates import QueueChangeListener
+from console.ui.phone_line import PhoneLine
 from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import TaskRunner
 from console.ui.workstation_view import WorkstationView
+from db.engine import data_dir
 from scripts_library import ScriptLibrary
 
 POLL_MS = 2000
@@ -42,7 +45,7 @@ class MainWindow(QMainWindow):
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner | None = None,
                  parent: QWidget | None = None, *, settings: WorkstationSettings | None = None,
                  drafts: DraftKeeper | None = None, library: ScriptLibrary | None = None,
-                 idle_timer: IdleTimer | None = None) -> None:
+                 idle_timer: IdleTimer | None = None, telephony: TelephonySettings | None = None) -> None:
         super().__init__(parent)
         self.database = database
         self.actor = actor
@@ -62,7 +65,9 @@ class MainWindow(QMainWindow):
         self.drafts = drafts or DraftKeeper(actor)
 
         self.queue_panel = QueuePanel(self.ctx.now)
-        self.workstation = WorkstationView(self.ctx, self.runner, self.settings, self.drafts, library)
+        self.phone = self._build_phone(telephony)
+        self.workstation = WorkstationView(self.ctx, self.runner, self.settings, self.drafts, library,
+                                           phone=self.phone)
         self.warning_panel = self.workstation.warning_panel
         self.call_panel = self.workstation.call_panel
         self.outcome_panel = self.workstation.outcome_panel
@@ -129,7 +134,8 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._action(self.tr("刷新队列"), "F5", self.refresh_queue)
         self.release_action = self._action(self.tr("退回队列"), "F8", self.workstation.release,
                                            self.tr("把当前条目退回队列"))
-        self.escape_action = self._action(self.tr("回到话术"), "Esc", self.workstation.focus_script)
+        self.escape_action = self._action(self.tr("回到话术 / 挂断"), "Esc",
+                                          self.workstation.hang_up_or_focus_script)
         self.help_action = self._action(self.tr("快捷键帮助"), "F1", self.show_help)
         self.quit_action = self._action(self.tr("退出"), "Ctrl+Q", self.close)
 
@@ -251,7 +257,11 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel(self.database.description)
         self.depth_label = QLabel()
         self.busy_label = QLabel()
-        for widget in (self.user_label, self.connection_label, self.depth_label):
+        self.phone_status_label = QLabel(self.tr("软电话：{account}").format(account=self.phone.settings.account)
+                                         if self.phone is not None else self.tr("手动拨号（未配置软电话）"))
+        if self.telephony_problem:
+            self.phone_status_label.setText(self.tr("电话配置有误，改为手动拨号：") + self.telephony_problem)
+        for widget in (self.user_label, self.phone_status_label, self.connection_label, self.depth_label):
             bar.addPermanentWidget(widget)
         bar.addWidget(self.busy_label)
         # A bound method, not a lambda: Qt drops the connection when this window is destroyed, while a
@@ -261,7 +271,25 @@ class MainWindow(QMainWindow):
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText(self.tr("正在处理…") if busy else "")
 
+    def _build_phone(self, telephony: TelephonySettings | None) -> PhoneLine | None:
+        """The seat's SIP line when telephony is configured and this user makes calls; None: manual dialling."""
+        self.telephony_problem = ""
+        if not (self.can_work and allowed(self.actor, "call.log") and self.sees_people):
+            return None
+        try:
+            telephony = telephony or load_telephony_settings()
+        except ServiceError as exc:
+            self.telephony_problem = str(exc)
+            return None
+        if not telephony.configured:
+            return None
+        phone = PhoneLine(telephony, data_dir(), self)
+        phone.start()
+        return phone
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.phone is not None:
+            self.phone.shutdown()
         if self.change_listener is not None:
             self.change_listener.stop()
         super().closeEvent(event)

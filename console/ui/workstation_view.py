@@ -26,10 +26,13 @@ from console.services.calls.workstation import (
 )
 from console.services.core.context import ServiceContext, allowed
 from console.services.queue import claims as queue
+from console.services.telephony.calls import record_dial
+from console.services.telephony.dialer import CallResult
 from console.ui.call_panel import CallPanel
 from console.ui.draft_keeper import DraftKeeper
 from console.ui.errors import error_text
 from console.ui.outcome_panel import OutcomePanel
+from console.ui.phone_line import PhoneLine
 from console.ui.tasks import TaskRunner
 from console.ui.warning_panel import WarningPanel
 from scripts_library import ScriptLibrary, ScriptRestoreError, ScriptSession, load_library
@@ -43,7 +46,8 @@ class WorkstationView(QWidget):
     escalation_requested = Signal(object)  # WarningDetail
 
     def __init__(self, ctx: ServiceContext, runner: TaskRunner, settings: WorkstationSettings,
-                 drafts: DraftKeeper, library: ScriptLibrary | None = None, parent: QWidget | None = None) -> None:
+                 drafts: DraftKeeper, library: ScriptLibrary | None = None, parent: QWidget | None = None, *,
+                 phone: PhoneLine | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
@@ -58,7 +62,7 @@ class WorkstationView(QWidget):
         self.can_call = allowed(ctx.actor, "call.log")
 
         self.warning_panel = WarningPanel(ctx, runner)
-        self.call_panel = CallPanel(ctx, runner, settings, ctx.now)
+        self.call_panel = CallPanel(ctx, runner, settings, ctx.now, phone=phone)
         self.outcome_panel = OutcomePanel(ctx.now)
         self.script_view = self.call_panel.script_view
         lower = QSplitter(Qt.Orientation.Horizontal)
@@ -84,6 +88,7 @@ class WorkstationView(QWidget):
         self.call_panel.call_started.connect(self._changed)
         self.call_panel.call_ended.connect(self._changed)
         self.call_panel.number_revealed.connect(self._number_revealed)
+        self.call_panel.call_result.connect(self._call_detected)
         self.outcome_panel.changed.connect(self._changed)
         self.outcome_panel.save_requested.connect(self.save)
         self.outcome_panel.escalation_requested.connect(self.request_escalation)
@@ -180,6 +185,31 @@ class WorkstationView(QWidget):
         if self.state is not None:
             self.state.dialled_number = number
 
+    def _call_detected(self, result: CallResult) -> None:
+        """The SIP line's outcome: pre-select the disposition, keep the dial and its recording on record."""
+        state = self.state
+        if state is None:
+            return
+        state.detected_outcome = result.outcome
+        if result.disposition and self.outcome_panel.active:
+            self.outcome_panel.choose_disposition(result.disposition)
+        self._changed()
+        if result.ended_by == "engine_lost":
+            self.window().statusBar().showMessage(  # type: ignore[attr-defined]
+                self.tr("通话引擎意外退出，通话已中断。草稿已保存，请选择结果后保存或重拨。"), 20000)
+        ctx, number, call_uuid, warning_id = self.ctx, state.dialled_number, state.client_uuid, state.warning_id
+        self.runner.run(lambda: record_dial(ctx, result, number, call_uuid=call_uuid, warning_id=warning_id), None,
+                        lambda exc: self.window().statusBar().showMessage(  # type: ignore[attr-defined]
+                            self.tr("拨号记录未能写入：") + error_text(exc), 15000))
+
+    def hang_up_or_focus_script(self) -> None:
+        """Esc: hangs up a call on the SIP line, otherwise returns to the script."""
+        phone = self.call_panel.phone
+        if phone is not None and phone.in_call:
+            self.call_panel.end_call()
+        else:
+            self.focus_script()
+
     # -- lease ---------------------------------------------------------------------------
     def renew_lease(self) -> None:
         if self.state is None or self.state.queue_item_id is None or not self.holds_claim:
@@ -213,7 +243,8 @@ class WorkstationView(QWidget):
         log = CallLog(
             client_uuid=state.client_uuid, warning_id=state.warning_id, queue_item_id=state.queue_item_id,
             started_at=state.started_at or now, ended_at=state.ended_at or now,
-            connected=state.started_at is not None and state.disposition not in NOT_CONNECTED,
+            connected=(state.detected_outcome == "answered" if state.detected_outcome
+                       else state.started_at is not None and state.disposition not in NOT_CONNECTED),
             disposition=state.disposition, script_id=record["script_id"], script_version=record["script_version"],
             node_path=list(record["path"]), objections=list(record["objections"]),
             key_actions=list(record["key_actions"]), amount_at_risk=detail.amount if detail else None,

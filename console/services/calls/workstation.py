@@ -268,6 +268,7 @@ class CallState:
     amount_protected: str = ""
     notes: str = ""
     dialled_number: str = ""
+    detected_outcome: str = ""  # how the seat's SIP line saw the call end ("" when dialled by hand)
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
