@@ -20,7 +20,7 @@ from console.services.telephony.baresip import free_port
 from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner
-from db.models import AuditEvent, CallAttempt, CallRecording, Person, Warning
+from db.models import AgentState, AuditEvent, CallAttempt, CallRecording, Person, User, Warning
 from tests.queue_helpers import add_warning
 from tests.sip.phones import VictimPhone
 
@@ -44,6 +44,12 @@ def _person_number(db: Database, warning_id: int) -> str:
     with db.context().sessions() as session:
         person = session.execute(select(Person).join(Person.warnings).where(Warning.id == warning_id)).scalar_one()
         return person.phone
+
+
+def _state_of(db: Database, login: str) -> str:
+    with db.context().sessions() as session:
+        return session.execute(select(AgentState.state).join(User, User.id == AgentState.user_id)
+                               .where(User.login == login)).scalar_one()
 
 
 @pytest.fixture
@@ -85,14 +91,17 @@ def test_dial_answer_hang_up_outcome_preselected_and_saved(qtbot, sqlite_db: Dat
         assert "振铃中" in panel.phone_label.text() or panel.phone_state == "talking"
         qtbot.waitUntil(lambda: panel.phone_state == "talking", timeout=5000)
         assert panel.in_call and "通话中" in panel.phone_label.text()
+        assert _state_of(sqlite_db, "op1") == "on_call"  # the supervisor board sees the seat talking
         qtbot.waitUntil(lambda: panel.phone_state == "ended", timeout=10000)  # the person hangs up
 
     outcome = window.outcome_panel
     assert outcome.disposition == "hung_up"  # detected, pre-selected
     assert outcome.disposition_buttons["hung_up"].isChecked()
     assert "通话结束" in panel.phone_label.text()
+    assert _state_of(sqlite_db, "op1") == "wrap_up"
     qtbot.keyClick(window, Qt.Key.Key_Return, CTRL)
     qtbot.waitUntil(lambda: window.workstation.state is None, timeout=5000)
+    assert _state_of(sqlite_db, "op1") == "ready"
 
     with sqlite_db.context().sessions() as session:
         attempt = session.execute(select(CallAttempt)).scalar_one()
@@ -144,3 +153,20 @@ def test_no_telephony_means_manual_dialling_and_says_so(qtbot, sqlite_db: Databa
     qtbot.keyClick(window, Qt.Key.Key_F2)
     qtbot.keyClick(window, Qt.Key.Key_F6)  # the manual timer works as before
     assert window.call_panel.in_call
+
+
+def test_pause_with_a_reason_stops_new_work(qtbot, sqlite_db: Database, seat_env: Path,  # type: ignore[no-untyped-def]
+                                            monkeypatch: pytest.MonkeyPatch, window_factory) -> None:
+    monkeypatch.delenv("DISSUADE_SIP_ACCOUNT", raising=False)
+    add_warning(sqlite_db.context(SYSTEM))
+    window = window_factory(_operator(sqlite_db))
+    assert _state_of(sqlite_db, "op1") == "ready"
+    monkeypatch.setattr("console.ui.agent_state.QInputDialog.getItem", lambda *a, **k: ("用餐", True))
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    assert _state_of(sqlite_db, "op1") == "paused" and "小休（用餐）" in window.agent_label.text()
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert window.workstation.state is None and "小休" in window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    assert _state_of(sqlite_db, "op1") == "ready"
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert window.workstation.state is not None

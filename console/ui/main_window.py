@@ -25,12 +25,14 @@ from console.services.core.storage import describe_storage_error
 from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
 from console.services.queue import claims as queue
 from console.services.security.session_policy import IdleTimer, current_policy
+from console.services.telephony import agents
 from console.services.telephony.settings import TelephonySettings, load_telephony_settings
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.live_updates import QueueChangeListener
+from console.ui.agent_state import PAUSE_KEY, AgentStateKeeper
 from console.ui.phone_line import PhoneLine
 from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import TaskRunner
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
             splitter.setParent(self)
             splitter.hide()
 
+        self.agent = AgentStateKeeper(self.ctx, self.runner, self)
         self.queue_panel.next_requested.connect(self.claim_next)
         self.queue_panel.entry_selected.connect(self._entry_selected)
         self.workstation.item_closed.connect(self.refresh_queue)
@@ -99,6 +102,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        self._wire_agent_state()
         self._build_idle_lock(idle_timer)
 
         self.poll_timer = QTimer(self)
@@ -287,9 +291,24 @@ class MainWindow(QMainWindow):
         phone.start()
         return phone
 
+    def _wire_agent_state(self) -> None:
+        self.agent_label = QLabel()
+        self.statusBar().addPermanentWidget(self.agent_label)
+        self.agent.state_changed.connect(self.agent_label.setText)
+        if not (self.can_work and allowed(self.actor, "call.log") and self.sees_people):
+            return
+        self.pause_action = self._action(self.tr("小休 / 就绪"), PAUSE_KEY, lambda: self.agent.toggle_pause(self),
+                                         self.tr("小休期间不分配新预警；再按一次恢复就绪"))
+        self.call_panel.call_started.connect(self.agent.call_started)
+        self.call_panel.call_ended.connect(self.agent.call_ended)
+        self.workstation.item_closed.connect(self.agent.item_closed)
+        self.agent.start()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.phone is not None:
             self.phone.shutdown()
+        if self.agent.timer.isActive():
+            self.agent.stop()
         if self.change_listener is not None:
             self.change_listener.stop()
         super().closeEvent(event)
@@ -361,9 +380,12 @@ class MainWindow(QMainWindow):
     def claim_next(self) -> None:
         if not self.can_work:
             return
+        if self.agent.paused:
+            self.statusBar().showMessage(self.tr("正在小休，不分配新的预警；按 F12 恢复就绪"), 8000)
+            return
         ctx = self.ctx
         self.next_action.setEnabled(False)
-        self.runner.run(lambda: queue.claim_next(ctx), self._claimed, self._claim_failed)
+        self.runner.run(lambda: agents.claim_next_for_agent(ctx), self._claimed, self._claim_failed)
 
     def _claimed(self, entry: Any) -> None:
         self.next_action.setEnabled(True)

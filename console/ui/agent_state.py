@@ -1,0 +1,79 @@
+"""Keeps this seat's agent state in the database: ready at start, on a call while talking, wrap-up
+until the call is saved, paused with a reason (F12), offline on close, and a heartbeat meanwhile."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from console.services.core.context import ServiceContext
+from console.services.telephony import agents
+from console.ui.errors import error_text
+from console.ui.tasks import TaskRunner
+
+PAUSE_KEY = "F12"
+
+
+class AgentStateKeeper(QObject):
+    state_changed = Signal(str)  # the label shown in the status bar
+
+    def __init__(self, ctx: ServiceContext, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.state = "offline"
+        self.reason = ""
+        self.timer = QTimer(self)
+        self.timer.setInterval(agents.HEARTBEAT_SECONDS * 1000)
+        self.timer.timeout.connect(self._beat)
+
+    def start(self) -> None:
+        self.set_state("ready")
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.set_state("offline")
+
+    @property
+    def paused(self) -> bool:
+        return self.state == "paused"
+
+    def set_state(self, state: str, reason: str = "") -> None:
+        if state == self.state and reason == self.reason:
+            return
+        self.state, self.reason = state, reason
+        ctx = self.ctx
+        self.runner.run(lambda: agents.set_agent_state(ctx, state, reason), None, self._failed)
+        label = agents.AGENT_STATE_LABELS[state] + (f"（{reason}）" if reason else "")
+        self.state_changed.emit(self.tr("座席：") + label)
+
+    def call_started(self) -> None:
+        self.set_state("on_call")
+
+    def call_ended(self) -> None:
+        if self.state == "on_call":
+            self.set_state("wrap_up")
+
+    def item_closed(self) -> None:
+        if self.state in ("on_call", "wrap_up"):
+            self.set_state("ready")
+
+    def toggle_pause(self, parent: QWidget | None = None, reason: str | None = None) -> None:
+        if self.paused:
+            self.set_state("ready")
+            return
+        if reason is None:
+            reasons = [self.tr("休息"), self.tr("用餐"), self.tr("培训"), self.tr("会议"), self.tr("其他")]
+            reason, ok = QInputDialog.getItem(parent, self.tr("小休"), self.tr("小休原因（小休期间不分配新预警）："),
+                                              reasons, 0, True)
+            if not ok or not reason.strip():
+                return
+        self.set_state("paused", reason.strip())
+
+    def _beat(self) -> None:
+        ctx = self.ctx
+        self.runner.run(lambda: agents.heartbeat(ctx), None, None)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.state_changed.emit(self.tr("座席状态未能保存：") + error_text(exc))
