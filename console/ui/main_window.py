@@ -27,12 +27,12 @@ from console.services.queue import claims as queue
 from console.services.security.session_policy import IdleTimer, current_policy
 from console.services.telephony import agents
 from console.services.telephony.settings import TelephonySettings, load_telephony_settings
+from console.ui.agent_state import PAUSE_KEY, AgentStateKeeper
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.live_updates import QueueChangeListener
-from console.ui.agent_state import PAUSE_KEY, AgentStateKeeper
 from console.ui.phone_line import PhoneLine
 from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import TaskRunner
