@@ -74,9 +74,12 @@ def place_call(
     engine: TelephonyEngine, settings: TelephonySettings, uri: str, *, ring_timeout: float,
     hangup_after: float | None = None, play: Path | None = None, control: CallControl | None = None,
     on_event: Callable[[EngineEvent], None] | None = None, recordings_dir: Path | None = None,
-    clock: Callable[[], dt.datetime] = system_clock,
+    clock: Callable[[], dt.datetime] = system_clock, incoming: bool = False,
 ) -> CallResult:
-    """Dial ``uri`` and follow the call to its end (blocking: run it off the GUI thread)."""
+    """Dial ``uri`` and follow the call to its end (blocking: run it off the GUI thread).
+
+    With ``incoming`` the call ringing at the seat is answered instead (``uri`` is not used).
+    """
     control = control or CallControl()
     unsubscribe = engine.subscribe(control.events.put)
     wall_start, started_at, t0 = time.time(), clock(), time.monotonic()
@@ -84,7 +87,10 @@ def place_call(
     requested: str = ""  # why the console hung up, if it did
     try:
         try:
-            engine.dial(uri, play=play)
+            if incoming:
+                engine.answer()
+            else:
+                engine.dial(uri, play=play)
         except EngineError as exc:
             return _result("failed", None, str(exc), t0, None, time.monotonic(), started_at, "network", settings)
         while True:
