@@ -170,3 +170,28 @@ def test_pause_with_a_reason_stops_new_work(qtbot, sqlite_db: Database, seat_env
     assert _state_of(sqlite_db, "op1") == "ready"
     qtbot.keyClick(window, Qt.Key.Key_F2)
     assert window.workstation.state is not None
+
+
+def test_call_back_pops_the_person_and_is_answered(qtbot, sqlite_db: Database, seat_env: Path,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch, window_factory) -> None:
+    warning_id, _item = add_warning(sqlite_db.context(SYSTEM), name="吴桂兰")
+    number = _person_number(sqlite_db, warning_id)
+    monkeypatch.setenv("DISSUADE_SIP_DIAL", "sip:{number}@127.0.0.1:5999")
+    window = window_factory(_operator(sqlite_db))
+    assert window.phone is not None and window.inbound is not None
+    qtbot.waitUntil(lambda: window.phone.ready, timeout=15000)
+    seat_uri = window.phone.settings.account
+    with VictimPhone(seat_env / "caller", number, answer_after=None, hangup_after=1.5) as caller:
+        caller.engine.dial(seat_uri)
+        qtbot.waitUntil(lambda: window.inbound.popup is not None, timeout=8000)
+        popup = window.inbound.popup
+        qtbot.waitUntil(lambda: popup.open_button.isEnabled(), timeout=5000)
+        assert "本人" in popup.match_label.text() and "吴桂兰" not in popup.match_label.text()
+        assert number not in popup.caller_label.text()  # masked
+        assert window.warning_panel.entry.warning_id == warning_id  # the person view is open
+        qtbot.mouseClick(popup.answer_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "通话结束" in popup.state_label.text(), timeout=10000)
+    with sqlite_db.context().sessions() as session:
+        event = session.execute(select(AuditEvent).where(AuditEvent.action == "inbound_call")).scalar_one()
+        assert event.object_id == str(warning_id) and event.details["outcome"] == "answered"
+        assert session.execute(select(CallRecording)).scalar_one().warning_id == warning_id

@@ -32,6 +32,7 @@ from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
+from console.ui.inbound_calls import InboundCalls
 from console.ui.live_updates import QueueChangeListener
 from console.ui.phone_line import PhoneLine
 from console.ui.queue_panel import QueuePanel
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
             splitter.hide()
 
         self.agent = AgentStateKeeper(self.ctx, self.runner, self)
+        self.inbound = InboundCalls(self.ctx, self.runner, self.phone, self.workstation, self) \
+            if self.phone is not None else None
         self.queue_panel.next_requested.connect(self.claim_next)
         self.queue_panel.entry_selected.connect(self._entry_selected)
         self.workstation.item_closed.connect(self.refresh_queue)

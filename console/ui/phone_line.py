@@ -17,6 +17,7 @@ from console.services.telephony.dialer import CallControl, CallResult, place_cal
 from console.services.telephony.engine import (
     ENGINE_DOWN,
     ENGINE_UP,
+    INCOMING,
     EngineError,
     EngineEvent,
     TelephonyEngine,
@@ -31,6 +32,9 @@ class PhoneLine(QObject):
     call_progress = Signal(str)  # ringing | established | closed (engine event kinds)
     call_finished = Signal(object)  # CallResult
     call_failed = Signal(str)
+    incoming_call = Signal(str)  # the caller's SIP URI, while the seat is not on a call
+    inbound_progress = Signal(str)
+    inbound_finished = Signal(object)  # CallResult of an answered (or missed) inbound call
 
     def __init__(self, settings: TelephonySettings, data_root: Path, parent: QObject | None = None,
                  engine: TelephonyEngine | None = None) -> None:
@@ -40,6 +44,7 @@ class PhoneLine(QObject):
         self.engine: TelephonyEngine = engine or engine_for(settings, data_root)
         self.ready = False
         self.control: CallControl | None = None
+        self.ringing_in = False  # an inbound call rings and is not answered yet
         self._unsubscribe = self.engine.subscribe(self._engine_event)
 
     @property
@@ -65,6 +70,9 @@ class PhoneLine(QObject):
         elif event.kind == ENGINE_UP:
             self.ready = True
             self.engine_restarted.emit()
+        elif event.kind == INCOMING and self.control is None:
+            self.ringing_in = True
+            self.incoming_call.emit(event.peer)
 
     def dial(self, number: str, level: str = "") -> bool:
         """Start a call (False when one is already in progress or the engine is not ready)."""
@@ -88,6 +96,37 @@ class PhoneLine(QObject):
             return
         self.control = None
         self.call_finished.emit(result)
+
+    def answer_incoming(self) -> bool:
+        """Answer the call ringing at the seat and follow it on its own thread."""
+        if self.control is not None or not self.ringing_in:
+            return False
+        self.ringing_in = False
+        control = CallControl()
+        self.control = control
+        threading.Thread(target=self._receive, args=(control,), name="phone-inbound", daemon=True).start()
+        return True
+
+    def reject_incoming(self) -> None:
+        if self.ringing_in and self.control is None:
+            self.ringing_in = False
+            try:
+                self.engine.hang_up()
+            except EngineError as exc:
+                self.call_failed.emit(str(exc))
+
+    def _receive(self, control: CallControl) -> None:
+        try:
+            result: CallResult = place_call(
+                self.engine, self.settings, "", incoming=True, ring_timeout=self.settings.ring_timeout(),
+                control=control, on_event=lambda event: self.inbound_progress.emit(event.kind),
+                recordings_dir=self.recordings_dir)
+        except Exception as exc:  # noqa: BLE001 - reported to the operator, never a traceback
+            self.control = None
+            self.call_failed.emit(f"通话出错：{exc}")
+            return
+        self.control = None
+        self.inbound_finished.emit(result)
 
     def hang_up(self) -> None:
         if self.control is not None:

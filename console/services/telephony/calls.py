@@ -15,14 +15,15 @@ from console.services.telephony.recordings import register_recording
 
 
 def record_dial(ctx: ServiceContext, result: CallResult, number: str, *, call_uuid: str,
-                warning_id: int | None) -> int | None:
-    """The audit entry of one dial (number masked) and the recording's row; returns the recording id."""
+                warning_id: int | None, inbound: bool = False) -> int | None:
+    """The audit entry of one dial or inbound call (number masked) and the recording's row; returns its id."""
     with ctx.session() as session:
         recording_id = None
         if result.recording is not None:
             recording_id = register_recording(session, ctx, call_uuid, result.recording, warning_id=warning_id)
-        audit.record(session, ctx.actor, "dial", object_type="warning" if warning_id else "phone",
-                     object_id=warning_id or "", reason="外呼",
+        audit.record(session, ctx.actor, "inbound_call" if inbound else "dial",
+                     object_type="warning" if warning_id else "phone", object_id=warning_id or "",
+                     reason="来电" if inbound else "外呼",
                      details={"number": mask_phone(number), "outcome": result.outcome, "sip_code": result.sip_code,
                               "ring_s": round(result.ring_s, 2), "talk_s": round(result.talk_s, 2),
                               "ended_by": result.ended_by, "call_uuid": call_uuid, "recording_id": recording_id},
