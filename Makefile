@@ -8,11 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Qt runtime, a virtual screen, a CJK TrueType font for Qt and PDFs, Mandarin TTS, PostgreSQL for the
-# multi-seat engine and its tests, PDF rendering and audio inspection used by the tests.
+# multi-seat engine and its tests, PDF rendering and audio inspection used by the tests, the SIP
+# engine of each seat (baresip) and SIPp for the scripted far ends of the telephony tests.
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 libxcb-xinerama0 xvfb xauth fonts-wqy-microhei \
-	libespeak-ng1 espeak-ng-data postgresql poppler-utils sox
+	libespeak-ng1 espeak-ng-data postgresql poppler-utils sox baresip-core sip-tester
 
 .PHONY: run test bench lint typecheck system-packages setup clean
 

@@ -35,6 +35,9 @@ ACTION_LABELS = {
     "retention": "到期清理",
     "legal_hold": "诉讼保留",
     "warning_edit": "修改预警",
+    "dial": "外呼",
+    "inbound_call": "来电",
+    "recording_play": "播放录音",
 }
 
 
