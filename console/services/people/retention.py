@@ -1,7 +1,7 @@
 """Retention: erase free text and identifying fields of warnings closed long ago; keep the statistics.
 
 After ``older_than_days`` (``resources/retention.yaml``, overridable in the user data directory)
-a closed warning loses its note, its raw payload values, the call notes, the escalation details
+a closed warning loses its note, its raw payload values, the call notes and recordings, the escalation details
 and, when none of the person's warnings is still kept, the person's name, numbers, ID and address.
 The coded fields the statistics are computed from (fraud type, risk, dispositions, durations,
 amounts, timestamps, age band, sex, profile group, station) stay, so the figures before and after
@@ -11,7 +11,7 @@ erasure are the same.  A legal hold on the warning or the person keeps the recor
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from console.services.security.session_policy import RESOURCES, layered_settings
 from db.models import (
     CallAttempt,
     CallDraft,
+    CallRecording,
     CaseReview,
     Escalation,
     EscalationEvent,
@@ -60,6 +61,7 @@ class RetentionReport:
     drafts_deleted: int = 0
     reviews_cleared: int = 0
     quarantine_rows_cleared: int = 0
+    recordings_deleted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -116,6 +118,7 @@ class _Counts:
     drafts: int = 0
     reviews: int = 0
     quarantine: int = 0
+    recording_files: list[str] = field(default_factory=list)
 
 
 def _erase_warning(session: Session, warning: Warning, now: dt.datetime, counts: _Counts) -> None:
@@ -140,6 +143,10 @@ def _erase_warning(session: Session, warning: Warning, now: dt.datetime, counts:
         .values(annotation=""),
     )
     counts.drafts += _rowcount(session, delete(CallDraft).where(CallDraft.warning_id == wid))
+    for recording in session.execute(select(CallRecording).where(CallRecording.warning_id == wid,
+                                                                 CallRecording.purged_at.is_(None))).scalars():
+        recording.purged_at = now  # the file goes once the transaction has committed
+        counts.recording_files.append(recording.path)
     for merge in session.execute(select(WarningMerge).where(WarningMerge.warning_id == wid)).scalars():
         merge.raw_payload = _blank_values(merge.raw_payload or {})
         counts.merges += 1
@@ -221,7 +228,9 @@ def apply_retention(ctx: ServiceContext, *, older_than_days: int | None = None,
             audit.record(session, ctx.actor, "retention", object_type="retention", object_id=days,
                          details={k: v for k, v in report.as_dict().items() if k != "dry_run"}, at=now)
     except _DryRun:
-        pass
+        return report
+    for path in counts.recording_files:
+        Path(path).unlink(missing_ok=True)
     return report
 
 
@@ -231,6 +240,7 @@ def _report(cutoff: dt.datetime, days: int, dry_run: bool, c: _Counts) -> Retent
         persons_erased=c.persons, held_skipped=c.held, call_attempts_cleared=c.calls,
         follow_ups_cleared=c.follow_ups, escalations_cleared=c.escalations, merges_cleared=c.merges,
         drafts_deleted=c.drafts, reviews_cleared=c.reviews, quarantine_rows_cleared=c.quarantine,
+        recordings_deleted=len(c.recording_files),
     )
 
 

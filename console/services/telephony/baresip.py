@@ -304,8 +304,8 @@ class BaresipEngine:
             if len(str(play)) > MAX_DEVICE_PATH:
                 raise EngineError("播放文件路径过长")
             self._command("ausrc", f"aufile,{play}")
-        elif self.settings.audio_source == "":
-            self._command("ausrc", f"aufile,{self.workdir / 'silence.wav'}")
+        else:  # back to the seat's own source (a file played on the last call must not play again)
+            self._command("ausrc", self.settings.audio_source or f"aufile,{self.workdir / 'silence.wav'}")
         self._command("dial", uri)
 
     def hang_up(self) -> None:
