@@ -207,3 +207,21 @@ def test_no_telephony_configured_says_so(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("DISSUADE_SIP_DIAL", raising=False)
     settings = load_telephony_settings()
     assert not settings.configured and "座机" in settings.status_text
+
+
+def test_blind_transfer_to_the_station_duty_phone(seat: Seat, tmp_path: Path) -> None:
+    from console.services.telephony.dialer import CallControl
+
+    control = CallControl()
+    with VictimPhone(tmp_path / "station", "110", answer_after=0.5) as station, \
+            VictimPhone(tmp_path / "victim", NUMBER, answer_after=0.5) as victim:
+        station_uri = f"sip:110@127.0.0.1:{station.port}"
+
+        def on_event(event: EngineEvent) -> None:
+            if event.kind == ESTABLISHED:
+                control.transfer(station_uri, "110")
+
+        result = seat.call(victim.dial_template(), control=control, on_event=on_event)
+        assert station.established.wait(10)  # the person now talks to the station's duty phone
+    assert (result.outcome, result.ended_by, result.transferred_to) == ("answered", "transferred", "110")
+    assert result.disposition == ""

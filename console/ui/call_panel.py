@@ -16,7 +16,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.services.calls.workstation import WarningDetail, WorkstationSettings, dial_target
 from console.services.core.context import ServiceContext, allowed
@@ -33,6 +41,7 @@ END_KEY = "F7"
 REVEAL_KEY = "Ctrl+R"
 COPY_KEY = "Ctrl+C"
 DIAL_KEY = "Ctrl+D"
+TRANSFER_KEY = "Ctrl+T"
 
 
 def format_duration(seconds: int) -> str:
@@ -102,7 +111,7 @@ class CallPanel(QWidget):
         self.timer_label.setToolTip(self.tr("通话计时"))
         # QShortcut, not QPushButton.setShortcut: a button's shortcut clicks only after a 100 ms animation
         for key, slot in ((START_KEY, self.start_call), (END_KEY, self.end_call), (REVEAL_KEY, self.reveal_number),
-                          (COPY_KEY, self.copy_number), (DIAL_KEY, self.dial)):
+                          (COPY_KEY, self.copy_number), (DIAL_KEY, self.dial), (TRANSFER_KEY, self.transfer_call)):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
@@ -267,6 +276,28 @@ class CallPanel(QWidget):
             self._tick()
             self._update_buttons()
 
+    def transfer_targets(self) -> list[str]:
+        """Where a connected call can be handed: 110 and the stations' duty phones ("name  number")."""
+        from console.services.escalation.stations import list_stations
+
+        targets = [self.tr("110 报警台  110")]
+        try:
+            stations = list_stations(self.ctx)
+        except Exception:  # noqa: BLE001 - a role that may not list stations still gets 110
+            stations = []
+        targets += [f"{s.name}  {s.duty_phone}" for s in stations if s.duty_phone]
+        return targets
+
+    def transfer_call(self) -> None:
+        """Ctrl+T: blind transfer of the talking call to 110 or a station's duty phone."""
+        if self.phone is None or self.phone_state != "talking":
+            return
+        choice, ok = QInputDialog.getItem(self, self.tr("转接"), self.tr("转接到（对方将直接与其通话）："),
+                                          self.transfer_targets(), 0, False)
+        number = "".join(ch for ch in choice.rsplit(" ", 1)[-1] if ch.isdigit())
+        if ok and number and self.phone.transfer(number):
+            self.phone_label.setText(self.tr("正在转接至 {number}…").format(number=number))
+
     def _engine_ready(self) -> None:
         self.phone_label.setText(self.tr("软电话就绪：按 Ctrl+D 拨打"))
         self._update_buttons()
@@ -305,6 +336,9 @@ class CallPanel(QWidget):
             self.phone_label.setText(self._lost_text() + (self.tr("软电话已重新启动，可以重拨（Ctrl+D）")
                                                           if self.phone is not None and self.phone.ready
                                                           else self.tr("引擎正在重启…")))
+        elif result.transferred_to:
+            self.phone_label.setText(self.tr("已转接至 {number}，通话 {talk} 秒").format(
+                number=result.transferred_to, talk=f"{result.talk_s:.0f}"))
         elif result.connected:
             self.phone_label.setText(self.tr("通话结束：通话 {talk} 秒").format(talk=f"{result.talk_s:.0f}"))
         else:

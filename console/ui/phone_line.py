@@ -132,6 +132,13 @@ class PhoneLine(QObject):
         if self.control is not None:
             self.control.hang_up()
 
+    def transfer(self, number: str) -> bool:
+        """Blind-transfer the connected call to ``number`` through the same dial pattern."""
+        if self.control is None:
+            return False
+        self.control.transfer(self.settings.dial_uri(number), number)
+        return True
+
     def shutdown(self) -> None:
         self.hang_up()
         self._unsubscribe()

@@ -35,6 +35,7 @@ from console.services.telephony.engine import (
     REGISTER_FAILED,
     REGISTERED,
     RINGING,
+    TRANSFER_FAILED,
     EngineError,
     EngineEvent,
     EngineStatus,
@@ -49,6 +50,7 @@ MODULES = ("account", "g711", "aufile", "aubridge", "sndfile", "menu", "ctrl_tcp
 EVENT_KINDS = {
     "CALL_RINGING": RINGING, "CALL_PROGRESS": RINGING, "CALL_ESTABLISHED": ESTABLISHED, "CALL_CLOSED": CLOSED,
     "CALL_INCOMING": INCOMING, "CALL_DTMF_START": DTMF, "REGISTER_OK": REGISTERED, "REGISTER_FAIL": REGISTER_FAILED,
+    "CALL_TRANSFER_FAILED": TRANSFER_FAILED,
 }
 SILENCE_SECONDS = 20 * 60  # the source of a seat without a microphone; aufile ends the call at its end
 MAX_DEVICE_PATH = 100  # baresip keeps device and file names in 128-byte buffers
@@ -278,7 +280,7 @@ class BaresipEngine:
         if kind is None:
             return
         param = str(document.get("param") or "")
-        code, reason = parse_status(param) if kind == CLOSED else (None, param)
+        code, reason = parse_status(param) if kind in (CLOSED, TRANSFER_FAILED) else (None, param)
         if kind == REGISTERED:
             self._registered = True
         elif kind == REGISTER_FAILED:
@@ -313,6 +315,9 @@ class BaresipEngine:
 
     def answer(self) -> None:
         self._command("accept")
+
+    def transfer(self, uri: str) -> None:
+        self._command("transfer", uri)
 
     def sync(self) -> None:
         """Returns once baresip has handled everything sent before (the last call's files are closed)."""

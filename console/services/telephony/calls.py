@@ -26,7 +26,8 @@ def record_dial(ctx: ServiceContext, result: CallResult, number: str, *, call_uu
                      reason="来电" if inbound else "外呼",
                      details={"number": mask_phone(number), "outcome": result.outcome, "sip_code": result.sip_code,
                               "ring_s": round(result.ring_s, 2), "talk_s": round(result.talk_s, 2),
-                              "ended_by": result.ended_by, "call_uuid": call_uuid, "recording_id": recording_id},
+                              "ended_by": result.ended_by, "call_uuid": call_uuid, "recording_id": recording_id,
+                              "transferred_to": mask_phone(result.transferred_to)},
                      at=ctx.now())
         return recording_id
 

@@ -14,7 +14,7 @@ import datetime as dt
 import queue
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from console.services.telephony.engine import (
     ENGINE_DOWN,
     ESTABLISHED,
     RINGING,
+    TRANSFER_FAILED,
     EngineError,
     EngineEvent,
     TelephonyEngine,
@@ -32,6 +33,7 @@ from console.services.telephony.recordings import RecordingFile, merge_recording
 from console.services.telephony.settings import TelephonySettings
 
 HANGUP_REQUEST = "hangup_request"
+TRANSFER_REQUEST = "transfer_request"
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,10 @@ class CallResult:
     started_at: dt.datetime
     answered_at: dt.datetime | None
     ended_at: dt.datetime
-    ended_by: str  # far_end | console | ring_timeout | engine_lost | network
+    ended_by: str  # far_end | console | ring_timeout | engine_lost | network | transferred
     disposition: str  # what the outcome panel pre-selects ('' when the operator chooses)
     recording: RecordingFile | None = None
+    transferred_to: str = ""  # the number a connected call was handed to (blind transfer)
 
     @property
     def connected(self) -> bool:
@@ -69,6 +72,10 @@ class CallControl:
     def hang_up(self) -> None:
         self.events.put(EngineEvent(HANGUP_REQUEST))
 
+    def transfer(self, uri: str, number: str) -> None:
+        """Hand the connected call to ``uri`` (``number`` is what the audit shows, masked)."""
+        self.events.put(EngineEvent(TRANSFER_REQUEST, peer=uri, reason=number))
+
 
 def place_call(
     engine: TelephonyEngine, settings: TelephonySettings, uri: str, *, ring_timeout: float,
@@ -85,6 +92,7 @@ def place_call(
     wall_start, started_at, t0 = time.time(), clock(), time.monotonic()
     answered: float | None = None
     requested: str = ""  # why the console hung up, if it did
+    transferred_to = ""
     try:
         try:
             if incoming:
@@ -110,15 +118,29 @@ def place_call(
             if event.kind == HANGUP_REQUEST:
                 requested = requested or "console"
                 _hang_up_quietly(engine)
-            elif on_event is not None and event.kind != HANGUP_REQUEST:
+                continue
+            if event.kind == TRANSFER_REQUEST:
+                if answered is not None and not requested:
+                    try:
+                        engine.transfer(event.peer)
+                    except EngineError as exc:
+                        if on_event is not None:
+                            on_event(EngineEvent(TRANSFER_FAILED, reason=str(exc)))
+                        continue
+                    requested, transferred_to = "transferred", event.reason
+                continue
+            if event.kind == TRANSFER_FAILED:
+                requested, transferred_to = "", ""  # the call goes on with the operator
+            if on_event is not None:
                 on_event(event)
             if event.kind == RINGING:
                 continue
             if event.kind == ESTABLISHED and answered is None:
                 answered = event.at
             elif event.kind == CLOSED:
-                return _closed(engine, settings, event, t0, answered, started_at, requested, wall_start,
-                               recordings_dir)
+                result = _closed(engine, settings, event, t0, answered, started_at, requested, wall_start,
+                                 recordings_dir)
+                return replace(result, transferred_to=transferred_to) if transferred_to else result
             elif event.kind == ENGINE_DOWN:
                 return _result("answered" if answered is not None else "failed", None, event.reason, t0, answered,
                                event.at, started_at, "engine_lost", settings)

@@ -21,6 +21,7 @@ ESTABLISHED = "established"
 CLOSED = "closed"
 INCOMING = "incoming"
 DTMF = "dtmf"
+TRANSFER_FAILED = "transfer_failed"
 REGISTERED = "registered"
 REGISTER_FAILED = "register_failed"
 ENGINE_DOWN = "engine_down"
@@ -84,6 +85,10 @@ class TelephonyEngine(Protocol):
     def hang_up(self) -> None: ...
 
     def answer(self) -> None: ...
+
+    def transfer(self, uri: str) -> None:
+        """Blind transfer of the connected call (SIP REFER); the call closes once the far end moved."""
+        ...
 
     def collect_recording(self, since: float) -> tuple[Path, Path] | None:
         """The (console side, far side) audio files of the call that ended, or None."""
