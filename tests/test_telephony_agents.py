@@ -52,3 +52,13 @@ def test_paused_operator_is_offered_no_work(database: Database, make_actor) -> N
         claim_next_for_agent(ctx)
     set_agent_state(ctx, "ready")
     assert claim_next_for_agent(ctx) is not None
+
+
+def test_supervisor_board_shows_each_seat_state(database: Database, make_actor) -> None:  # type: ignore[no-untyped-def]
+    from console.services.stats.board import board_snapshot
+
+    set_agent_state(database.context(make_actor("op1")), "paused", "会议")
+    make_actor("op2")  # never opened the console
+    board = board_snapshot(database.context(make_actor("boss", "supervisor")))
+    seats = {o.login: (o.agent_state, o.agent_reason) for o in board.operators}
+    assert seats == {"op1": ("paused", "会议"), "op2": ("offline", "")}

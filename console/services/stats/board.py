@@ -18,6 +18,7 @@ from console.services.core.vocabulary import RISK_LEVEL_ORDER
 from console.services.queue import claims as queue
 from console.services.stats.figures import Stats, compute_stats
 from console.services.stats.sql import local_today
+from console.services.telephony.agents import agent_states
 from db.models import Escalation, Station, User
 
 
@@ -51,6 +52,8 @@ class OperatorNow:
     level: str | None
     calls_today: int
     dissuaded_today: int
+    agent_state: str = "offline"  # ready | paused | on_call | wrap_up | offline (telephony.agents)
+    agent_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,15 @@ def board_snapshot(ctx: ServiceContext) -> BoardSnapshot:
             .where(User.role == "operator", User.active.is_(True)).order_by(User.login)
         ).all()
         version = queue.read_queue_version(session)
+    seats = {agent.login: agent for agent in agent_states(ctx)}
     operators = []
     for user_id, login, name in users:
         entry = held.get(login)
         row = per_operator.get(login)
+        seat = seats.get(login)
         operators.append(OperatorNow(user_id, login, name, entry.item_id if entry else None,
                                      entry.warning_id if entry else None, entry.risk_level if entry else None,
-                                     row.calls if row else 0, row.dissuaded if row else 0))
+                                     row.calls if row else 0, row.dissuaded if row else 0,
+                                     seat.state if seat else "offline", seat.reason if seat else ""))
     overdue = [e for e in entries if e.overdue]
     return BoardSnapshot(now, _tiles(entries, now), overdue, acks, operators, stats, version)

@@ -17,6 +17,7 @@ from console.services.core.vocabulary import RISK_LEVEL_LABELS
 from console.services.queue.claims import QueueEntry
 from console.services.stats.board import AckWaiting, OperatorNow
 from console.services.stats.sql import LOCAL_TZ
+from console.services.telephony.agents import AGENT_STATE_LABELS
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 LATE_BRUSH = QBrush(QColor(255, 205, 205))
@@ -122,10 +123,12 @@ class AckTableModel(_RowsModel):
 class OperatorTableModel(_RowsModel):
     """Operators on duty with the item in hand and today's calls."""
 
-    HEADERS = ("接线员", "账号", "当前条目", "今日拨打", "今日劝阻成功")
+    HEADERS = ("接线员", "账号", "座席状态", "当前条目", "今日拨打", "今日劝阻成功")
 
     def cell(self, row: OperatorNow, column: int) -> str:
         current = (f"预警 #{row.warning_id}（{RISK_LEVEL_LABELS.get(row.level or '', '')}）"
                    if row.warning_id else "空闲")
-        values = (row.name, row.login, current, str(row.calls_today), str(row.dissuaded_today))
+        state = AGENT_STATE_LABELS.get(row.agent_state, row.agent_state) + (f"（{row.agent_reason}）"
+                                                                            if row.agent_reason else "")
+        values = (row.name, row.login, state, current, str(row.calls_today), str(row.dissuaded_today))
         return values[column]
