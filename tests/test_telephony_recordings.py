@@ -76,3 +76,40 @@ def test_retention_removes_recordings_of_expired_cases(database: Database, make_
     trainer = ServiceContext(database.sessions, make_actor("tr1", "trainer"), fixed_clock())
     with pytest.raises(ServiceError, match="清理"):
         open_recording(trainer, recording_id, "复盘")
+
+
+@pytest.mark.gui
+def test_case_review_plays_the_recording_and_audits_it(qtbot, sqlite_db: Database, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import Qt
+
+    from console.services.core.context import SYSTEM
+    from console.services.security import auth
+    from console.ui.tasks import SyncTaskRunner
+    from console.ui.training import TrainingWindow
+    from tests.test_training_service import seed_production
+
+    refused, _victimized, _ok = seed_production(sqlite_db)
+    recording = merge_recording(_tone(tmp_path / "enc.wav", 1.0, 440), _tone(tmp_path / "dec.wav", 1.0, 660),
+                                tmp_path / "recordings")
+    with sqlite_db.sessions() as session, session.begin():
+        session.add(CallRecording(call_uuid="x", attempt_id=refused, path=str(recording.path), duration_s=1.0))
+    opened: list[str] = []
+    monkeypatch.setattr("console.ui.training.case_review.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toLocalFile()) or True)
+    auth.add_user(sqlite_db.context(SYSTEM), "laozhang", "secret-pass", "trainer")
+    actor = auth.authenticate(sqlite_db.context(), "laozhang", "secret-pass", "seat-9")
+    window = TrainingWindow(sqlite_db, actor, SyncTaskRunner())
+    qtbot.addWidget(window)
+    cases = window.case_review
+    assert cases is not None
+    rows = [r for r in range(cases.model.rowCount()) if cases.model.item(r).call_attempt_id == refused]
+    cases.table.setCurrentIndex(cases.model.index(rows[0], 0))
+    qtbot.mouseClick(cases.play_button, Qt.MouseButton.LeftButton)
+    assert opened == [str(recording.path)] and "审计" in cases.status.text()
+    other = next(r for r in range(cases.model.rowCount()) if r != rows[0])
+    cases.table.setCurrentIndex(cases.model.index(other, 0))
+    qtbot.mouseClick(cases.play_button, Qt.MouseButton.LeftButton)
+    assert "没有录音" in cases.status.text() and len(opened) == 1
+    with sqlite_db.sessions() as session:
+        assert session.execute(select(AuditEvent).where(AuditEvent.action == "recording_play")).scalar_one()

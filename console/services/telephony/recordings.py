@@ -147,3 +147,14 @@ def open_recording(ctx: ServiceContext, recording_id: int, reason: str) -> Path:
                      at=ctx.now())
         return path
 
+
+
+def open_attempt_recording(ctx: ServiceContext, attempt_id: int, reason: str) -> Path:
+    """The recording of one call attempt for playback (audited like :func:`open_recording`)."""
+    with ctx.sessions() as session:
+        recording_id = session.execute(
+            select(CallRecording.id).where(CallRecording.attempt_id == attempt_id, CallRecording.purged_at.is_(None))
+            .order_by(CallRecording.id.desc()).limit(1)).scalar_one_or_none()
+    if recording_id is None:
+        raise NotFound("这次通话没有录音")
+    return open_recording(ctx, recording_id, reason)

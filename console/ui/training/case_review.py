@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.core.context import ServiceContext
+from console.services.telephony.recordings import open_attempt_recording
 from console.services.training import review as training_review
 from console.services.training.review import GeneratedScenario, ReviewCase
 from console.ui.errors import error_text
@@ -63,10 +65,14 @@ class CaseReviewPanel(QWidget):
         self.path_button.clicked.connect(self._show_path)
         self.scenario_button = QPushButton(self.tr("生成演练场景"))
         self.scenario_button.clicked.connect(self.make_scenario)
+        self.play_button = QPushButton(self.tr("播放录音"))
+        self.play_button.setToolTip(self.tr("用本机播放器播放这次通话的录音（播放会记入审计日志）"))
+        self.play_button.clicked.connect(self.play_recording)
         self.status = QLabel()
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.path_button)
+        buttons.addWidget(self.play_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.scenario_button)
@@ -79,7 +85,7 @@ class CaseReviewPanel(QWidget):
         self._set_buttons(False)
 
     def _set_buttons(self, enabled: bool) -> None:
-        for button in (self.save_button, self.path_button, self.scenario_button):
+        for button in (self.save_button, self.path_button, self.scenario_button, self.play_button):
             button.setEnabled(enabled)
 
     def refresh(self) -> None:
@@ -103,6 +109,20 @@ class CaseReviewPanel(QWidget):
         case = self.current_case()
         if case is not None:
             self.path_requested.emit(case.script_id, case.script_path)
+
+    def play_recording(self) -> None:
+        case = self.current_case()
+        if case is None:
+            return
+        ctx, attempt_id = self.ctx, case.call_attempt_id
+        self.runner.run(lambda: open_attempt_recording(ctx, attempt_id, "复盘"), on_success=self._play,
+                        on_failure=lambda exc: self.status.setText(error_text(exc)))
+
+    def _play(self, path: Any) -> None:
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.status.setText(self.tr("本机没有可用的音频播放器，录音文件：{path}").format(path=path))
+        else:
+            self.status.setText(self.tr("正在播放录音（已记入审计日志）"))
 
     def save_annotation(self) -> None:
         case = self.current_case()
