@@ -91,6 +91,7 @@ def test_dial_answer_hang_up_outcome_preselected_and_saved(qtbot, sqlite_db: Dat
         assert "振铃中" in panel.phone_label.text() or panel.phone_state == "talking"
         qtbot.waitUntil(lambda: panel.phone_state == "talking", timeout=5000)
         assert panel.in_call and "通话中" in panel.phone_label.text()
+        assert number not in panel.number_label.text()  # revealed (audited) to dial, still masked on screen
         assert _state_of(sqlite_db, "op1") == "on_call"  # the supervisor board sees the seat talking
         qtbot.waitUntil(lambda: panel.phone_state == "ended", timeout=10000)  # the person hangs up
 

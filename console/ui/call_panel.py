@@ -211,6 +211,10 @@ class CallPanel(QWidget):
 
     def reveal_number(self) -> None:
         detail = self.detail
+        if detail is not None and self.clear_number and not self.pending_dial:
+            self.number_label.setText(self.clear_number)  # already revealed (audited) to dial it
+            self.reveal_button.setEnabled(False)
+            return
         if detail is None or not self.holds_claim or self.clear_number:
             return
         ctx = self.ctx
@@ -220,12 +224,14 @@ class CallPanel(QWidget):
 
     def _revealed(self, number: str) -> None:
         self.clear_number = number
-        self.number_label.setText(number)
+        if not self.pending_dial:  # revealed only to dial it: the number stays masked on screen
+            self.number_label.setText(number)
         self._update_buttons()
         self.number_revealed.emit(number)
         if self.pending_dial:
             self.pending_dial = False
             self._dial_phone()
+            self.reveal_button.setEnabled(self.holds_claim and allowed(self.ctx.actor, "pii.reveal.phone"))
 
     def _reveal_failed(self, exc: BaseException) -> None:
         self.pending_dial = False
