@@ -104,3 +104,19 @@ def test_bad_settings_are_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("DISSUADE_SIP_DIAL", "sip:pbx.example")  # no {number}
     assert main(["phone", "dial", "13800138000"]) == 2
     assert "{number}" in capsys.readouterr().err
+
+
+def test_a_seat_at_a_pbx_listens_locally_not_on_the_pbx_address() -> None:
+    from console.services.telephony.baresip import listen_address
+    from console.services.telephony.settings import parse_settings
+
+    pbx = parse_settings({"account": "sip:7001@pbx.centre.example", "registrar": "sip:pbx.centre.example",
+                          "dial": "sip:{number}@pbx.centre.example", "password": "s3cret"}, env={})
+    assert listen_address(pbx) == ("0.0.0.0", 5060)
+    assert "s3cret" not in repr(pbx)  # the password stays out of logs
+    assert pbx.dial_uri("138-0013-8000") == "sip:13800138000@pbx.centre.example"
+    direct = parse_settings({"account": "sip:console@127.0.0.1:5080", "dial": "sip:{number}@127.0.0.1:5090"}, env={})
+    assert listen_address(direct) == ("127.0.0.1", 5080)
+    explicit = parse_settings({**pbx.__dict__, "ring_timeout_s": {}, "sip_codes": {}, "dispositions": {},
+                               "listen": "10.0.0.5:5062"}, env={})
+    assert listen_address(explicit) == ("10.0.0.5", 5062)

@@ -106,6 +106,20 @@ def host_port_of(uri: str) -> tuple[str, int | None]:
     return host, int(port) if port.isdigit() else None
 
 
+def listen_address(settings: TelephonySettings) -> tuple[str, int]:
+    """Where the seat's SIP socket binds: ``listen``, else the account's address when it is an IP
+    literal (direct calls), else every interface on 5060 (the account names the PBX, not the seat)."""
+    if settings.listen:
+        host, _, port = settings.listen.rpartition(":")
+        if not host or not port.isdigit():
+            raise EngineError(f"电话配置项 listen 应为“地址:端口”：{settings.listen}")
+        return host, int(port)
+    account_host, account_port = host_port_of(settings.account)
+    if account_host.replace(".", "").isdigit():
+        return account_host, account_port or 5060
+    return "0.0.0.0", 5060  # noqa: S104 - a seat registered at the PBX takes its calls on any interface
+
+
 class BaresipEngine:
     """A seat's own baresip, restarted when it dies."""
 
@@ -118,8 +132,7 @@ class BaresipEngine:
         self.spool = workdir / "rec"
         self.max_restarts = max_restarts
         self.start_timeout = start_timeout
-        self.host, port = host_port_of(settings.account)
-        self.sip_port = port or 5060
+        self.host, self.sip_port = listen_address(settings)
         self.ctrl_port = 0
         self.restarts = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -203,7 +216,7 @@ class BaresipEngine:
             f"module_path {MODULE_DIR}", *[f"module {name}.so" for name in MODULES],
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", f"snd_path {self.spool}",
         ]
-        if self.host.replace(".", "").isdigit():
+        if self.host.replace(".", "").isdigit() and self.host != "0.0.0.0":  # noqa: S104
             lines.append(f"net_interface {self.host}")  # media stays on loopback too
         if not self.settings.recording:
             lines.remove(f"module {'sndfile'}.so")

@@ -34,6 +34,7 @@ class TelephonySettings:
     engine: str = "baresip"
     account: str = ""
     registrar: str = ""
+    listen: str = ""  # local "address:port" for SIP; empty: the account's own address when it is an IP
     auth_user: str = ""
     password: str = field(default="", repr=False)
     dial: str = ""
@@ -126,6 +127,7 @@ def parse_settings(values: Mapping[str, Any], env: Mapping[str, str] | None = No
             raise ServiceError(f"电话配置项 dispositions.{key} 的通话结果未知：{disposition}")
     return TelephonySettings(
         engine=_text(values, "engine") or "baresip", account=account, registrar=_text(values, "registrar"),
+        listen=_text(values, "listen"),
         auth_user=_text(values, "auth_user"), password=_text(values, "password"), dial=dial,
         dial_prefix="".join(ch for ch in _text(values, "dial_prefix") if ch.isdigit()),
         caller_id=_text(values, "caller_id"), recording=bool(values.get("recording", True)),
