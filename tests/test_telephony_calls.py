@@ -89,7 +89,7 @@ def test_answered_then_far_end_hangs_up(seat: Seat, sqlite_db: Database, tmp_pat
     with VictimPhone(tmp_path / "victim", NUMBER, answer_after=1.0, hangup_after=2.0) as victim:
         result = seat.call(victim.dial_template())
     assert result.outcome == "answered" and result.ended_by == "far_end"
-    assert result.ring_s == pytest.approx(1.0, abs=0.5)
+    assert 1.0 <= result.ring_s < 2.5  # the phone answers one second after it starts ringing, plus call set-up
     assert result.talk_s == pytest.approx(2.0, abs=0.5)
     assert result.disposition == "hung_up"  # pre-selected: the person hung up
     assert result.recording is not None
@@ -148,7 +148,7 @@ def test_rejected_calls(seat: Seat, sqlite_db: Database, tmp_path: Path, code: i
         result = seat.call(far_end.dial_template())
     assert (result.outcome, result.sip_code, result.disposition) == (outcome, code, disposition)
     assert result.talk_s == 0 and result.recording is None
-    assert result.ring_s == pytest.approx(1.0, abs=0.5)  # the scenario rings for one second
+    assert 1.0 <= result.ring_s < 2.5  # the scenario rings for one second
     warning_id, attempt_id, _rec = _log(sqlite_db, result)
     with sqlite_db.context(SYSTEM).sessions() as session:
         attempt = session.get(CallAttempt, attempt_id)
@@ -174,7 +174,7 @@ def test_never_answered_rings_out(seat: Seat, tmp_path: Path) -> None:
     with SippPhone(tmp_path / "sipp", "ring_forever") as far_end:
         result = seat.call(far_end.dial_template(), ring_timeout=2.0)
     assert (result.outcome, result.ended_by, result.disposition) == ("no_answer", "ring_timeout", "no_answer")
-    assert result.ring_s == pytest.approx(2.0, abs=0.5) and result.talk_s == 0
+    assert 2.0 <= result.ring_s < 3.0 and result.talk_s == 0
 
 
 def test_engine_crash_mid_call_is_noticed_and_the_engine_restarts(seat: Seat, tmp_path: Path) -> None:
