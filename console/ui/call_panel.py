@@ -87,8 +87,13 @@ class CallPanel(QWidget):
         self.dial_button.setToolTip(self.tr("用本中心配置的软电话拨打（Ctrl+D）"))
         self.dial_button.clicked.connect(self.dial)
         self.dial_button.setVisible(bool(settings.dial_command) or phone is not None)
-        self.phone_label = QLabel(self.tr("未配置软电话：请用座机拨号，接通后按 F6 开始、F7 结束")
-                                  if phone is None else self.tr("软电话启动中…"))
+        if phone is not None:
+            idle_text = self.tr("软电话启动中…")
+        elif settings.dial_command:
+            idle_text = self.tr("用本中心配置的拨号程序拨打（Ctrl+D），接通后按 F6 开始、F7 结束")
+        else:
+            idle_text = self.tr("未配置软电话：请用座机拨号，接通后按 F6 开始、F7 结束")
+        self.phone_label = QLabel(idle_text)
         self.phone_label.setObjectName("phoneState")
         if phone is not None:
             self.dial_button.setToolTip(self.tr("用本席位软电话拨打当事人（Ctrl+D），F7 或 Esc 挂断"))
