@@ -16,4 +16,5 @@ COMMAND_MODULES = [
     "console.commands.stats",
     "console.commands.escalation",  # before report: it adds the escalation sheet to REPORT_BUILDERS
     "console.commands.report",
+    "console.commands.simulate",
 ]
