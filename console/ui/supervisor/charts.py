@@ -139,8 +139,8 @@ class LineChart(QWidget):
         label_w = max(painter.fontMetrics().horizontalAdvance(lbl) for lbl in self.labels) + 8
         step = max(1, int(label_w / dx) + 1)
         for j in range(0, count, step):
-            painter.drawText(QRectF(plot.left() + j * dx - label_w / 2, plot.bottom() + 2, label_w, 16),
-                             Qt.AlignmentFlag.AlignHCenter, self.labels[j])
+            left = min(max(rect.left(), plot.left() + j * dx - label_w / 2), rect.right() - label_w)  # never clipped
+            painter.drawText(QRectF(left, plot.bottom() + 2, label_w, 16), Qt.AlignmentFlag.AlignHCenter, self.labels[j])
         for i, values in enumerate(self.series):
             painter.setPen(QPen(Qt.GlobalColor.black, 1.5, DASHES[i % len(DASHES)]))
             points = [(plot.left() + j * dx, plot.bottom() - plot.height() * v / peak) for j, v in enumerate(values)]
