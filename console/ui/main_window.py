@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
             ("manual", self.tr("人工录入来电预警"), "Ctrl+Shift+N", "warning.create", self.open_manual_entry),
             ("board", self.tr("值班长看板"), "F9", "queue.manage", self.open_supervisor_board),
             ("reports", self.tr("报表与统计"), "F10", "stats.view", self.open_reports),
+            ("shift", self.tr("排班测算"), "Ctrl+Shift+P", "report.print", self.open_shift_planner),
             ("training", self.tr("话术演练与复盘"), "F11", "training.run", self.open_training),
         ]
         menu = self.menuBar().addMenu(self.tr("窗口(&V)"))
@@ -231,6 +232,17 @@ class MainWindow(QMainWindow):
         from console.ui.supervisor import ReportsDialog
 
         self._show_tool("reports", lambda: ReportsDialog(self.database, self.actor, self.runner, self))
+
+    def open_shift_planner(self) -> None:
+        from console.ui.supervisor.shift_planner import ShiftPlannerWindow
+
+        def build() -> QWidget:
+            window = ShiftPlannerWindow(self.ctx, self.runner)
+            window.setWindowFlag(Qt.WindowType.Window)
+            window.resize(1100, 760)
+            return window
+
+        self._show_tool("shift", build)
 
     def open_training(self) -> None:
         from console.ui.training import TrainingWindow

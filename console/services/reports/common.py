@@ -173,8 +173,8 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Sequence[f
 
 
 def line_chart(title: str, labels: Sequence[str], series: Sequence[Sequence[float]], series_names: Sequence[str],
-               font: str, *, height: float = 62 * S.mm) -> Drawing:
-    """A daily trend: one line per series, x labels thinned to at most ~10."""
+               font: str, *, height: float = 62 * S.mm, label_from: int = 5) -> Drawing:
+    """A trend: one line per series, x labels thinned to at most ~10 (dates print from their month on)."""
     width = S.content_width()
     drawing = Drawing(width, height)
     styles = ("实线", "虚线", "点线", "点划线")
@@ -189,7 +189,7 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Sequence[floa
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, max(1, count - 1)
     step = max(1, count // 10)
     plot.xValueAxis.valueSteps = list(range(0, count, step))
-    plot.xValueAxis.labelTextFormat = lambda v: labels[int(v)][5:] if 0 <= int(v) < len(labels) else ""
+    plot.xValueAxis.labelTextFormat = lambda v: labels[int(v)][label_from:] if 0 <= int(v) < len(labels) else ""
     plot.xValueAxis.labels.fontName = font
     plot.xValueAxis.labels.fontSize = 7
     plot.yValueAxis.valueMin = 0

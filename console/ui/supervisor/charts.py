@@ -7,6 +7,7 @@ reports, so the board and the paper look alike.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -79,3 +80,69 @@ class BarChart(QWidget):
                 painter.drawText(QRectF(plot.left() + j * slot - 10, plot.bottom() + 2, slot + 20, 16),
                                  Qt.AlignmentFlag.AlignHCenter, label)
         painter.end()
+
+
+DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+
+
+class LineChart(QWidget):
+    """One line per series over shared x labels (e.g. the backlog of each scenario over a shift).
+
+    ``set_data(labels, series, names)``; x labels are thinned so they never overlap.
+    """
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.labels: list[str] = []
+        self.series: list[list[float]] = []
+        self.names: list[str] = []
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(150)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(420, 200)
+
+    def set_data(self, labels: Sequence[str], series: Sequence[Sequence[float]], names: Sequence[str]) -> None:
+        self.labels = list(labels)
+        self.series = [list(s) for s in series]
+        self.names = list(names)
+        self.update()
+
+    def peak(self) -> float:
+        return max((max(s, default=0) for s in self.series), default=0) or 1
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self.rect().adjusted(6, 4, -6, -4)
+        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 18), Qt.AlignmentFlag.AlignCenter, self.title)
+        legend_h = 16 if self.names else 0
+        plot = QRectF(rect.left() + 30, rect.top() + 22 + legend_h, rect.width() - 36, rect.height() - 44 - legend_h)
+        x = rect.left() + 30.0
+        for i, name in enumerate(self.names):
+            painter.setPen(QPen(Qt.GlobalColor.black, 1.5, DASHES[i % len(DASHES)]))
+            painter.drawLine(int(x), int(rect.top() + 27), int(x + 18), int(rect.top() + 27))
+            painter.setPen(QPen(Qt.GlobalColor.black, 1))
+            painter.drawText(QRectF(x + 22, rect.top() + 18, 90, 16), Qt.AlignmentFlag.AlignLeft, name)
+            x += 30 + painter.fontMetrics().horizontalAdvance(name)
+        peak = self.peak()
+        painter.setPen(QPen(Qt.GlobalColor.black, 1))
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        painter.drawLine(plot.bottomLeft(), plot.topLeft())
+        painter.drawText(QRectF(rect.left(), plot.top() - 6, 28, 14), Qt.AlignmentFlag.AlignRight, f"{peak:g}")
+        count = len(self.labels)
+        if count < 2:
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.tr("暂无数据"))
+            return
+        dx = plot.width() / (count - 1)
+        label_w = max(painter.fontMetrics().horizontalAdvance(lbl) for lbl in self.labels) + 8
+        step = max(1, int(label_w / dx) + 1)
+        for j in range(0, count, step):
+            left = min(max(rect.left(), plot.left() + j * dx - label_w / 2), rect.right() - label_w)  # never clipped
+            painter.drawText(QRectF(left, plot.bottom() + 2, label_w, 16), Qt.AlignmentFlag.AlignHCenter, self.labels[j])
+        for i, values in enumerate(self.series):
+            painter.setPen(QPen(Qt.GlobalColor.black, 1.5, DASHES[i % len(DASHES)]))
+            points = [(plot.left() + j * dx, plot.bottom() - plot.height() * v / peak) for j, v in enumerate(values)]
+            for (x1, y1), (x2, y2) in itertools.pairwise(points):
+                painter.drawLine(int(x1), int(y1), int(x2), int(y2))
