@@ -13,9 +13,9 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 libxcb-xinerama0 xvfb xauth fonts-wqy-microhei \
-	libespeak-ng1 espeak-ng-data postgresql poppler-utils sox baresip-core sip-tester
+	libespeak-ng1 espeak-ng-data postgresql poppler-utils sox baresip-core sip-tester python3-venv
 
-.PHONY: run test bench lint typecheck system-packages setup clean
+.PHONY: run test bench lint typecheck deb system-packages setup clean
 
 run: setup
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
@@ -32,6 +32,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench.run_all
+
+# The installable package for Debian, Ubuntu, Kylin and UOS: dist/dissuasion-console_<version>_amd64.deb
+deb: setup
+	$(BIN)/python tools/build_deb.py --out dist
 
 setup: system-packages $(STAMP)
 
@@ -60,4 +64,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from console import __version__
 from console.commands import COMMAND_MODULES
 from console.commands.common import add_db_option
 from console.services.people.privacy import install_log_masking
@@ -15,6 +16,8 @@ from console.services.people.privacy import install_log_masking
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dissuade", description="预警劝阻工作台")
+    parser.add_argument("--version", action="version", version=f"dissuade {__version__}",
+                        help="显示版本号并退出")
     add_db_option(parser)
     sub = parser.add_subparsers(dest="command")
     gui = sub.add_parser("gui", help="打开工作台窗口（默认）")

@@ -14,8 +14,10 @@ from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from console import __version__
 from console.app.bootstrap import Database, open_database
 from console.services.core.context import Actor
+from console.ui.app_icon import app_icon
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -26,6 +28,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv if argv is not None else sys.argv)
     QCoreApplication.setApplicationName("预警劝阻工作台")
     QCoreApplication.setOrganizationName("dissuasion-console")
+    QCoreApplication.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
     translator = QTranslator(app)
     if translator.load(QLocale(), "console", "_", str(RESOURCES / "i18n")):
         app.installTranslator(translator)

@@ -155,6 +155,9 @@ class MainWindow(QMainWindow):
         self._build_tool_window_actions()
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
         help_menu.addAction(self.help_action)
+        self.about_action = QAction(self.tr("关于预警劝阻工作台"), self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
 
         toolbar = QToolBar(self.tr("工具栏"))
         toolbar.setObjectName("mainToolbar")
@@ -266,6 +269,11 @@ class MainWindow(QMainWindow):
 
     def show_help(self) -> None:
         HelpPanel(self).exec()
+
+    def show_about(self) -> None:
+        from console.ui.about_dialog import AboutDialog
+
+        AboutDialog(self.database.description, self).exec()
 
     def _build_status_bar(self) -> None:
         bar = QStatusBar()
