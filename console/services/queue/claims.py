@@ -1,6 +1,7 @@
 """The multi-seat work queue: claim the most urgent item, hold it on a lease, give it back.
 
-Claim order (what ``claim_next`` takes and ``list_open`` shows first):
+Claim order (what ``claim_next`` takes and ``list_open`` shows first; defined once, as
+``CLAIM_LOOKUPS`` in console/services/queue/store.py):
 
 1. risk level: red, then orange, yellow, blue (``QueueItem.risk_level``, which already reflects a
    supervisor's level change);
@@ -243,14 +244,22 @@ def _require_worker_or_manager(ctx: ServiceContext) -> None:
 # ---------------------------------------------------------------------------------------------- listing
 
 
+_ENTRY_FIELDS = {"deadline_at": "deadline_at", "priority": "score", "id": "item_id"}  # queue column -> QueueEntry
+
+
+def _sort_value(entry: QueueEntry, column: str, direction: str) -> Any:
+    value = getattr(entry, _ENTRY_FIELDS[column])
+    if value is None:  # only deadline_at may be missing: such an item comes last
+        value = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return -value if direction == "desc" else value
+
+
 def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
-    """Sort key of the module docstring's claim order (claimed and waiting items after the claimable)."""
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    deadline = entry.deadline_at or far
+    """Sort key of the claim order of store.CLAIM_LOOKUPS (claimed and waiting items after the claimable)."""
     state_rank = {"open": 0, "claimed": 1, "waiting": 2}.get(entry.status, 3)
-    if entry.overdue:
-        return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 0, deadline, 0, entry.item_id)
-    return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 1, far, -entry.score, deadline, entry.item_id)
+    index, lookup = next((i, found) for i, found in enumerate(sql.CLAIM_LOOKUPS) if entry.overdue or not found.overdue_only)
+    values = (_sort_value(entry, column, direction) for column, direction in lookup.order)
+    return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, index, *values)
 
 
 def _load_entries(session: Session, now: dt.datetime, *conditions: Any) -> list[QueueEntry]:

@@ -2,7 +2,7 @@
 
 Claims run on every seat all day and must cost about a millisecond, so the statements are built
 once (with bound parameters) and executed on the session's connection, bypassing ORM hydration.
-The claim order itself is documented in console/services/queue/claims.py.
+The claim order is defined once, in ``CLAIM_LOOKUPS`` (documented in console/services/queue/claims.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    literal_column,
     or_,
     select,
     text,
@@ -104,10 +103,35 @@ class QueueEntry:
 # ---------------------------------------------------------------------------------------------- claims
 
 
+@dataclass(frozen=True)
+class ClaimLookup:
+    """One single-row lookup of the claim order, tried for each risk level in turn."""
+
+    name: str
+    overdue_only: bool  # only items past their first-contact deadline (deadline_at <= now)
+    order: tuple[tuple[str, str], ...]  # (queue_items column, "asc" | "desc"), the first row taken
+
+    def order_by(self) -> list[Any]:
+        return [qi.c[column].desc() if direction == "desc" else qi.c[column] for column, direction in self.order]
+
+    def order_sql(self) -> str:
+        """The ORDER BY list as PG_CLAIM_SQL spells it."""
+        return ", ".join(column + (" DESC" if direction == "desc" else "") for column, direction in self.order)
+
+
+# The claim order, defined here once (claims.py documents it): for each level of RISK_LEVEL_ORDER, the most
+# overdue item, then the highest score (the earlier deadline breaking ties, then the older item).  The SQLite
+# statements and the listing order are built from it; tests/test_queue_claims.py checks PG_CLAIM_SQL against it.
+CLAIM_LOOKUPS: tuple[ClaimLookup, ...] = (
+    ClaimLookup("overdue", True, (("deadline_at", "asc"), ("id", "asc"))),
+    ClaimLookup("by_score", False, (("priority", "desc"), ("deadline_at", "asc"), ("id", "asc"))),
+)
+
+
 def _branches(with_kinds: bool) -> list[Select[Any]]:
-    """Two single-row lookups per level, in claim order: most overdue, then highest score."""
+    """The lookups of CLAIM_LOOKUPS for every level, in claim order."""
     branches: list[Select[Any]] = []
-    for rank, level in enumerate(RISK_LEVEL_ORDER):
+    for level in RISK_LEVEL_ORDER:
         conditions = [
             qi.c.status == "open",
             qi.c.risk_level == level,
@@ -115,19 +139,9 @@ def _branches(with_kinds: bool) -> list[Select[Any]]:
         ]
         if with_kinds:
             conditions.append(qi.c.kind.in_(bindparam("kinds", expanding=True)))
-        overdue = (
-            select(literal_column(str(2 * rank)).label("k"), qi.c.id)
-            .where(*conditions, qi.c.deadline_at <= _now())
-            .order_by(qi.c.deadline_at, qi.c.id)
-            .limit(1)
-        )
-        by_score = (
-            select(literal_column(str(2 * rank + 1)).label("k"), qi.c.id)
-            .where(*conditions)
-            .order_by(qi.c.priority.desc(), qi.c.deadline_at, qi.c.id)
-            .limit(1)
-        )
-        branches += [overdue, by_score]
+        for lookup in CLAIM_LOOKUPS:
+            where = [*conditions, qi.c.deadline_at <= _now()] if lookup.overdue_only else conditions
+            branches.append(select(qi.c.id).where(*where).order_by(*lookup.order_by()).limit(1))
     return branches
 
 
@@ -262,14 +276,15 @@ def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
 
 
 # The whole PostgreSQL claim in one statement and one round trip: take the first item in claim order
-# (the lookups of _branches, level by level: most overdue, then highest score), mark its warning in
+# (the CLAIM_LOOKUPS arms, level by level: most overdue, then highest score), mark its warning in
 # progress, count the change, NOTIFY, and return the entry with the columns of ENTRY_COLUMNS (the
 # warning's as they were before this statement, which only changes its status).
 #
 # PostgreSQL runs the arms of a UNION ALL one after another and the LIMIT 1 above them stops at the
 # first row, so only the arms up to the first hit run and only that hit is locked (SKIP LOCKED: rows
 # other seats are claiming right now are passed over, never waited for).  ``:any_kind`` true means
-# every item kind, otherwise only the kinds in ``:kinds``.
+# every item kind, otherwise only the kinds in ``:kinds``.  The statement stays a literal (no SQL is
+# assembled from strings); a test checks its arms, one per level and lookup, against CLAIM_LOOKUPS.
 PG_CLAIM_SQL = """
     WITH picked AS (
         UPDATE queue_items SET status = 'claimed', claimed_by = :user_id, claimed_at = :now,
@@ -335,7 +350,6 @@ PG_CLAIM_SQL = """
     JOIN persons AS p ON p.id = w.person_id
     LEFT JOIN users AS u ON u.id = picked.claimed_by
 """
-assert len(RISK_LEVEL_ORDER) == 4, "PG_CLAIM_SQL has one pair of lookups per risk level"
 
 PG_CLAIM = text(PG_CLAIM_SQL).bindparams(
     bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()),
