@@ -29,10 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.core.context import ServiceContext, allowed
+from console.services.core.vocabulary import RESULT_LABELS, TASK_STATUS_LABELS
 from console.services.escalation import orders as escalations
 from console.services.escalation.views import (
-    RESULT_LABELS,
-    TASK_STATUS_LABELS,
     EscalationInfo,
     TaskInfo,
     local_time,

@@ -23,18 +23,23 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from console.services.core.context import NotFound, ServiceContext
+from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     DISPOSITION_LABELS,
     FRAUD_TYPE_LABELS,
     KEY_ACTION_LABELS,
     OBJECTION_LABELS,
+    ORDER_STATUS_LABELS,
     PROFILE_GROUP_LABELS,
     RISK_LEVEL_LABELS,
     SIGNAL_LABELS,
     SOURCE_LABELS,
+    TASK_KIND_LABELS,
+    TASK_STATUS_LABELS,
+    FollowUpStatus,
+    QueueItemStatus,
 )
-from console.services.escalation.views import ORDER_STATUS_LABELS, TASK_KIND_LABELS, TASK_STATUS_LABELS
 from console.services.people.masking import surname_of
 from console.services.people.privacy import person_view
 from db.models import CallAttempt, Escalation, EscalationTask, FollowUp, Person, QueueItem, User, Warning
@@ -162,7 +167,7 @@ def warning_detail(ctx: ServiceContext, warning_id: int, *, history_limit: int =
         person_warning_ids = list(session.execute(select(Warning.id).where(Warning.person_id == person.id)).scalars())
         earlier = [
             EarlierWarning(w.id, w.received_at, FRAUD_TYPE_LABELS.get(w.fraud_type, w.fraud_type),
-                           w.level_override or w.risk_level, w.status, DISPOSITION_LABELS.get(w.outcome or "", ""))
+                           effective_level(w), w.status, DISPOSITION_LABELS.get(w.outcome or "", ""))
             for w in session.execute(
                 select(Warning).where(Warning.person_id == person.id, Warning.id != warning.id)
                 .order_by(Warning.received_at.desc()).limit(history_limit)).scalars()
@@ -184,9 +189,9 @@ def warning_detail(ctx: ServiceContext, warning_id: int, *, history_limit: int =
         esc_summaries = [_escalation_summary(session, e) for e in escalations]
         follow_ups = list(session.execute(
             select(FollowUp.due_at).where(FollowUp.person_id == person.id,
-                                          or_(FollowUp.status == "scheduled", FollowUp.status == "queued"))
+                                          or_(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.status == FollowUpStatus.QUEUED))
             .order_by(FollowUp.due_at)).scalars())
-        level = warning.level_override or warning.risk_level
+        level = effective_level(warning)
         return WarningDetail(
             warning_id=warning.id, person_id=person.id, name=view.name, phone=view.phone,
             id_number=view.id_number, address=view.address, sex_label=SEX_LABELS.get(person.sex or "", "性别不详"),
@@ -226,7 +231,7 @@ def claimed_item_id(ctx: ServiceContext, warning_id: int) -> int | None:
     """The queue item of this warning the acting operator holds a live claim on, if any."""
     with ctx.sessions() as session:
         query = (select(QueueItem.id)
-                 .where(QueueItem.warning_id == warning_id, QueueItem.status == "claimed",
+                 .where(QueueItem.warning_id == warning_id, QueueItem.status == QueueItemStatus.CLAIMED,
                         QueueItem.claimed_by == ctx.actor.user_id, QueueItem.lease_expires_at > ctx.now())
                  .limit(1))
         return session.execute(query).scalar_one_or_none()

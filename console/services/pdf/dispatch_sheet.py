@@ -25,12 +25,12 @@ from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     FRAUD_TYPE_LABELS,
     PROFILE_GROUP_LABELS,
+    RESULT_LABELS,
     SIGNAL_LABELS,
+    TASK_STATUS_LABELS,
 )
 from console.services.escalation.orders import _escalation
 from console.services.escalation.views import (
-    RESULT_LABELS,
-    TASK_STATUS_LABELS,
     EscalationInfo,
     call_history_lines,
     escalation_info,

@@ -30,8 +30,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ClauseElement
 
-from console.services.core.vocabulary import FRAUD_TYPE_LABELS, RISK_LEVEL_ORDER
+from console.services.core.vocabulary import (
+    FRAUD_TYPE_LABELS,
+    RISK_LEVEL_ORDER,
+    FollowUpStatus,
+    QueueItemStatus,
+    WarningStatus,
+)
 from console.services.people.masking import mask_name, mask_phone
+from console.services.queue.states import item_move, warning_move
 from db.base import UTCDateTime
 from db.models import AppState, FollowUp, Person, QueueItem, User, Warning
 
@@ -133,7 +140,7 @@ def _branches(with_kinds: bool) -> list[Select[Any]]:
     branches: list[Select[Any]] = []
     for level in RISK_LEVEL_ORDER:
         conditions = [
-            qi.c.status == "open",
+            qi.c.status == QueueItemStatus.OPEN,
             qi.c.risk_level == level,
             or_(qi.c.not_before.is_(None), qi.c.not_before <= _now()),
         ]
@@ -146,7 +153,8 @@ def _branches(with_kinds: bool) -> list[Select[Any]]:
 
 
 def _claim_values() -> dict[str, Any]:
-    return {"status": "claimed", "claimed_by": bindparam("user_id"), "claimed_at": _now(),
+    return {"status": item_move(QueueItemStatus.OPEN, QueueItemStatus.CLAIMED), "claimed_by": bindparam("user_id"),
+            "claimed_at": _now(),
             "lease_expires_at": bindparam("lease_until", type_=UTCDateTime())}
 
 
@@ -162,7 +170,7 @@ def claim_statements(with_kinds: bool) -> tuple[Executable, ...]:
         candidate = branch.with_only_columns(qi.c.id).with_for_update(skip_locked=True).scalar_subquery()
         claims.append(
             update(qi)
-            .where(qi.c.id == candidate, qi.c.status == "open")
+            .where(qi.c.id == candidate, qi.c.status == QueueItemStatus.OPEN)
             .values(**_claim_values())
             .returning(qi.c.id, qi.c.warning_id)
         )
@@ -171,14 +179,15 @@ def claim_statements(with_kinds: bool) -> tuple[Executable, ...]:
 
 WARNING_IN_PROGRESS = (
     update(wt)
-    .where(wt.c.id == bindparam("warning_id_"), wt.c.status == "open")
-    .values(status="in_progress", version=wt.c.version + 1)
+    .where(wt.c.id == bindparam("warning_id_"), wt.c.status == WarningStatus.OPEN)
+    .values(status=warning_move(WarningStatus.OPEN, WarningStatus.IN_PROGRESS), version=wt.c.version + 1)
 )
 
 FINISH_HELD = (
     update(qi)
-    .where(qi.c.id == bindparam("item_id"), qi.c.status == "claimed", qi.c.claimed_by == bindparam("user_id"))
-    .values(status="done", closed_at=_now(), lease_expires_at=None)
+    .where(qi.c.id == bindparam("item_id"), qi.c.status == QueueItemStatus.CLAIMED,
+           qi.c.claimed_by == bindparam("user_id"))
+    .values(status=item_move(QueueItemStatus.CLAIMED, QueueItemStatus.DONE), closed_at=_now(), lease_expires_at=None)
     .returning(qi.c.id)
 )
 
@@ -187,16 +196,17 @@ EXPIRE_LEASES = (
     .where(
         qi.c.id.in_(
             select(qi.c.id)
-            .where(qi.c.status == "claimed", qi.c.lease_expires_at <= _now())
+            .where(qi.c.status == QueueItemStatus.CLAIMED, qi.c.lease_expires_at <= _now())
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         ),
-        qi.c.status == "claimed",
+        qi.c.status == QueueItemStatus.CLAIMED,
     )
-    .values(status="open", claimed_by=None, claimed_at=None, lease_expires_at=None)
+    .values(status=item_move(QueueItemStatus.CLAIMED, QueueItemStatus.OPEN), claimed_by=None, claimed_at=None,
+            lease_expires_at=None)
 )
 
-ANY_DUE_FOLLOW_UP = select(ft.c.id).where(ft.c.status == "scheduled", ft.c.due_at <= _now()).limit(1)
+ANY_DUE_FOLLOW_UP = select(ft.c.id).where(ft.c.status == FollowUpStatus.SCHEDULED, ft.c.due_at <= _now()).limit(1)
 
 # The change counter.  SQLite has one writer at a time and keeps one row.  On PostgreSQL every seat's
 # transaction would otherwise lock that one row until its commit, so concurrent claims would queue
@@ -254,18 +264,19 @@ ENTRY_BY_ID = ENTRY_COLUMNS.where(qi.c.id == bindparam("item_id"))
 def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
     (item_id, warning_id, kind, status, level, deadline, not_before, lease, follow_up_id, escalation_id,
      score, reasons, fraud_type, repeat_count, attempts, received_at, name, phone, band, login) = row
-    if status == "claimed" and lease is not None and lease > now:
-        state = "claimed"
+    if status == QueueItemStatus.CLAIMED and lease is not None and lease > now:
+        state = QueueItemStatus.CLAIMED.value
     elif not_before is not None and not_before > now:
         state = "waiting"
     else:
-        state = "open"
+        state = QueueItemStatus.OPEN.value
     return QueueEntry(
         item_id=item_id, warning_id=warning_id, kind=kind, status=state, risk_level=level, score=score,
         reasons=list(reasons or []), fraud_type=fraud_type,
         fraud_type_label=FRAUD_TYPE_LABELS.get(fraud_type, fraud_type), deadline_at=deadline,
         not_before=not_before, overdue=deadline is not None and deadline <= now,
-        claimed_by=login if state == "claimed" else None, lease_expires_at=lease if state == "claimed" else None,
+        claimed_by=login if state == QueueItemStatus.CLAIMED else None,
+        lease_expires_at=lease if state == QueueItemStatus.CLAIMED else None,
         name_masked=mask_name(name or ""), phone_masked=mask_phone(phone or ""), age_band=band,
         repeat_count=repeat_count, attempts=attempts, received_at=received_at, follow_up_id=follow_up_id,
         escalation_id=escalation_id,

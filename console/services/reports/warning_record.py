@@ -13,6 +13,7 @@ from reportlab.platypus import Flowable
 from sqlalchemy import select
 
 from console.services.core.context import NotFound, ServiceContext
+from console.services.core.levels import effective_level
 from console.services.core.vocabulary import AGE_BAND_LABELS, KEY_ACTION_LABELS, SIGNAL_LABELS, SOURCE_LABELS
 from console.services.escalation.views import escalation_info
 from console.services.pdf import styles as S
@@ -57,7 +58,7 @@ def _person_pairs(person: Person, clear: bool) -> list[tuple[str, object]]:
 
 
 def _warning_pairs(warning: Warning) -> list[tuple[str, object]]:
-    level = warning.level_override or warning.risk_level
+    level = effective_level(warning)
     level_text = level_label(level) + (f"（人工调整：{warning.level_override_reason}）" if warning.level_override else "")
     return [
         ("预警编号", f"#{warning.id}　{warning.external_id or ''}"), ("来源", SOURCE_LABELS.get(warning.source, warning.source)),

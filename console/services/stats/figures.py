@@ -34,6 +34,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.levels import effective_level_sql
 from console.services.core.vocabulary import RISK_LEVEL_ORDER
 from console.services.stats.scripts import ScriptRow, script_rows
 from console.services.stats.sql import (
@@ -210,7 +211,7 @@ def _iso_local(value: dt.datetime | None) -> str | None:
 
 
 def _level_col() -> Any:
-    return func.coalesce(Warning.level_override, Warning.risk_level)
+    return effective_level_sql(Warning)
 
 
 def _late_expr(cutoff: dt.datetime) -> Any:
