@@ -57,6 +57,12 @@ class Disposition(StrEnum):
     WRONG_PERSON = "wrong_person"
 
 
+# Outcomes of a dial that reached nobody: the call was not connected.
+UNREACHED_DISPOSITIONS: Final[frozenset[Disposition]] = frozenset(
+    {Disposition.NO_ANSWER, Disposition.BUSY, Disposition.POWERED_OFF, Disposition.INVALID_NUMBER}
+)
+
+
 # Each code's one Chinese label (StrEnum members are their code strings, so plain strings look them up too).
 OBJECTION_LABELS: Final[dict[str, str]] = {
     Objection.DOUBTS_CALLER: "怀疑我们是骗子",

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBo
 from console.services.calls import workstation
 from console.services.calls.workstation import WarningDetail
 from console.services.core.context import ServiceContext
-from console.services.core.vocabulary import AGE_BAND_LABELS, RISK_LEVEL_LABELS
+from console.services.core.vocabulary import AGE_BAND_LABELS, QUEUE_ITEM_KIND_LABELS, RISK_LEVEL_LABELS
 from console.ui.errors import error_text
-from console.ui.queue_model import KIND_LABELS, LEVEL_COLOURS
+from console.ui.queue_model import LEVEL_COLOURS
 from console.ui.tasks import TaskRunner
 
 
@@ -111,7 +111,7 @@ class WarningPanel(QWidget):
         self.body.show()
         self._show_header(entry.risk_level, entry.score, entry.name_masked, entry.phone_masked,
                           AGE_BAND_LABELS.get(entry.age_band, ""), "")
-        self.kind_label.setText(KIND_LABELS.get(entry.kind, entry.kind))
+        self.kind_label.setText(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
         self.deadline_label.setText(self.tr("时限 {at}").format(at=_local(entry.deadline_at, "%H:%M:%S"))
                                     if entry.deadline_at else "")
         self.reload()

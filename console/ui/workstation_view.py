@@ -15,15 +15,15 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from console.services.calls.drafts import SubmitResult, submit_call
-from console.services.calls.log import CallLog
+from console.services.calls.log import CallLog, call_connected
 from console.services.calls.workstation import (
     CallState,
     WarningDetail,
     WorkstationSettings,
     call_variables,
     choose_script,
-    parse_amount,
 )
+from console.services.core.amounts import parse_amount
 from console.services.core.context import ServiceContext, allowed
 from console.services.queue import claims as queue
 from console.ui.call_panel import CallPanel
@@ -33,8 +33,6 @@ from console.ui.outcome_panel import OutcomePanel
 from console.ui.tasks import TaskRunner
 from console.ui.warning_panel import WarningPanel
 from scripts_library import ScriptLibrary, ScriptRestoreError, ScriptSession, load_library
-
-NOT_CONNECTED = frozenset({"no_answer", "busy", "powered_off", "invalid_number"})
 
 
 class WorkstationView(QWidget):
@@ -213,7 +211,7 @@ class WorkstationView(QWidget):
         log = CallLog(
             client_uuid=state.client_uuid, warning_id=state.warning_id, queue_item_id=state.queue_item_id,
             started_at=state.started_at or now, ended_at=state.ended_at or now,
-            connected=state.started_at is not None and state.disposition not in NOT_CONNECTED,
+            connected=call_connected(state.disposition, dialled=state.started_at is not None),
             disposition=state.disposition, script_id=record["script_id"], script_version=record["script_version"],
             node_path=list(record["path"]), objections=list(record["objections"]),
             key_actions=list(record["key_actions"]), amount_at_risk=detail.amount if detail else None,

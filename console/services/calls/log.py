@@ -30,6 +30,7 @@ from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
     DISPOSITION_LABELS,
     RISK_LEVEL_LABELS,
+    UNREACHED_DISPOSITIONS,
     FollowUpStatus,
     QueueItemKind,
     QueueItemStatus,
@@ -43,6 +44,11 @@ from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
 
 RETRY_DISPOSITIONS = frozenset({"no_answer", "busy", "powered_off", "hung_up"})
+
+
+def call_connected(disposition: str, *, dialled: bool = True) -> bool:
+    """Whether a call reached the person: it was dialled and its outcome is not one of nobody answering."""
+    return dialled and disposition not in UNREACHED_DISPOSITIONS
 CLOSING_DISPOSITIONS = frozenset({"false_positive", "wrong_person"})
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -289,23 +289,6 @@ class CallState:
             raw = values.get(key)
             values[key] = dt.datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
         return cls(**values)
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """'3.5万' -> 35000, '12,000' -> 12000, '' -> None; raises ValueError on anything else."""
-    cleaned = text.strip().replace(",", "").replace("，", "").replace("元", "")
-    if not cleaned:
-        return None
-    factor = Decimal(1)
-    if cleaned.endswith("万"):
-        cleaned, factor = cleaned[:-1], Decimal(10000)
-    try:
-        value = Decimal(cleaned) * factor
-    except InvalidOperation as exc:
-        raise ValueError(f"金额无法识别：{text}") from exc
-    if value < 0:
-        raise ValueError("金额不能为负数")
-    return value.quantize(Decimal("0.01"))
 
 
 # ---- settings and dialling ----------------------------------------------------------------------

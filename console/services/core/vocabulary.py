@@ -18,6 +18,7 @@ from scripts_library.codes import (
     DISPOSITION_LABELS,
     KEY_ACTION_LABELS,
     OBJECTION_LABELS,
+    UNREACHED_DISPOSITIONS,
     Disposition,
     KeyAction,
     Objection,
@@ -176,6 +177,16 @@ class TaskResult(StrEnum):
     UNREACHABLE = "unreachable"
 
 
+class FollowUpOutcome(StrEnum):
+    """What a follow-up call found (recorded by hand when no call log is written)."""
+
+    SAFE = "safe"
+    RECONTACTED = "recontacted"
+    VICTIMIZED = "victimized"
+    UNREACHABLE = "unreachable"
+    REFUSED = "refused"
+
+
 class FollowUpStatus(StrEnum):
     SCHEDULED = "scheduled"
     QUEUED = "queued"
@@ -196,6 +207,27 @@ QUEUE_ITEM_STATUS_LABELS: Final[dict[str, str]] = {
     "waiting": "待重拨",  # shown for an open item whose retry time lies ahead
 }
 
+QUEUE_ITEM_KIND_LABELS: Final[dict[str, str]] = {
+    QueueItemKind.WARNING: "预警",
+    QueueItemKind.RETRY: "重拨",
+    QueueItemKind.FOLLOW_UP: "回访",
+    QueueItemKind.ESCALATION_ANSWER: "派出所反馈",
+}
+FOLLOW_UP_KIND_LABELS: Final[dict[str, str]] = {"revisit": "回访", "victim_support": "受害帮扶"}
+FOLLOW_UP_STATUS_LABELS: Final[dict[str, str]] = {
+    FollowUpStatus.SCHEDULED: "待回访",
+    FollowUpStatus.QUEUED: "已入队",
+    FollowUpStatus.DONE: "已完成",
+    FollowUpStatus.MISSED: "未联系上",
+    FollowUpStatus.CANCELLED: "已取消",
+}
+FOLLOW_UP_OUTCOME_LABELS: Final[dict[str, str]] = {
+    FollowUpOutcome.SAFE: "已联系，情况正常",
+    FollowUpOutcome.RECONTACTED: "骗子再次联系，已提醒",
+    FollowUpOutcome.VICTIMIZED: "已被骗",
+    FollowUpOutcome.UNREACHABLE: "未联系上",
+    FollowUpOutcome.REFUSED: "拒绝回访",
+}
 TASK_KIND_LABELS: Final[dict[str, str]] = {
     TaskKind.ONSITE_VISIT: "上门劝阻", TaskKind.STOP_PAYMENT: "保护性止付", TaskKind.FAMILY_NOTICE: "通知家属",
 }
@@ -223,6 +255,7 @@ __all__ = [
     "LIVE_ITEM_STATUSES",
     "Disposition",
     "EscalationStatus",
+    "FollowUpOutcome",
     "FollowUpStatus",
     "KeyAction",
     "Objection",
@@ -235,12 +268,16 @@ __all__ = [
     "AGE_BANDS",
     "AGE_BAND_LABELS",
     "DISPOSITION_LABELS",
+    "FOLLOW_UP_KIND_LABELS",
+    "FOLLOW_UP_OUTCOME_LABELS",
+    "FOLLOW_UP_STATUS_LABELS",
     "FRAUD_TYPES",
     "FRAUD_TYPE_LABELS",
     "KEY_ACTION_LABELS",
     "OBJECTION_LABELS",
     "ORDER_STATUS_LABELS",
     "PROFILE_GROUP_LABELS",
+    "QUEUE_ITEM_KIND_LABELS",
     "QUEUE_ITEM_STATUS_LABELS",
     "RESULT_LABELS",
     "RISK_LEVEL_LABELS",
@@ -248,6 +285,7 @@ __all__ = [
     "SIGNALS",
     "SIGNAL_LABELS",
     "SOURCE_LABELS",
+    "UNREACHED_DISPOSITIONS",
     "TASK_KIND_LABELS",
     "TASK_STATUS_LABELS",
     "WARNING_STATUS_LABELS",

@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from console.services.calls.log import call_connected
 from console.services.core.context import ServiceContext
 from console.services.core.vocabulary import (
     EscalationStatus,
@@ -243,7 +244,7 @@ class _Generator:
 
     def call(self, warning: Warning, operator: User, at: dt.datetime, disposition: str, person: Person,
              age: int) -> None:
-        connected = disposition not in ("no_answer", "busy", "powered_off", "invalid_number")
+        connected = call_connected(disposition)
         record: dict[str, object] = {}
         if connected:
             record = self.walk(warning, person, age)

@@ -22,13 +22,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.core import audit
+from console.services.core.amounts import AmountError, parse_amount
 from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
@@ -109,12 +110,13 @@ def _clean_details(request: TaskRequest) -> dict[str, Any]:
     if request.kind == TaskKind.STOP_PAYMENT:
         if not details.get("bank") or not details.get("account"):
             raise ServiceError(f"{label}需要填写开户银行和账号")
-        raw = str(details.get("amount") or "").replace(",", "").replace("，", "")
-        if raw:
-            try:
-                amount = Decimal(raw)
-            except InvalidOperation:
-                raise ServiceError(f"{label}的金额“{raw}”不是有效数字") from None
+        raw = str(details.get("amount") or "")
+        try:
+            amount = parse_amount(raw, what=f"{label}的金额")
+        except AmountError as exc:
+            problem = "应大于 0" if exc.negative else f"“{raw}”不是有效数字"
+            raise ServiceError(f"{label}的金额{problem}") from None
+        if amount is not None:
             if amount <= 0:
                 raise ServiceError(f"{label}的金额应大于 0")
             details["amount"] = f"{amount:.2f}"

@@ -22,9 +22,13 @@ from sqlalchemy.orm import Session
 from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
+    FOLLOW_UP_KIND_LABELS,
+    FOLLOW_UP_OUTCOME_LABELS,
+    FOLLOW_UP_STATUS_LABELS,
     FRAUD_TYPE_LABELS,
     LIVE_ITEM_STATUSES,
     RISK_LEVEL_ORDER,
+    FollowUpOutcome,
     FollowUpStatus,
     QueueItemStatus,
 )
@@ -34,16 +38,6 @@ from console.services.queue.states import move_item
 from console.services.triage.scoring import load_triage_settings
 from db.models import FollowUp, Person, QueueItem, Warning
 
-FOLLOW_UP_KIND_LABELS = {"revisit": "回访", "victim_support": "受害帮扶"}
-FOLLOW_UP_STATUS_LABELS = {"scheduled": "待回访", "queued": "已入队", "done": "已完成", "missed": "未联系上",
-                           "cancelled": "已取消"}
-FOLLOW_UP_OUTCOMES = {
-    "safe": "已联系，情况正常",
-    "recontacted": "骗子再次联系，已提醒",
-    "victimized": "已被骗",
-    "unreachable": "未联系上",
-    "refused": "拒绝回访",
-}
 REPEAT_FACTOR = "dissuaded_before"
 
 
@@ -209,8 +203,8 @@ def complete_follow_up(ctx: ServiceContext, follow_up_id: int, outcome: str, not
     schedules a support call (the guidance is in its notes).
     """
     ctx.require("followup.work")
-    if outcome not in FOLLOW_UP_OUTCOMES:
-        raise ServiceError(f"回访结果应为：{'、'.join(FOLLOW_UP_OUTCOMES.values())}")
+    if outcome not in FOLLOW_UP_OUTCOME_LABELS:
+        raise ServiceError(f"回访结果应为：{'、'.join(FOLLOW_UP_OUTCOME_LABELS.values())}")
     now = ctx.now()
     with ctx.session() as session:
         follow_up = session.get(FollowUp, follow_up_id)
@@ -218,7 +212,7 @@ def complete_follow_up(ctx: ServiceContext, follow_up_id: int, outcome: str, not
             raise NotFound(f"回访不存在（编号 {follow_up_id}）")
         if follow_up.status in (FollowUpStatus.DONE, FollowUpStatus.MISSED, FollowUpStatus.CANCELLED):
             raise ServiceError("该回访已处理")
-        follow_up.status = FollowUpStatus.MISSED if outcome == "unreachable" else FollowUpStatus.DONE
+        follow_up.status = FollowUpStatus.MISSED if outcome == FollowUpOutcome.UNREACHABLE else FollowUpStatus.DONE
         follow_up.outcome = outcome
         follow_up.notes = "\n".join(p for p in (follow_up.notes, notes.strip()) if p)
         follow_up.completed_at = now

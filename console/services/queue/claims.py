@@ -54,7 +54,6 @@ from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import FollowUp, QueueItem, User, Warning
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(RISK_LEVEL_ORDER)}
-ITEM_KIND_LABELS = {"warning": "新预警", "retry": "重拨", "follow_up": "回访", "escalation_answer": "派出所反馈"}
 
 ClaimedItem = QueueEntry  # what claim_next returns: the entry now held by the acting operator
 

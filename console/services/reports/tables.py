@@ -18,10 +18,9 @@ from openpyxl.styles import Font
 from console.services.core import audit
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.storage import atomic_write_bytes, describe_storage_error
+from console.services.core.vocabulary import ORDER_STATUS_LABELS, RESULT_LABELS
 from console.services.people.export import Table, is_formula_like, prepared_rows
 from console.services.reports.common import (
-    RESULT_LABELS,
-    STATUS_LABELS,
     fmt_int,
     fmt_minutes,
     fmt_money,
@@ -106,7 +105,7 @@ def late_table(stats: Stats) -> Table:
 
 def escalation_table(stats: Stats) -> Table:
     rows = [[f"#{e.escalation_id}", f"#{e.warning_id}", e.station, level_label(e.level), e.created_at,
-             fmt_minutes(e.ack_s) if e.ack_s is not None else "未签收", STATUS_LABELS.get(e.status, e.status),
+             fmt_minutes(e.ack_s) if e.ack_s is not None else "未签收", ORDER_STATUS_LABELS.get(e.status, e.status),
              RESULT_LABELS.get(e.result or "", "—")]
             for e in stats.escalations]
     return Table(["指令", "预警", "派出所", "等级", "上报时间", "签收用时", "状态", "结果"], rows, title="上报派出所")

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, aliased
 
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.levels import effective_level_sql
-from console.services.core.vocabulary import RISK_LEVEL_ORDER
+from console.services.core.vocabulary import RISK_LEVEL_ORDER, UNREACHED_DISPOSITIONS
 from console.services.stats.scripts import ScriptRow, script_rows
 from console.services.stats.sql import (
     LOCAL_TZ,
@@ -50,7 +50,7 @@ from console.services.stats.sql import (
 )
 from db.models import CallAttempt, Escalation, FollowUp, Person, Station, User, Warning
 
-UNREACHABLE = ("no_answer", "busy", "powered_off", "invalid_number")
+UNREACHABLE = tuple(sorted(UNREACHED_DISPOSITIONS))
 DECIDED = ("dissuaded", "refused", "victimized")
 PENDING = "pending"  # outcome of a warning nobody has closed yet
 RESPONSE_BUCKETS_MIN = (1, 3, 5, 10, 30, 60)  # histogram upper bounds in minutes; the last bucket is open
