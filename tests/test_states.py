@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -20,6 +21,7 @@ from console.services.core.vocabulary import (
 )
 from console.services.escalation import states as escalation_states
 from console.services.queue import states as queue_states
+from console.services.queue import store
 from console.services.queue.admin import skip
 from console.services.queue.claims import claim_next, list_open
 from db.models import Escalation, EscalationTask, QueueItem, Warning
@@ -96,3 +98,16 @@ def test_no_answer_on_an_item_a_supervisor_skipped_keeps_the_skip_and_queues_a_r
     assert [tuple(row) for row in items][0] == (item_id, "warning", "skipped")
     assert [(kind, status) for _, kind, status in items[1:]] == [("retry", "open")]
     assert [(e.warning_id, e.kind, e.status) for e in list_open(operator)] == [(warning_id, "retry", "waiting")]
+
+
+def test_the_hand_written_postgresql_statements_make_only_allowed_moves() -> None:
+    machines = {"queue_items": (QueueItemStatus, queue_states.ITEM_TRANSITIONS),
+                "warnings": (WarningStatus, queue_states.WARNING_TRANSITIONS)}
+    moves = []
+    for statement in (store.PG_CLAIM_SQL, store.PG_HOUSEKEEPING.text):
+        moves += re.findall(r"UPDATE (\w+) SET status = '(\w+)'.*?status = '(\w+)'", " ".join(statement.split()))
+    assert sorted(moves) == [("queue_items", "claimed", "open"), ("queue_items", "open", "claimed"),
+                             ("warnings", "in_progress", "open")]
+    for table, to, current in moves:
+        states, transitions = machines[table]
+        assert states(to) in transitions[states(current)]

@@ -26,6 +26,7 @@ from console.services.core.context import NotFound, ServiceContext
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
+    CLOSED_ESCALATION_STATUSES,
     DISPOSITION_LABELS,
     FRAUD_TYPE_LABELS,
     KEY_ACTION_LABELS,
@@ -38,6 +39,7 @@ from console.services.core.vocabulary import (
     TASK_KIND_LABELS,
     TASK_STATUS_LABELS,
     FollowUpStatus,
+    QueueItemKind,
     QueueItemStatus,
 )
 from console.services.people.masking import surname_of
@@ -222,7 +224,7 @@ def _escalation_summary(session: Any, escalation: Escalation) -> EscalationSumma
         id=escalation.id, warning_id=escalation.warning_id, created_at=escalation.created_at,
         station=escalation.target_detail, status=escalation.status,
         status_label=ORDER_STATUS_LABELS.get(escalation.status, escalation.status),
-        open=escalation.status not in ("done", "cancelled"),
+        open=escalation.status not in CLOSED_ESCALATION_STATUSES,
         tasks=[f"{TASK_KIND_LABELS.get(t.kind, t.kind)}：{TASK_STATUS_LABELS.get(t.status, t.status)}" for t in tasks],
     )
 
@@ -248,9 +250,9 @@ def call_variables(detail: WarningDetail, *, app_name: str = "", centre_name: st
     return build_variables(profile)
 
 
-def choose_script(library: ScriptLibrary, detail: WarningDetail, kind: str = "warning") -> Selection:
+def choose_script(library: ScriptLibrary, detail: WarningDetail, kind: str = QueueItemKind.WARNING) -> Selection:
     """The dissuasion script for a warning, or the revisit script for a follow-up item."""
-    if kind == "follow_up":
+    if kind == QueueItemKind.FOLLOW_UP:
         return select_follow_up_script(library, detail.fraud_type, detail.profile_group)
     return select_library_script(library, detail.fraud_type, detail.profile_group, [c for c, _ in detail.signals])
 
@@ -264,7 +266,7 @@ class CallState:
     warning_id: int
     queue_item_id: int | None
     follow_up_id: int | None = None
-    item_kind: str = "warning"
+    item_kind: str = QueueItemKind.WARNING.value
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     connected: bool = True

@@ -301,7 +301,7 @@ class _Generator:
         for status, when in (("created", created), ("sent", created), ("acknowledged", acknowledged),
                              ("in_progress", acknowledged + dt.timedelta(minutes=5)), ("done", closed)):
             task.events.append(EscalationEvent(escalation_id=esc.id, status=status, at=when, actor_text="派出所值班",
-                                               result=result if status == "done" else None))
+                                               result=result if status == TaskStatus.DONE else None))
         self.counts["escalations"] += 1
 
     # -- helpers ----------------------------------------------------------------------------
