@@ -46,7 +46,13 @@ def _checked(amount: Decimal, shown: str, what: str) -> Decimal:
 def parse_amount(value: Any, *, what: str = "金额") -> Decimal | None:
     """The amount in yuan, or None when ``value`` is empty; raises :class:`AmountError` (whose message
     starts with ``what``) when it is not a usable amount."""
-    if value is None or value == "":
+    if type(value) is str:  # the usual cell first: whole yuan in plain digits
+        text = value.strip()
+        if text.isdigit() and text.isascii() and len(text) <= 12:
+            return Decimal(text).quantize(_CENT, ROUND_HALF_UP)
+        if not text:
+            return None
+    elif value is None:
         return None
     if isinstance(value, bool):
         raise AmountError(f"{what}无法识别（{value}）")
