@@ -14,7 +14,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBo
 from console.services.calls import workstation
 from console.services.calls.workstation import WarningDetail
 from console.services.core.context import ServiceContext
-from console.services.core.vocabulary import AGE_BAND_LABELS, QUEUE_ITEM_KIND_LABELS, RISK_LEVEL_LABELS
+from console.services.core.vocabulary import (
+    AGE_BAND_LABELS,
+    QUEUE_ITEM_KIND_LABELS,
+    RISK_LEVEL_LABELS,
+    WARNING_STATUS_LABELS,
+)
 from console.ui.errors import error_text
 from console.ui.queue_model import LEVEL_COLOURS
 from console.ui.tasks import TaskRunner
@@ -212,7 +217,7 @@ class WarningPanel(QWidget):
         if d.earlier_warnings:
             parts.append("<b>" + self.tr("此前预警") + "</b>")
             parts += [f"{_local(w.received_at)} {_esc(w.fraud_type_label)} "
-                      f"{RISK_LEVEL_LABELS.get(w.risk_level, '')}色 {_esc(w.outcome_label or w.status)}"
+                      f"{RISK_LEVEL_LABELS.get(w.risk_level, '')}色 {_esc(w.outcome_label or WARNING_STATUS_LABELS.get(w.status, w.status))}"
                       for w in d.earlier_warnings]
         if d.scheduled_follow_ups:
             parts.append("<b>" + self.tr("待回访") + "</b>")
