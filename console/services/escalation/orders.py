@@ -171,7 +171,7 @@ def create_escalation(
     if not tasks:
         raise ServiceError("请至少选择一项任务（上门劝阻、保护性止付或通知家属）")
     kinds = [t.kind for t in tasks]
-    unknown = [k for k in kinds if k not in TaskKind.__members__.values()]
+    unknown = [k for k in kinds if k not in {known.value for known in TaskKind}]
     if unknown:
         raise ServiceError(f"未知的任务类型：{'、'.join(unknown)}")
     if len(set(kinds)) != len(kinds):
