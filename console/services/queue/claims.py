@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -252,21 +253,32 @@ def _require_worker_or_manager(ctx: ServiceContext) -> None:
 
 
 _ENTRY_FIELDS = {"deadline_at": "deadline_at", "priority": "score", "id": "item_id"}  # queue column -> QueueEntry
+_FAR = dt.datetime.max.replace(tzinfo=dt.UTC)  # a missing deadline sorts last
+_STATE_RANK = {QueueItemStatus.OPEN.value: 0, QueueItemStatus.CLAIMED.value: 1, "waiting": 2}
 
 
-def _sort_value(entry: QueueEntry, column: str, direction: str) -> Any:
-    value = getattr(entry, _ENTRY_FIELDS[column])
-    if value is None:  # only deadline_at may be missing: such an item comes last
-        value = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return -value if direction == "desc" else value
+def _sort_values(lookup: sql.ClaimLookup) -> Callable[[QueueEntry], tuple[Any, ...]]:
+    """The entry's values for the lookup's ORDER BY, ready to compare ascending."""
+    fields = tuple((_ENTRY_FIELDS[column], direction == "desc") for column, direction in lookup.order)
+
+    def values(entry: QueueEntry) -> tuple[Any, ...]:
+        found = [getattr(entry, name) for name, _ in fields]
+        return tuple(-value if desc else (_FAR if value is None else value)
+                     for value, (_, desc) in zip(found, fields, strict=True))
+
+    return values
+
+
+_LOOKUP_KEYS = tuple((lookup.overdue_only, index, _sort_values(lookup)) for index, lookup in enumerate(sql.CLAIM_LOOKUPS))
 
 
 def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
     """Sort key of the claim order of store.CLAIM_LOOKUPS (claimed and waiting items after the claimable)."""
-    state_rank = {QueueItemStatus.OPEN: 0, QueueItemStatus.CLAIMED: 1, "waiting": 2}.get(entry.status, 3)
-    index, lookup = next((i, found) for i, found in enumerate(sql.CLAIM_LOOKUPS) if entry.overdue or not found.overdue_only)
-    values = (_sort_value(entry, column, direction) for column, direction in lookup.order)
-    return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, index, *values)
+    head = (LEVEL_RANK.get(entry.risk_level, 9), _STATE_RANK.get(entry.status, 3))
+    for overdue_only, index, values in _LOOKUP_KEYS:
+        if entry.overdue or not overdue_only:
+            return (*head, index, *values(entry))
+    return (*head, len(_LOOKUP_KEYS))
 
 
 def _load_entries(session: Session, now: dt.datetime, *conditions: Any) -> list[QueueEntry]:
