@@ -1,5 +1,8 @@
 """Fixed vocabulary shared by the script library: objection, key action and disposition codes.
 
+Each is a ``StrEnum`` whose values are the stored codes, with one Chinese label per code; the console
+uses these same enums and labels (console/services/core/vocabulary.py re-exports them).
+
 These codes are part of the project-wide contract (see DESIGN.md section 2), so they live in code.
 Fraud types, profile groups and signals are *not* listed here: they are data, declared in the
 library's common file, so that a new fraud type needs no code change.
@@ -7,48 +10,101 @@ library's common file, so that a new fraud type needs no code change.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
+
+class Objection(StrEnum):
+    """What the person says against us."""
+
+    DOUBTS_CALLER = "doubts_caller"
+    ALREADY_PROFITED = "already_profited"
+    TOLD_TO_KEEP_SECRET = "told_to_keep_secret"
+    EMOTIONAL_BOND = "emotional_bond"
+    SUNK_COST = "sunk_cost"
+    NO_TIME = "no_time"
+    AUTHORITY_CLAIM = "authority_claim"
+    HOSTILE = "hostile"
+    HIDE_FROM_FAMILY = "hide_from_family"
+    GENUINE_NEED = "genuine_need"
+
+
+class KeyAction(StrEnum):
+    """What the person agrees to do."""
+
+    STOP_TRANSFER = "stop_transfer"
+    UNINSTALL_APP = "uninstall_app"
+    END_SCREEN_SHARE = "end_screen_share"
+    CALL_110_TO_VERIFY = "call_110_to_verify"
+    TELL_FAMILY = "tell_family"
+    INSTALL_NATIONAL_ANTIFRAUD_APP = "install_national_antifraud_app"
+    VISIT_STATION = "visit_station"
+    REPORT_CASE = "report_case"
+
+
+class Disposition(StrEnum):
+    """The outcome of one call attempt."""
+
+    DISSUADED = "dissuaded"
+    VICTIMIZED = "victimized"
+    REFUSED = "refused"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    POWERED_OFF = "powered_off"
+    INVALID_NUMBER = "invalid_number"
+    HUNG_UP = "hung_up"
+    FALSE_POSITIVE = "false_positive"
+    WRONG_PERSON = "wrong_person"
+
+
+# Outcomes of a dial that reached nobody: the call was not connected.
+UNREACHED_DISPOSITIONS: Final[frozenset[Disposition]] = frozenset(
+    {Disposition.NO_ANSWER, Disposition.BUSY, Disposition.POWERED_OFF, Disposition.INVALID_NUMBER}
+)
+
+
+# Each code's one Chinese label (StrEnum members are their code strings, so plain strings look them up too).
 OBJECTION_LABELS: Final[dict[str, str]] = {
-    "doubts_caller": "怀疑我们是骗子",
-    "already_profited": "已经赚到钱/提过现",
-    "told_to_keep_secret": "对方让保密",
-    "emotional_bond": "感情牵绊",
-    "sunk_cost": "不甘心已投入的钱",
-    "no_time": "说自己很忙",
-    "authority_claim": "对方自称权威",
-    "hostile": "态度抵触",
-    "hide_from_family": "不想让家人知道",
-    "genuine_need": "确实急需用钱",
+    Objection.DOUBTS_CALLER: "怀疑我们是骗子",
+    Objection.ALREADY_PROFITED: "已经赚到钱/提过现",
+    Objection.TOLD_TO_KEEP_SECRET: "对方让保密",
+    Objection.EMOTIONAL_BOND: "感情牵绊",
+    Objection.SUNK_COST: "不甘心已投入的钱",
+    Objection.NO_TIME: "说自己很忙",
+    Objection.AUTHORITY_CLAIM: "对方自称权威",
+    Objection.HOSTILE: "态度抵触",
+    Objection.HIDE_FROM_FAMILY: "不想让家人知道",
+    Objection.GENUINE_NEED: "确实急需用钱",
 }
 
 KEY_ACTION_LABELS: Final[dict[str, str]] = {
-    "stop_transfer": "停止转账",
-    "uninstall_app": "卸载可疑软件",
-    "end_screen_share": "关闭屏幕共享",
-    "call_110_to_verify": "拨打110核实",
-    "tell_family": "告知家人",
-    "install_national_antifraud_app": "安装国家反诈中心App",
-    "visit_station": "到派出所当面核实",
-    "report_case": "报案",
+    KeyAction.STOP_TRANSFER: "停止转账",
+    KeyAction.UNINSTALL_APP: "卸载可疑软件",
+    KeyAction.END_SCREEN_SHARE: "关闭屏幕共享",
+    KeyAction.CALL_110_TO_VERIFY: "拨打110核实",
+    KeyAction.TELL_FAMILY: "告知家人",
+    KeyAction.INSTALL_NATIONAL_ANTIFRAUD_APP: "安装国家反诈中心App",
+    KeyAction.VISIT_STATION: "到派出所当面核实",
+    KeyAction.REPORT_CASE: "报案",
 }
 
 DISPOSITION_LABELS: Final[dict[str, str]] = {
-    "dissuaded": "劝阻成功",
-    "victimized": "已被骗",
-    "refused": "拒绝劝阻",
-    "no_answer": "无人接听",
-    "busy": "占线",
-    "powered_off": "关机",
-    "invalid_number": "空号/停机",
-    "hung_up": "中途挂断",
-    "false_positive": "误报",
-    "wrong_person": "非本人",
+    Disposition.DISSUADED: "劝阻成功",
+    Disposition.VICTIMIZED: "已被骗",
+    Disposition.REFUSED: "拒绝劝阻",
+    Disposition.NO_ANSWER: "无人接听",
+    Disposition.BUSY: "占线",
+    Disposition.POWERED_OFF: "关机",
+    Disposition.INVALID_NUMBER: "空号/停机",
+    Disposition.HUNG_UP: "中途挂断",
+    Disposition.FALSE_POSITIVE: "误报",
+    Disposition.WRONG_PERSON: "非本人",
 }
 
-OBJECTION_CODES: Final[tuple[str, ...]] = tuple(OBJECTION_LABELS)
-KEY_ACTION_CODES: Final[tuple[str, ...]] = tuple(KEY_ACTION_LABELS)
-DISPOSITION_CODES: Final[tuple[str, ...]] = tuple(DISPOSITION_LABELS)
+# The codes as plain strings, in their enum's order (for YAML, JSON and Qt item data).
+OBJECTION_CODES: Final[tuple[str, ...]] = tuple(code.value for code in Objection)
+KEY_ACTION_CODES: Final[tuple[str, ...]] = tuple(code.value for code in KeyAction)
+DISPOSITION_CODES: Final[tuple[str, ...]] = tuple(code.value for code in Disposition)
 
 # Placeholders a line may use; build_variables() in rendering.py fills every one of them.
 KNOWN_VARIABLES: Final[frozenset[str]] = frozenset(

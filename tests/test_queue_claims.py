@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import re
 import threading
 from collections import Counter
 from decimal import Decimal
@@ -13,6 +14,8 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database, open_database
 from console.services.core.context import SYSTEM, ConflictError, PermissionDenied, ServiceContext
+from console.services.core.vocabulary import RISK_LEVEL_ORDER
+from console.services.queue import store
 from console.services.queue.claims import (
     claim_next,
     enqueue_escalation_answer,
@@ -237,3 +240,36 @@ def test_live_watcher_sees_changes_made_by_another_seat(database: Database, make
         assert watcher.poll(0) is False
     finally:
         watcher.stop()
+
+
+_PG_ARM = re.compile(
+    r"SELECT id FROM \(SELECT id FROM queue_items WHERE (?P<where>.*?) ORDER BY (?P<order>[\w, ]+?) LIMIT 1 "
+    r"FOR UPDATE SKIP LOCKED\) AS (?P<name>\w+)"
+)
+
+
+def _pg_arms(statement: str) -> list[re.Match[str]]:
+    return list(_PG_ARM.finditer(" ".join(statement.split())))
+
+
+def test_the_postgresql_claim_follows_the_one_claim_order_definition() -> None:
+    arms = _pg_arms(store.PG_CLAIM_SQL)
+    expected = [(rank, level, lookup) for rank, level in enumerate(RISK_LEVEL_ORDER) for lookup in store.CLAIM_LOOKUPS]
+    assert len(arms) == len(expected)
+    for arm, (rank, _level, lookup) in zip(arms, expected, strict=True):
+        where = arm["where"]
+        assert arm["name"] == f"{lookup.name}{rank}"
+        assert arm["order"] == lookup.order_sql()
+        assert f"risk_level = :level{rank} " in where and "status = 'open'" in where
+        assert "(not_before IS NULL OR not_before <= :now)" in where and "(:any_kind OR kind = ANY(:kinds))" in where
+        assert ("deadline_at <= :now" in where) == lookup.overdue_only
+    bound = {name: value for name, value in store.PG_CLAIM.compile().params.items() if name.startswith("level")}
+    assert bound == {f"level{rank}": level for rank, level in enumerate(RISK_LEVEL_ORDER)}
+
+
+def test_the_claim_order_check_notices_a_changed_arm() -> None:
+    swapped = store.PG_CLAIM_SQL.replace("ORDER BY priority DESC, deadline_at, id", "ORDER BY deadline_at, priority DESC, id", 1)
+    arms = _pg_arms(swapped)
+    assert arms[1]["order"] != store.CLAIM_LOOKUPS[1].order_sql()
+    assert len(_pg_arms(store.PG_CLAIM_SQL.replace("AS by_score3", "AS by_score3x"))) == len(arms)
+    assert len(_pg_arms(store.PG_CLAIM_SQL.replace("FOR UPDATE SKIP LOCKED) AS overdue3", ") AS overdue3"))) == len(arms) - 1

@@ -11,7 +11,7 @@ import argparse
 
 from console.commands.common import add_db_option, fail, open_db, print_json
 from console.services.core.context import SYSTEM, ServiceError
-from console.services.core.vocabulary import RISK_LEVEL_LABELS
+from console.services.core.vocabulary import QUEUE_ITEM_STATUS_LABELS, RISK_LEVEL_LABELS
 from console.services.queue.claims import claim_next, list_open
 from console.services.security import auth
 from console.services.triage.scoring import explain
@@ -63,11 +63,10 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([entry.to_json() for entry in entries])
         return 0
-    states = {"open": "待领取", "claimed": "处理中", "waiting": "待重拨"}
     for entry in entries:
         deadline = f"{entry.deadline_at:%m-%d %H:%M}" if entry.deadline_at else "-"
         late = "（已超时）" if entry.overdue else ""
         print(f"#{entry.warning_id}\t{RISK_LEVEL_LABELS[entry.risk_level]}\t{entry.score}\t{entry.fraud_type_label}\t"
-              f"{entry.name_masked} {entry.phone_masked}\t{states.get(entry.status, entry.status)}\t{deadline}{late}")
+              f"{entry.name_masked} {entry.phone_masked}\t{QUEUE_ITEM_STATUS_LABELS.get(entry.status, entry.status)}\t{deadline}{late}")
     print(f"共 {len(entries)} 条")
     return 0

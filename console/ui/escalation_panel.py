@@ -29,10 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.core.context import ServiceContext, allowed
+from console.services.core.vocabulary import RESULT_LABELS, TASK_STATUS_LABELS, TaskStatus
 from console.services.escalation import orders as escalations
 from console.services.escalation.views import (
-    RESULT_LABELS,
-    TASK_STATUS_LABELS,
     EscalationInfo,
     TaskInfo,
     local_time,
@@ -152,7 +151,7 @@ class EscalationPanel(QWidget):
         task = self.selected_task()
         info = self.info
         open_order = info is not None and not info.is_closed
-        next_steps = [s for s in (task.next_statuses if task else ()) if s != "done"]
+        next_steps = [s for s in (task.next_statuses if task else ()) if s != TaskStatus.DONE]
         may_update = allowed(self.ctx.actor, "escalation.update")
         self.advance_button.setEnabled(open_order and may_update and bool(next_steps))
         self.advance_button.setToolTip(self.tr("改为：{status}").format(status=TASK_STATUS_LABELS[next_steps[0]])
@@ -177,7 +176,7 @@ class EscalationPanel(QWidget):
 
     def advance_selected(self) -> None:
         task = self.selected_task()
-        steps = [s for s in (task.next_statuses if task else ()) if s != "done"]
+        steps = [s for s in (task.next_statuses if task else ()) if s != TaskStatus.DONE]
         if task is None or not steps:
             return
         ctx, note, who = self.ctx, self.note_edit.text(), self.actor_edit.text()
@@ -188,7 +187,7 @@ class EscalationPanel(QWidget):
         if task is None:
             return
         ctx, note, who, result = self.ctx, self.note_edit.text(), self.actor_edit.text(), self.result_combo.currentData()
-        self._write(lambda: escalations.update_task(ctx, task.id, "done", result, note, who), task.id)
+        self._write(lambda: escalations.update_task(ctx, task.id, TaskStatus.DONE, result, note, who), task.id)
 
     def acknowledge(self) -> None:
         if self.info is None:

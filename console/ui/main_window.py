@@ -22,7 +22,7 @@ from console.services.calls.workstation import (
 )
 from console.services.core.context import ROLE_LABELS, Actor, ServiceContext, ServiceError, allowed
 from console.services.core.storage import describe_storage_error
-from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
+from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER, QueueItemStatus
 from console.services.queue import claims as queue
 from console.services.security.session_policy import IdleTimer, current_policy
 from console.services.telephony import agents
@@ -387,7 +387,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.set_entries(entries)
         counts = {level: 0 for level in RISK_LEVEL_ORDER}
         for entry in entries:
-            if entry.status == "open":
+            if entry.status == QueueItemStatus.OPEN:
                 counts[entry.risk_level] = counts.get(entry.risk_level, 0) + 1
         self.depth_label.setText(self.tr("待领取：") + " ".join(
             f"{RISK_LEVEL_LABELS[level]}{counts[level]}" for level in RISK_LEVEL_ORDER))

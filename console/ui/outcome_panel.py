@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.calls.log import NextStep, WarningFacts, plan_next_step
-from console.services.calls.workstation import parse_amount
+from console.services.core.amounts import parse_amount
 from console.services.core.vocabulary import DISPOSITION_LABELS
 from console.services.triage.scoring import load_triage_settings
 

@@ -24,13 +24,13 @@ from PySide6.QtGui import QBrush, QColor
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     FRAUD_TYPE_LABELS,
+    QUEUE_ITEM_KIND_LABELS,
     RISK_LEVEL_LABELS,
     RISK_LEVEL_ORDER,
 )
 
 LEVEL_COLOURS = {"red": "#cf222e", "orange": "#e16f24", "yellow": "#bf8700", "blue": "#0969da"}
 LEVEL_BACKGROUNDS = {"red": "#ffebe9", "orange": "#fff1e5", "yellow": "#fff8c5", "blue": "#ddf4ff"}
-KIND_LABELS = {"warning": "预警", "retry": "重拨", "follow_up": "回访", "escalation_answer": "上门反馈"}
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -212,7 +212,7 @@ class QueueTableModel(QAbstractTableModel):
         if column == "countdown":
             return countdown_text(entry.deadline_at, self._now)
         if column == "kind":
-            return KIND_LABELS.get(entry.kind, entry.kind)
+            return QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind)
         if column == "fraud_type":
             return FRAUD_TYPE_LABELS.get(entry.fraud_type, entry.fraud_type)
         if column == "name":

@@ -20,8 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.core.vocabulary import FRAUD_TYPES, RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
-from console.ui.queue_model import KIND_LABELS, QueueTableModel
+from console.services.core.vocabulary import (
+    FRAUD_TYPES,
+    QUEUE_ITEM_KIND_LABELS,
+    RISK_LEVEL_LABELS,
+    RISK_LEVEL_ORDER,
+)
+from console.ui.queue_model import QueueTableModel
 
 
 class QueuePanel(QWidget):
@@ -47,7 +52,7 @@ class QueuePanel(QWidget):
             filters.addWidget(box)
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(self.tr("全部类别"), None)
-        for code, label in KIND_LABELS.items():
+        for code, label in QUEUE_ITEM_KIND_LABELS.items():
             self.kind_combo.addItem(label, code)
         self.kind_combo.currentIndexChanged.connect(self._apply_filters)
         self.type_combo = QComboBox()

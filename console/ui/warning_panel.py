@@ -14,9 +14,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBo
 from console.services.calls import workstation
 from console.services.calls.workstation import WarningDetail
 from console.services.core.context import ServiceContext
-from console.services.core.vocabulary import AGE_BAND_LABELS, RISK_LEVEL_LABELS
+from console.services.core.vocabulary import (
+    AGE_BAND_LABELS,
+    QUEUE_ITEM_KIND_LABELS,
+    RISK_LEVEL_LABELS,
+    WARNING_STATUS_LABELS,
+)
 from console.ui.errors import error_text
-from console.ui.queue_model import KIND_LABELS, LEVEL_COLOURS
+from console.ui.queue_model import LEVEL_COLOURS
 from console.ui.tasks import TaskRunner
 
 
@@ -111,7 +116,7 @@ class WarningPanel(QWidget):
         self.body.show()
         self._show_header(entry.risk_level, entry.score, entry.name_masked, entry.phone_masked,
                           AGE_BAND_LABELS.get(entry.age_band, ""), "")
-        self.kind_label.setText(KIND_LABELS.get(entry.kind, entry.kind))
+        self.kind_label.setText(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
         self.deadline_label.setText(self.tr("时限 {at}").format(at=_local(entry.deadline_at, "%H:%M:%S"))
                                     if entry.deadline_at else "")
         self.reload()
@@ -212,7 +217,7 @@ class WarningPanel(QWidget):
         if d.earlier_warnings:
             parts.append("<b>" + self.tr("此前预警") + "</b>")
             parts += [f"{_local(w.received_at)} {_esc(w.fraud_type_label)} "
-                      f"{RISK_LEVEL_LABELS.get(w.risk_level, '')}色 {_esc(w.outcome_label or w.status)}"
+                      f"{RISK_LEVEL_LABELS.get(w.risk_level, '')}色 {_esc(w.outcome_label or WARNING_STATUS_LABELS.get(w.status, w.status))}"
                       for w in d.earlier_warnings]
         if d.scheduled_follow_ups:
             parts.append("<b>" + self.tr("待回访") + "</b>")

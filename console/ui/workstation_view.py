@@ -15,15 +15,15 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from console.services.calls.drafts import SubmitResult, submit_call
-from console.services.calls.log import CallLog
+from console.services.calls.log import CallLog, call_connected
 from console.services.calls.workstation import (
     CallState,
     WarningDetail,
     WorkstationSettings,
     call_variables,
     choose_script,
-    parse_amount,
 )
+from console.services.core.amounts import parse_amount
 from console.services.core.context import ServiceContext, allowed
 from console.services.queue import claims as queue
 from console.services.telephony.calls import record_dial
@@ -36,8 +36,6 @@ from console.ui.phone_line import PhoneLine
 from console.ui.tasks import TaskRunner
 from console.ui.warning_panel import WarningPanel
 from scripts_library import ScriptLibrary, ScriptRestoreError, ScriptSession, load_library
-
-NOT_CONNECTED = frozenset({"no_answer", "busy", "powered_off", "invalid_number"})
 
 
 class WorkstationView(QWidget):
@@ -244,7 +242,7 @@ class WorkstationView(QWidget):
             client_uuid=state.client_uuid, warning_id=state.warning_id, queue_item_id=state.queue_item_id,
             started_at=state.started_at or now, ended_at=state.ended_at or now,
             connected=(state.detected_outcome == "answered" if state.detected_outcome
-                       else state.started_at is not None and state.disposition not in NOT_CONNECTED),
+                       else call_connected(state.disposition, dialled=state.started_at is not None)),
             disposition=state.disposition, script_id=record["script_id"], script_version=record["script_version"],
             node_path=list(record["path"]), objections=list(record["objections"]),
             key_actions=list(record["key_actions"]), amount_at_risk=detail.amount if detail else None,

@@ -1,10 +1,8 @@
 """All tables of the console, importable from one place: ``from db.models import Warning``."""
 
 from db.base import Base
-from db.models.calls import DISPOSITIONS, KEY_ACTIONS, OBJECTIONS, CallAttempt, CallDraft, FollowUp
+from db.models.calls import CallAttempt, CallDraft, FollowUp
 from db.models.cases import (
-    QUEUE_ITEM_KINDS,
-    RISK_LEVELS,
     AppState,
     Person,
     QueueItem,
@@ -12,9 +10,6 @@ from db.models.cases import (
     WarningMerge,
 )
 from db.models.escalation import (
-    TASK_KINDS,
-    TASK_RESULTS,
-    TASK_STATUSES,
     Escalation,
     EscalationEvent,
     EscalationTask,
@@ -27,15 +22,7 @@ __all__ = [
     "AGENT_STATES",
     "AgentState",
     "CallRecording",
-    "DISPOSITIONS",
-    "KEY_ACTIONS",
-    "OBJECTIONS",
-    "QUEUE_ITEM_KINDS",
-    "RISK_LEVELS",
     "ROLES",
-    "TASK_KINDS",
-    "TASK_RESULTS",
-    "TASK_STATUSES",
     "AppState",
     "AuditEvent",
     "Base",

@@ -11,40 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
 
-DISPOSITIONS = (
-    "dissuaded",
-    "victimized",
-    "refused",
-    "no_answer",
-    "busy",
-    "powered_off",
-    "invalid_number",
-    "hung_up",
-    "false_positive",
-    "wrong_person",
-)
-OBJECTIONS = (
-    "doubts_caller",
-    "already_profited",
-    "told_to_keep_secret",
-    "emotional_bond",
-    "sunk_cost",
-    "no_time",
-    "authority_claim",
-    "hostile",
-    "hide_from_family",
-    "genuine_need",
-)
-KEY_ACTIONS = (
-    "stop_transfer",
-    "uninstall_app",
-    "end_screen_share",
-    "call_110_to_verify",
-    "tell_family",
-    "install_national_antifraud_app",
-    "visit_station",
-    "report_case",
-)
+# Status, kind and outcome columns hold the codes of the StrEnums in console/services/core/vocabulary.py
+# (dispositions, objections and key actions: scripts_library/codes.py), which own their values.
 
 
 class CallAttempt(Base):

@@ -11,10 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, utcnow
 
-RISK_LEVELS = ("red", "orange", "yellow", "blue")
-WARNING_STATUSES = ("open", "in_progress", "closed")
-QUEUE_ITEM_KINDS = ("warning", "retry", "follow_up", "escalation_answer")
-QUEUE_ITEM_STATUSES = ("open", "claimed", "done", "skipped", "cancelled")
+# Status, kind and outcome columns hold the codes of the StrEnums in console/services/core/vocabulary.py
+# (dispositions, objections and key actions: scripts_library/codes.py), which own their values.
 
 
 class Person(Base):

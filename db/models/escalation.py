@@ -10,9 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, utcnow
 
-TASK_KINDS = ("onsite_visit", "stop_payment", "family_notice")
-TASK_STATUSES = ("created", "sent", "acknowledged", "in_progress", "done")
-TASK_RESULTS = ("success", "failed", "unreachable")
+# Status, kind and outcome columns hold the codes of the StrEnums in console/services/core/vocabulary.py
+# (dispositions, objections and key actions: scripts_library/codes.py), which own their values.
 
 
 class Escalation(Base):

@@ -26,15 +26,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError
-from console.services.core.vocabulary import DISPOSITION_LABELS, RISK_LEVEL_LABELS
+from console.services.core.levels import effective_level
+from console.services.core.vocabulary import (
+    DISPOSITION_LABELS,
+    RISK_LEVEL_LABELS,
+    UNREACHED_DISPOSITIONS,
+    FollowUpStatus,
+    QueueItemKind,
+    QueueItemStatus,
+    WarningStatus,
+)
 from console.services.escalation.settings import load_escalation_settings
 from console.services.followups.programme import schedule_follow_ups
 from console.services.queue.claims import bump_queue_version, open_items_of
+from console.services.queue.states import item_may_move, move_item, move_warning
 from console.services.telephony.recordings import link_recordings
 from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
 
 RETRY_DISPOSITIONS = frozenset({"no_answer", "busy", "powered_off", "hung_up"})
+
+
+def call_connected(disposition: str, *, dialled: bool = True) -> bool:
+    """Whether a call reached the person: it was dialled and its outcome is not one of nobody answering."""
+    return dialled and disposition not in UNREACHED_DISPOSITIONS
 CLOSING_DISPOSITIONS = frozenset({"false_positive", "wrong_person"})
 
 
@@ -179,7 +194,7 @@ def _attempts_before(session: Session, warning_id: int, follow_up_id: int | None
 def _level_of(warning: Warning, item: QueueItem | None) -> str:
     if item is not None:
         return item.risk_level
-    return warning.level_override or warning.risk_level
+    return effective_level(warning)
 
 
 def _existing(ctx: ServiceContext, client_uuid: str) -> LoggedCall | None:
@@ -268,9 +283,9 @@ def _apply_to_warning(warning: Warning, log: CallLog, step: NextStep, now: dt.da
         warning.first_contact_at = log.started_at
     warning.outcome = log.disposition
     if step.kind in ("retry", "escalate"):
-        warning.status = "in_progress"
+        move_warning(warning, WarningStatus.IN_PROGRESS)
     else:
-        warning.status = "closed"
+        move_warning(warning, WarningStatus.CLOSED)
         warning.closed_at = now
 
 
@@ -281,7 +296,7 @@ def _apply_to_follow_up(session: Session, log: CallLog, step: NextStep, now: dt.
     follow_up.outcome = log.disposition
     if step.kind == "retry":
         return
-    follow_up.status = "done" if log.connected else "missed"
+    follow_up.status = FollowUpStatus.DONE if log.connected else FollowUpStatus.MISSED
     follow_up.completed_at = now
 
 
@@ -289,32 +304,34 @@ def _apply_to_queue(
     session: Session, warning: Warning, item: QueueItem | None, log: CallLog, step: NextStep,
     user_id: int | None, now: dt.datetime,
 ) -> None:
-    if item is not None and item.status == "claimed" and item.claimed_by not in (None, user_id):
+    if item is not None and item.status == QueueItemStatus.CLAIMED and item.claimed_by not in (None, user_id):
         # the lease ran out and another seat took the item: it is theirs now, leave it alone
         lease_live = item.lease_expires_at is not None and item.lease_expires_at > now
         if lease_live:
             return
     items = [item] if item is not None else (open_items_of(session, warning.id) if log.follow_up_id is None else [])
     if step.kind == "retry":
+        # an item finished meanwhile (a supervisor skipped it) stays finished: the retry gets a new one
+        items = [target for target in items if item_may_move(target.status, QueueItemStatus.OPEN)]
         if not items and log.follow_up_id is not None:
             follow_up = session.get(FollowUp, log.follow_up_id)
             if follow_up is not None and step.retry_at is not None:
-                follow_up.status, follow_up.due_at = "scheduled", step.retry_at  # comes back when due
+                follow_up.status, follow_up.due_at = FollowUpStatus.SCHEDULED, step.retry_at  # comes back when due
             return
         if not items:
-            level = warning.level_override or warning.risk_level
-            items = [QueueItem(kind="retry", warning_id=warning.id, priority=warning.risk_score, risk_level=level,
+            items = [QueueItem(kind=QueueItemKind.RETRY, warning_id=warning.id, status=QueueItemStatus.OPEN,
+                               priority=warning.risk_score, risk_level=effective_level(warning),
                                deadline_at=warning.deadline_at)]
             session.add(items[0])
         for target in items:
-            if target.kind == "warning":
-                target.kind = "retry"
-            target.status = "open"
+            if target.kind == QueueItemKind.WARNING:
+                target.kind = QueueItemKind.RETRY
+            move_item(target, QueueItemStatus.OPEN)
             target.not_before = step.retry_at
             target.claimed_by = target.claimed_at = target.lease_expires_at = None
         return
     for target in items:
-        if target.status in ("open", "claimed"):
-            target.status = "done"
+        if item_may_move(target.status, QueueItemStatus.DONE):
+            move_item(target, QueueItemStatus.DONE)
             target.closed_at = now
             target.lease_expires_at = None

@@ -7,12 +7,13 @@ edited from the warning (address, relative) bump the warning's version too.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from console.services.core import audit
+from console.services.core.amounts import AmountError, parse_amount
 from console.services.core.context import (
     ConflictError,
     NotFound,
@@ -63,15 +64,10 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _amount(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
     try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation as exc:
-        raise ServiceError(f"涉案金额不是数字：{value}") from exc
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise ServiceError(f"涉案金额超出范围：{value}")
-    return amount.quantize(Decimal("0.01"))
+        return parse_amount(value, what="涉案金额")
+    except AmountError as exc:
+        raise ServiceError(str(exc)) from None
 
 
 def update_warning(ctx: ServiceContext, warning_id: int, expected_version: int, changes: dict[str, Any]) -> int:

@@ -16,25 +16,32 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from console.services.core.context import NotFound, ServiceContext
+from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
+    CLOSED_ESCALATION_STATUSES,
     DISPOSITION_LABELS,
     FRAUD_TYPE_LABELS,
     KEY_ACTION_LABELS,
     OBJECTION_LABELS,
+    ORDER_STATUS_LABELS,
     PROFILE_GROUP_LABELS,
     RISK_LEVEL_LABELS,
     SIGNAL_LABELS,
     SOURCE_LABELS,
+    TASK_KIND_LABELS,
+    TASK_STATUS_LABELS,
+    FollowUpStatus,
+    QueueItemKind,
+    QueueItemStatus,
 )
-from console.services.escalation.views import ORDER_STATUS_LABELS, TASK_KIND_LABELS, TASK_STATUS_LABELS
 from console.services.people.masking import surname_of
 from console.services.people.privacy import person_view
 from db.models import CallAttempt, Escalation, EscalationTask, FollowUp, Person, QueueItem, User, Warning
@@ -162,7 +169,7 @@ def warning_detail(ctx: ServiceContext, warning_id: int, *, history_limit: int =
         person_warning_ids = list(session.execute(select(Warning.id).where(Warning.person_id == person.id)).scalars())
         earlier = [
             EarlierWarning(w.id, w.received_at, FRAUD_TYPE_LABELS.get(w.fraud_type, w.fraud_type),
-                           w.level_override or w.risk_level, w.status, DISPOSITION_LABELS.get(w.outcome or "", ""))
+                           effective_level(w), w.status, DISPOSITION_LABELS.get(w.outcome or "", ""))
             for w in session.execute(
                 select(Warning).where(Warning.person_id == person.id, Warning.id != warning.id)
                 .order_by(Warning.received_at.desc()).limit(history_limit)).scalars()
@@ -184,9 +191,9 @@ def warning_detail(ctx: ServiceContext, warning_id: int, *, history_limit: int =
         esc_summaries = [_escalation_summary(session, e) for e in escalations]
         follow_ups = list(session.execute(
             select(FollowUp.due_at).where(FollowUp.person_id == person.id,
-                                          or_(FollowUp.status == "scheduled", FollowUp.status == "queued"))
+                                          or_(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.status == FollowUpStatus.QUEUED))
             .order_by(FollowUp.due_at)).scalars())
-        level = warning.level_override or warning.risk_level
+        level = effective_level(warning)
         return WarningDetail(
             warning_id=warning.id, person_id=person.id, name=view.name, phone=view.phone,
             id_number=view.id_number, address=view.address, sex_label=SEX_LABELS.get(person.sex or "", "性别不详"),
@@ -217,7 +224,7 @@ def _escalation_summary(session: Any, escalation: Escalation) -> EscalationSumma
         id=escalation.id, warning_id=escalation.warning_id, created_at=escalation.created_at,
         station=escalation.target_detail, status=escalation.status,
         status_label=ORDER_STATUS_LABELS.get(escalation.status, escalation.status),
-        open=escalation.status not in ("done", "cancelled"),
+        open=escalation.status not in CLOSED_ESCALATION_STATUSES,
         tasks=[f"{TASK_KIND_LABELS.get(t.kind, t.kind)}：{TASK_STATUS_LABELS.get(t.status, t.status)}" for t in tasks],
     )
 
@@ -226,7 +233,7 @@ def claimed_item_id(ctx: ServiceContext, warning_id: int) -> int | None:
     """The queue item of this warning the acting operator holds a live claim on, if any."""
     with ctx.sessions() as session:
         query = (select(QueueItem.id)
-                 .where(QueueItem.warning_id == warning_id, QueueItem.status == "claimed",
+                 .where(QueueItem.warning_id == warning_id, QueueItem.status == QueueItemStatus.CLAIMED,
                         QueueItem.claimed_by == ctx.actor.user_id, QueueItem.lease_expires_at > ctx.now())
                  .limit(1))
         return session.execute(query).scalar_one_or_none()
@@ -243,9 +250,9 @@ def call_variables(detail: WarningDetail, *, app_name: str = "", centre_name: st
     return build_variables(profile)
 
 
-def choose_script(library: ScriptLibrary, detail: WarningDetail, kind: str = "warning") -> Selection:
+def choose_script(library: ScriptLibrary, detail: WarningDetail, kind: str = QueueItemKind.WARNING) -> Selection:
     """The dissuasion script for a warning, or the revisit script for a follow-up item."""
-    if kind == "follow_up":
+    if kind == QueueItemKind.FOLLOW_UP:
         return select_follow_up_script(library, detail.fraud_type, detail.profile_group)
     return select_library_script(library, detail.fraud_type, detail.profile_group, [c for c, _ in detail.signals])
 
@@ -259,7 +266,7 @@ class CallState:
     warning_id: int
     queue_item_id: int | None
     follow_up_id: int | None = None
-    item_kind: str = "warning"
+    item_kind: str = QueueItemKind.WARNING.value
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     connected: bool = True
@@ -285,23 +292,6 @@ class CallState:
             raw = values.get(key)
             values[key] = dt.datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
         return cls(**values)
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """'3.5万' -> 35000, '12,000' -> 12000, '' -> None; raises ValueError on anything else."""
-    cleaned = text.strip().replace(",", "").replace("，", "").replace("元", "")
-    if not cleaned:
-        return None
-    factor = Decimal(1)
-    if cleaned.endswith("万"):
-        cleaned, factor = cleaned[:-1], Decimal(10000)
-    try:
-        value = Decimal(cleaned) * factor
-    except InvalidOperation as exc:
-        raise ValueError(f"金额无法识别：{text}") from exc
-    if value < 0:
-        raise ValueError("金额不能为负数")
-    return value.quantize(Decimal("0.01"))
 
 
 # ---- settings and dialling ----------------------------------------------------------------------

@@ -2,15 +2,27 @@
 
 Codes are stable (they are stored in the database and used by the script library and the reports);
 labels are what operators read.  Disposition, objection and key-action codes come from the script
-library, which owns them.
+library, which owns them.  The states of warnings, queue items, escalations and their tasks are
+``StrEnum``s whose values are the stored strings; which move from one state to another is allowed is
+decided in one module per state machine (console/services/queue/states.py,
+console/services/escalation/states.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
-from scripts_library.codes import DISPOSITION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
+from scripts_library.codes import (
+    DISPOSITION_LABELS,
+    KEY_ACTION_LABELS,
+    OBJECTION_LABELS,
+    UNREACHED_DISPOSITIONS,
+    Disposition,
+    KeyAction,
+    Objection,
+)
 
 
 @dataclass(frozen=True)
@@ -105,20 +117,178 @@ SOURCE_LABELS: Final[dict[str, str]] = {
     "manual": "人工录入",
 }
 
+
+class WarningStatus(StrEnum):
+    OPEN = "open"  # nobody has worked on it yet
+    IN_PROGRESS = "in_progress"  # claimed, called or escalated, not finished
+    CLOSED = "closed"
+
+
+class QueueItemKind(StrEnum):
+    WARNING = "warning"
+    RETRY = "retry"
+    FOLLOW_UP = "follow_up"
+    ESCALATION_ANSWER = "escalation_answer"
+
+
+class QueueItemStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+# Items still in the queue (claimable, or held on a lease).
+LIVE_ITEM_STATUSES: Final[tuple[QueueItemStatus, ...]] = (QueueItemStatus.OPEN, QueueItemStatus.CLAIMED)
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# Orders that are finished: nothing about them may change any more.
+CLOSED_ESCALATION_STATUSES: Final[tuple[EscalationStatus, ...]] = (EscalationStatus.DONE, EscalationStatus.CANCELLED)
+
+
+class TaskKind(StrEnum):
+    ONSITE_VISIT = "onsite_visit"
+    STOP_PAYMENT = "stop_payment"
+    FAMILY_NOTICE = "family_notice"
+
+
+class TaskStatus(StrEnum):
+    CREATED = "created"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class TaskResult(StrEnum):
+    """The result of a task, and of an order as the station reports it."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class FollowUpOutcome(StrEnum):
+    """What a follow-up call found (recorded by hand when no call log is written)."""
+
+    SAFE = "safe"
+    RECONTACTED = "recontacted"
+    VICTIMIZED = "victimized"
+    UNREACHABLE = "unreachable"
+    REFUSED = "refused"
+
+
+class FollowUpStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+WARNING_STATUS_LABELS: Final[dict[str, str]] = {
+    WarningStatus.OPEN: "待处理", WarningStatus.IN_PROGRESS: "处理中", WarningStatus.CLOSED: "已结案",
+}
+QUEUE_ITEM_STATUS_LABELS: Final[dict[str, str]] = {
+    QueueItemStatus.OPEN: "待领取",
+    QueueItemStatus.CLAIMED: "已领取",
+    QueueItemStatus.DONE: "已处理",
+    QueueItemStatus.SKIPPED: "已跳过",
+    QueueItemStatus.CANCELLED: "已取消",
+    "waiting": "待重拨",  # shown for an open item whose retry time lies ahead
+}
+
+QUEUE_ITEM_KIND_LABELS: Final[dict[str, str]] = {
+    QueueItemKind.WARNING: "预警",
+    QueueItemKind.RETRY: "重拨",
+    QueueItemKind.FOLLOW_UP: "回访",
+    QueueItemKind.ESCALATION_ANSWER: "派出所反馈",
+}
+FOLLOW_UP_KIND_LABELS: Final[dict[str, str]] = {"revisit": "回访", "victim_support": "受害帮扶"}
+FOLLOW_UP_STATUS_LABELS: Final[dict[str, str]] = {
+    FollowUpStatus.SCHEDULED: "待回访",
+    FollowUpStatus.QUEUED: "已入队",
+    FollowUpStatus.DONE: "已完成",
+    FollowUpStatus.MISSED: "未联系上",
+    FollowUpStatus.CANCELLED: "已取消",
+}
+FOLLOW_UP_OUTCOME_LABELS: Final[dict[str, str]] = {
+    FollowUpOutcome.SAFE: "已联系，情况正常",
+    FollowUpOutcome.RECONTACTED: "骗子再次联系，已提醒",
+    FollowUpOutcome.VICTIMIZED: "已被骗",
+    FollowUpOutcome.UNREACHABLE: "未联系上",
+    FollowUpOutcome.REFUSED: "拒绝回访",
+}
+TASK_KIND_LABELS: Final[dict[str, str]] = {
+    TaskKind.ONSITE_VISIT: "上门劝阻", TaskKind.STOP_PAYMENT: "保护性止付", TaskKind.FAMILY_NOTICE: "通知家属",
+}
+TASK_STATUS_LABELS: Final[dict[str, str]] = {
+    TaskStatus.CREATED: "已创建",
+    TaskStatus.SENT: "已发送",
+    TaskStatus.ACKNOWLEDGED: "已签收",
+    TaskStatus.IN_PROGRESS: "出警/处置中",
+    TaskStatus.DONE: "已完成",
+}
+RESULT_LABELS: Final[dict[str, str]] = {
+    TaskResult.SUCCESS: "成功", TaskResult.FAILED: "失败", TaskResult.UNREACHABLE: "无法联系",
+}
+ORDER_STATUS_LABELS: Final[dict[str, str]] = {
+    EscalationStatus.OPEN: "待签收",
+    EscalationStatus.ACKNOWLEDGED: "已签收",
+    EscalationStatus.IN_PROGRESS: "处置中",
+    EscalationStatus.DONE: "已办结",
+    EscalationStatus.CANCELLED: "已撤销",
+}
+
+
 __all__ = [
+    "CLOSED_ESCALATION_STATUSES",
+    "LIVE_ITEM_STATUSES",
+    "Disposition",
+    "EscalationStatus",
+    "FollowUpOutcome",
+    "FollowUpStatus",
+    "KeyAction",
+    "Objection",
+    "QueueItemKind",
+    "QueueItemStatus",
+    "TaskKind",
+    "TaskResult",
+    "TaskStatus",
+    "WarningStatus",
     "AGE_BANDS",
     "AGE_BAND_LABELS",
     "DISPOSITION_LABELS",
+    "FOLLOW_UP_KIND_LABELS",
+    "FOLLOW_UP_OUTCOME_LABELS",
+    "FOLLOW_UP_STATUS_LABELS",
     "FRAUD_TYPES",
     "FRAUD_TYPE_LABELS",
     "KEY_ACTION_LABELS",
     "OBJECTION_LABELS",
+    "ORDER_STATUS_LABELS",
     "PROFILE_GROUP_LABELS",
+    "QUEUE_ITEM_KIND_LABELS",
+    "QUEUE_ITEM_STATUS_LABELS",
+    "RESULT_LABELS",
     "RISK_LEVEL_LABELS",
     "RISK_LEVEL_ORDER",
     "SIGNALS",
     "SIGNAL_LABELS",
     "SOURCE_LABELS",
+    "UNREACHED_DISPOSITIONS",
+    "TASK_KIND_LABELS",
+    "TASK_STATUS_LABELS",
+    "WARNING_STATUS_LABELS",
     "age_band",
 ]
 

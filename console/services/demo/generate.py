@@ -17,11 +17,22 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from console.services.calls.log import call_connected
 from console.services.core.context import ServiceContext
-from console.services.core.vocabulary import age_band
+from console.services.core.vocabulary import (
+    EscalationStatus,
+    FollowUpStatus,
+    QueueItemKind,
+    QueueItemStatus,
+    TaskKind,
+    TaskStatus,
+    WarningStatus,
+    age_band,
+)
 from console.services.demo import data as D
 from console.services.people.masking import surname_of
 from console.services.queue.claims import bump_queue_version
+from console.services.queue.states import move_warning
 from console.services.security.auth import hash_password
 from console.services.triage.scoring import TriageInput, TriageSettings, load_triage_settings, score_warning
 from db.models import (
@@ -184,7 +195,8 @@ class _Generator:
         self.session.flush()
         if open_now:
             self.counts["open"] += 1
-            self.session.add(QueueItem(kind="warning", warning_id=warning.id, status="open", priority=triage.score,
+            self.session.add(QueueItem(kind=QueueItemKind.WARNING, warning_id=warning.id, status=QueueItemStatus.OPEN,
+                                       priority=triage.score,
                                        risk_level=triage.level, deadline_at=triage.deadline_at, created_at=received))
             return
         self.worked_warning(warning, person, age)
@@ -215,7 +227,7 @@ class _Generator:
         warning.attempts = failures + 1
         warning.first_contact_at = at
         warning.outcome = final
-        warning.status = "closed"
+        move_warning(warning, WarningStatus.CLOSED)
         warning.closed_at = at + dt.timedelta(minutes=5)
         if (final in ("refused", "victimized") or (failures >= 2 and warning.risk_level == "red")) and \
                 warning.risk_level in ("red", "orange"):
@@ -226,13 +238,13 @@ class _Generator:
                 due = warning.received_at + dt.timedelta(days=day)
                 done = due < self.now
                 self.session.add(FollowUp(warning_id=warning.id, person_id=person.id, kind="revisit", day_offset=day,
-                                          due_at=due, status="done" if done else "scheduled",
+                                          due_at=due, status=FollowUpStatus.DONE if done else FollowUpStatus.SCHEDULED,
                                           outcome="safe" if done else "", completed_at=due if done else None))
                 self.counts["follow_ups"] += 1
 
     def call(self, warning: Warning, operator: User, at: dt.datetime, disposition: str, person: Person,
              age: int) -> None:
-        connected = disposition not in ("no_answer", "busy", "powered_off", "invalid_number")
+        connected = call_connected(disposition)
         record: dict[str, object] = {}
         if connected:
             record = self.walk(warning, person, age)
@@ -276,12 +288,12 @@ class _Generator:
         esc = Escalation(
             warning_id=warning.id, station_id=person.station_id, created_by=operator.id, risk_level=warning.risk_level,
             reason="电话劝阻未果，需上门见面劝阻" if final == "refused" else "当事人已转账，需止付并协助报案",
-            summary="已告知对方为诈骗，当事人不信", status="done", result=result,
+            summary="已告知对方为诈骗，当事人不信", status=EscalationStatus.DONE, result=result,
             result_note="民警已上门，当事人停止转账" if result == "success" else "上门时当事人已外出",
             ack_deadline_at=created + dt.timedelta(minutes=10), acknowledged_at=acknowledged, closed_at=closed,
             created_at=created,
         )
-        task = EscalationTask(kind="onsite_visit", status="done", result=result, assignee="社区民警",
+        task = EscalationTask(kind=TaskKind.ONSITE_VISIT, status=TaskStatus.DONE, result=result, assignee="社区民警",
                               updated_at=closed)
         esc.tasks.append(task)
         self.session.add(esc)
@@ -289,7 +301,7 @@ class _Generator:
         for status, when in (("created", created), ("sent", created), ("acknowledged", acknowledged),
                              ("in_progress", acknowledged + dt.timedelta(minutes=5)), ("done", closed)):
             task.events.append(EscalationEvent(escalation_id=esc.id, status=status, at=when, actor_text="派出所值班",
-                                               result=result if status == "done" else None))
+                                               result=result if status == TaskStatus.DONE else None))
         self.counts["escalations"] += 1
 
     # -- helpers ----------------------------------------------------------------------------

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.core.context import NotFound, ServiceContext
-from console.services.core.vocabulary import DISPOSITION_LABELS, FRAUD_TYPE_LABELS, RISK_LEVEL_LABELS
+from console.services.core.levels import effective_level
+from console.services.core.vocabulary import (
+    CLOSED_ESCALATION_STATUSES,
+    DISPOSITION_LABELS,
+    FRAUD_TYPE_LABELS,
+    RISK_LEVEL_LABELS,
+)
 from console.services.escalation.stations import StationMatch, match_station_in
 from console.services.escalation.views import call_history_lines
 from console.services.people.masking import mask_address, mask_name, mask_phone
@@ -89,7 +95,7 @@ def prepare_escalation(ctx: ServiceContext, warning_id: int) -> EscalationDraft:
         if warning is None:
             raise NotFound(f"预警不存在（编号 {warning_id}）")
         person = warning.person
-        level = warning.level_override or warning.risk_level
+        level = effective_level(warning)
         level_label = RISK_LEVEL_LABELS.get(level, level)
         stations = tuple(
             StationChoice(s.id, s.name, s.duty_phone)
@@ -100,7 +106,7 @@ def prepare_escalation(ctx: ServiceContext, warning_id: int) -> EscalationDraft:
         summary_parts = [f"风险依据：{reasons}" if reasons else "", *[mask_text(line) for line in history]]
         open_count = len(session.execute(
             select(Escalation.id).where(Escalation.warning_id == warning.id,
-                                        Escalation.status.not_in(("done", "cancelled")))
+                                        Escalation.status.not_in(CLOSED_ESCALATION_STATUSES))
         ).all())
         return EscalationDraft(
             warning_id=warning.id,

@@ -22,23 +22,33 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.core import audit
+from console.services.core.amounts import AmountError, parse_amount
 from console.services.core.context import NotFound, ServiceContext, ServiceError
-from console.services.core.vocabulary import RISK_LEVEL_LABELS
-from console.services.escalation.drafts import resolve_station
-from console.services.escalation.settings import EscalationSettings, load_escalation_settings
-from console.services.escalation.stations import match_station_in
-from console.services.escalation.views import (
+from console.services.core.levels import effective_level
+from console.services.core.vocabulary import (
+    CLOSED_ESCALATION_STATUSES,
     RESULT_LABELS,
+    RISK_LEVEL_LABELS,
     TASK_KIND_LABELS,
     TASK_STATUS_LABELS,
-    TASK_TRANSITIONS,
+    EscalationStatus,
+    TaskKind,
+    TaskResult,
+    TaskStatus,
+    WarningStatus,
+)
+from console.services.escalation.drafts import resolve_station
+from console.services.escalation.settings import EscalationSettings, load_escalation_settings
+from console.services.escalation.states import check_task_move, move_order, move_task, order_is_closed
+from console.services.escalation.stations import match_station_in
+from console.services.escalation.views import (
     EscalationInfo,
     TaskInfo,
     escalation_info,
@@ -46,9 +56,8 @@ from console.services.escalation.views import (
 )
 from console.services.followups.programme import schedule_follow_ups
 from console.services.queue import claims as queue
+from console.services.queue.states import move_warning
 from db.models import (
-    TASK_KINDS,
-    TASK_RESULTS,
     Escalation,
     EscalationEvent,
     EscalationTask,
@@ -70,15 +79,15 @@ class TaskRequest:
 
     @classmethod
     def onsite_visit(cls, note: str = "") -> TaskRequest:
-        return cls("onsite_visit", {"note": note} if note else {})
+        return cls(TaskKind.ONSITE_VISIT, {"note": note} if note else {})
 
     @classmethod
     def stop_payment(cls, bank: str, account: str, amount: Decimal | str | None = None) -> TaskRequest:
-        return cls("stop_payment", {"bank": bank, "account": account, "amount": "" if amount is None else str(amount)})
+        return cls(TaskKind.STOP_PAYMENT, {"bank": bank, "account": account, "amount": "" if amount is None else str(amount)})
 
     @classmethod
     def family_notice(cls, relative_name: str, phone: str) -> TaskRequest:
-        return cls("family_notice", {"relative_name": relative_name, "phone": phone})
+        return cls(TaskKind.FAMILY_NOTICE, {"relative_name": relative_name, "phone": phone})
 
 
 @dataclass(frozen=True)
@@ -98,15 +107,16 @@ class AckAlert:
 def _clean_details(request: TaskRequest) -> dict[str, Any]:
     details = {k: (v.strip() if isinstance(v, str) else v) for k, v in request.details.items()}
     label = TASK_KIND_LABELS.get(request.kind, request.kind)
-    if request.kind == "stop_payment":
+    if request.kind == TaskKind.STOP_PAYMENT:
         if not details.get("bank") or not details.get("account"):
             raise ServiceError(f"{label}需要填写开户银行和账号")
-        raw = str(details.get("amount") or "").replace(",", "").replace("，", "")
-        if raw:
-            try:
-                amount = Decimal(raw)
-            except InvalidOperation:
-                raise ServiceError(f"{label}的金额“{raw}”不是有效数字") from None
+        raw = str(details.get("amount") or "")
+        try:
+            amount = parse_amount(raw, what=f"{label}的金额")
+        except AmountError as exc:
+            problem = "应大于 0" if exc.negative else f"“{raw}”不是有效数字"
+            raise ServiceError(f"{label}的金额{problem}") from None
+        if amount is not None:
             if amount <= 0:
                 raise ServiceError(f"{label}的金额应大于 0")
             details["amount"] = f"{amount:.2f}"
@@ -161,7 +171,7 @@ def create_escalation(
     if not tasks:
         raise ServiceError("请至少选择一项任务（上门劝阻、保护性止付或通知家属）")
     kinds = [t.kind for t in tasks]
-    unknown = [k for k in kinds if k not in TASK_KINDS]
+    unknown = [k for k in kinds if k not in {known.value for known in TaskKind}]
     if unknown:
         raise ServiceError(f"未知的任务类型：{'、'.join(unknown)}")
     if len(set(kinds)) != len(kinds):
@@ -172,7 +182,7 @@ def create_escalation(
         warning = _warning(session, warning_id)
         person = warning.person
         for kind, details in cleaned:
-            if kind == "family_notice":
+            if kind == TaskKind.FAMILY_NOTICE:
                 _fill_relative(details, person)
         if station_id is not None:
             station = session.get(Station, station_id)
@@ -188,23 +198,23 @@ def create_escalation(
             station = session.get(Station, match.station_id)
             station_reason = match.reason
         assert station is not None
-        level = warning.level_override or warning.risk_level
+        level = effective_level(warning)
         escalation = Escalation(
             warning_id=warning.id, station_id=station.id, created_by=ctx.actor.user_id, target="station",
             target_detail=station.name, risk_level=level, reason=reason.strip(), summary=summary.strip(),
-            status="open", ack_deadline_at=now + settings.ack_window(level), created_at=now,
+            status=EscalationStatus.OPEN, ack_deadline_at=now + settings.ack_window(level), created_at=now,
         )
         session.add(escalation)
         session.flush()
         _add_event(session, ctx, escalation, None, "created", note=station_reason)
         for kind, details in cleaned:
-            task = EscalationTask(escalation_id=escalation.id, kind=kind, status="created", details=details,
+            task = EscalationTask(escalation_id=escalation.id, kind=kind, status=TaskStatus.CREATED, details=details,
                                   updated_at=now)
             session.add(task)
             session.flush()
             _add_event(session, ctx, escalation, task, "created")
-        if warning.status == "open":
-            warning.status = "in_progress"
+        if warning.status == WarningStatus.OPEN:
+            move_warning(warning, WarningStatus.IN_PROGRESS)
         audit.record(session, ctx.actor, "escalate", object_type="escalation", object_id=escalation.id,
                      reason=reason.strip(),
                      details={"warning_id": warning.id, "station": station.name, "tasks": kinds, "level": level},
@@ -217,15 +227,16 @@ def create_escalation(
 def _sync_order_status(escalation: Escalation, now: dt.datetime) -> None:
     """The order follows the station's own task (the on-site visit); the centre's tasks do not count
     as the station acknowledging."""
-    if escalation.status in ("done", "cancelled"):
+    if order_is_closed(escalation):
         return
-    station_tasks = [t for t in escalation.tasks if t.kind == "onsite_visit"] or list(escalation.tasks)
+    station_tasks = [t for t in escalation.tasks if t.kind == TaskKind.ONSITE_VISIT] or list(escalation.tasks)
     statuses = {t.status for t in station_tasks}
-    if statuses & {"in_progress", "done"}:
-        escalation.status = "in_progress"
-    elif "acknowledged" in statuses and escalation.status == "open":
-        escalation.status = "acknowledged"
-    if escalation.status != "open" and escalation.acknowledged_at is None:
+    if statuses & {TaskStatus.IN_PROGRESS, TaskStatus.DONE}:
+        if escalation.status != EscalationStatus.IN_PROGRESS:
+            move_order(escalation, EscalationStatus.IN_PROGRESS)
+    elif TaskStatus.ACKNOWLEDGED in statuses and escalation.status == EscalationStatus.OPEN:
+        move_order(escalation, EscalationStatus.ACKNOWLEDGED)
+    if escalation.status != EscalationStatus.OPEN and escalation.acknowledged_at is None:
         escalation.acknowledged_at = now
 
 
@@ -245,24 +256,19 @@ def update_task(
             raise NotFound(f"上报任务不存在（编号 {task_id}）")
         escalation = task.escalation
         label = TASK_KIND_LABELS.get(task.kind, task.kind)
-        if escalation.status in ("done", "cancelled"):
+        if order_is_closed(escalation):
             raise ServiceError(f"指令已办结，不能再修改“{label}”任务")
         if status not in TASK_STATUS_LABELS:
             raise ServiceError(f"未知的任务状态：{status}")
-        allowed = TASK_TRANSITIONS.get(task.status, ())
-        if status not in allowed:
-            now_label = TASK_STATUS_LABELS.get(task.status, task.status)
-            options = "、".join(TASK_STATUS_LABELS[s] for s in allowed) or "无（任务已完成）"
-            raise ServiceError(
-                f"“{label}”任务当前为“{now_label}”，不能改为“{TASK_STATUS_LABELS[status]}”；可改为：{options}"
-            )
-        if status == "done":
-            if result not in TASK_RESULTS:
+        to = TaskStatus(status)
+        check_task_move(task, to)
+        if to == TaskStatus.DONE:
+            if result not in RESULT_LABELS:
                 raise ServiceError(f"完成“{label}”任务时须选择结果：成功、失败或无法联系")
         elif result is not None:
             raise ServiceError("只有完成任务时才能填写结果")
         now = ctx.now()
-        task.status = status
+        move_task(task, to)
         task.result = result
         task.updated_at = now
         if actor_text.strip():
@@ -282,18 +288,19 @@ def acknowledge(ctx: ServiceContext, escalation_id: int, by_text: str) -> Escala
         escalation = _escalation(session, escalation_id)
         if escalation.acknowledged_at is not None:
             raise ServiceError(f"该指令已于 {local_time(escalation.acknowledged_at, '%H:%M')} 签收")
-        if escalation.status in ("done", "cancelled"):
+        if order_is_closed(escalation):
             raise ServiceError("指令已办结，无需签收")
         now = ctx.now()
         escalation.acknowledged_at = now
-        escalation.status = "acknowledged"
+        move_order(escalation, EscalationStatus.ACKNOWLEDGED)
         _add_event(session, ctx, escalation, None, "acknowledged", actor_text=by_text.strip())
         for task in escalation.tasks:
-            if task.kind != "onsite_visit" or task.status not in ("created", "sent"):
+            if task.kind != TaskKind.ONSITE_VISIT or task.status not in (TaskStatus.CREATED, TaskStatus.SENT):
                 continue
-            if task.status == "created":  # the station cannot sign for an order it never received
+            if task.status == TaskStatus.CREATED:  # the station cannot sign for an order it never received
+                move_task(task, TaskStatus.SENT)
                 _add_event(session, ctx, escalation, task, "sent", actor_text=by_text.strip())
-            task.status = "acknowledged"
+            move_task(task, TaskStatus.ACKNOWLEDGED)
             task.updated_at = now
             _add_event(session, ctx, escalation, task, "acknowledged", actor_text=by_text.strip())
         session.flush()
@@ -314,7 +321,7 @@ def overdue_acknowledgements(ctx: ServiceContext, *, settings: EscalationSetting
     with ctx.session() as session:
         rows = session.execute(
             select(Escalation, Station.name).outerjoin(Station, Station.id == Escalation.station_id).where(
-                Escalation.status == "open",
+                Escalation.status == EscalationStatus.OPEN,
                 Escalation.acknowledged_at.is_(None),
                 Escalation.ack_deadline_at.is_not(None),
                 Escalation.ack_deadline_at < now,
@@ -322,7 +329,7 @@ def overdue_acknowledgements(ctx: ServiceContext, *, settings: EscalationSetting
             ).order_by(Escalation.ack_deadline_at)
         ).all()
         for escalation, station_name in rows:
-            if any(child.status != "cancelled" for child in _children(session, escalation.id)):
+            if any(child.status != EscalationStatus.CANCELLED for child in _children(session, escalation.id)):
                 continue  # already re-escalated: the child order carries the timer now
             deadline = escalation.ack_deadline_at
             assert deadline is not None
@@ -363,7 +370,7 @@ def re_escalate(
     now = ctx.now()
     with ctx.session() as session:
         parent = _escalation(session, escalation_id)
-        if parent.status in ("done", "cancelled"):
+        if order_is_closed(parent):
             raise ServiceError("指令已办结，不能再次上报")
         station = session.get(Station, parent.station_id) if parent.station_id else None
         detail = detail.strip()
@@ -376,7 +383,7 @@ def re_escalate(
         child = Escalation(
             warning_id=parent.warning_id, station_id=parent.station_id, parent_id=parent.id,
             created_by=ctx.actor.user_id, target=target, target_detail=detail[:200], risk_level=parent.risk_level,
-            reason=reason.strip(), summary=parent.summary, status="open",
+            reason=reason.strip(), summary=parent.summary, status=EscalationStatus.OPEN,
             ack_deadline_at=now + settings.ack_window(parent.risk_level), created_at=now,
         )
         session.add(child)
@@ -385,9 +392,9 @@ def re_escalate(
         _add_event(session, ctx, child, None, "created", note=f"由指令 {parent.id} 再次上报至{label}：{detail}")
         _add_event(session, ctx, parent, None, "re_escalated", note=f"再次上报至{label}“{detail}”（指令 {child.id}）：{reason.strip()}")
         for old in parent.tasks:
-            if old.status == "done":
+            if old.status == TaskStatus.DONE:
                 continue
-            task = EscalationTask(escalation_id=child.id, kind=old.kind, status="created",
+            task = EscalationTask(escalation_id=child.id, kind=old.kind, status=TaskStatus.CREATED,
                                   details=dict(old.details or {}), updated_at=now)
             session.add(task)
             session.flush()
@@ -406,14 +413,14 @@ def record_station_result(ctx: ServiceContext, escalation_id: int, result: str, 
     also schedules the follow-up calls; failed / unreachable leave the warning open for the operator.
     """
     ctx.require("escalation.update")
-    if result not in TASK_RESULTS:
+    if result not in RESULT_LABELS:
         raise ServiceError("派出所反馈结果应为：成功、失败或无法联系")
     now = ctx.now()
     with ctx.session() as session:
         escalation = _escalation(session, escalation_id)
-        if escalation.status in ("done", "cancelled"):
+        if order_is_closed(escalation):
             raise ServiceError("该指令已办结")
-        escalation.status = "done"
+        move_order(escalation, EscalationStatus.DONE)
         escalation.result = result
         escalation.result_note = note.strip()
         escalation.closed_at = now
@@ -423,9 +430,9 @@ def record_station_result(ctx: ServiceContext, escalation_id: int, result: str, 
         warning = _warning(session, escalation.warning_id)
         line = f"[{local_time(now, '%m-%d %H:%M')}] 派出所反馈（指令 {escalation.id}）：{RESULT_LABELS[result]}"
         warning.note = (warning.note + "\n" if warning.note else "") + line + (f"。{note.strip()}" if note.strip() else "")
-        if result == "success" and warning.outcome is None:
+        if result == TaskResult.SUCCESS and warning.outcome is None:
             warning.outcome = "dissuaded"
-            warning.status = "closed"
+            move_warning(warning, WarningStatus.CLOSED)
             warning.closed_at = now
             warning.person.dissuaded_before = True
             schedule_follow_ups(session, warning, "dissuaded", now)
@@ -458,5 +465,5 @@ def list_escalations(
         if warning_id is not None:
             query = query.where(Escalation.warning_id == warning_id)
         if open_only:
-            query = query.where(Escalation.status.not_in(("done", "cancelled")))
+            query = query.where(Escalation.status.not_in(CLOSED_ESCALATION_STATUSES))
         return [escalation_info(session, e) for e in session.execute(query).scalars()]

@@ -13,7 +13,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.services.core.vocabulary import DISPOSITION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
+from console.services.core.vocabulary import (
+    CLOSED_ESCALATION_STATUSES,
+    DISPOSITION_LABELS,
+    KEY_ACTION_LABELS,
+    OBJECTION_LABELS,
+    ORDER_STATUS_LABELS,
+    RESULT_LABELS,
+    TASK_KIND_LABELS,
+    TASK_STATUS_LABELS,
+    TaskStatus,
+)
+from console.services.escalation.states import task_moves
 from db.models import CallAttempt, Escalation, EscalationEvent, EscalationTask, Station, User
 
 # Times are shown in the centre's local time (China has no daylight saving time).
@@ -24,22 +35,6 @@ def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL_TZ).strftime(fmt) if value is not None else ""
 
 
-TASK_KIND_LABELS = {"onsite_visit": "上门劝阻", "stop_payment": "保护性止付", "family_notice": "通知家属"}
-TASK_STATUS_LABELS = {
-    "created": "已创建",
-    "sent": "已发送",
-    "acknowledged": "已签收",
-    "in_progress": "出警/处置中",
-    "done": "已完成",
-}
-RESULT_LABELS = {"success": "成功", "failed": "失败", "unreachable": "无法联系"}
-ORDER_STATUS_LABELS = {
-    "open": "待签收",
-    "acknowledged": "已签收",
-    "in_progress": "处置中",
-    "done": "已办结",
-    "cancelled": "已撤销",
-}
 ORDER_EVENT_LABELS = {
     "created": "下达指令",
     "acknowledged": "派出所签收",
@@ -48,17 +43,6 @@ ORDER_EVENT_LABELS = {
     "result": "派出所反馈结果",
 }
 TARGET_LABELS = {"station": "派出所", "duty_phone": "派出所值班电话", "other_unit": "其他单位"}
-
-# The next statuses a task may move to.  A task may be closed ('done' with a result) from any
-# open step, because a phone notice or a bank refusal can end it before the station touches it.
-TASK_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "created": ("sent", "done"),
-    "sent": ("acknowledged", "done"),
-    "acknowledged": ("in_progress", "done"),
-    "in_progress": ("done",),
-    "done": (),
-}
-
 
 @dataclass(frozen=True)
 class TimelineEvent:
@@ -89,11 +73,11 @@ class TaskInfo:
 
     @property
     def next_statuses(self) -> tuple[str, ...]:
-        return TASK_TRANSITIONS.get(self.status, ())
+        return task_moves(self.status)
 
     @property
     def is_open(self) -> bool:
-        return self.status != "done"
+        return self.status != TaskStatus.DONE
 
 
 @dataclass(frozen=True)
@@ -133,7 +117,7 @@ class EscalationInfo:
 
     @property
     def is_closed(self) -> bool:
-        return self.status in ("done", "cancelled")
+        return self.status in CLOSED_ESCALATION_STATUSES
 
 
 def _actor_names(session: Session, ids: set[int]) -> dict[int, str]:

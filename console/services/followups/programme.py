@@ -20,22 +20,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.core.context import NotFound, ServiceContext, ServiceError
-from console.services.core.vocabulary import FRAUD_TYPE_LABELS, RISK_LEVEL_ORDER
+from console.services.core.levels import effective_level
+from console.services.core.vocabulary import (
+    FOLLOW_UP_KIND_LABELS,
+    FOLLOW_UP_OUTCOME_LABELS,
+    FOLLOW_UP_STATUS_LABELS,
+    FRAUD_TYPE_LABELS,
+    LIVE_ITEM_STATUSES,
+    RISK_LEVEL_ORDER,
+    FollowUpOutcome,
+    FollowUpStatus,
+    QueueItemStatus,
+)
 from console.services.escalation.settings import EscalationSettings, load_escalation_settings
 from console.services.people.masking import mask_name
+from console.services.queue.states import move_item
 from console.services.triage.scoring import load_triage_settings
 from db.models import FollowUp, Person, QueueItem, Warning
 
-FOLLOW_UP_KIND_LABELS = {"revisit": "回访", "victim_support": "受害帮扶"}
-FOLLOW_UP_STATUS_LABELS = {"scheduled": "待回访", "queued": "已入队", "done": "已完成", "missed": "未联系上",
-                           "cancelled": "已取消"}
-FOLLOW_UP_OUTCOMES = {
-    "safe": "已联系，情况正常",
-    "recontacted": "骗子再次联系，已提醒",
-    "victimized": "已被骗",
-    "unreachable": "未联系上",
-    "refused": "拒绝回访",
-}
 REPEAT_FACTOR = "dissuaded_before"
 
 
@@ -110,7 +112,7 @@ def _info(follow_up: FollowUp, warning: Warning, person: Person) -> FollowUpInfo
         person_name=mask_name(person.name),
         fraud_type=warning.fraud_type,
         fraud_type_label=FRAUD_TYPE_LABELS.get(warning.fraud_type, warning.fraud_type),
-        risk_level=warning.level_override or warning.risk_level,
+        risk_level=effective_level(warning),
         kind=follow_up.kind,
         kind_label=FOLLOW_UP_KIND_LABELS.get(follow_up.kind, follow_up.kind),
         day_offset=follow_up.day_offset,
@@ -139,7 +141,7 @@ def schedule_follow_ups(
     scheduled for this warning are not written twice.  Other outcomes schedule nothing.
     """
     settings = settings or load_escalation_settings()
-    level = warning.level_override or warning.risk_level
+    level = effective_level(warning)
     notes = ""
     if disposition == "dissuaded":
         kind, days = "revisit", settings.follow_up_days(level, warning.fraud_type)
@@ -153,12 +155,12 @@ def schedule_follow_ups(
     existing = set(session.execute(
         select(FollowUp.day_offset).where(
             FollowUp.warning_id == warning.id, FollowUp.kind == kind,
-            FollowUp.status.in_(("scheduled", "queued")),
+            FollowUp.status.in_((FollowUpStatus.SCHEDULED, FollowUpStatus.QUEUED)),
         )
     ).scalars())
     rows = [
         FollowUp(warning_id=warning.id, person_id=warning.person_id, kind=kind, day_offset=day,
-                 due_at=now + dt.timedelta(days=day), status="scheduled", notes=notes, created_at=now)
+                 due_at=now + dt.timedelta(days=day), status=FollowUpStatus.SCHEDULED, notes=notes, created_at=now)
         for day in days if day not in existing
     ]
     session.add_all(rows)
@@ -175,7 +177,7 @@ def due_follow_ups(ctx: ServiceContext, *, limit: int = 200) -> list[FollowUpInf
             select(FollowUp, Warning, Person)
             .join(Warning, Warning.id == FollowUp.warning_id)
             .join(Person, Person.id == FollowUp.person_id)
-            .where(FollowUp.status.in_(("scheduled", "queued")), FollowUp.due_at <= now)
+            .where(FollowUp.status.in_((FollowUpStatus.SCHEDULED, FollowUpStatus.QUEUED)), FollowUp.due_at <= now)
             .order_by(FollowUp.due_at, FollowUp.id).limit(limit)
         ).all()
         return [_info(f, w, p) for f, w, p in rows]
@@ -201,23 +203,23 @@ def complete_follow_up(ctx: ServiceContext, follow_up_id: int, outcome: str, not
     schedules a support call (the guidance is in its notes).
     """
     ctx.require("followup.work")
-    if outcome not in FOLLOW_UP_OUTCOMES:
-        raise ServiceError(f"回访结果应为：{'、'.join(FOLLOW_UP_OUTCOMES.values())}")
+    if outcome not in FOLLOW_UP_OUTCOME_LABELS:
+        raise ServiceError(f"回访结果应为：{'、'.join(FOLLOW_UP_OUTCOME_LABELS.values())}")
     now = ctx.now()
     with ctx.session() as session:
         follow_up = session.get(FollowUp, follow_up_id)
         if follow_up is None:
             raise NotFound(f"回访不存在（编号 {follow_up_id}）")
-        if follow_up.status in ("done", "missed", "cancelled"):
+        if follow_up.status in (FollowUpStatus.DONE, FollowUpStatus.MISSED, FollowUpStatus.CANCELLED):
             raise ServiceError("该回访已处理")
-        follow_up.status = "missed" if outcome == "unreachable" else "done"
+        follow_up.status = FollowUpStatus.MISSED if outcome == FollowUpOutcome.UNREACHABLE else FollowUpStatus.DONE
         follow_up.outcome = outcome
         follow_up.notes = "\n".join(p for p in (follow_up.notes, notes.strip()) if p)
         follow_up.completed_at = now
         for item in session.execute(
-            select(QueueItem).where(QueueItem.follow_up_id == follow_up.id, QueueItem.status.in_(("open", "claimed")))
+            select(QueueItem).where(QueueItem.follow_up_id == follow_up.id, QueueItem.status.in_(LIVE_ITEM_STATUSES))
         ).scalars():
-            item.status = "done"
+            move_item(item, QueueItemStatus.DONE)
             item.closed_at = now
         warning = session.get(Warning, follow_up.warning_id)
         person = session.get(Person, follow_up.person_id)
@@ -260,9 +262,9 @@ def mark_repeat_victim(session: Session, warning: Warning) -> bool:
     new_level = settings.level_for(warning.risk_score)
     if RISK_LEVEL_ORDER.index(new_level) < RISK_LEVEL_ORDER.index(warning.risk_level):
         warning.risk_level = new_level
-    level = warning.level_override or warning.risk_level
+    level = effective_level(warning)
     for item in session.execute(
-        select(QueueItem).where(QueueItem.warning_id == warning.id, QueueItem.status.in_(("open", "claimed")))
+        select(QueueItem).where(QueueItem.warning_id == warning.id, QueueItem.status.in_(LIVE_ITEM_STATUSES))
     ).scalars():
         item.priority = max(item.priority, warning.risk_score)
         item.risk_level = level

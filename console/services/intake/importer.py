@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from console.services.core import audit
 from console.services.core.context import ServiceContext
+from console.services.core.levels import with_override
+from console.services.core.vocabulary import QueueItemKind, QueueItemStatus, WarningStatus
 from console.services.intake.bulk import (
     ListJson,
     insert_columns,
@@ -377,7 +379,7 @@ def _load_candidates(session: Session, drafts: list[Draft], state: _BatchState) 
         state.persons.load(session, phones)
         rows += session.execute(
             select(*columns).join(Person, Person.id == Warning.person_id)
-            .where(Person.phone.in_(phones), Warning.status != "closed")
+            .where(Person.phone.in_(phones), Warning.status != WarningStatus.CLOSED)
         ).all()
         state.loaded_phones |= phones
     seen: set[int] = set()
@@ -387,7 +389,7 @@ def _load_candidates(session: Session, drafts: list[Draft], state: _BatchState) 
         seen.add(row.id)
         age = state.persons.age(row.birth_date)
         target = _Target(
-            row.fraud_type, row.phone, row.received_at, row.status != "closed",
+            row.fraud_type, row.phone, row.received_at, row.status != WarningStatus.CLOSED,
             TriageInput(row.fraud_type, tuple(row.signals or ()), row.amount, row.call_duration_s, age,
                         bool(row.previous_victim), bool(row.dissuaded_before), row.repeat_count, row.received_at),
             row.repeat_count, row.id, row.level_override,
@@ -442,14 +444,14 @@ def _insert_warnings(session: Session, new: list[tuple[Draft, _Target, int]], st
         encoded["risk_reasons"] = [state.reasons_json.dumps(result.reasons) for result in scores]
     else:
         columns["risk_reasons"] = [result.reasons for result in scores]
-    constants = {"import_batch_id": state.batch.batch_id, "status": "open", "created_at": state.now,
+    constants = {"import_batch_id": state.batch.batch_id, "status": WarningStatus.OPEN, "created_at": state.now,
                  "updated_at": state.now, "version": 1}
     ids = insert_columns_with_ids(session, Warning, columns, constants, encoded=encoded)
     for target, warning_id in zip(targets, ids, strict=True):
         target.warning_id = warning_id
     insert_columns(session, QueueItem, {
         "priority": points, "risk_level": levels, "deadline_at": deadlines, "warning_id": ids,
-    }, {"kind": "warning", "status": "open", "created_at": state.now})
+    }, {"kind": QueueItemKind.WARNING, "status": QueueItemStatus.OPEN, "created_at": state.now})
 
 
 def _insert_merges(session: Session, merges: list[tuple[Draft, _Target, str]], state: _BatchState) -> None:
@@ -474,7 +476,7 @@ def _update_repeated(session: Session, state: _BatchState) -> None:
                          "risk_level": result.level, "risk_reasons": result.reasons,
                          "deadline_at": result.deadline_at, "updated_at": state.now})
         items.append({"wid": target.warning_id, "priority": result.score,
-                      "risk_level": target.level_override or result.level, "deadline_at": result.deadline_at})
+                      "risk_level": with_override(result.level, target.level_override), "deadline_at": result.deadline_at})
     table = cast(SqlTable, Warning.__table__)
     session.connection().execute(
         update(table).where(table.c.id == bindparam("wid")).values(
@@ -487,8 +489,8 @@ def _update_repeated(session: Session, state: _BatchState) -> None:
     )
     queue = cast(SqlTable, QueueItem.__table__)
     session.connection().execute(
-        update(queue).where(queue.c.warning_id == bindparam("wid"), queue.c.kind == "warning",
-                            or_(queue.c.status == "open", queue.c.status == "claimed"))
+        update(queue).where(queue.c.warning_id == bindparam("wid"), queue.c.kind == QueueItemKind.WARNING,
+                            or_(queue.c.status == QueueItemStatus.OPEN, queue.c.status == QueueItemStatus.CLAIMED))
         .values(priority=bindparam("priority"), risk_level=bindparam("risk_level"),
                 deadline_at=bindparam("deadline_at")),
         items,

@@ -12,12 +12,14 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
 import phonenumbers
 
+from console.services.core.amounts import AmountError
+from console.services.core.amounts import parse_amount as read_amount
 from console.services.core.vocabulary import FRAUD_TYPES, SIGNALS
 
 # China has used UTC+8 without daylight saving since 1991, so a fixed offset is exact for every
@@ -326,36 +328,12 @@ def parse_signals(text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- numbers
 
-_AMOUNT_CHARS = re.compile(r"[¥￥,，\s元圆]|人民币|rmb|cny", re.IGNORECASE)
-_CENT = Decimal("0.01")
-
-
 def parse_amount(value: Any) -> tuple[Decimal | None, str]:
-    """(amount in yuan, problem).  Accepts '5万', '¥50,000.00', '50000元', numbers."""
-    if value is None or value == "":
-        return None, ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if value != value or not 0 <= value < 10**12:  # NaN, negative, infinite or absurd
-            return None, f"涉案金额无效（{value}）"
-        return Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP), ""
-    cleaned = clean_text(value)
-    if cleaned.isdigit() and cleaned.isascii() and len(cleaned) <= 12:  # whole yuan, the usual cell
-        return Decimal(cleaned).quantize(_CENT, ROUND_HALF_UP), ""
-    text = _AMOUNT_CHARS.sub("", cleaned)
-    if not text:
-        return None, ""
-    factor = Decimal(1)
-    if text.endswith("万"):
-        factor, text = Decimal(10000), text[:-1]
-    elif text.endswith("千"):
-        factor, text = Decimal(1000), text[:-1]
+    """(amount in yuan, problem), read by the one amount reader (console/services/core/amounts.py)."""
     try:
-        amount = Decimal(text) * factor
-    except InvalidOperation:
-        return None, f"涉案金额无法识别（{clean_text(value)}）"
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        return None, f"涉案金额无效（{clean_text(value)}）"
-    return amount.quantize(_CENT, ROUND_HALF_UP), ""
+        return read_amount(value, what="涉案金额"), ""
+    except AmountError as exc:
+        return None, str(exc)
 
 
 _DURATION_HMS = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2})$")

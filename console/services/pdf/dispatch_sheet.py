@@ -25,12 +25,13 @@ from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     FRAUD_TYPE_LABELS,
     PROFILE_GROUP_LABELS,
+    RESULT_LABELS,
     SIGNAL_LABELS,
+    TASK_STATUS_LABELS,
+    TaskKind,
 )
 from console.services.escalation.orders import _escalation
 from console.services.escalation.views import (
-    RESULT_LABELS,
-    TASK_STATUS_LABELS,
     EscalationInfo,
     call_history_lines,
     escalation_info,
@@ -88,14 +89,14 @@ def _person_fields(person: Person, reveal: bool) -> dict[str, str]:
 
 
 def _task_content(kind: str, details: dict[str, Any], reveal: bool) -> str:
-    if kind == "stop_payment":
+    if kind == TaskKind.STOP_PAYMENT:
         account = str(details.get("account", ""))
         amount = str(details.get("amount") or "")
         parts = [f"银行：{details.get('bank', '')}", f"账号：{account if reveal else mask_account(account)}"]
         if amount:
             parts.append(f"金额：{amount}元")
         return "；".join(parts)
-    if kind == "family_notice":
+    if kind == TaskKind.FAMILY_NOTICE:
         name, phone = str(details.get("relative_name", "")), str(details.get("phone", ""))
         return f"家属：{name if reveal else mask_name(name)} {phone if reveal else mask_phone(phone)}".strip()
     note = str(details.get("note", ""))

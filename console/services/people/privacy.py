@@ -29,6 +29,7 @@ from console.services.core.context import (
     ServiceError,
     allowed,
 )
+from console.services.core.vocabulary import QueueItemStatus
 from console.services.people.masking import mask_account, mask_address, mask_id_number, mask_name, mask_phone
 from db.models import EscalationTask, Person, QueueItem, Warning
 
@@ -158,7 +159,7 @@ def holds_claim(session: Session, actor: Actor, now: dt.datetime, *, warning_id:
     query = (
         select(QueueItem.id)
         .join(Warning, Warning.id == QueueItem.warning_id)
-        .where(QueueItem.status == "claimed", QueueItem.claimed_by == actor.user_id)
+        .where(QueueItem.status == QueueItemStatus.CLAIMED, QueueItem.claimed_by == actor.user_id)
         .where(QueueItem.lease_expires_at > now)
     )
     if warning_id is not None:

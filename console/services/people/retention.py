@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from console.services.core import audit
 from console.services.core.context import NotFound, ServiceContext, ServiceError
+from console.services.core.vocabulary import WarningStatus
 from console.services.people.privacy import mask_text
 from console.services.security.session_policy import RESOURCES, layered_settings
 from db.models import (
@@ -201,7 +202,7 @@ def apply_retention(ctx: ServiceContext, *, older_than_days: int | None = None,
             expired = (
                 select(Warning)
                 .join(Person, Person.id == Warning.person_id)
-                .where(Warning.status == "closed", Warning.closed_at < cutoff, Warning.erased_at.is_(None))
+                .where(Warning.status == WarningStatus.CLOSED, Warning.closed_at < cutoff, Warning.erased_at.is_(None))
                 .order_by(Warning.id)
             )
             persons: dict[int, Person] = {}

@@ -10,8 +10,15 @@ from sqlalchemy import select
 
 from console.services.core import audit
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError
-from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER
+from console.services.core.levels import effective_level
+from console.services.core.vocabulary import (
+    LIVE_ITEM_STATUSES,
+    RISK_LEVEL_LABELS,
+    RISK_LEVEL_ORDER,
+    QueueItemStatus,
+)
 from console.services.queue.claims import bump_queue_version, open_items_of
+from console.services.queue.states import move_item
 from console.services.triage.scoring import load_triage_settings
 from db.models import QueueItem, User, Warning
 
@@ -33,13 +40,13 @@ def reassign(ctx: ServiceContext, item_id: int, to_login: str, reason: str) -> N
         item = session.get(QueueItem, item_id, with_for_update=True)
         if item is None:
             raise NotFound(f"队列条目 {item_id} 不存在")
-        if item.status not in ("open", "claimed"):
+        if item.status not in LIVE_ITEM_STATUSES:
             raise ConflictError("该条目已处理完毕，不能改派")
         target = session.execute(select(User).where(User.login == to_login)).scalar_one_or_none()
         if target is None or not target.active:
             raise NotFound(f"用户“{to_login}”不存在或已停用")
         previous = session.get(User, item.claimed_by) if item.claimed_by else None
-        item.status = "claimed"
+        move_item(item, QueueItemStatus.CLAIMED)
         item.claimed_by = item.assigned_to = target.id
         item.claimed_at = now
         item.lease_expires_at = now + settings.lease
@@ -58,9 +65,9 @@ def skip(ctx: ServiceContext, item_id: int, reason: str) -> None:
         item = session.get(QueueItem, item_id, with_for_update=True)
         if item is None:
             raise NotFound(f"队列条目 {item_id} 不存在")
-        if item.status not in ("open", "claimed"):
+        if item.status not in LIVE_ITEM_STATUSES:
             raise ConflictError("该条目已处理完毕")
-        item.status = "skipped"
+        move_item(item, QueueItemStatus.SKIPPED)
         item.skip_reason = why
         item.closed_at = now
         item.claimed_by = item.claimed_at = item.lease_expires_at = None
@@ -81,7 +88,7 @@ def change_level(ctx: ServiceContext, warning_id: int, level: str, reason: str) 
         warning = session.get(Warning, warning_id, with_for_update=True)
         if warning is None:
             raise NotFound(f"预警 {warning_id} 不存在")
-        before = warning.level_override or warning.risk_level
+        before = effective_level(warning)
         if before == level:
             raise ServiceError(f"该预警已是{RISK_LEVEL_LABELS[level]}色")
         warning.level_override = level

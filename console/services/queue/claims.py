@@ -1,6 +1,7 @@
 """The multi-seat work queue: claim the most urgent item, hold it on a lease, give it back.
 
-Claim order (what ``claim_next`` takes and ``list_open`` shows first):
+Claim order (what ``claim_next`` takes and ``list_open`` shows first; defined once, as
+``CLAIM_LOOKUPS`` in console/services/queue/store.py):
 
 1. risk level: red, then orange, yellow, blue (``QueueItem.risk_level``, which already reflects a
    supervisor's level change);
@@ -32,20 +33,28 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError, allowed
-from console.services.core.vocabulary import RISK_LEVEL_ORDER
+from console.services.core.levels import effective_level
+from console.services.core.vocabulary import (
+    LIVE_ITEM_STATUSES,
+    RISK_LEVEL_ORDER,
+    FollowUpStatus,
+    QueueItemKind,
+    QueueItemStatus,
+)
 from console.services.queue import store as sql
+from console.services.queue.states import move_item
 from console.services.queue.store import NOTIFY_CHANNEL, QUEUE_VERSION_KEY, QueueEntry, row_to_entry
 from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import FollowUp, QueueItem, User, Warning
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(RISK_LEVEL_ORDER)}
-ITEM_KIND_LABELS = {"warning": "新预警", "retry": "重拨", "follow_up": "回访", "escalation_answer": "派出所反馈"}
 
 ClaimedItem = QueueEntry  # what claim_next returns: the entry now held by the acting operator
 
@@ -113,7 +122,7 @@ def claim_next(
     with ctx.session() as session:
         connection = session.connection()
         changed = expire_leases(session, now) > 0
-        if (wanted is None or "follow_up" in wanted) and connection.execute(
+        if (wanted is None or QueueItemKind.FOLLOW_UP in wanted) and connection.execute(
             sql.ANY_DUE_FOLLOW_UP, {"now": now}
         ).first() is not None:
             changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
@@ -150,7 +159,7 @@ def _housekeeping_postgresql(ctx: ServiceContext, engine: Engine, now: dt.dateti
     with ctx.session() as session:
         expired, follow_up_due = session.connection().execute(sql.PG_HOUSEKEEPING, {"now": now}).one()
         changed = bool(expired)
-        if follow_up_due and (wanted is None or "follow_up" in wanted):
+        if follow_up_due and (wanted is None or QueueItemKind.FOLLOW_UP in wanted):
             changed = _enqueue_due_follow_ups(session, now, settings) > 0 or changed
         if changed:
             bump_queue_version(session)
@@ -193,7 +202,7 @@ def renew_lease(ctx: ServiceContext, item_id: int, *, settings: TriageSettings |
     now = ctx.now()
     with ctx.session() as session:
         item = _held_item(session, item_id)
-        if item.status != "claimed" or item.claimed_by != user_id:
+        if item.status != QueueItemStatus.CLAIMED or item.claimed_by != user_id:
             raise ConflictError("该条目已不在您手中（租约已过期并被他人领取，或已处理完毕）")
         item.lease_expires_at = now + settings.lease
         return now + settings.lease
@@ -207,7 +216,7 @@ def release(ctx: ServiceContext, item_id: int, reason: str = "") -> None:
     _require_worker_or_manager(ctx)
     with ctx.session() as session:
         item = _held_item(session, item_id)
-        if item.status != "claimed":
+        if item.status != QueueItemStatus.CLAIMED:
             raise ConflictError("该条目当前未被领取")
         own = ctx.actor.user_id is not None and item.claimed_by == ctx.actor.user_id
         if not own:
@@ -218,7 +227,7 @@ def release(ctx: ServiceContext, item_id: int, reason: str = "") -> None:
             audit.record(session, ctx.actor, "release", object_type="queue_item", object_id=item.id, reason=reason,
                          details={"warning_id": item.warning_id, "from": holder.login if holder else None},
                          at=ctx.now())
-        item.status = "open"
+        move_item(item, QueueItemStatus.OPEN)
         item.claimed_by = item.claimed_at = item.lease_expires_at = None
         bump_queue_version(session)
 
@@ -243,14 +252,33 @@ def _require_worker_or_manager(ctx: ServiceContext) -> None:
 # ---------------------------------------------------------------------------------------------- listing
 
 
+_ENTRY_FIELDS = {"deadline_at": "deadline_at", "priority": "score", "id": "item_id"}  # queue column -> QueueEntry
+_FAR = dt.datetime.max.replace(tzinfo=dt.UTC)  # a missing deadline sorts last
+_STATE_RANK = {QueueItemStatus.OPEN.value: 0, QueueItemStatus.CLAIMED.value: 1, "waiting": 2}
+
+
+def _sort_values(lookup: sql.ClaimLookup) -> Callable[[QueueEntry], tuple[Any, ...]]:
+    """The entry's values for the lookup's ORDER BY, ready to compare ascending."""
+    fields = tuple((_ENTRY_FIELDS[column], direction == "desc") for column, direction in lookup.order)
+
+    def values(entry: QueueEntry) -> tuple[Any, ...]:
+        found = [getattr(entry, name) for name, _ in fields]
+        return tuple(-value if desc else (_FAR if value is None else value)
+                     for value, (_, desc) in zip(found, fields, strict=True))
+
+    return values
+
+
+_LOOKUP_KEYS = tuple((lookup.overdue_only, index, _sort_values(lookup)) for index, lookup in enumerate(sql.CLAIM_LOOKUPS))
+
+
 def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
-    """Sort key of the module docstring's claim order (claimed and waiting items after the claimable)."""
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    deadline = entry.deadline_at or far
-    state_rank = {"open": 0, "claimed": 1, "waiting": 2}.get(entry.status, 3)
-    if entry.overdue:
-        return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 0, deadline, 0, entry.item_id)
-    return (LEVEL_RANK.get(entry.risk_level, 9), state_rank, 1, far, -entry.score, deadline, entry.item_id)
+    """Sort key of the claim order of store.CLAIM_LOOKUPS (claimed and waiting items after the claimable)."""
+    head = (LEVEL_RANK.get(entry.risk_level, 9), _STATE_RANK.get(entry.status, 3))
+    for overdue_only, index, values in _LOOKUP_KEYS:
+        if entry.overdue or not overdue_only:
+            return (*head, index, *values(entry))
+    return (*head, len(_LOOKUP_KEYS))
 
 
 def _load_entries(session: Session, now: dt.datetime, *conditions: Any) -> list[QueueEntry]:
@@ -264,7 +292,7 @@ def list_open(ctx: ServiceContext, limit: int | None = None) -> list[QueueEntry]
     enqueue_due_follow_ups(ctx, only_if_due=True)
     now = ctx.now()
     with ctx.sessions() as session:
-        entries = _load_entries(session, now, sql.qi.c.status.in_(("open", "claimed")))
+        entries = _load_entries(session, now, sql.qi.c.status.in_(LIVE_ITEM_STATUSES))
     entries.sort(key=claim_order_key)
     return entries[:limit] if limit is not None else entries
 
@@ -275,7 +303,8 @@ def my_claims(ctx: ServiceContext) -> list[QueueEntry]:
     now = ctx.now()
     with ctx.sessions() as session:
         entries = _load_entries(
-            session, now, QueueItem.status == "claimed", QueueItem.claimed_by == user_id, QueueItem.lease_expires_at > now
+            session, now, QueueItem.status == QueueItemStatus.CLAIMED, QueueItem.claimed_by == user_id,
+            QueueItem.lease_expires_at > now,
         )
     entries.sort(key=claim_order_key)
     return entries
@@ -288,7 +317,7 @@ def _enqueue_due_follow_ups(session: Session, now: dt.datetime, settings: Triage
     due = session.execute(
         select(FollowUp.id, FollowUp.warning_id, FollowUp.due_at, Warning.risk_score)
         .join(Warning, Warning.id == FollowUp.warning_id)
-        .where(FollowUp.status == "scheduled", FollowUp.due_at <= now)
+        .where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_at <= now)
         .order_by(FollowUp.due_at)
         .limit(500)
         .with_for_update(skip_locked=True, of=FollowUp)
@@ -298,14 +327,15 @@ def _enqueue_due_follow_ups(session: Session, now: dt.datetime, settings: Triage
     for follow_up_id, warning_id, due_at, score in due:
         marked = session.execute(
             update(FollowUp)
-            .where(FollowUp.id == follow_up_id, FollowUp.status == "scheduled")
-            .values(status="queued")
+            .where(FollowUp.id == follow_up_id, FollowUp.status == FollowUpStatus.SCHEDULED)
+            .values(status=FollowUpStatus.QUEUED)
             .execution_options(synchronize_session=False)
         )
         if int(getattr(marked, "rowcount", 0) or 0) != 1:
             continue
         session.add(
-            QueueItem(kind="follow_up", warning_id=warning_id, follow_up_id=follow_up_id, status="open",
+            QueueItem(kind=QueueItemKind.FOLLOW_UP, warning_id=warning_id, follow_up_id=follow_up_id,
+                      status=QueueItemStatus.OPEN,
                       priority=score, risk_level=level, deadline_at=due_at + settings.deadline_for(level))
         )
         created += 1
@@ -321,7 +351,7 @@ def enqueue_due_follow_ups(ctx: ServiceContext, *, only_if_due: bool = False) ->
     if only_if_due:
         with ctx.sessions() as session:
             pending = session.execute(
-                select(FollowUp.id).where(FollowUp.status == "scheduled", FollowUp.due_at <= now).limit(1)
+                select(FollowUp.id).where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_at <= now).limit(1)
             ).first()
         if pending is None:
             return 0
@@ -339,17 +369,18 @@ def enqueue_escalation_answer(session: Session, escalation_id: int, warning_id: 
     warning = session.get(Warning, warning_id)
     if warning is None:
         raise NotFound(f"预警 {warning_id} 不存在")
-    level = warning.level_override or warning.risk_level
+    level = effective_level(warning)
     existing = session.execute(
         select(QueueItem.id).where(
             QueueItem.escalation_id == escalation_id,
-            QueueItem.kind == "escalation_answer",
-            QueueItem.status.in_(("open", "claimed")),
+            QueueItem.kind == QueueItemKind.ESCALATION_ANSWER,
+            QueueItem.status.in_(LIVE_ITEM_STATUSES),
         )
     ).scalar_one_or_none()
     if existing is not None:
         return int(existing)
-    item = QueueItem(kind="escalation_answer", warning_id=warning_id, escalation_id=escalation_id, status="open",
+    item = QueueItem(kind=QueueItemKind.ESCALATION_ANSWER, warning_id=warning_id, escalation_id=escalation_id,
+                     status=QueueItemStatus.OPEN,
                      priority=warning.risk_score, risk_level=level, deadline_at=now + settings.deadline_for(level))
     session.add(item)
     session.flush()
@@ -363,8 +394,8 @@ def open_items_of(session: Session, warning_id: int) -> list[QueueItem]:
         session.execute(
             select(QueueItem).where(
                 QueueItem.warning_id == warning_id,
-                QueueItem.status.in_(("open", "claimed")),
-                QueueItem.kind.in_(("warning", "retry")),
+                QueueItem.status.in_(LIVE_ITEM_STATUSES),
+                QueueItem.kind.in_((QueueItemKind.WARNING, QueueItemKind.RETRY)),
             )
         ).scalars()
     )
@@ -375,7 +406,7 @@ def count_open(ctx: ServiceContext) -> dict[str, int]:
     with ctx.sessions() as session:
         rows = session.execute(
             select(QueueItem.risk_level, func.count())
-            .where(QueueItem.status == "open")
+            .where(QueueItem.status == QueueItemStatus.OPEN)
             .group_by(QueueItem.risk_level)
         ).all()
     counts = {level: 0 for level in RISK_LEVEL_ORDER}

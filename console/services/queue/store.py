@@ -2,7 +2,7 @@
 
 Claims run on every seat all day and must cost about a millisecond, so the statements are built
 once (with bound parameters) and executed on the session's connection, bypassing ORM hydration.
-The claim order itself is documented in console/services/queue/claims.py.
+The claim order is defined once, in ``CLAIM_LOOKUPS`` (documented in console/services/queue/claims.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    literal_column,
     or_,
     select,
     text,
@@ -31,8 +30,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ClauseElement
 
-from console.services.core.vocabulary import FRAUD_TYPE_LABELS, RISK_LEVEL_ORDER
+from console.services.core.vocabulary import (
+    FRAUD_TYPE_LABELS,
+    RISK_LEVEL_ORDER,
+    FollowUpStatus,
+    QueueItemStatus,
+    WarningStatus,
+)
 from console.services.people.masking import mask_name, mask_phone
+from console.services.queue.states import item_move, warning_move
 from db.base import UTCDateTime
 from db.models import AppState, FollowUp, Person, QueueItem, User, Warning
 
@@ -104,35 +110,51 @@ class QueueEntry:
 # ---------------------------------------------------------------------------------------------- claims
 
 
+@dataclass(frozen=True)
+class ClaimLookup:
+    """One single-row lookup of the claim order, tried for each risk level in turn."""
+
+    name: str
+    overdue_only: bool  # only items past their first-contact deadline (deadline_at <= now)
+    order: tuple[tuple[str, str], ...]  # (queue_items column, "asc" | "desc"), the first row taken
+
+    def order_by(self) -> list[Any]:
+        return [qi.c[column].desc() if direction == "desc" else qi.c[column] for column, direction in self.order]
+
+    def order_sql(self) -> str:
+        """The ORDER BY list as PG_CLAIM_SQL spells it."""
+        return ", ".join(column + (" DESC" if direction == "desc" else "") for column, direction in self.order)
+
+
+# The claim order, defined here once (claims.py documents it): for each level of RISK_LEVEL_ORDER, the most
+# overdue item, then the highest score (the earlier deadline breaking ties, then the older item).  The SQLite
+# statements and the listing order are built from it; tests/test_queue_claims.py checks PG_CLAIM_SQL against it.
+CLAIM_LOOKUPS: tuple[ClaimLookup, ...] = (
+    ClaimLookup("overdue", True, (("deadline_at", "asc"), ("id", "asc"))),
+    ClaimLookup("by_score", False, (("priority", "desc"), ("deadline_at", "asc"), ("id", "asc"))),
+)
+
+
 def _branches(with_kinds: bool) -> list[Select[Any]]:
-    """Two single-row lookups per level, in claim order: most overdue, then highest score."""
+    """The lookups of CLAIM_LOOKUPS for every level, in claim order."""
     branches: list[Select[Any]] = []
-    for rank, level in enumerate(RISK_LEVEL_ORDER):
+    for level in RISK_LEVEL_ORDER:
         conditions = [
-            qi.c.status == "open",
+            qi.c.status == QueueItemStatus.OPEN,
             qi.c.risk_level == level,
             or_(qi.c.not_before.is_(None), qi.c.not_before <= _now()),
         ]
         if with_kinds:
             conditions.append(qi.c.kind.in_(bindparam("kinds", expanding=True)))
-        overdue = (
-            select(literal_column(str(2 * rank)).label("k"), qi.c.id)
-            .where(*conditions, qi.c.deadline_at <= _now())
-            .order_by(qi.c.deadline_at, qi.c.id)
-            .limit(1)
-        )
-        by_score = (
-            select(literal_column(str(2 * rank + 1)).label("k"), qi.c.id)
-            .where(*conditions)
-            .order_by(qi.c.priority.desc(), qi.c.deadline_at, qi.c.id)
-            .limit(1)
-        )
-        branches += [overdue, by_score]
+        for lookup in CLAIM_LOOKUPS:
+            where = [*conditions, qi.c.deadline_at <= _now()] if lookup.overdue_only else conditions
+            branches.append(select(qi.c.id).where(*where).order_by(*lookup.order_by()).limit(1))
     return branches
 
 
 def _claim_values() -> dict[str, Any]:
-    return {"status": "claimed", "claimed_by": bindparam("user_id"), "claimed_at": _now(),
+    return {"status": item_move(QueueItemStatus.OPEN, QueueItemStatus.CLAIMED), "claimed_by": bindparam("user_id"),
+            "claimed_at": _now(),
             "lease_expires_at": bindparam("lease_until", type_=UTCDateTime())}
 
 
@@ -148,7 +170,7 @@ def claim_statements(with_kinds: bool) -> tuple[Executable, ...]:
         candidate = branch.with_only_columns(qi.c.id).with_for_update(skip_locked=True).scalar_subquery()
         claims.append(
             update(qi)
-            .where(qi.c.id == candidate, qi.c.status == "open")
+            .where(qi.c.id == candidate, qi.c.status == QueueItemStatus.OPEN)
             .values(**_claim_values())
             .returning(qi.c.id, qi.c.warning_id)
         )
@@ -157,14 +179,15 @@ def claim_statements(with_kinds: bool) -> tuple[Executable, ...]:
 
 WARNING_IN_PROGRESS = (
     update(wt)
-    .where(wt.c.id == bindparam("warning_id_"), wt.c.status == "open")
-    .values(status="in_progress", version=wt.c.version + 1)
+    .where(wt.c.id == bindparam("warning_id_"), wt.c.status == WarningStatus.OPEN)
+    .values(status=warning_move(WarningStatus.OPEN, WarningStatus.IN_PROGRESS), version=wt.c.version + 1)
 )
 
 FINISH_HELD = (
     update(qi)
-    .where(qi.c.id == bindparam("item_id"), qi.c.status == "claimed", qi.c.claimed_by == bindparam("user_id"))
-    .values(status="done", closed_at=_now(), lease_expires_at=None)
+    .where(qi.c.id == bindparam("item_id"), qi.c.status == QueueItemStatus.CLAIMED,
+           qi.c.claimed_by == bindparam("user_id"))
+    .values(status=item_move(QueueItemStatus.CLAIMED, QueueItemStatus.DONE), closed_at=_now(), lease_expires_at=None)
     .returning(qi.c.id)
 )
 
@@ -173,16 +196,17 @@ EXPIRE_LEASES = (
     .where(
         qi.c.id.in_(
             select(qi.c.id)
-            .where(qi.c.status == "claimed", qi.c.lease_expires_at <= _now())
+            .where(qi.c.status == QueueItemStatus.CLAIMED, qi.c.lease_expires_at <= _now())
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         ),
-        qi.c.status == "claimed",
+        qi.c.status == QueueItemStatus.CLAIMED,
     )
-    .values(status="open", claimed_by=None, claimed_at=None, lease_expires_at=None)
+    .values(status=item_move(QueueItemStatus.CLAIMED, QueueItemStatus.OPEN), claimed_by=None, claimed_at=None,
+            lease_expires_at=None)
 )
 
-ANY_DUE_FOLLOW_UP = select(ft.c.id).where(ft.c.status == "scheduled", ft.c.due_at <= _now()).limit(1)
+ANY_DUE_FOLLOW_UP = select(ft.c.id).where(ft.c.status == FollowUpStatus.SCHEDULED, ft.c.due_at <= _now()).limit(1)
 
 # The change counter.  SQLite has one writer at a time and keeps one row.  On PostgreSQL every seat's
 # transaction would otherwise lock that one row until its commit, so concurrent claims would queue
@@ -240,18 +264,19 @@ ENTRY_BY_ID = ENTRY_COLUMNS.where(qi.c.id == bindparam("item_id"))
 def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
     (item_id, warning_id, kind, status, level, deadline, not_before, lease, follow_up_id, escalation_id,
      score, reasons, fraud_type, repeat_count, attempts, received_at, name, phone, band, login) = row
-    if status == "claimed" and lease is not None and lease > now:
-        state = "claimed"
+    if status == QueueItemStatus.CLAIMED and lease is not None and lease > now:
+        state = QueueItemStatus.CLAIMED.value
     elif not_before is not None and not_before > now:
         state = "waiting"
     else:
-        state = "open"
+        state = QueueItemStatus.OPEN.value
     return QueueEntry(
         item_id=item_id, warning_id=warning_id, kind=kind, status=state, risk_level=level, score=score,
         reasons=list(reasons or []), fraud_type=fraud_type,
         fraud_type_label=FRAUD_TYPE_LABELS.get(fraud_type, fraud_type), deadline_at=deadline,
         not_before=not_before, overdue=deadline is not None and deadline <= now,
-        claimed_by=login if state == "claimed" else None, lease_expires_at=lease if state == "claimed" else None,
+        claimed_by=login if state == QueueItemStatus.CLAIMED else None,
+        lease_expires_at=lease if state == QueueItemStatus.CLAIMED else None,
         name_masked=mask_name(name or ""), phone_masked=mask_phone(phone or ""), age_band=band,
         repeat_count=repeat_count, attempts=attempts, received_at=received_at, follow_up_id=follow_up_id,
         escalation_id=escalation_id,
@@ -262,14 +287,15 @@ def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
 
 
 # The whole PostgreSQL claim in one statement and one round trip: take the first item in claim order
-# (the lookups of _branches, level by level: most overdue, then highest score), mark its warning in
+# (the CLAIM_LOOKUPS arms, level by level: most overdue, then highest score), mark its warning in
 # progress, count the change, NOTIFY, and return the entry with the columns of ENTRY_COLUMNS (the
 # warning's as they were before this statement, which only changes its status).
 #
 # PostgreSQL runs the arms of a UNION ALL one after another and the LIMIT 1 above them stops at the
 # first row, so only the arms up to the first hit run and only that hit is locked (SKIP LOCKED: rows
 # other seats are claiming right now are passed over, never waited for).  ``:any_kind`` true means
-# every item kind, otherwise only the kinds in ``:kinds``.
+# every item kind, otherwise only the kinds in ``:kinds``.  The statement stays a literal (no SQL is
+# assembled from strings); a test checks its arms, one per level and lookup, against CLAIM_LOOKUPS.
 PG_CLAIM_SQL = """
     WITH picked AS (
         UPDATE queue_items SET status = 'claimed', claimed_by = :user_id, claimed_at = :now,
@@ -335,7 +361,6 @@ PG_CLAIM_SQL = """
     JOIN persons AS p ON p.id = w.person_id
     LEFT JOIN users AS u ON u.id = picked.claimed_by
 """
-assert len(RISK_LEVEL_ORDER) == 4, "PG_CLAIM_SQL has one pair of lookups per risk level"
 
 PG_CLAIM = text(PG_CLAIM_SQL).bindparams(
     bindparam("now", type_=UTCDateTime()), bindparam("lease_until", type_=UTCDateTime()),

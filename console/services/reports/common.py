@@ -37,9 +37,6 @@ CENTRE_NAME = "反诈中心"
 SERIES_FILLS = (colors.Color(0.2, 0.2, 0.2), colors.Color(0.55, 0.55, 0.55), colors.Color(0.8, 0.8, 0.8),
                 colors.white)
 OUTCOME_LABELS = {**DISPOSITION_LABELS, "pending": "处理中"}
-STATUS_LABELS = {"open": "待签收", "acknowledged": "已签收", "in_progress": "处置中", "done": "已办结",
-                 "cancelled": "已撤销"}
-RESULT_LABELS = {"success": "成功", "failed": "失败", "unreachable": "无法联系"}
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from openpyxl.styles import Font
 from console.services.core import audit
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.storage import atomic_write_bytes, describe_storage_error
+from console.services.core.vocabulary import DISPOSITION_LABELS, ORDER_STATUS_LABELS, RESULT_LABELS
 from console.services.people.export import Table, is_formula_like, prepared_rows
 from console.services.reports.common import (
-    RESULT_LABELS,
-    STATUS_LABELS,
+    OUTCOME_LABELS,
     fmt_int,
     fmt_minutes,
     fmt_money,
@@ -39,8 +39,9 @@ def totals_table(stats: Stats) -> Table:
     t = stats.totals
     rows = [
         ("接收预警", fmt_int(t.warnings_received)), ("已联系", fmt_int(t.contacted)),
-        ("劝阻成功", fmt_int(t.dissuaded)), ("拒绝劝阻", fmt_int(t.refused)), ("已被骗", fmt_int(t.victimized)),
-        ("无法联系", fmt_int(t.unreachable)), ("误报", fmt_int(t.false_positives)), ("处理中", fmt_int(t.pending)),
+        (DISPOSITION_LABELS["dissuaded"], fmt_int(t.dissuaded)), (DISPOSITION_LABELS["refused"], fmt_int(t.refused)),
+        (DISPOSITION_LABELS["victimized"], fmt_int(t.victimized)), ("无法联系", fmt_int(t.unreachable)),
+        (DISPOSITION_LABELS["false_positive"], fmt_int(t.false_positives)), (OUTCOME_LABELS["pending"], fmt_int(t.pending)),
         ("劝阻成功率", fmt_rate(t.success_rate)), ("超时", fmt_int(t.late)),
         ("拨打电话", fmt_int(t.calls)), ("接通", fmt_int(t.connected_calls)),
         ("上报派出所", fmt_int(t.escalations)), ("派出所已签收", fmt_int(t.escalations_acknowledged)),
@@ -106,7 +107,7 @@ def late_table(stats: Stats) -> Table:
 
 def escalation_table(stats: Stats) -> Table:
     rows = [[f"#{e.escalation_id}", f"#{e.warning_id}", e.station, level_label(e.level), e.created_at,
-             fmt_minutes(e.ack_s) if e.ack_s is not None else "未签收", STATUS_LABELS.get(e.status, e.status),
+             fmt_minutes(e.ack_s) if e.ack_s is not None else "未签收", ORDER_STATUS_LABELS.get(e.status, e.status),
              RESULT_LABELS.get(e.result or "", "—")]
             for e in stats.escalations]
     return Table(["指令", "预警", "派出所", "等级", "上报时间", "签收用时", "状态", "结果"], rows, title="上报派出所")

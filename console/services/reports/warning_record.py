@@ -13,7 +13,14 @@ from reportlab.platypus import Flowable
 from sqlalchemy import select
 
 from console.services.core.context import NotFound, ServiceContext
-from console.services.core.vocabulary import AGE_BAND_LABELS, KEY_ACTION_LABELS, SIGNAL_LABELS, SOURCE_LABELS
+from console.services.core.levels import effective_level
+from console.services.core.vocabulary import (
+    AGE_BAND_LABELS,
+    FOLLOW_UP_STATUS_LABELS,
+    KEY_ACTION_LABELS,
+    SIGNAL_LABELS,
+    SOURCE_LABELS,
+)
 from console.services.escalation.views import escalation_info
 from console.services.pdf import styles as S
 from console.services.people.privacy import mask_text, person_view
@@ -36,7 +43,6 @@ from console.services.triage.scoring import explain
 from db.models import CallAttempt, Escalation, FollowUp, Person, User, Warning
 
 PERMISSION = "warning.view"
-FOLLOW_UP_STATUS = {"scheduled": "待回访", "queued": "已排队", "done": "已完成", "missed": "未联系上", "cancelled": "已取消"}
 
 
 def _person_pairs(person: Person, clear: bool) -> list[tuple[str, object]]:
@@ -57,7 +63,7 @@ def _person_pairs(person: Person, clear: bool) -> list[tuple[str, object]]:
 
 
 def _warning_pairs(warning: Warning) -> list[tuple[str, object]]:
-    level = warning.level_override or warning.risk_level
+    level = effective_level(warning)
     level_text = level_label(level) + (f"（人工调整：{warning.level_override_reason}）" if warning.level_override else "")
     return [
         ("预警编号", f"#{warning.id}　{warning.external_id or ''}"), ("来源", SOURCE_LABELS.get(warning.source, warning.source)),
@@ -140,7 +146,7 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
         if follow_ups:
             story.append(S.data_table(
                 [["回访", "应回访时间", "状态", "完成时间", "结果"]]
-                + [[f"第{f.day_offset}天", fmt_local(f.due_at), FOLLOW_UP_STATUS.get(f.status, f.status),
+                + [[f"第{f.day_offset}天", fmt_local(f.due_at), FOLLOW_UP_STATUS_LABELS.get(f.status, f.status),
                     fmt_local(f.completed_at), outcome_label(f.outcome) if f.outcome in ("dissuaded", "victimized")
                     else (f.outcome or "—")] for f in follow_ups], st))
         else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from console.services.core.context import ServiceContext
-from console.services.core.vocabulary import RISK_LEVEL_ORDER
+from console.services.core.vocabulary import RISK_LEVEL_ORDER, EscalationStatus, QueueItemStatus
 from console.services.queue import claims as queue
 from console.services.stats.figures import Stats, compute_stats
 from console.services.stats.sql import local_today
@@ -78,9 +78,9 @@ def _tiles(entries: list[queue.QueueEntry], now: dt.datetime) -> list[LevelTile]
     tiles = []
     for level in RISK_LEVEL_ORDER:
         mine = [e for e in entries if e.risk_level == level]
-        waiting = [e.received_at for e in mine if e.status != "claimed"]
+        waiting = [e.received_at for e in mine if e.status != QueueItemStatus.CLAIMED]
         oldest = (now - min(waiting)).total_seconds() if waiting else None
-        tiles.append(LevelTile(level, len(mine), sum(e.status == "claimed" for e in mine),
+        tiles.append(LevelTile(level, len(mine), sum(e.status == QueueItemStatus.CLAIMED for e in mine),
                                sum(e.overdue for e in mine), oldest))
     return tiles
 
@@ -93,7 +93,7 @@ def board_snapshot(ctx: ServiceContext) -> BoardSnapshot:
     today = local_today(now)
     stats = compute_stats(ctx, today, today)
     per_operator = {o.login: o for o in stats.operators}
-    held = {e.claimed_by: e for e in entries if e.status == "claimed" and e.claimed_by}
+    held = {e.claimed_by: e for e in entries if e.status == QueueItemStatus.CLAIMED and e.claimed_by}
     with ctx.sessions() as session:
         acks = [
             AckWaiting(eid, wid, station or detail or "派出所", level, created, deadline,
@@ -102,7 +102,7 @@ def board_snapshot(ctx: ServiceContext) -> BoardSnapshot:
                 select(Escalation.id, Escalation.warning_id, Station.name, Escalation.target_detail,
                        Escalation.risk_level, Escalation.created_at, Escalation.ack_deadline_at)
                 .outerjoin(Station, Station.id == Escalation.station_id)
-                .where(Escalation.status == "open", Escalation.acknowledged_at.is_(None))
+                .where(Escalation.status == EscalationStatus.OPEN, Escalation.acknowledged_at.is_(None))
                 .order_by(Escalation.ack_deadline_at, Escalation.id)
             ).all()
         ]

@@ -34,7 +34,14 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from console.services.core.context import ServiceContext, ServiceError
-from console.services.core.vocabulary import RISK_LEVEL_ORDER
+from console.services.core.levels import effective_level_sql
+from console.services.core.vocabulary import (
+    CLOSED_ESCALATION_STATUSES,
+    RISK_LEVEL_ORDER,
+    UNREACHED_DISPOSITIONS,
+    FollowUpStatus,
+    TaskResult,
+)
 from console.services.stats.scripts import ScriptRow, script_rows
 from console.services.stats.sql import (
     LOCAL_TZ,
@@ -49,7 +56,7 @@ from console.services.stats.sql import (
 )
 from db.models import CallAttempt, Escalation, FollowUp, Person, Station, User, Warning
 
-UNREACHABLE = ("no_answer", "busy", "powered_off", "invalid_number")
+UNREACHABLE = tuple(sorted(UNREACHED_DISPOSITIONS))
 DECIDED = ("dissuaded", "refused", "victimized")
 PENDING = "pending"  # outcome of a warning nobody has closed yet
 RESPONSE_BUCKETS_MIN = (1, 3, 5, 10, 30, 60)  # histogram upper bounds in minutes; the last bucket is open
@@ -210,7 +217,7 @@ def _iso_local(value: dt.datetime | None) -> str | None:
 
 
 def _level_col() -> Any:
-    return func.coalesce(Warning.level_override, Warning.risk_level)
+    return effective_level_sql(Warning)
 
 
 def _late_expr(cutoff: dt.datetime) -> Any:
@@ -412,9 +419,9 @@ def _escalations(session: Session, dialect: str, start: dt.datetime, end: dt.dat
         bucket[1] += 1
         if ack_value is not None:
             bucket[0].append(ack_value)
-        bucket[2] += result == "success"
-        bucket[3] += result == "failed"
-        bucket[4] += status not in ("done", "cancelled")
+        bucket[2] += result == TaskResult.SUCCESS
+        bucket[3] += result == TaskResult.FAILED
+        bucket[4] += status not in CLOSED_ESCALATION_STATUSES
         totals.escalations += 1
         totals.escalations_acknowledged += ack_value is not None
         totals.escalations_success += result == "success"
@@ -467,7 +474,7 @@ def compute_stats(ctx: ServiceContext, date_from: dt.date, date_to: dt.date, *,
         stations, escalations = _escalations(session, dialect, start, end, totals, detail_limit)
         totals.follow_ups_done = int(session.execute(
             select(func.count()).select_from(FollowUp).where(
-                FollowUp.status == "done", FollowUp.completed_at >= start, FollowUp.completed_at < end)
+                FollowUp.status == FollowUpStatus.DONE, FollowUp.completed_at >= start, FollowUp.completed_at < end)
         ).scalar_one())
         scripts = script_rows(session, start, end)
         notable = _notable(session, start, end)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.core.context import NotFound, PermissionDenied, ServiceContext, ServiceError, allowed
+from console.services.core.vocabulary import DISPOSITION_LABELS
 from db.engine import data_dir
 from db.models import Rehearsal, User
 from scripts_library.codes import KEY_ACTION_LABELS, OBJECTION_LABELS
@@ -32,16 +33,6 @@ from scripts_library.simulation import RehearsalRun
 
 FAST_S = 120.0
 SLOW_S = 600.0
-
-OUTCOME_LABELS = {
-    "dissuaded": "劝阻成功",
-    "hung_up": "对方挂断",
-    "refused": "拒绝劝阻",
-    "victimized": "已被骗",
-    "false_positive": "误报",
-    "wrong_person": "非本人",
-}
-
 
 def user_scenario_dir() -> Path:
     """Where scenarios made from case reviews are saved (outside the installed program)."""
@@ -175,7 +166,7 @@ def _scorecard(rehearsal_id: int, run: RehearsalRun, trainee: str, finished_at: 
         finished_at=finished_at,
         score=score_points(run),
         outcome=outcome,
-        outcome_label=OUTCOME_LABELS.get(outcome, outcome),
+        outcome_label=DISPOSITION_LABELS.get(outcome, outcome),
         required_actions=tuple(run.spec.required_actions),
         obtained_actions=tuple(run.session.key_actions),
         objections_raised=tuple(run.person.raised),
@@ -312,7 +303,7 @@ def list_progress(ctx: ServiceContext, trainee_id: int | None = None) -> list[Pr
                     finished_at=row.finished_at,
                     score=row.score,
                     outcome=outcome,
-                    outcome_label=OUTCOME_LABELS.get(outcome, outcome),
+                    outcome_label=DISPOSITION_LABELS.get(outcome, outcome),
                     time_to_first_key_action_s=float(first) if isinstance(first, int | float) else None,
                     steps_skipped=len(details.get("steps_skipped", [])),
                 )

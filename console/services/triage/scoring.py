@@ -5,8 +5,9 @@ and every point of the score is listed in ``TriageResult.reasons`` with a Chines
 operator sees *why* a warning is red.  The reasons always add up to the score (a final negative
 "capped" entry records what the 100-point ceiling cut off).
 
-The importer scores every row: :class:`TriageScorer` gives the results of :func:`score_warning`
-while remembering the parts that repeat from row to row.
+There is one scorer, :class:`TriageScorer`: the importer keeps one for a whole batch so the parts
+that repeat from row to row are worked out once; :func:`score_warning` scores a single warning
+with a fresh one.
 """
 
 from __future__ import annotations
@@ -317,30 +318,13 @@ def _points(reason: Reason | None) -> int:
 
 def score_warning(data: TriageInput, settings: TriageSettings, now: dt.datetime) -> TriageResult:
     """Score one warning at ``now``; the reasons list every contribution, largest first."""
-    reasons, total = _kind_reasons(settings, data.fraud_type, data.signals)
-    for reason in (_amount_reason(settings, data.amount), _duration_reason(settings, data.call_duration_s),
-                   *_person_reasons(settings, data.age, data.previous_victim, data.dissuaded_before),
-                   _repeat_reason(settings, data.repeat_count)):
-        if reason is not None:
-            reasons.append(reason)
-            total += _points(reason)
-    late_min = _late_minutes(settings, data.received_at, total, now)
-    if late_min:
-        reason = _overdue_reason(settings, late_min)
-        reasons.append(reason)
-        total += _points(reason)
-    if total > MAX_SCORE:
-        reasons.append(_cap_reason(total))
-        total = MAX_SCORE
-    reasons.sort(key=_by_points_desc)
-    level = settings.level_for(total)
-    return TriageResult(total, level, reasons, data.received_at + settings.deadline_for(level))
+    return TriageScorer(settings, now).score(data)
 
 
 class TriageScorer:
-    """:func:`score_warning` for many warnings at one ``now`` (an import): the same results, with each
-    part that depends on one input alone (fraud type and signals, duration, person, repeats,
-    lateness, the cap, the level) worked out once and remembered.
+    """The scorer: every warning scored at one ``now`` (an import, or one warning through
+    :func:`score_warning`).  Each part that depends on one input alone (fraud type and signals,
+    duration, person, repeats, lateness, the cap, the level) is worked out once and remembered.
 
     The reason dicts are shared between results, so they must be treated as read-only."""
 
@@ -356,6 +340,7 @@ class TriageScorer:
         self._levels: dict[int, tuple[str, dt.timedelta]] = {}
 
     def score(self, data: TriageInput) -> TriageResult:
+        """Score one warning; the reasons list every contribution, largest first."""
         settings = self.settings
         key = (data.fraud_type, data.signals)
         kind = self._kinds.get(key)
