@@ -109,7 +109,7 @@ class EscalationDialog(QDialog):
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
         for key in CONFIRM_KEYS:
-            QShortcut(QKeySequence(key), self, activated=self.confirm)
+            QShortcut(QKeySequence(key), self, self.confirm)
 
         layout = QVBoxLayout(self)
         for widget in (self.header, station_box, tasks_box):

@@ -6,7 +6,8 @@ task runner so a slow server shows a busy indicator instead of freezing the wind
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -34,6 +35,8 @@ from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import TaskRunner
 from console.ui.workstation_view import WorkstationView
 from scripts_library import ScriptLibrary
+
+ToolWindow = TypeVar("ToolWindow", bound=QWidget)
 
 POLL_MS = 2000
 
@@ -178,9 +181,9 @@ class MainWindow(QMainWindow):
             self.tool_actions[key] = action
         self.tools_menu = menu
 
-    def _show_tool(self, key: str, factory: Any) -> QWidget:
+    def _show_tool(self, key: str, factory: Callable[[], ToolWindow]) -> ToolWindow:
         """One instance per tool window; raise it when it is already open."""
-        widget = self._tool_windows.get(key)
+        widget = cast("ToolWindow | None", self._tool_windows.get(key))
         if widget is None or not widget.isVisible():
             widget = factory()
             self._tool_windows[key] = widget
@@ -233,10 +236,17 @@ class MainWindow(QMainWindow):
     def lock_screen(self) -> None:
         """Hide everything personal until the same user unlocks (the call draft keeps being saved)."""
         central = self.centralWidget()
-        central.hide()
+        if central is not None:
+            central.hide()
         dialog = LockDialog(self.ctx, self)
         self.lock_dialog = dialog
-        dialog.accepted.connect(lambda: (central.show(), self.idle_guard.unlocked()))
+
+        def unlocked() -> None:
+            if central is not None:
+                central.show()
+            self.idle_guard.unlocked()
+
+        dialog.accepted.connect(unlocked)
         dialog.open()
 
     def show_help(self) -> None:

@@ -251,9 +251,11 @@ class WorkstationView(QWidget):
         self.drafts.discard(state.client_uuid)
         if state.queue_item_id is not None and self.holds_claim:
             ctx, item_id = self.ctx, state.queue_item_id
-            self.runner.run(lambda: queue.release(ctx, item_id, "退回队列"), lambda _r: self._close_item(),
-                            lambda exc: (QMessageBox.warning(self, self.tr("退回失败"), error_text(exc)),
-                                         self._close_item()))
+            def failed(exc: BaseException) -> None:
+                QMessageBox.warning(self, self.tr("退回失败"), error_text(exc))
+                self._close_item()
+
+            self.runner.run(lambda: queue.release(ctx, item_id, "退回队列"), lambda _r: self._close_item(), failed)
         else:
             self._close_item()
 
