@@ -53,6 +53,25 @@ def test_ui_never_imports_the_database_layer() -> None:
     assert _offenders(("console/ui",), ("db", "sqlalchemy")) == []
 
 
+def test_ui_checks_permissions_never_role_names() -> None:
+    """No comparison in the UI involves ``.role`` or a role name: what a user may do is a permission."""
+    from console.services.core.context import ROLE_LABELS
+
+    def role_like(node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute) and node.attr == "role":
+            return True
+        if isinstance(node, ast.Constant) and node.value in ROLE_LABELS:
+            return True
+        return isinstance(node, ast.Tuple | ast.List | ast.Set) and any(role_like(e) for e in node.elts)
+
+    offenders = []
+    for path in (ROOT / "console/ui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(role_like(n) for n in [node.left, *node.comparators]):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
 def test_import_contracts_hold() -> None:
     """The contracts in pyproject.toml ([tool.importlinter]), including the layering of the services."""
     lint = Path(sys.executable).with_name("lint-imports")

@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
 
         self.settings = settings or load_workstation_settings()
         self.can_work = queue_allowed(self.actor)
-        self.sees_people = allowed(actor, "warning.view") and actor.role != "trainer"  # trainers get no PII
+        self.sees_people = allowed(actor, "people.view")  # trainers get no personal data
         self.drafts = drafts or DraftKeeper(actor)
 
         self.queue_panel = QueuePanel(self.ctx.now)
