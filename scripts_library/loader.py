@@ -76,10 +76,14 @@ class ScriptLibrary:
         return self.profile_group_labels.get(code, code)
 
 
+# libyaml's parser when PyYAML was built with it (several times faster), the pure-Python one otherwise.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, issues: list[ScriptIssue]) -> tuple[bytes, dict[str, Any]] | None:
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except UnicodeDecodeError:
         issues.append(ScriptIssue(path.name, "file is not valid UTF-8"))
         return None

@@ -50,6 +50,8 @@ class WorkstationView(QWidget):
         self.settings = settings
         self.drafts = drafts
         self._library = library
+        self._library_error: str | None = None
+        self._waiting_detail: WarningDetail | None = None  # a claimed detail that came before the library
         self.entry: Any = None  # the claimed QueueEntry (None while only browsing)
         self.state: CallState | None = None
         self.session: ScriptSession | None = None
@@ -91,12 +93,25 @@ class WorkstationView(QWidget):
         self.lease_timer = QTimer(self)
         self.lease_timer.setInterval(max(settings.lease_renew_seconds, 5) * 1000)
         self.lease_timer.timeout.connect(self.renew_lease)
+        if library is None:  # 0.15-0.6 s of YAML and validation: read it off the GUI thread
+            runner.run(load_library, self._library_loaded, self._library_failed)
 
     @property
-    def library(self) -> ScriptLibrary:
-        if self._library is None:
-            self._library = load_library()
+    def library(self) -> ScriptLibrary | None:
+        """The script library once it is read (None until then, or when it cannot be read)."""
         return self._library
+
+    def _library_loaded(self, library: ScriptLibrary) -> None:
+        self._library = library
+        waiting, self._waiting_detail = self._waiting_detail, None
+        if waiting is not None:
+            self._detail_loaded(waiting)
+
+    def _library_failed(self, exc: BaseException) -> None:
+        self._library_error = error_text(exc)
+        waiting, self._waiting_detail = self._waiting_detail, None
+        if waiting is not None:
+            self._detail_loaded(waiting)
 
     @property
     def busy_with_claim(self) -> bool:
@@ -134,12 +149,23 @@ class WorkstationView(QWidget):
             return
         if self.session is not None:
             return  # a reload of the same warning (e.g. after an escalation): keep the call as it is
+        library = self._library
+        if library is None:
+            if self._library_error is None:
+                self._waiting_detail = detail  # the script follows as soon as the library is read
+                return
+            self.call_panel.set_detail(detail, holds_claim=False)
+            self.script_view.set_session(None)
+            self.outcome_panel.reset(False)
+            QMessageBox.warning(self, self.tr("话术库"), self.tr(
+                "话术库无法读取，暂时不能开始通话（本条仍由您领取）：{error}").format(error=self._library_error))
+            return
         variables = call_variables(detail, centre_name=self.settings.centre_name)
-        selection = choose_script(self.library, detail, state.item_kind)
+        selection = choose_script(library, detail, state.item_kind)
         session = ScriptSession(selection.script, variables)
         if state.script:
             try:
-                session = ScriptSession.restore(self.library, state.script, variables)
+                session = ScriptSession.restore(library, state.script, variables)
             except ScriptRestoreError:
                 self.window().statusBar().showMessage(  # type: ignore[attr-defined]
                     self.tr("话术已更新，无法恢复草稿中的话术位置，已从头开始"), 8000)
