@@ -32,7 +32,7 @@ from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.live_updates import QueueChangeListener
 from console.ui.queue_panel import QueuePanel
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 from console.ui.workstation_view import WorkstationView
 from scripts_library import ScriptLibrary
 
@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self._seen_version: int | None = None
         self._refreshing = False
+        self._queue_stale = False
         self._flushing = False
         self.setWindowTitle(self.tr("预警劝阻工作台 — {name}（{role}）").format(
             name=actor.display_name or actor.login, role=ROLE_LABELS.get(actor.role, actor.role)))
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
 
         self.queue_panel.next_requested.connect(self.claim_next)
         self.queue_panel.entry_selected.connect(self._entry_selected)
-        self.workstation.item_closed.connect(self.refresh_queue)
+        self.runner.data_changed.connect(self._data_changed)
         self.workstation.escalation_requested.connect(self.open_escalation)
 
         self._build_actions()
@@ -195,14 +196,12 @@ class MainWindow(QMainWindow):
     def open_import(self) -> None:
         from console.ui.import_dialog import ImportDialog
 
-        dialog = self._show_tool("import", lambda: ImportDialog(self.ctx, self.runner, self))
-        dialog.finished.connect(self.refresh_queue)
+        self._show_tool("import", lambda: ImportDialog(self.ctx, self.runner, self))
 
     def open_manual_entry(self) -> None:
         from console.ui.manual_entry_dialog import ManualEntryDialog
 
-        dialog = self._show_tool("manual", lambda: ManualEntryDialog(self.ctx, self.runner, self))
-        dialog.finished.connect(self.refresh_queue)
+        self._show_tool("manual", lambda: ManualEntryDialog(self.ctx, self.runner, self))
 
     def open_supervisor_board(self) -> None:
         from console.ui.supervisor import SupervisorBoard
@@ -212,7 +211,6 @@ class MainWindow(QMainWindow):
             board.setWindowFlag(Qt.WindowType.Window)
             board.setWindowTitle(self.tr("值班长看板"))
             board.resize(1400, 900)
-            board.action_finished.connect(lambda _msg: self.refresh_queue())
             return board
 
         self._show_tool("board", build)
@@ -301,18 +299,24 @@ class MainWindow(QMainWindow):
             self._flushing = False
             if count:
                 self.statusBar().showMessage(self.tr("已补写 {n} 条暂存的通话记录").format(n=count), 10000)
-                self.refresh_queue()
 
         def failed(exc: BaseException) -> None:
             self._flushing = False
             self._connection_failed(exc)
 
-        self.runner.run(lambda: drafts.flush_outbox(ctx), flushed, failed)
+        self.runner.run(lambda: drafts.flush_outbox(ctx), flushed, failed, changes=Change.CALLS)
+
+    def _data_changed(self, kind: str) -> None:
+        """The one broadcast: anything but training can change the queue this window shows."""
+        if kind != Change.TRAINING and self.sees_people:
+            self.refresh_queue()
 
     def refresh_queue(self) -> None:
         if self._refreshing:
+            self._queue_stale = True  # read again once the read in flight is in
             return
         self._refreshing = True
+        self._queue_stale = False
         ctx = self.ctx
 
         def load() -> tuple[int, list[Any]]:
@@ -331,6 +335,8 @@ class MainWindow(QMainWindow):
                 counts[entry.risk_level] = counts.get(entry.risk_level, 0) + 1
         self.depth_label.setText(self.tr("待领取：") + " ".join(
             f"{RISK_LEVEL_LABELS[level]}{counts[level]}" for level in RISK_LEVEL_ORDER))
+        if self._queue_stale:
+            self.refresh_queue()
 
     def _queue_failed(self, exc: BaseException) -> None:
         self._refreshing = False
@@ -345,7 +351,7 @@ class MainWindow(QMainWindow):
             return
         ctx = self.ctx
         self.next_action.setEnabled(False)
-        self.runner.run(lambda: queue.claim_next(ctx), self._claimed, self._claim_failed)
+        self.runner.run(lambda: queue.claim_next(ctx), self._claimed, self._claim_failed, changes=Change.QUEUE)
 
     def _claimed(self, entry: Any) -> None:
         self.next_action.setEnabled(True)
@@ -353,7 +359,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("队列中暂无可领取的条目"), 5000)
             return
         self.workstation.open_claimed(entry)
-        self.refresh_queue()
         self.queue_panel.select_item(entry.item_id)
 
     def _entry_selected(self, entry: Any) -> None:
@@ -401,7 +406,6 @@ class MainWindow(QMainWindow):
         dialog = EscalationDialog(self.ctx, self.runner, detail.warning_id, parent=self)
         if dialog.exec():
             self.workstation.escalation_done()
-            self.refresh_queue()
 
     def _claim_failed(self, exc: BaseException) -> None:
         self.next_action.setEnabled(True)

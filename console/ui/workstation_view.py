@@ -30,7 +30,7 @@ from console.ui.call_panel import CallPanel
 from console.ui.draft_keeper import DraftKeeper
 from console.ui.errors import error_text
 from console.ui.outcome_panel import OutcomePanel
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 from console.ui.warning_panel import WarningPanel
 from scripts_library import ScriptLibrary, ScriptRestoreError, ScriptSession, load_library
 
@@ -39,7 +39,7 @@ NOT_CONNECTED = frozenset({"no_answer", "busy", "powered_off", "invalid_number"}
 
 class WorkstationView(QWidget):
     call_saved = Signal(object)  # drafts.SubmitResult
-    item_closed = Signal()  # the claimed item was saved or given back: the queue should reload
+    item_closed = Signal()  # the claimed item was saved or given back (the queue follows data_changed)
     escalation_requested = Signal(object)  # WarningDetail
 
     def __init__(self, ctx: ServiceContext, runner: TaskRunner, settings: WorkstationSettings,
@@ -248,7 +248,8 @@ class WorkstationView(QWidget):
         )
         ctx = self.ctx
         root = self.drafts.root
-        self.runner.run(lambda: submit_call(ctx, log, drafts=root), self._saved, self._save_failed)
+        self.runner.run(lambda: submit_call(ctx, log, drafts=root), self._saved, self._save_failed,
+                        changes=Change.CALLS)
 
     def _saved(self, result: SubmitResult) -> None:
         self.drafts.discard(self.state.client_uuid if self.state else "")
@@ -281,7 +282,8 @@ class WorkstationView(QWidget):
                 QMessageBox.warning(self, self.tr("退回失败"), error_text(exc))
                 self._close_item()
 
-            self.runner.run(lambda: queue.release(ctx, item_id, "退回队列"), lambda _r: self._close_item(), failed)
+            self.runner.run(lambda: queue.release(ctx, item_id, "退回队列"), lambda _r: self._close_item(), failed,
+                            changes=Change.QUEUE)
         else:
             self._close_item()
 

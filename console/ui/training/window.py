@@ -81,7 +81,6 @@ class TrainingWindow(QMainWindow):
             self.case_review.refresh()
 
     def _finished(self, card: ScoreCard) -> None:
-        self.progress.refresh()
         if self.show_score_dialog:
             self.score_dialog = ScoreDialog(card, self.runner, parent=self)
             self.score_dialog.open()
