@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         entries = [
             ("import", self.tr("导入预警文件"), "Ctrl+I", "import.run", self.open_import),
             ("manual", self.tr("人工录入来电预警"), "Ctrl+Shift+N", "warning.create", self.open_manual_entry),
+            ("escalations", self.tr("上报指令跟进"), "Ctrl+Shift+E", "escalation.update", self.open_escalations),
             ("board", self.tr("值班长看板"), "F9", "queue.manage", self.open_supervisor_board),
             ("reports", self.tr("报表与统计"), "F10", "stats.view", self.open_reports),
             ("training", self.tr("话术演练与复盘"), "F11", "training.run", self.open_training),
@@ -202,6 +203,18 @@ class MainWindow(QMainWindow):
         from console.ui.manual_entry_dialog import ManualEntryDialog
 
         self._show_tool("manual", lambda: ManualEntryDialog(self.ctx, self.runner, self))
+
+    def open_escalations(self) -> None:
+        from console.ui.escalations_window import EscalationsWindow
+
+        def build() -> QWidget:
+            window = EscalationsWindow(self.ctx, self.runner)
+            window.setWindowFlag(Qt.WindowType.Window)
+            window.setWindowTitle(self.tr("上报指令跟进"))
+            window.resize(1300, 800)
+            return window
+
+        self._show_tool("escalations", build)
 
     def open_supervisor_board(self) -> None:
         from console.ui.supervisor import SupervisorBoard
