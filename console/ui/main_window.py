@@ -140,6 +140,11 @@ class MainWindow(QMainWindow):
         work = self.menuBar().addMenu(self.tr("工作(&W)"))
         for action in (self.next_action, self.refresh_action, self.release_action):
             work.addAction(action)
+        self.export_action: QAction | None = None
+        if allowed(self.actor, "export.data") and self.sees_people:
+            self.export_action = self._action(self.tr("导出队列…"), "Ctrl+Shift+S", self.export_queue,
+                                              self.tr("把当前队列导出为 CSV 或 XLSX（个人信息脱敏，记入审计）"))
+            work.addAction(self.export_action)
         work.addSeparator()
         work.addAction(self.quit_action)
         self.work_menu = work
@@ -278,6 +283,28 @@ class MainWindow(QMainWindow):
         # A bound method, not a lambda: Qt drops the connection when this window is destroyed, while a
         # runner passed in from outside may live on.
         self.runner.busy_changed.connect(self._show_busy)
+
+    def export_queue(self, path: str | None = None) -> None:
+        """Write the queue to a spreadsheet; asks where unless ``path`` is given."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from console.services.reports.queue_list import export_queue
+
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, self.tr("导出队列"), "待办队列.xlsx",
+                                                        self.tr("Excel 表格 (*.xlsx);;CSV 文件 (*.csv)"))
+            if not path:
+                return
+        ctx, target = self.ctx, path
+
+        def done(result: Any) -> None:
+            self.statusBar().showMessage(self.tr("已导出 {n} 条到 {file}（已脱敏）").format(
+                n=result.rows, file=result.path), 10000)
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().showMessage(self.tr("导出失败：") + error_text(exc), 20000)
+
+        self.runner.run(lambda: export_queue(ctx, target), done, failed)
 
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText(self.tr("正在处理…") if busy else "")
