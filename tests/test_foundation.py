@@ -161,3 +161,13 @@ def test_audit_chain_detects_a_modified_entry(database: Database) -> None:
         session.execute(text("UPDATE audit_events SET reason = 'x' WHERE id = 2"))
     report = audit.verify_chain(ctx)
     assert not report.ok and report.first_broken_id == 2
+
+
+def test_every_permission_granted_is_checked_somewhere() -> None:
+    """A permission no service or view ever asks for is a promise the console does not keep."""
+    from console.services.core.context import PERMISSIONS
+
+    sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "console").rglob("*.py")
+                      if p.name != "context.py")
+    granted = set().union(*PERMISSIONS.values())
+    assert sorted(p for p in granted if f'"{p}"' not in sources) == []

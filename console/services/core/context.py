@@ -77,10 +77,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
          "escalation.create", "escalation.update", "escalation.manage", "pii.reveal.phone", "pii.reveal.all",
          "import.run", "report.print", "stats.view", "export.data", "followup.work", "audit.view", "people.view"}
     ),
-    "trainer": frozenset({"training.run", "training.manage", "scripts.edit", "review.cases", "stats.view",
-                          "warning.view"}),
+    "trainer": frozenset({"training.run", "training.manage", "review.cases", "stats.view", "warning.view"}),
     "admin": frozenset(
-        {"users.manage", "stations.manage", "scripts.edit", "audit.view", "retention.run", "warning.view",
+        {"users.manage", "stations.manage", "audit.view", "retention.run", "warning.view",
          "report.print", "stats.view", "export.data", "pii.reveal.all", "import.run", "queue.manage", "people.view"}
     ),
 }
