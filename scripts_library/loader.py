@@ -76,14 +76,15 @@ class ScriptLibrary:
         return self.profile_group_labels.get(code, code)
 
 
-# libyaml's parser when PyYAML was built with it (several times faster), the pure-Python one otherwise.
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's safe parser when PyYAML was built with it (about four times faster), else the Python one.
+_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 
 def _read_yaml(path: Path, issues: list[ScriptIssue]) -> tuple[bytes, dict[str, Any]] | None:
     raw = path.read_bytes()
     try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+        text = raw.decode("utf-8")
+        data = yaml.load(text, Loader=yaml.CSafeLoader) if _LIBYAML else yaml.safe_load(text)
     except UnicodeDecodeError:
         issues.append(ScriptIssue(path.name, "file is not valid UTF-8"))
         return None
