@@ -25,10 +25,17 @@ run: setup
 		$(BIN)/dissuade gui --demo; \
 	fi
 
-test: setup
-	$(BIN)/ruff check console db scripts_library tests bench
-	$(BIN)/mypy
+# lint and typecheck are real targets (they used to be declared .PHONY without a recipe, so make had
+# "Nothing to be done" for them).
+test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check console db scripts_library tests bench
+	$(BIN)/lint-imports
+
+typecheck: setup
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python -m bench.run_all

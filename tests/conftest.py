@@ -23,6 +23,7 @@ import pytest  # noqa: E402
 from console.app.bootstrap import Database, open_database  # noqa: E402
 from console.services.core.context import SYSTEM, Actor, ServiceContext  # noqa: E402
 from tests.pgserver import PgServer, find_pg_bin  # noqa: E402
+from tests.thread_guard import ThreadWatch  # noqa: E402
 
 TEMPLATE_PG = "dissuade_template"
 
@@ -108,6 +109,16 @@ def make_actor(database: Database):  # type: ignore[no-untyped-def]
     return factory
 
 
+@pytest.fixture(autouse=True)
+def no_thread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail the test that leaves a Python thread, a QThread or a thread-pool job running."""
+    watch = ThreadWatch(monkeypatch)
+    yield
+    left = watch.still_running()
+    if left:
+        pytest.fail("the test left threads running: " + ", ".join(left), pytrace=False)
+
+
 _exit_status: list[int] = []
 
 
@@ -117,10 +128,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Leave without interpreter teardown once every result is reported.
+    """Leave without interpreter teardown once every result is reported; the run's exit status is kept.
 
-    PySide6 6.12 sometimes aborts while Python finalises leftover Qt wrappers ("bool_dealloc:
-    deallocating True or False"), after all tests have passed; the run's own exit status is kept.
+    Why it stays: ``no_thread_left_running`` shows that no test leaves a thread or a pool job behind,
+    yet without this exit the GUI tests, all passed, still end in "Fatal Python error: bool_dealloc:
+    deallocating True or False" while the interpreter finalises.  That is a reference-count error on
+    the bool singletons inside PySide6 6.12 (a C extension), not a thread of ours still running.
     """
     if _exit_status and not hasattr(config, "workerinput"):
         import sys

@@ -98,3 +98,18 @@ def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
     db = open_database()
     assert db.description == f"SQLite {target}"
     assert target.exists()
+
+
+def test_gui_demo_start_fills_an_empty_database_once(tmp_path: Path) -> None:
+    from console.ui.app import prepare_database
+
+    url = f"sqlite:///{tmp_path / 'demo-start.sqlite3'}"
+    database = prepare_database(url, demo_on_empty=True)
+    with database.sessions() as session:
+        warnings = session.scalar(select(func.count()).select_from(Warning))
+    assert warnings and warnings > 0
+    database.dispose()
+    again = prepare_database(url, demo_on_empty=True)  # not empty any more: nothing is added
+    with again.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Warning)) == warnings
+    again.dispose()

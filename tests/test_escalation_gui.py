@@ -104,3 +104,30 @@ def test_panel_advances_a_task_and_the_timeline_updates(qtbot, setup) -> None:  
         qtbot.mouseClick(panel.answer_button, Qt.MouseButton.LeftButton)
     assert "已办结" in panel.header.text()
     assert not panel.advance_button.isEnabled() and not panel.answer_button.isEnabled()
+
+
+def test_the_orders_window_lists_open_orders_and_follows_the_panel(qtbot, setup) -> None:  # type: ignore[no-untyped-def]
+    from console.ui.escalations_window import EscalationsWindow
+
+    _database, _ids, warning_id, ctx = setup
+    first = esc.create_escalation(ctx, warning_id, tasks=[esc.TaskRequest.onsite_visit()])
+    second = esc.create_escalation(ctx, warning_id, tasks=[esc.TaskRequest.family_notice("", "")])
+    window = EscalationsWindow(ctx, SyncTaskRunner())
+    qtbot.addWidget(window)
+    window.show()
+    listed = [window.model.index(r, 0).data() for r in range(window.model.rowCount())]
+    assert listed == [str(second.id), str(first.id)]  # newest first
+    assert window.model.index(1, 6).data() != "已签收"
+    window.view.selectRow(1)
+    assert window.panel.info is not None and window.panel.info.id == first.id
+    with qtbot.waitSignal(window.panel.escalation_updated):
+        qtbot.mouseClick(window.panel.ack_button, Qt.MouseButton.LeftButton)
+    assert window.model.index(1, 6).data() == "已签收"  # the list read again after the panel's write
+    assert window.view.currentIndex().row() == 1  # and the order being worked on stays selected
+    window.panel.task_view.selectRow(0)
+    window.panel.result_combo.setCurrentIndex(window.panel.result_combo.findData("success"))
+    with qtbot.waitSignal(window.panel.escalation_updated):
+        qtbot.mouseClick(window.panel.answer_button, Qt.MouseButton.LeftButton)
+    assert [window.model.index(r, 0).data() for r in range(window.model.rowCount())] == [str(second.id)]
+    window.open_only.setChecked(False)  # closed orders on request
+    assert window.model.rowCount() == 2

@@ -109,34 +109,3 @@ def test_victimized_on_a_follow_up_schedules_support(database: Database, make_ac
     with database.sessions() as session:
         person = session.execute(select(Person)).scalar_one()
         assert person.previous_victim
-
-
-def test_a_new_warning_for_a_dissuaded_person_is_a_repeat_victim_risk(database: Database) -> None:
-    first = add_warning(database, score=50, level="yellow")
-    with database.sessions() as session, session.begin():
-        warning = session.get(Warning, first)
-        assert warning is not None
-        person_id = warning.person_id
-        assert not followups.is_repeat_victim(session, person_id)
-        assert followups.mark_repeat_victim(session, warning) is False
-        warning.outcome = "dissuaded"
-    with database.sessions() as session, session.begin():
-        assert followups.is_repeat_victim(session, person_id)
-        again = Warning(person_id=person_id, received_at=T0 + dt.timedelta(days=20), fraud_type="fake_investment",
-                        risk_score=50, risk_level="yellow", risk_reasons=[{"factor": "x", "label": "y", "points": 50}])
-        session.add(again)
-        session.flush()
-        session.add(QueueItem(kind="warning", warning_id=again.id, status="open", priority=50, risk_level="yellow"))
-        session.flush()
-        assert followups.mark_repeat_victim(session, again) is True
-        assert followups.mark_repeat_victim(session, again) is True  # counted once
-        assert again.risk_score > 50
-        assert [r["label"] for r in again.risk_reasons if r["factor"] == "dissuaded_before"] == ["曾被劝阻后再次预警（复骗风险）"]
-        assert sum(int(r["points"]) for r in again.risk_reasons) == again.risk_score
-        item = session.execute(select(QueueItem).where(QueueItem.warning_id == again.id)).scalar_one()
-        assert item.priority == again.risk_score
-    # the flag alone (set at dissuasion) is enough
-    flagged = add_warning(database, dissuaded_before=True)
-    with database.sessions() as session:
-        warning = session.get(Warning, flagged)
-        assert warning is not None and followups.is_repeat_victim(session, warning.person_id)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,20 +22,62 @@ from db.models import Base
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_core_packages_never_import_qt() -> None:
+def _imported_modules(package: str) -> Iterator[tuple[str, str]]:
+    """(file, module) for every import in ``package``, including imports inside functions."""
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield str(path.relative_to(ROOT)), alias.name
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                yield str(path.relative_to(ROOT)), node.module
+
+
+def _offenders(packages: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(
+        f"{path}: {module}"
+        for package in packages
+        for path, module in _imported_modules(package)
+        if any(module == name or module.startswith(name + ".") for name in forbidden)
+    )
+
+
+def test_core_packages_never_import_qt_or_the_front_ends() -> None:
+    forbidden = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "console.ui", "console.commands", "console.app",
+                 "console.cli")
+    assert _offenders(("console/services", "db", "scripts_library"), forbidden) == []
+
+
+def test_ui_never_imports_the_database_layer() -> None:
+    assert _offenders(("console/ui",), ("db", "sqlalchemy")) == []
+
+
+def test_ui_checks_permissions_never_role_names() -> None:
+    """No comparison in the UI involves ``.role`` or a role name: what a user may do is a permission."""
+    from console.services.core.context import ROLE_LABELS
+
+    def role_like(node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute) and node.attr == "role":
+            return True
+        if isinstance(node, ast.Constant) and node.value in ROLE_LABELS:
+            return True
+        return isinstance(node, ast.Tuple | ast.List | ast.Set) and any(role_like(e) for e in node.elts)
+
     offenders = []
-    for package in ("console/services", "db", "scripts_library"):
-        for path in (ROOT / package).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in ast.walk(tree):
-                names = []
-                if isinstance(node, ast.Import):
-                    names = [a.name for a in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.module:
-                    names = [node.module]
-                if any(n.split(".")[0] in ("PySide6", "shiboken6", "PyQt5", "PyQt6") for n in names):
-                    offenders.append(str(path.relative_to(ROOT)))
+    for path in (ROOT / "console/ui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(role_like(n) for n in [node.left, *node.comparators]):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_import_contracts_hold() -> None:
+    """The contracts in pyproject.toml ([tool.importlinter]), including the layering of the services."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "BROKEN" not in result.stdout
 
 
 def test_migration_chain_is_linear_and_reaches_the_models(tmp_path: Path) -> None:
@@ -116,3 +161,13 @@ def test_audit_chain_detects_a_modified_entry(database: Database) -> None:
         session.execute(text("UPDATE audit_events SET reason = 'x' WHERE id = 2"))
     report = audit.verify_chain(ctx)
     assert not report.ok and report.first_broken_id == 2
+
+
+def test_every_permission_granted_is_checked_somewhere() -> None:
+    """A permission no service or view ever asks for is a promise the console does not keep."""
+    from console.services.core.context import PERMISSIONS
+
+    sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "console").rglob("*.py")
+                      if p.name != "context.py")
+    granted = set().union(*PERMISSIONS.values())
+    assert sorted(p for p in granted if f'"{p}"' not in sources) == []

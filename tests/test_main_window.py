@@ -94,7 +94,7 @@ def test_tool_windows_follow_the_role(qtbot, demo_db: Database) -> None:  # type
     from console.ui.training import TrainingWindow
 
     operator = open_window(qtbot, demo_db, "op01")
-    assert set(operator.tool_actions) == {"import", "manual", "training"}
+    assert set(operator.tool_actions) == {"import", "manual", "escalations", "training"}
     supervisor = open_window(qtbot, demo_db, "zhiban")
     assert {"board", "reports", "import"} <= set(supervisor.tool_actions)
     qtbot.keyClick(supervisor, Qt.Key.Key_F9)
@@ -127,3 +127,28 @@ def test_idle_lock_hides_people_until_the_password(qtbot, demo_db: Database) -> 
     dialog.try_unlock()
     assert window.centralWidget().isVisible()
     assert not window.idle_guard.timer.is_locked()
+
+
+def test_a_supervisor_exports_the_queue_masked_and_audited(qtbot, demo_db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    from db.models import AuditEvent
+
+    operator = open_window(qtbot, demo_db, "op01")
+    assert operator.export_action is None  # operators have no export permission
+    supervisor = open_window(qtbot, demo_db, "zhiban")
+    assert supervisor.export_action is not None
+    target = tmp_path / "queue.xlsx"
+    supervisor.export_queue(str(target))
+    assert "已导出 25 条" in supervisor.statusBar().currentMessage()
+    sheet = load_workbook(target).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("预警编号", "等级", "分数") and len(rows) == 26
+    assert all("*" in str(row[6]) for row in rows[1:])  # phones masked
+    with demo_db.context().session() as s:
+        event = s.execute(select(AuditEvent).where(AuditEvent.action == "export")).scalars().one()
+        assert event.details["rows"] == 25 and event.details["masked"] is True
+    supervisor.export_queue(str(tmp_path / "queue.pdf"))  # an unsupported format: a clear message, no file
+    assert "导出失败：不支持的导出格式：pdf" in supervisor.statusBar().currentMessage()
+    assert not (tmp_path / "queue.pdf").exists()

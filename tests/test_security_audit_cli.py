@@ -10,6 +10,7 @@ from sqlalchemy import delete, update
 from console.app.bootstrap import Database
 from console.cli import main
 from console.services.core import audit
+from console.services.core.context import SYSTEM
 from console.services.security import auth
 from db.models import AuditEvent
 
@@ -46,3 +47,14 @@ def test_deleted_entry_breaks_the_link_of_the_next_one(database: Database) -> No
     report = audit.verify_chain(database.context())
     assert not report.ok and report.first_broken_id == 3
     assert "前序哈希" in report.message
+
+
+def test_only_roles_with_audit_view_may_verify_the_chain(database: Database,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    _fill(database)
+    auth.add_user(database.context(SYSTEM), "zhiban", "secret-pass", "supervisor")
+    url = database.engine.url.render_as_string(hide_password=False)
+    assert main(["audit", "verify", "--as", "op1", "--db", url]) == 2
+    assert "无权" in capsys.readouterr().err
+    assert main(["audit", "verify", "--as", "zhiban", "--db", url]) == 0
+    assert "审计链完整" in capsys.readouterr().out

@@ -6,12 +6,13 @@ Qt-free, shared by the CLI, the GUI and the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from console.services.core.context import SYSTEM, Actor, ServiceContext
 from db import migrate
-from db.engine import SessionFactory, describe, make_engine, make_session_factory
+from db.engine import SessionFactory, data_dir, describe, make_engine, make_session_factory
 
 
 @dataclass
@@ -27,6 +28,11 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def data_dir(self) -> Path:
+        """The user data directory (drafts, recordings, local settings), for the UI that may not import db."""
+        return data_dir()
 
     def context(self, actor: Actor = SYSTEM) -> ServiceContext:
         return ServiceContext(self.sessions, actor)

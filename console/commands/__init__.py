@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "console.commands.training",
     "console.commands.security",
     "console.commands.queue",
+    "console.commands.warnings",
     "console.commands.intake",
     "console.commands.stats",
     "console.commands.escalation",  # before report: it adds the escalation sheet to REPORT_BUILDERS

@@ -1,4 +1,8 @@
-"""``dissuade stations import FILE.csv | list [--json]`` and ``dissuade report escalation ID --out FILE.pdf``.
+"""``dissuade stations import | list | set | rule-add | rule-remove | match`` and
+``dissuade report escalation ID --out FILE.pdf``.
+
+Station editing (``set``, ``rule-add``, ``rule-remove``) needs the ``stations.manage`` permission
+when run ``--as`` a user (admins); every change is audited by the service.
 
 The escalation dispatch sheet plugs into the ``report`` command through
 :data:`console.commands.report.REPORT_BUILDERS`; this module must therefore be imported before the
@@ -50,6 +54,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_db_option(ls)
     ls.set_defaults(func=_list)
 
+    edit = sub.add_parser("set", help="新增或修改一个派出所（按编码查找）")
+    edit.add_argument("code", help="派出所编码")
+    edit.add_argument("--name", default=None, help="派出所名称（新增时必填）")
+    edit.add_argument("--duty-phone", default=None, help="值班电话")
+    edit.add_argument("--address", default=None, help="地址")
+    state = edit.add_mutually_exclusive_group()
+    state.add_argument("--inactive", action="store_true", help="停用（不再接收新的指令）")
+    state.add_argument("--active", action="store_true", help="重新启用")
+    rule_add = sub.add_parser("rule-add", help="为派出所增加一条辖区规则")
+    rule_add.add_argument("code", help="派出所编码")
+    rule_add.add_argument("kind", choices=stations.RULE_KINDS,
+                          help="规则类型：community 社区/村，town 乡镇/街道，keyword 地址关键词")
+    rule_add.add_argument("pattern", help="规则内容，如“阳光社区”")
+    rule_add.add_argument("--priority", type=int, default=100, help="优先级，数字小者优先（默认 100）")
+    rule_add.add_argument("--note", default="", help="备注")
+    rule_remove = sub.add_parser("rule-remove", help="删除一条辖区规则（编号见 stations list --json）")
+    rule_remove.add_argument("rule_id", type=int, help="规则编号")
+    match = sub.add_parser("match", help="查看一个地址按现有规则归哪个派出所")
+    match.add_argument("address")
+    for parser_, func in ((edit, _set), (rule_add, _rule_add), (rule_remove, _rule_remove), (match, _match)):
+        add_actor_option(parser_)
+        add_db_option(parser_)
+        parser_.set_defaults(func=func)
+
 
 def _import(args: argparse.Namespace) -> int:
     database = open_db(args)
@@ -85,4 +113,75 @@ def _list(args: argparse.Namespace) -> int:
         print(f"{station.code}\t{station.name}{state}\t值班电话 {station.duty_phone or '—'}")
         for rule in station.rules:
             print(f"\t{rule.kind_label}：{rule.pattern}（优先级 {rule.priority}）")
+    return 0
+
+
+def _by_code(ctx: ServiceContext, code: str) -> stations.StationInfo | None:
+    return next((s for s in stations.list_stations(ctx, include_inactive=True) if s.code == code.strip()), None)
+
+
+def _set(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        ctx = context_for(database, args.as_login)
+        current = _by_code(ctx, args.code)
+        if current is None and not args.name:
+            return fail(f"没有编码为“{args.code}”的派出所；新增时请用 --name 给出名称", 2)
+        active = (not args.inactive) if (args.inactive or args.active or current is None) else current.active
+        info = stations.save_station(
+            ctx, code=args.code, station_id=current.id if current else None,
+            name=args.name if args.name is not None else current.name if current else "",
+            duty_phone=args.duty_phone if args.duty_phone is not None else current.duty_phone if current else "",
+            address=args.address if args.address is not None else current.address if current else "",
+            active=active)
+    except ServiceError as exc:
+        return fail(str(exc), 2)
+    finally:
+        database.dispose()
+    verb = "已修改" if current else "已新增"
+    state = "" if info.active else "（已停用）"
+    print(f"{verb}派出所 {info.code} {info.name}{state}，值班电话 {info.duty_phone or '—'}")
+    return 0
+
+
+def _rule_add(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        ctx = context_for(database, args.as_login)
+        station = _by_code(ctx, args.code)
+        if station is None:
+            return fail(f"没有编码为“{args.code}”的派出所", 2)
+        rule = stations.add_rule(ctx, station.id, args.kind, args.pattern, priority=args.priority, note=args.note)
+    except ServiceError as exc:
+        return fail(str(exc), 2)
+    finally:
+        database.dispose()
+    print(f"已为 {station.name} 增加规则 {rule.id}：{rule.kind_label} {rule.pattern}（优先级 {rule.priority}）")
+    return 0
+
+
+def _rule_remove(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        stations.remove_rule(context_for(database, args.as_login), args.rule_id)
+    except ServiceError as exc:
+        return fail(str(exc), 2)
+    finally:
+        database.dispose()
+    print(f"已删除辖区规则 {args.rule_id}")
+    return 0
+
+
+def _match(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        found = stations.match_station(context_for(database, args.as_login), args.address)
+    except ServiceError as exc:
+        return fail(str(exc), 2)
+    finally:
+        database.dispose()
+    if found is None:
+        print("没有辖区规则覆盖这个地址，上报时需要手动选择派出所")
+        return 1
+    print(f"{found.station_name}（{found.station_code}），值班电话 {found.duty_phone or '—'}：{found.reason}")
     return 0

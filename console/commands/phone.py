@@ -92,7 +92,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _context(args: argparse.Namespace, database: Any) -> ServiceContext | str:
     if args.operator is None:
-        return database.context(SYSTEM)
+        ctx: ServiceContext = database.context(SYSTEM)
+        return ctx
     user = auth.get_user(database.context(), args.operator)
     if user is None or not user.active:
         return f"用户“{args.operator}”不存在或已停用"

@@ -50,13 +50,26 @@ def _xlsx(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--xlsx", default=None, help="同时导出表格（XLSX）到该文件")
 
 
+def _daily_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", type=parse_date, required=True, help="日期 YYYY-MM-DD（北京时间）")
+    _xlsx(parser)
+
+
+def _range_args(parser: argparse.ArgumentParser) -> None:
+    _range(parser)
+    _xlsx(parser)
+
+
+def _warning_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("warning_id", type=int, help="预警编号")
+
+
 # name -> (help, add_arguments, builder)
 REPORT_BUILDERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Builder]] = {
-    "daily": ("值班日报", lambda p: (p.add_argument("--date", type=parse_date, required=True,
-                                                    help="日期 YYYY-MM-DD（北京时间）"), _xlsx(p)), _daily),
-    "period": ("期间统计（周/月/自定义）", lambda p: (_range(p), _xlsx(p)), _period),
-    "warning": ("劝阻登记表", lambda p: p.add_argument("warning_id", type=int, help="预警编号"), _warning),
-    "scripts": ("话术效果分析", lambda p: (_range(p), _xlsx(p)), _scripts),
+    "daily": ("值班日报", _daily_args, _daily),
+    "period": ("期间统计（周/月/自定义）", _range_args, _period),
+    "warning": ("劝阻登记表", _warning_args, _warning),
+    "scripts": ("话术效果分析", _range_args, _scripts),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import add_db_option, fail, open_db, print_json
+from console.commands.stats import add_actor_option, context_for
 from console.services.core import audit
 from console.services.core.context import ServiceError
 from console.services.people import retention
@@ -15,6 +16,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="校验审计链是否完整（被改动时报告第一处断点）")
     verify.add_argument("--json", action="store_true", help="输出 JSON")
+    add_actor_option(verify)
     add_db_option(verify)
     verify.set_defaults(func=_verify)
 
@@ -38,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _verify(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        report = audit.verify_chain(database.context())
+        report = audit.verify_chain(context_for(database, args.as_login))
+    except ServiceError as exc:
+        return fail(str(exc), 2)
     finally:
         database.dispose()
     if args.json:

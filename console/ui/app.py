@@ -57,7 +57,7 @@ def seat_name() -> str:
 def prepare_database(url: str | None, demo_on_empty: bool) -> Database:
     database = open_database(url)
     if demo_on_empty:
-        from console.services import demo  # only imported when a demo database is wanted
+        from console.services.demo import generate as demo  # only imported when a demo database is wanted
 
         ctx = database.context()
         if demo.is_empty(ctx):

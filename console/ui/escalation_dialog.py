@@ -29,7 +29,7 @@ from console.services.escalation import orders as escalations
 from console.services.escalation.drafts import EscalationDraft, prepare_escalation
 from console.services.escalation.views import EscalationInfo
 from console.ui.errors import error_text
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 
 CONFIRM_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 
@@ -109,7 +109,7 @@ class EscalationDialog(QDialog):
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
         for key in CONFIRM_KEYS:
-            QShortcut(QKeySequence(key), self, activated=self.confirm)
+            QShortcut(QKeySequence(key), self, self.confirm)
 
         layout = QVBoxLayout(self)
         for widget in (self.header, station_box, tasks_box):
@@ -199,7 +199,7 @@ class EscalationDialog(QDialog):
         self.runner.run(
             lambda: escalations.create_escalation(ctx, warning_id, tasks=tasks, station_id=station_id,
                                                   reason=reason, summary=summary),
-            self._created, self._send_failed,
+            self._created, self._send_failed, changes=Change.ESCALATIONS,
         )
 
     def _created(self, info: EscalationInfo) -> None:

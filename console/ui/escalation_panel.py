@@ -39,7 +39,7 @@ from console.services.escalation.views import (
 from console.services.pdf.dispatch_sheet import render_dispatch_sheet
 from console.ui.errors import error_text
 from console.ui.escalation_models import EscalationTaskModel, TimelineModel
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 
 
 class EscalationPanel(QWidget):
@@ -172,7 +172,7 @@ class EscalationPanel(QWidget):
             self.escalation_updated.emit(escalation_id)
             self.load(escalation_id)
 
-        self.runner.run(work, done, self._failed)
+        self.runner.run(work, done, self._failed, changes=Change.ESCALATIONS)
 
     def advance_selected(self) -> None:
         task = self.selected_task()

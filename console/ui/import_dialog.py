@@ -41,7 +41,7 @@ from console.services.intake.quarantine import (
 )
 from console.services.intake.readers import UnreadableInput
 from console.ui.rows_model import RowsTableModel
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -117,7 +117,12 @@ class ImportDialog(QDialog):
         self.retry_label.setWordWrap(True)
 
         self._build_layout()
+        self.runner.data_changed.connect(self._data_changed)
         self.refresh_quarantine()
+
+    def _data_changed(self, kind: str) -> None:
+        if kind == Change.WARNINGS:  # an import or a retry, here or in another window
+            self.refresh_quarantine()
 
     def _build_layout(self) -> None:
         buttons = QHBoxLayout()
@@ -192,7 +197,7 @@ class ImportDialog(QDialog):
         def work() -> ImportSummary:
             return import_files(ctx, paths, source=source, progress=relay.progressed.emit)
 
-        self.runner.run(work, on_success=self._imported, on_failure=self._import_error)
+        self.runner.run(work, on_success=self._imported, on_failure=self._import_error, changes=Change.WARNINGS)
 
     def _show_progress(self, event: ImportProgress) -> None:
         per_file = 100 / max(event.file_count, 1)
@@ -210,7 +215,6 @@ class ImportDialog(QDialog):
         self.summary_label.setText(text)
         self.issues_model.set_rows(summary.errors)
         self.files_model.setStringList([])
-        self.refresh_quarantine()
         self.import_finished.emit(summary)
 
     def _import_error(self, exc: BaseException) -> None:
@@ -247,7 +251,7 @@ class ImportDialog(QDialog):
         ctx = self.ctx
         self.retry_button.setEnabled(False)
         self.runner.run(lambda: retry_quarantined(ctx, entry.id, corrections),
-                        on_success=self._retried, on_failure=self._retry_error)
+                        on_success=self._retried, on_failure=self._retry_error, changes=Change.WARNINGS)
 
     def _retried(self, result: RetryResult) -> None:
         self.retry_button.setEnabled(True)
@@ -257,7 +261,6 @@ class ImportDialog(QDialog):
             verb = self.tr("已导入") if result.outcome == "imported" else self.tr("已合并到已有预警")
             self.retry_label.setText(self.tr("{0}，预警编号 {1}").format(verb, result.warning_id))
             self.value_edit.clear()
-        self.refresh_quarantine()
         self.quarantine_retried.emit(result)
 
     def _retry_error(self, exc: BaseException) -> None:

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
 from console.services.core.context import ServiceContext
 from console.services.telephony.calls import record_dial
@@ -36,7 +37,8 @@ class InboundCalls(QObject):
         self.number = caller_number(peer)
         if self.popup is not None:
             self.popup.close()
-        popup = InboundPopup(self.number, self.parent())
+        parent = self.parent()
+        popup = InboundPopup(self.number, parent if isinstance(parent, QWidget) else None)
         popup.answer_requested.connect(self.answer)
         popup.reject_requested.connect(self.reject)
         popup.open_requested.connect(self._open)

@@ -40,7 +40,7 @@ class InboundPopup(QDialog):
         self.reject_button.clicked.connect(self.reject_requested)
         self.open_button = QPushButton(self.tr("打开预警"))
         self.open_button.setEnabled(False)
-        self.open_button.clicked.connect(lambda: self.matches and self.open_requested.emit(self.matches[0]))
+        self.open_button.clicked.connect(self._open_first)
         for key, signal in ((ANSWER_KEY, self.answer_requested), (REJECT_KEY, self.reject_requested)):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -53,6 +53,10 @@ class InboundPopup(QDialog):
         layout.addWidget(self.match_label)
         layout.addWidget(self.state_label)
         layout.addLayout(buttons)
+
+    def _open_first(self) -> None:
+        if self.matches:
+            self.open_requested.emit(self.matches[0])
 
     def show_matches(self, matches: list[CallerMatch]) -> None:
         self.matches = matches

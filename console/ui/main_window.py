@@ -6,7 +6,8 @@ task runner so a slow server shows a busy indicator instead of freezing the wind
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -36,10 +37,11 @@ from console.ui.inbound_calls import InboundCalls
 from console.ui.live_updates import QueueChangeListener
 from console.ui.phone_line import PhoneLine
 from console.ui.queue_panel import QueuePanel
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 from console.ui.workstation_view import WorkstationView
-from db.engine import data_dir
 from scripts_library import ScriptLibrary
+
+ToolWindow = TypeVar("ToolWindow", bound=QWidget)
 
 POLL_MS = 2000
 
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self._seen_version: int | None = None
         self._refreshing = False
+        self._queue_stale = False
         self._flushing = False
         self.setWindowTitle(self.tr("预警劝阻工作台 — {name}（{role}）").format(
             name=actor.display_name or actor.login, role=ROLE_LABELS.get(actor.role, actor.role)))
@@ -64,7 +67,7 @@ class MainWindow(QMainWindow):
 
         self.settings = settings or load_workstation_settings()
         self.can_work = queue_allowed(self.actor)
-        self.sees_people = allowed(actor, "warning.view") and actor.role != "trainer"  # trainers get no PII
+        self.sees_people = allowed(actor, "people.view")  # trainers get no personal data
         self.drafts = drafts or DraftKeeper(actor)
 
         self.queue_panel = QueuePanel(self.ctx.now)
@@ -100,7 +103,7 @@ class MainWindow(QMainWindow):
             if self.phone is not None else None
         self.queue_panel.next_requested.connect(self.claim_next)
         self.queue_panel.entry_selected.connect(self._entry_selected)
-        self.workstation.item_closed.connect(self.refresh_queue)
+        self.runner.data_changed.connect(self._data_changed)
         self.workstation.escalation_requested.connect(self.open_escalation)
 
         self._build_actions()
@@ -149,6 +152,11 @@ class MainWindow(QMainWindow):
         work = self.menuBar().addMenu(self.tr("工作(&W)"))
         for action in (self.next_action, self.refresh_action, self.release_action):
             work.addAction(action)
+        self.export_action: QAction | None = None
+        if allowed(self.actor, "export.data") and self.sees_people:
+            self.export_action = self._action(self.tr("导出队列…"), "Ctrl+Shift+S", self.export_queue,
+                                              self.tr("把当前队列导出为 CSV 或 XLSX（个人信息脱敏，记入审计）"))
+            work.addAction(self.export_action)
         work.addSeparator()
         work.addAction(self.quit_action)
         self.work_menu = work
@@ -180,6 +188,7 @@ class MainWindow(QMainWindow):
         entries = [
             ("import", self.tr("导入预警文件"), "Ctrl+I", "import.run", self.open_import),
             ("manual", self.tr("人工录入来电预警"), "Ctrl+Shift+N", "warning.create", self.open_manual_entry),
+            ("escalations", self.tr("上报指令跟进"), "Ctrl+Shift+E", "escalation.update", self.open_escalations),
             ("board", self.tr("值班长看板"), "F9", "queue.manage", self.open_supervisor_board),
             ("reports", self.tr("报表与统计"), "F10", "stats.view", self.open_reports),
             ("shift", self.tr("排班测算"), "Ctrl+Shift+P", "report.print", self.open_shift_planner),
@@ -195,9 +204,9 @@ class MainWindow(QMainWindow):
             self.tool_actions[key] = action
         self.tools_menu = menu
 
-    def _show_tool(self, key: str, factory: Any) -> QWidget:
+    def _show_tool(self, key: str, factory: Callable[[], ToolWindow]) -> ToolWindow:
         """One instance per tool window; raise it when it is already open."""
-        widget = self._tool_windows.get(key)
+        widget = cast("ToolWindow | None", self._tool_windows.get(key))
         if widget is None or not widget.isVisible():
             widget = factory()
             self._tool_windows[key] = widget
@@ -209,14 +218,24 @@ class MainWindow(QMainWindow):
     def open_import(self) -> None:
         from console.ui.import_dialog import ImportDialog
 
-        dialog = self._show_tool("import", lambda: ImportDialog(self.ctx, self.runner, self))
-        dialog.finished.connect(self.refresh_queue)
+        self._show_tool("import", lambda: ImportDialog(self.ctx, self.runner, self))
 
     def open_manual_entry(self) -> None:
         from console.ui.manual_entry_dialog import ManualEntryDialog
 
-        dialog = self._show_tool("manual", lambda: ManualEntryDialog(self.ctx, self.runner, self))
-        dialog.finished.connect(self.refresh_queue)
+        self._show_tool("manual", lambda: ManualEntryDialog(self.ctx, self.runner, self))
+
+    def open_escalations(self) -> None:
+        from console.ui.escalations_window import EscalationsWindow
+
+        def build() -> QWidget:
+            window = EscalationsWindow(self.ctx, self.runner)
+            window.setWindowFlag(Qt.WindowType.Window)
+            window.setWindowTitle(self.tr("上报指令跟进"))
+            window.resize(1300, 800)
+            return window
+
+        self._show_tool("escalations", build)
 
     def open_supervisor_board(self) -> None:
         from console.ui.supervisor import SupervisorBoard
@@ -226,7 +245,6 @@ class MainWindow(QMainWindow):
             board.setWindowFlag(Qt.WindowType.Window)
             board.setWindowTitle(self.tr("值班长看板"))
             board.resize(1400, 900)
-            board.action_finished.connect(lambda _msg: self.refresh_queue())
             return board
 
         self._show_tool("board", build)
@@ -261,10 +279,17 @@ class MainWindow(QMainWindow):
     def lock_screen(self) -> None:
         """Hide everything personal until the same user unlocks (the call draft keeps being saved)."""
         central = self.centralWidget()
-        central.hide()
+        if central is not None:
+            central.hide()
         dialog = LockDialog(self.ctx, self)
         self.lock_dialog = dialog
-        dialog.accepted.connect(lambda: (central.show(), self.idle_guard.unlocked()))
+
+        def unlocked() -> None:
+            if central is not None:
+                central.show()
+            self.idle_guard.unlocked()
+
+        dialog.accepted.connect(unlocked)
         dialog.open()
 
     def show_help(self) -> None:
@@ -295,6 +320,28 @@ class MainWindow(QMainWindow):
         # runner passed in from outside may live on.
         self.runner.busy_changed.connect(self._show_busy)
 
+    def export_queue(self, path: str | None = None) -> None:
+        """Write the queue to a spreadsheet; asks where unless ``path`` is given."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from console.services.reports.queue_list import export_queue
+
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, self.tr("导出队列"), "待办队列.xlsx",
+                                                        self.tr("Excel 表格 (*.xlsx);;CSV 文件 (*.csv)"))
+            if not path:
+                return
+        ctx, target = self.ctx, path
+
+        def done(result: Any) -> None:
+            self.statusBar().showMessage(self.tr("已导出 {n} 条到 {file}（已脱敏）").format(
+                n=result.rows, file=result.path), 10000)
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().showMessage(self.tr("导出失败：") + error_text(exc), 20000)
+
+        self.runner.run(lambda: export_queue(ctx, target), done, failed)
+
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText(self.tr("正在处理…") if busy else "")
 
@@ -310,7 +357,7 @@ class MainWindow(QMainWindow):
             return None
         if not telephony.configured:
             return None
-        phone = PhoneLine(telephony, data_dir(), self)
+        phone = PhoneLine(telephony, self.database.data_dir, self)
         phone.start()
         return phone
 
@@ -361,18 +408,24 @@ class MainWindow(QMainWindow):
             self._flushing = False
             if count:
                 self.statusBar().showMessage(self.tr("已补写 {n} 条暂存的通话记录").format(n=count), 10000)
-                self.refresh_queue()
 
         def failed(exc: BaseException) -> None:
             self._flushing = False
             self._connection_failed(exc)
 
-        self.runner.run(lambda: drafts.flush_outbox(ctx), flushed, failed)
+        self.runner.run(lambda: drafts.flush_outbox(ctx), flushed, failed, changes=Change.CALLS)
+
+    def _data_changed(self, kind: str) -> None:
+        """The one broadcast: anything but training can change the queue this window shows."""
+        if kind != Change.TRAINING and self.sees_people:
+            self.refresh_queue()
 
     def refresh_queue(self) -> None:
         if self._refreshing:
+            self._queue_stale = True  # read again once the read in flight is in
             return
         self._refreshing = True
+        self._queue_stale = False
         ctx = self.ctx
 
         def load() -> tuple[int, list[Any]]:
@@ -391,6 +444,8 @@ class MainWindow(QMainWindow):
                 counts[entry.risk_level] = counts.get(entry.risk_level, 0) + 1
         self.depth_label.setText(self.tr("待领取：") + " ".join(
             f"{RISK_LEVEL_LABELS[level]}{counts[level]}" for level in RISK_LEVEL_ORDER))
+        if self._queue_stale:
+            self.refresh_queue()
 
     def _queue_failed(self, exc: BaseException) -> None:
         self._refreshing = False
@@ -408,7 +463,8 @@ class MainWindow(QMainWindow):
             return
         ctx = self.ctx
         self.next_action.setEnabled(False)
-        self.runner.run(lambda: agents.claim_next_for_agent(ctx), self._claimed, self._claim_failed)
+        self.runner.run(lambda: agents.claim_next_for_agent(ctx), self._claimed, self._claim_failed,
+                        changes=Change.QUEUE)
 
     def _claimed(self, entry: Any) -> None:
         self.next_action.setEnabled(True)
@@ -416,7 +472,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("队列中暂无可领取的条目"), 5000)
             return
         self.workstation.open_claimed(entry)
-        self.refresh_queue()
         self.queue_panel.select_item(entry.item_id)
 
     def _entry_selected(self, entry: Any) -> None:
@@ -464,7 +519,6 @@ class MainWindow(QMainWindow):
         dialog = EscalationDialog(self.ctx, self.runner, detail.warning_id, parent=self)
         if dialog.exec():
             self.workstation.escalation_done()
-            self.refresh_queue()
 
     def _claim_failed(self, exc: BaseException) -> None:
         self.next_action.setEnabled(True)

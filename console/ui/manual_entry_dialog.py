@@ -28,7 +28,7 @@ from console.services.intake.manual import (
     submit_manual_report,
     validate_manual_report,
 )
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 
 
 class ManualEntryDialog(QDialog):
@@ -138,7 +138,8 @@ class ManualEntryDialog(QDialog):
             return
         report, ctx = self.report(), self.ctx
         self.save_button.setEnabled(False)
-        self.runner.run(lambda: submit_manual_report(ctx, report), on_success=self._saved, on_failure=self._failed)
+        self.runner.run(lambda: submit_manual_report(ctx, report), on_success=self._saved, on_failure=self._failed,
+                        changes=Change.WARNINGS)
 
     def _saved(self, result: ManualResult) -> None:
         self.result_value = result

@@ -212,15 +212,15 @@ class QueueTableModel(QAbstractTableModel):
         if column == "countdown":
             return countdown_text(entry.deadline_at, self._now)
         if column == "kind":
-            return QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind)
+            return str(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
         if column == "fraud_type":
-            return FRAUD_TYPE_LABELS.get(entry.fraud_type, entry.fraud_type)
+            return str(FRAUD_TYPE_LABELS.get(entry.fraud_type, entry.fraud_type))
         if column == "name":
             return str(entry.name_masked)
         if column == "phone":
             return str(entry.phone_masked)
         if column == "age":
-            return AGE_BAND_LABELS.get(entry.age_band, entry.age_band)
+            return str(AGE_BAND_LABELS.get(entry.age_band, entry.age_band))
         if column == "repeats":
             return str(entry.repeat_count) if entry.repeat_count else ""
         if column == "attempts":

@@ -6,6 +6,11 @@ Usage::
 
 The worker function must not touch widgets and should open its own database session (services do).
 Tests inject :class:`SyncTaskRunner`, which runs the function at once on the calling thread.
+
+One broadcast says that data changed: a task that writes passes ``changes=`` one of :class:`Change`,
+and once it succeeded (after ``on_success``) the runner emits :attr:`TaskRunner.data_changed` with
+that kind.  The main window owns the runner and hands it to every view and tool window, so each
+view refreshes from that one signal instead of being reloaded by whoever saved something.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -21,6 +27,16 @@ log = logging.getLogger(__name__)
 
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
+
+
+class Change(StrEnum):
+    """What a task changed (the argument of ``data_changed``)."""
+
+    QUEUE = "queue"  # claims, releases, reassignments, levels
+    WARNINGS = "warnings"  # imported or entered warnings, quarantine retries
+    CALLS = "calls"  # call log entries (saved, or written from the outbox)
+    ESCALATIONS = "escalations"  # orders, tasks, answers
+    TRAINING = "training"  # rehearsals, case notes, generated scenarios
 
 
 class _Relay(QObject):
@@ -52,6 +68,7 @@ class TaskRunner(QObject):
     """Runs callables on a QThreadPool; counts running jobs so the UI can show a busy indicator."""
 
     busy_changed = Signal(bool)
+    data_changed = Signal(str)  # a Change, after a task that wrote succeeded
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
         super().__init__(parent)
@@ -64,7 +81,8 @@ class TaskRunner(QObject):
     def running(self) -> int:
         return self._running
 
-    def run(self, fn: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None) -> None:
+    def run(self, fn: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None,
+            *, changes: Change | None = None) -> None:
         relay = _Relay()
         self._relays.add(relay)
 
@@ -81,6 +99,8 @@ class TaskRunner(QObject):
                     on_success(result)
             finally:
                 done()
+            if changes is not None:
+                self.data_changed.emit(str(changes))
 
         def failed(exc: BaseException) -> None:
             try:
@@ -105,7 +125,8 @@ class TaskRunner(QObject):
 class SyncTaskRunner(TaskRunner):
     """Runs every job immediately on the calling thread (tests)."""
 
-    def run(self, fn: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None) -> None:
+    def run(self, fn: Callable[[], Any], on_success: Success | None = None, on_failure: Failure | None = None,
+            *, changes: Change | None = None) -> None:
         self._running += 1
         self.busy_changed.emit(True)
         try:
@@ -115,9 +136,11 @@ class SyncTaskRunner(TaskRunner):
                 if on_failure is None:
                     raise
                 on_failure(exc)
-            else:
-                if on_success is not None:
-                    on_success(result)
+                return
+            if on_success is not None:
+                on_success(result)
         finally:
             self._running -= 1
             self.busy_changed.emit(False)
+        if changes is not None:
+            self.data_changed.emit(str(changes))

@@ -33,14 +33,14 @@ from console.ui.draft_keeper import DraftKeeper
 from console.ui.errors import error_text
 from console.ui.outcome_panel import OutcomePanel
 from console.ui.phone_line import PhoneLine
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 from console.ui.warning_panel import WarningPanel
 from scripts_library import ScriptLibrary, ScriptRestoreError, ScriptSession, load_library
 
 
 class WorkstationView(QWidget):
     call_saved = Signal(object)  # drafts.SubmitResult
-    item_closed = Signal()  # the claimed item was saved or given back: the queue should reload
+    item_closed = Signal()  # the claimed item was saved or given back (the queue follows data_changed)
     escalation_requested = Signal(object)  # WarningDetail
 
     def __init__(self, ctx: ServiceContext, runner: TaskRunner, settings: WorkstationSettings,
@@ -52,6 +52,8 @@ class WorkstationView(QWidget):
         self.settings = settings
         self.drafts = drafts
         self._library = library
+        self._library_error: str | None = None
+        self._waiting_detail: WarningDetail | None = None  # a claimed detail that came before the library
         self.entry: Any = None  # the claimed QueueEntry (None while only browsing)
         self.state: CallState | None = None
         self.session: ScriptSession | None = None
@@ -94,12 +96,25 @@ class WorkstationView(QWidget):
         self.lease_timer = QTimer(self)
         self.lease_timer.setInterval(max(settings.lease_renew_seconds, 5) * 1000)
         self.lease_timer.timeout.connect(self.renew_lease)
+        if library is None:  # 0.15-0.6 s of YAML and validation: read it off the GUI thread
+            runner.run(load_library, self._library_loaded, self._library_failed)
 
     @property
-    def library(self) -> ScriptLibrary:
-        if self._library is None:
-            self._library = load_library()
+    def library(self) -> ScriptLibrary | None:
+        """The script library once it is read (None until then, or when it cannot be read)."""
         return self._library
+
+    def _library_loaded(self, library: ScriptLibrary) -> None:
+        self._library = library
+        waiting, self._waiting_detail = self._waiting_detail, None
+        if waiting is not None:
+            self._detail_loaded(waiting)
+
+    def _library_failed(self, exc: BaseException) -> None:
+        self._library_error = error_text(exc)
+        waiting, self._waiting_detail = self._waiting_detail, None
+        if waiting is not None:
+            self._detail_loaded(waiting)
 
     @property
     def busy_with_claim(self) -> bool:
@@ -137,12 +152,23 @@ class WorkstationView(QWidget):
             return
         if self.session is not None:
             return  # a reload of the same warning (e.g. after an escalation): keep the call as it is
+        library = self._library
+        if library is None:
+            if self._library_error is None:
+                self._waiting_detail = detail  # the script follows as soon as the library is read
+                return
+            self.call_panel.set_detail(detail, holds_claim=False)
+            self.script_view.set_session(None)
+            self.outcome_panel.reset(False)
+            QMessageBox.warning(self, self.tr("话术库"), self.tr(
+                "话术库无法读取，暂时不能开始通话（本条仍由您领取）：{error}").format(error=self._library_error))
+            return
         variables = call_variables(detail, centre_name=self.settings.centre_name)
-        selection = choose_script(self.library, detail, state.item_kind)
+        selection = choose_script(library, detail, state.item_kind)
         session = ScriptSession(selection.script, variables)
         if state.script:
             try:
-                session = ScriptSession.restore(self.library, state.script, variables)
+                session = ScriptSession.restore(library, state.script, variables)
             except ScriptRestoreError:
                 self.window().statusBar().showMessage(  # type: ignore[attr-defined]
                     self.tr("话术已更新，无法恢复草稿中的话术位置，已从头开始"), 8000)
@@ -251,7 +277,8 @@ class WorkstationView(QWidget):
         )
         ctx = self.ctx
         root = self.drafts.root
-        self.runner.run(lambda: submit_call(ctx, log, drafts=root), self._saved, self._save_failed)
+        self.runner.run(lambda: submit_call(ctx, log, drafts=root), self._saved, self._save_failed,
+                        changes=Change.CALLS)
 
     def _saved(self, result: SubmitResult) -> None:
         self.drafts.discard(self.state.client_uuid if self.state else "")
@@ -280,9 +307,12 @@ class WorkstationView(QWidget):
         self.drafts.discard(state.client_uuid)
         if state.queue_item_id is not None and self.holds_claim:
             ctx, item_id = self.ctx, state.queue_item_id
-            self.runner.run(lambda: queue.release(ctx, item_id, "退回队列"), lambda _r: self._close_item(),
-                            lambda exc: (QMessageBox.warning(self, self.tr("退回失败"), error_text(exc)),
-                                         self._close_item()))
+            def failed(exc: BaseException) -> None:
+                QMessageBox.warning(self, self.tr("退回失败"), error_text(exc))
+                self._close_item()
+
+            self.runner.run(lambda: queue.release(ctx, item_id, "退回队列"), lambda _r: self._close_item(), failed,
+                            changes=Change.QUEUE)
         else:
             self._close_item()
 

@@ -109,3 +109,13 @@ def update_warning(ctx: ServiceContext, warning_id: int, expected_version: int, 
     except StaleDataError as exc:
         raise ConflictError(CONFLICT_MESSAGE) from exc
     return new_version
+
+
+def current_version(ctx: ServiceContext, warning_id: int) -> int:
+    """The version a seat shows, to pass back to :func:`update_warning`."""
+    ctx.require("warning.view")
+    with ctx.session() as session:
+        warning = session.get(Warning, warning_id)
+        if warning is None:
+            raise NotFound("该预警不存在")
+        return int(warning.version)

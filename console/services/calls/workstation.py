@@ -40,11 +40,10 @@ from console.services.core.vocabulary import (
     TASK_STATUS_LABELS,
     FollowUpStatus,
     QueueItemKind,
-    QueueItemStatus,
 )
 from console.services.people.masking import surname_of
 from console.services.people.privacy import person_view
-from db.models import CallAttempt, Escalation, EscalationTask, FollowUp, Person, QueueItem, User, Warning
+from db.models import CallAttempt, Escalation, EscalationTask, FollowUp, Person, User, Warning
 from scripts_library import PersonProfile, ScriptLibrary, Selection, build_variables, select_follow_up_script
 from scripts_library import select_script as select_library_script
 
@@ -227,16 +226,6 @@ def _escalation_summary(session: Any, escalation: Escalation) -> EscalationSumma
         open=escalation.status not in CLOSED_ESCALATION_STATUSES,
         tasks=[f"{TASK_KIND_LABELS.get(t.kind, t.kind)}：{TASK_STATUS_LABELS.get(t.status, t.status)}" for t in tasks],
     )
-
-
-def claimed_item_id(ctx: ServiceContext, warning_id: int) -> int | None:
-    """The queue item of this warning the acting operator holds a live claim on, if any."""
-    with ctx.sessions() as session:
-        query = (select(QueueItem.id)
-                 .where(QueueItem.warning_id == warning_id, QueueItem.status == QueueItemStatus.CLAIMED,
-                        QueueItem.claimed_by == ctx.actor.user_id, QueueItem.lease_expires_at > ctx.now())
-                 .limit(1))
-        return session.execute(query).scalar_one_or_none()
 
 
 # ---- the script ---------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ class ChainReport:
 
 def verify_chain(ctx: ServiceContext) -> ChainReport:
     """Walk the whole log; report the first entry whose hash or link does not match."""
+    ctx.require("audit.view")
     prev = ""
     count = 0
     with ctx.sessions() as session:

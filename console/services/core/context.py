@@ -64,22 +64,23 @@ ROLE_LABELS = {
     "system": "系统",
 }
 
-# What each role may do.  Services check permissions, never role names directly.
+# What each role may do.  Services and the UI check permissions, never role names directly.
+# ``people.view``: the live queue and the (masked) records of real people; trainers work on fictional
+# scenarios and never get it.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(
         {"queue.work", "call.log", "warning.view", "warning.create", "escalation.create", "escalation.update",
-         "pii.reveal.phone", "import.run", "followup.work", "training.run"}
+         "pii.reveal.phone", "import.run", "followup.work", "training.run", "people.view"}
     ),
     "supervisor": frozenset(
         {"queue.work", "queue.manage", "call.log", "warning.view", "warning.create", "warning.edit",
          "escalation.create", "escalation.update", "escalation.manage", "pii.reveal.phone", "pii.reveal.all",
-         "import.run", "report.print", "stats.view", "export.data", "followup.work", "audit.view"}
+         "import.run", "report.print", "stats.view", "export.data", "followup.work", "audit.view", "people.view"}
     ),
-    "trainer": frozenset({"training.run", "training.manage", "scripts.edit", "review.cases", "stats.view",
-                          "warning.view"}),
+    "trainer": frozenset({"training.run", "training.manage", "review.cases", "stats.view", "warning.view"}),
     "admin": frozenset(
-        {"users.manage", "stations.manage", "scripts.edit", "audit.view", "retention.run", "warning.view",
-         "report.print", "stats.view", "export.data", "pii.reveal.all", "import.run", "queue.manage"}
+        {"users.manage", "stations.manage", "audit.view", "retention.run", "warning.view",
+         "report.print", "stats.view", "export.data", "pii.reveal.all", "import.run", "queue.manage", "people.view"}
     ),
 }
 

@@ -122,12 +122,6 @@ def list_stations(ctx: ServiceContext, *, include_inactive: bool = False) -> lis
         return [_station_info(s) for s in session.execute(query).scalars()]
 
 
-def get_station(ctx: ServiceContext, station_id: int) -> StationInfo:
-    ctx.require("warning.view")
-    with ctx.session() as session:
-        return _station_info(_load(session, station_id))
-
-
 def _clean(value: str) -> str:
     return _SPACES.sub("", value or "")
 

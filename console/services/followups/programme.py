@@ -7,8 +7,9 @@
 - :func:`due_follow_ups` lists what is due now (the queue engineer's ``enqueue_due_follow_ups``
   puts the same rows into the queue); :func:`follow_up_script` is the short script for the call.
 - :func:`complete_follow_up` records the outcome.
-- :func:`is_repeat_victim` / :func:`mark_repeat_victim`: a new warning for a person already
-  dissuaded is a repeat-victim risk and gets a higher score and priority.
+
+A new warning for a person already dissuaded is scored as a repeat-victim risk by triage at intake
+(``Person.dissuaded_before``, set when a call ends with the person dissuaded).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from console.services.core.vocabulary import (
     FOLLOW_UP_STATUS_LABELS,
     FRAUD_TYPE_LABELS,
     LIVE_ITEM_STATUSES,
-    RISK_LEVEL_ORDER,
     FollowUpOutcome,
     FollowUpStatus,
     QueueItemStatus,
@@ -35,10 +35,7 @@ from console.services.core.vocabulary import (
 from console.services.escalation.settings import EscalationSettings, load_escalation_settings
 from console.services.people.masking import mask_name
 from console.services.queue.states import move_item
-from console.services.triage.scoring import load_triage_settings
 from db.models import FollowUp, Person, QueueItem, Warning
-
-REPEAT_FACTOR = "dissuaded_before"
 
 
 @dataclass(frozen=True)
@@ -229,44 +226,3 @@ def complete_follow_up(ctx: ServiceContext, follow_up_id: int, outcome: str, not
             schedule_follow_ups(session, warning, "victimized", now)
         session.flush()
         return _info(follow_up, warning, person)
-
-
-def is_repeat_victim(session: Session, person_id: int) -> bool:
-    """True when the person was already talked out of a scam once (flag or a dissuaded warning)."""
-    person = session.get(Person, person_id)
-    if person is None:
-        return False
-    if person.dissuaded_before:
-        return True
-    found = session.execute(
-        select(Warning.id).where(Warning.person_id == person_id, Warning.outcome == "dissuaded").limit(1)
-    ).first()
-    return found is not None
-
-
-def mark_repeat_victim(session: Session, warning: Warning) -> bool:
-    """Raise a new warning's score, level and queue priority when its person was dissuaded before.
-
-    The importer normally passes ``dissuaded_before`` into triage, which then scores it; this covers
-    warnings created otherwise.  Returns True when the warning is (now) marked; never counts twice.
-    """
-    if any(isinstance(r, dict) and r.get("factor") == REPEAT_FACTOR for r in warning.risk_reasons or []):
-        return True
-    if not is_repeat_victim(session, warning.person_id):
-        return False
-    settings = load_triage_settings()
-    points = min(settings.dissuaded_before_points, max(0, 100 - warning.risk_score))
-    warning.risk_reasons = [*warning.risk_reasons,
-                            {"factor": REPEAT_FACTOR, "label": "曾被劝阻后再次预警（复骗风险）", "points": points}]
-    warning.risk_score = warning.risk_score + points
-    new_level = settings.level_for(warning.risk_score)
-    if RISK_LEVEL_ORDER.index(new_level) < RISK_LEVEL_ORDER.index(warning.risk_level):
-        warning.risk_level = new_level
-    level = effective_level(warning)
-    for item in session.execute(
-        select(QueueItem).where(QueueItem.warning_id == warning.id, QueueItem.status.in_(LIVE_ITEM_STATUSES))
-    ).scalars():
-        item.priority = max(item.priority, warning.risk_score)
-        item.risk_level = level
-    session.flush()
-    return True

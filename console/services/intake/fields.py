@@ -8,7 +8,7 @@ payload untouched.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 # canonical field -> header synonyms (the canonical English name is always accepted too)
@@ -83,11 +83,6 @@ def map_headers(headers: Sequence[Any]) -> dict[str, int]:
         if field is not None and field not in mapping:
             mapping[field] = index
     return mapping
-
-
-def header_score(cells: Iterable[Any]) -> int:
-    """How many distinct known fields a candidate header row names."""
-    return len({f for f in (field_for_header(c) for c in cells if c not in (None, "")) if f})
 
 
 def looks_like_header(cells: Sequence[Any]) -> bool:

@@ -36,7 +36,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError, allowed
@@ -399,19 +399,6 @@ def open_items_of(session: Session, warning_id: int) -> list[QueueItem]:
             )
         ).scalars()
     )
-
-
-def count_open(ctx: ServiceContext) -> dict[str, int]:
-    """Open items per level, for the status bar."""
-    with ctx.sessions() as session:
-        rows = session.execute(
-            select(QueueItem.risk_level, func.count())
-            .where(QueueItem.status == QueueItemStatus.OPEN)
-            .group_by(QueueItem.risk_level)
-        ).all()
-    counts = {level: 0 for level in RISK_LEVEL_ORDER}
-    counts.update({str(level): int(n) for level, n in rows})
-    return counts
 
 
 __all__ = [

@@ -10,17 +10,32 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
-from console.app.bootstrap import Database
+from sqlalchemy import Engine
+
 from console.services.core.context import ServiceContext
 from console.services.queue.claims import NOTIFY_CHANNEL, queue_version
+from db.engine import SessionFactory
+
+
+class WatchedDatabase(Protocol):
+    """What the watcher needs of the open database (``console.app.bootstrap.Database`` has it)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def sessions(self) -> SessionFactory: ...
+
+    @property
+    def is_sqlite(self) -> bool: ...
 
 
 class QueueWatcher:
     """Tell a seat when the queue changed; one instance per seat, used from one thread."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: WatchedDatabase) -> None:
         self._database = database
         self._ctx = ServiceContext(database.sessions)
         self._connection: Any = None

@@ -40,7 +40,7 @@ from console.ui.supervisor.charts import BarChart
 from console.ui.supervisor.models import ROW_ROLE, AckTableModel, OperatorTableModel, OverdueTableModel
 from console.ui.supervisor.reason_dialog import ChangeLevelDialog, ReassignDialog
 from console.ui.supervisor.reports_dialog import ReportsDialog
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 
 REFRESH_MS = 5000
 TILE_STYLE = {"red": "#b71c1c", "orange": "#e65100", "yellow": "#9e7c00", "blue": "#0d47a1"}
@@ -62,10 +62,12 @@ class SupervisorBoard(QWidget):
         self.runner = runner
         self.snapshot: BoardSnapshot | None = None
         self._loading = False
+        self._stale = False
         self._build()
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
+        self.runner.data_changed.connect(self._data_changed)  # a save anywhere in this console
         if auto_refresh:
             self.timer.start()
             QTimer.singleShot(0, self.refresh)
@@ -140,10 +142,15 @@ class SupervisorBoard(QWidget):
         return view
 
     # ------------------------------------------------------------------------------------ refresh
+    def _data_changed(self, _kind: str) -> None:
+        self.refresh()
+
     def refresh(self) -> None:
         if self._loading:
+            self._stale = True  # read again once this read is in
             return
         self._loading = True
+        self._stale = False
         ctx = self.ctx
         self.runner.run(lambda: board_snapshot(ctx), on_success=self._apply, on_failure=self._failed_refresh)
 
@@ -174,6 +181,8 @@ class SupervisorBoard(QWidget):
         self.response_chart.set_data(histogram_labels(), [stats.response_times.histogram], [self.tr("预警")])
         self.hour_chart.set_data([str(h) for h in range(24)], [stats.load_by_hour], [self.tr("拨打")])
         self.snapshot_applied.emit(snapshot)
+        if self._stale:
+            self.refresh()
 
     # ------------------------------------------------------------------------------------ actions
     def selected_overdue(self) -> QueueEntry | None:
@@ -184,17 +193,16 @@ class SupervisorBoard(QWidget):
         rows = self.ack_view.selectionModel().selectedRows()
         return self.ack_model.data(rows[0], ROW_ROLE) if rows else None
 
-    def _run_action(self, done: str, fn: Any) -> None:
+    def _run_action(self, done: str, fn: Any, changes: Change = Change.QUEUE) -> None:
         def succeeded(_result: object) -> None:
             self.message_label.setText(done)
             self.action_finished.emit(done)
-            self.refresh()
 
         def failed(exc: BaseException) -> None:
             self.message_label.setText(str(exc))
             self.action_failed.emit(str(exc))
 
-        self.runner.run(fn, on_success=succeeded, on_failure=failed)
+        self.runner.run(fn, on_success=succeeded, on_failure=failed, changes=changes)
 
     def reassign(self, item_id: int, to_login: str, reason: str) -> None:
         ctx = self.ctx
@@ -214,7 +222,8 @@ class SupervisorBoard(QWidget):
         """Chase the station: a child order to its duty phone, carrying the open tasks."""
         ctx = self.ctx
         self._run_action(self.tr("已催办（转派出所值班电话）"),
-                         lambda: escalations.re_escalate(ctx, escalation_id, "duty_phone", "", reason))
+                         lambda: escalations.re_escalate(ctx, escalation_id, "duty_phone", "", reason),
+                         Change.ESCALATIONS)
 
     def _reassign_clicked(self) -> None:
         entry = self.selected_overdue()

@@ -23,7 +23,7 @@ from console.services.training import review as training_review
 from console.services.training.review import GeneratedScenario, ReviewCase
 from console.ui.errors import error_text
 from console.ui.rows_model import RowsTableModel
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,6 +83,7 @@ class CaseReviewPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         self._set_buttons(False)
+        runner.data_changed.connect(self._data_changed)
 
     def _set_buttons(self, enabled: bool) -> None:
         for button in (self.save_button, self.path_button, self.scenario_button, self.play_button):
@@ -131,7 +132,7 @@ class CaseReviewPanel(QWidget):
         text = self.annotation.toPlainText()
         self.runner.run(lambda: training_review.annotate_case(self.ctx, case.call_attempt_id, text),
                         on_success=lambda _id: self._done(self.tr("复盘意见已保存")),
-                        on_failure=lambda exc: self.status.setText(error_text(exc)))
+                        on_failure=lambda exc: self.status.setText(error_text(exc)), changes=Change.TRAINING)
 
     def make_scenario(self) -> None:
         case = self.current_case()
@@ -140,7 +141,7 @@ class CaseReviewPanel(QWidget):
         text = self.annotation.toPlainText()
         self.runner.run(lambda: training_review.case_to_scenario(self.ctx, case.call_attempt_id, text),
                         on_success=self._scenario_made,
-                        on_failure=lambda exc: self.status.setText(error_text(exc)))
+                        on_failure=lambda exc: self.status.setText(error_text(exc)), changes=Change.TRAINING)
 
     def _scenario_made(self, generated: GeneratedScenario) -> None:
         self._done(self.tr("已生成演练场景 {id}，保存在 {path}").format(id=generated.scenario_id, path=generated.path))
@@ -149,4 +150,7 @@ class CaseReviewPanel(QWidget):
     def _done(self, message: str) -> None:
         self.annotation.clear()
         self.status.setText(message)
-        self.refresh()
+
+    def _data_changed(self, kind: str) -> None:
+        if kind in (Change.TRAINING, Change.CALLS):  # a note written, or a new call to review
+            self.refresh()

@@ -12,7 +12,7 @@ from console.services.training import rehearsal as training
 from console.services.training.rehearsal import ProgressEntry
 from console.ui.errors import error_text
 from console.ui.rows_model import RowsTableModel
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -48,6 +48,11 @@ class ProgressPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.table, 1)
+        runner.data_changed.connect(self._data_changed)
+
+    def _data_changed(self, kind: str) -> None:
+        if kind == Change.TRAINING:  # a rehearsal finished
+            self.refresh()
 
     def refresh(self) -> None:
         self.runner.run(lambda: training.list_progress(self.ctx), on_success=self._loaded,

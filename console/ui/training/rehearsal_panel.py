@@ -24,7 +24,7 @@ from console.services.core.context import ServiceContext
 from console.services.training import rehearsal as training
 from console.services.training.rehearsal import ActiveRehearsal, ScoreCard
 from console.ui.errors import error_text
-from console.ui.tasks import TaskRunner
+from console.ui.tasks import Change, TaskRunner
 from console.ui.training.rehearsal_view import RehearsalScriptView
 from console.ui.training.speech import Speaker
 from scripts_library.loader import ScriptLibrary
@@ -162,7 +162,7 @@ class RehearsalPanel(QWidget):
         active = self.active
         self.finish_button.setEnabled(False)
         self.runner.run(lambda: training.finish_rehearsal(self.ctx, active), on_success=self._finished,
-                        on_failure=self._failed)
+                        on_failure=self._failed, changes=Change.TRAINING)
 
     def _finished(self, card: ScoreCard) -> None:
         self.active = None
