@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.services.core.context import PermissionDenied, ServiceError
-from console.services.escalation.settings import parse_escalation_settings
+from console.services.core.escalation_settings import parse_escalation_settings
+from console.services.core.settings import default_settings
 from console.services.followups import programme as followups
 from db.models import FollowUp, Person, QueueItem, Warning
 from tests.escalation_builders import T0, FakeClock, add_warning, ctx_for
@@ -19,6 +20,7 @@ def _schedule(database: Database, warning_id: int, disposition: str, **kw) -> li
     with database.sessions() as session, session.begin():
         warning = session.get(Warning, warning_id)
         assert warning is not None
+        kw.setdefault("settings", database.settings.escalation)
         return followups.schedule_follow_ups(session, warning, disposition, T0, **kw)
 
 
@@ -118,7 +120,7 @@ def test_a_new_warning_for_a_dissuaded_person_is_a_repeat_victim_risk(database: 
         assert warning is not None
         person_id = warning.person_id
         assert not followups.is_repeat_victim(session, person_id)
-        assert followups.mark_repeat_victim(session, warning) is False
+        assert followups.mark_repeat_victim(session, warning, default_settings().triage) is False
         warning.outcome = "dissuaded"
     with database.sessions() as session, session.begin():
         assert followups.is_repeat_victim(session, person_id)
@@ -128,8 +130,8 @@ def test_a_new_warning_for_a_dissuaded_person_is_a_repeat_victim_risk(database: 
         session.flush()
         session.add(QueueItem(kind="warning", warning_id=again.id, status="open", priority=50, risk_level="yellow"))
         session.flush()
-        assert followups.mark_repeat_victim(session, again) is True
-        assert followups.mark_repeat_victim(session, again) is True  # counted once
+        assert followups.mark_repeat_victim(session, again, default_settings().triage) is True
+        assert followups.mark_repeat_victim(session, again, default_settings().triage) is True  # counted once
         assert again.risk_score > 50
         assert [r["label"] for r in again.risk_reasons if r["factor"] == "dissuaded_before"] == ["曾被劝阻后再次预警（复骗风险）"]
         assert sum(int(r["points"]) for r in again.risk_reasons) == again.risk_score

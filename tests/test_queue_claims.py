@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database, open_database
 from console.services.core.context import SYSTEM, ConflictError, PermissionDenied, ServiceContext
+from console.services.core.settings import default_settings
 from console.services.queue.claims import (
     claim_next,
     enqueue_escalation_answer,
@@ -143,7 +144,8 @@ def test_every_change_bumps_the_queue_version(database: Database, make_actor, cl
     claimed = claim_next(operator)
     assert claimed is not None and queue_version(system) == before + 1
     with database.sessions() as session, session.begin():
-        enqueue_escalation_answer(session, _escalation(session, warning_id), warning_id, clock())
+        enqueue_escalation_answer(session, _escalation(session, warning_id), warning_id, clock(),
+                                  default_settings().triage)
     assert queue_version(system) == before + 2
     kinds = claim_next(operator, kinds=["escalation_answer"])
     assert kinds is not None and kinds.kind == "escalation_answer"

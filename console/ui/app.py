@@ -46,8 +46,9 @@ def _cjk_family() -> str | None:
     return next((f for f in preferred if f in families), None)
 
 
-def seat_name() -> str:
-    return os.environ.get("DISSUADE_SEAT") or socket.gethostname()
+def seat_name(database: Database) -> str:
+    """The seat's name: the centre settings' ``seat_name``, else ``DISSUADE_SEAT``, else the host name."""
+    return database.settings.centre.seat_name or os.environ.get("DISSUADE_SEAT") or socket.gethostname()
 
 
 def prepare_database(url: str | None, demo_on_empty: bool) -> Database:
@@ -91,6 +92,6 @@ def _login(database: Database, hint: str) -> Actor | None:
         from console.services.security import auth
 
         login, password = auto.split(":", 1)
-        return auth.authenticate(database.context(), login, password, seat_name())
-    dialog = LoginDialog(database.context(), seat=seat_name(), hint=hint)
+        return auth.authenticate(database.context(), login, password, seat_name(database))
+    dialog = LoginDialog(database.context(), seat=seat_name(database), hint=hint)
     return dialog.actor if dialog.exec() else None

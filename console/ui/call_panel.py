@@ -16,8 +16,9 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from console.services.calls.workstation import WarningDetail, WorkstationSettings, dial_target
+from console.services.calls.workstation import WarningDetail, dial_target
 from console.services.core.context import ServiceContext, allowed
+from console.services.core.settings import WorkstationSettings
 from console.services.people import privacy
 from console.ui.errors import error_text
 from console.ui.script_view import ScriptView

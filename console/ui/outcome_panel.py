@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from console.services.calls.log import NextStep, WarningFacts, plan_next_step
 from console.services.calls.workstation import parse_amount
+from console.services.core.settings import Settings
 from console.services.core.vocabulary import DISPOSITION_LABELS
-from console.services.triage.scoring import load_triage_settings
 
 DISPOSITION_KEYS = tuple(f"Ctrl+{n}" for n in (*range(1, 10), 0))
 SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
@@ -42,10 +42,10 @@ class OutcomePanel(QWidget):
     save_requested = Signal()
     escalation_requested = Signal()
 
-    def __init__(self, clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
+    def __init__(self, clock: Callable[[], dt.datetime], settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clock = clock
-        self.settings = load_triage_settings()
+        self.settings = settings
         self.level = "blue"
         self.attempts_so_far = 0
         self.is_follow_up = False

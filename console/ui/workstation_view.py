@@ -19,12 +19,12 @@ from console.services.calls.log import CallLog
 from console.services.calls.workstation import (
     CallState,
     WarningDetail,
-    WorkstationSettings,
     call_variables,
     choose_script,
     parse_amount,
 )
 from console.services.core.context import ServiceContext, allowed
+from console.services.core.settings import WorkstationSettings
 from console.services.queue import claims as queue
 from console.ui.call_panel import CallPanel
 from console.ui.draft_keeper import DraftKeeper
@@ -59,7 +59,7 @@ class WorkstationView(QWidget):
 
         self.warning_panel = WarningPanel(ctx, runner)
         self.call_panel = CallPanel(ctx, runner, settings, ctx.now)
-        self.outcome_panel = OutcomePanel(ctx.now)
+        self.outcome_panel = OutcomePanel(ctx.now, ctx.settings)
         self.script_view = self.call_panel.script_view
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.call_panel)
@@ -134,7 +134,7 @@ class WorkstationView(QWidget):
             return
         if self.session is not None:
             return  # a reload of the same warning (e.g. after an escalation): keep the call as it is
-        variables = call_variables(detail, centre_name=self.settings.centre_name)
+        variables = call_variables(detail, centre_name=self.settings.centre_name or self.ctx.settings.centre.unit_name)
         selection = choose_script(self.library, detail, state.item_kind)
         session = ScriptSession(selection.script, variables)
         if state.script:

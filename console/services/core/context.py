@@ -1,4 +1,4 @@
-"""The acting user, the clock and the database handed to every service call.
+"""The acting user, the clock, the settings and the database handed to every service call.
 
 Services are plain functions taking a :class:`ServiceContext`.  Each call knows who acts, so the
 service itself refuses what the role may not do; the UI only hides it.
@@ -13,24 +13,12 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
+from console.services.core.errors import ConflictError as ConflictError
+from console.services.core.errors import NotFound as NotFound
+from console.services.core.errors import PermissionDenied as PermissionDenied
+from console.services.core.errors import ServiceError as ServiceError
+from console.services.core.settings import Settings, default_settings
 from db.engine import SessionFactory
-
-
-class ServiceError(Exception):
-    """A refusal or a validation failure with a message fit for the user (Chinese)."""
-
-
-class PermissionDenied(ServiceError):
-    """The acting role may not do this."""
-
-
-class NotFound(ServiceError):
-    """The object does not exist (any more)."""
-
-
-class ConflictError(ServiceError):
-    """Someone else changed the object first (optimistic version check)."""
-
 
 Clock = Callable[[], dt.datetime]
 
@@ -99,11 +87,12 @@ def require(actor: Actor, permission: str) -> None:
 
 @dataclass(frozen=True)
 class ServiceContext:
-    """Everything a service needs: a session factory, the acting user and a clock."""
+    """Everything a service needs: a session factory, the acting user, a clock and the settings."""
 
     sessions: SessionFactory
     actor: Actor = SYSTEM
     clock: Clock = field(default=system_clock)
+    settings: Settings = field(default_factory=default_settings)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.core.context import NotFound, ServiceContext, ServiceError
+from console.services.core.escalation_settings import EscalationSettings
+from console.services.core.triage_settings import TriageSettings
 from console.services.core.vocabulary import FRAUD_TYPE_LABELS, RISK_LEVEL_ORDER
-from console.services.escalation.settings import EscalationSettings, load_escalation_settings
 from console.services.people.masking import mask_name
-from console.services.triage.scoring import load_triage_settings
 from db.models import FollowUp, Person, QueueItem, Warning
 
 FOLLOW_UP_KIND_LABELS = {"revisit": "回访", "victim_support": "受害帮扶"}
@@ -130,7 +130,7 @@ def schedule_follow_ups(
     disposition: str,
     now: dt.datetime,
     *,
-    settings: EscalationSettings | None = None,
+    settings: EscalationSettings,
 ) -> list[int]:
     """Write the follow-up calls an outcome calls for (in the caller's transaction); returns their ids.
 
@@ -138,7 +138,6 @@ def schedule_follow_ups(
     one more try; victimized → support call(s) with the case-report guidance.  Days already
     scheduled for this warning are not written twice.  Other outcomes schedule nothing.
     """
-    settings = settings or load_escalation_settings()
     level = warning.level_override or warning.risk_level
     notes = ""
     if disposition == "dissuaded":
@@ -224,7 +223,7 @@ def complete_follow_up(ctx: ServiceContext, follow_up_id: int, outcome: str, not
         assert warning is not None and person is not None
         if outcome == "victimized":
             person.previous_victim = True
-            schedule_follow_ups(session, warning, "victimized", now)
+            schedule_follow_ups(session, warning, "victimized", now, settings=ctx.settings.escalation)
         session.flush()
         return _info(follow_up, warning, person)
 
@@ -242,7 +241,7 @@ def is_repeat_victim(session: Session, person_id: int) -> bool:
     return found is not None
 
 
-def mark_repeat_victim(session: Session, warning: Warning) -> bool:
+def mark_repeat_victim(session: Session, warning: Warning, settings: TriageSettings) -> bool:
     """Raise a new warning's score, level and queue priority when its person was dissuaded before.
 
     The importer normally passes ``dissuaded_before`` into triage, which then scores it; this covers
@@ -252,7 +251,6 @@ def mark_repeat_victim(session: Session, warning: Warning) -> bool:
         return True
     if not is_repeat_victim(session, warning.person_id):
         return False
-    settings = load_triage_settings()
     points = min(settings.dissuaded_before_points, max(0, 100 - warning.risk_score))
     warning.risk_reasons = [*warning.risk_reasons,
                             {"factor": REPEAT_FACTOR, "label": "曾被劝阻后再次预警（复骗风险）", "points": points}]

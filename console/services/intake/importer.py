@@ -42,8 +42,6 @@ from console.services.triage.scoring import (
     TriageInput,
     TriageResult,
     TriageScorer,
-    TriageSettings,
-    load_triage_settings,
 )
 from db.models import ImportBatch, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
 
@@ -161,7 +159,6 @@ def import_files(
     source: str = "",
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
-    settings: TriageSettings | None = None,
 ) -> ImportSummary:
     """Import several files; every file is opened first, so an unreadable one stops the run before
     anything is written (:class:`UnreadableInput`)."""
@@ -177,7 +174,7 @@ def import_files(
 
         batch = import_table(
             ctx, table, source=source, file_sha256=_sha256(path), on_rows=report,
-            chunk_size=chunk_size, settings=settings,
+            chunk_size=chunk_size,
         )
         summary.add(batch)
     return summary
@@ -204,7 +201,6 @@ def import_table(
     file_sha256: str = "",
     on_rows: Callable[[int, int | None], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
-    settings: TriageSettings | None = None,
     keep_outcomes: bool = False,
     quarantine: bool = True,
     audit_details: dict[str, Any] | None = None,
@@ -219,7 +215,7 @@ def import_table(
         session.add(record)
         session.flush()
         batch = BatchResult(record.id, table.file_name)
-    state = _BatchState(batch, table.file_name, source, now, TriageScorer(settings or load_triage_settings(), now),
+    state = _BatchState(batch, table.file_name, source, now, TriageScorer(ctx.settings.triage, now),
                         keep_outcomes, PersonIndex(now.date()), quarantine)
     try:
         with collector_paused():

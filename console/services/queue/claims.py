@@ -38,10 +38,10 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError, allowed
+from console.services.core.triage_settings import TriageSettings
 from console.services.core.vocabulary import RISK_LEVEL_ORDER
 from console.services.queue import store as sql
 from console.services.queue.store import NOTIFY_CHANNEL, QUEUE_VERSION_KEY, QueueEntry, row_to_entry
-from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import FollowUp, QueueItem, User, Warning
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(RISK_LEVEL_ORDER)}
@@ -100,11 +100,11 @@ def _take(session: Session, now: dt.datetime, user_id: int, settings: TriageSett
 
 
 def claim_next(
-    ctx: ServiceContext, *, kinds: tuple[str, ...] | list[str] | None = None, settings: TriageSettings | None = None
+    ctx: ServiceContext, *, kinds: tuple[str, ...] | list[str] | None = None
 ) -> ClaimedItem | None:
     """Atomically take the most urgent claimable item for ``ctx.actor``; None when nothing is claimable."""
     user_id = _require_worker(ctx)
-    settings = settings or load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     wanted = tuple(kinds) if kinds else None
     engine = _engine_of(ctx)
@@ -186,10 +186,10 @@ def _held_item(session: Session, item_id: int) -> QueueItem:
     return item
 
 
-def renew_lease(ctx: ServiceContext, item_id: int, *, settings: TriageSettings | None = None) -> dt.datetime:
+def renew_lease(ctx: ServiceContext, item_id: int) -> dt.datetime:
     """Extend the caller's claim; refused when the item was finished or someone else holds it now."""
     user_id = _require_worker(ctx)
-    settings = settings or load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     with ctx.session() as session:
         item = _held_item(session, item_id)
@@ -316,7 +316,7 @@ def _enqueue_due_follow_ups(session: Session, now: dt.datetime, settings: Triage
 
 def enqueue_due_follow_ups(ctx: ServiceContext, *, only_if_due: bool = False) -> int:
     """Put every follow-up whose time has come into the queue (kind 'follow_up'); returns how many."""
-    settings = load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     if only_if_due:
         with ctx.sessions() as session:
@@ -332,10 +332,10 @@ def enqueue_due_follow_ups(ctx: ServiceContext, *, only_if_due: bool = False) ->
     return created
 
 
-def enqueue_escalation_answer(session: Session, escalation_id: int, warning_id: int, now: dt.datetime) -> int:
+def enqueue_escalation_answer(session: Session, escalation_id: int, warning_id: int, now: dt.datetime,
+                              settings: TriageSettings) -> int:
     """A station reported back: queue an item (kind 'escalation_answer') at the warning's level so an
     operator reads the result and closes the loop.  Runs in the caller's transaction; returns its id."""
-    settings = load_triage_settings()
     warning = session.get(Warning, warning_id)
     if warning is None:
         raise NotFound(f"预警 {warning_id} 不存在")

@@ -33,7 +33,7 @@ class TrainingWindow(QMainWindow):
         self.actor = actor
         self.ctx = database.context(actor)
         self.runner = runner or TaskRunner(self)
-        self.speaker = speaker or Speaker(self.runner, parent=self)
+        self.speaker = speaker or Speaker(self.runner, self.ctx.settings.tts, parent=self)
         self.library = library or load_library()
         self.scenarios = scenarios or scenario_catalogue(self.library)
         self.show_score_dialog = show_score_dialog
