@@ -46,6 +46,7 @@ class OutcomePanel(QWidget):
         super().__init__(parent)
         self.clock = clock
         self.settings = settings
+        self.centre_clock = settings.centre.clock
         self.level = "blue"
         self.attempts_so_far = 0
         self.is_follow_up = False
@@ -209,7 +210,7 @@ class OutcomePanel(QWidget):
                                    self.level, now=self.clock())
         text = self.plan.summary
         if self.plan.retry_at is not None:
-            text += self.tr("\n重拨时间：{at}").format(at=self.plan.retry_at.astimezone().strftime("%H:%M"))
+            text += self.tr("\n重拨时间：{at}").format(at=self.centre_clock.format(self.plan.retry_at, "%H:%M"))
         if self.plan.suggest_escalation:
             text += "\n" + self.plan.escalation_reason
         self.next_label.setText(text)

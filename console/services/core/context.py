@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
+from console.services.core.clock import CentreClock
 from console.services.core.errors import ConflictError as ConflictError
 from console.services.core.errors import NotFound as NotFound
 from console.services.core.errors import PermissionDenied as PermissionDenied
@@ -96,6 +97,11 @@ class ServiceContext:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    @property
+    def centre_clock(self) -> CentreClock:
+        """The centre's time zone for displaying, printing and counting days (never the PC's zone)."""
+        return self.settings.centre.clock
 
     def as_actor(self, actor: Actor) -> ServiceContext:
         return replace(self, actor=actor)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from console.services.core.clock import CentreClock
 from console.services.core.errors import ServiceError
 from console.services.core.escalation_settings import EscalationSettings, parse_escalation_settings
 from console.services.core.triage_settings import TriageSettings, parse_triage_settings
@@ -73,6 +74,11 @@ class CentreSettings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)  # zoneinfo caches instances per key
+
+    @property
+    def clock(self) -> CentreClock:
+        """The centre's clock: stored UTC times shown and counted in this zone."""
+        return CentreClock(self.zone)
 
 
 def parse_centre_settings(values: dict[str, Any]) -> CentreSettings:

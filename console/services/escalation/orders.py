@@ -41,7 +41,6 @@ from console.services.escalation.views import (
     EscalationInfo,
     TaskInfo,
     escalation_info,
-    local_time,
 )
 from console.services.followups.programme import schedule_follow_ups
 from console.services.queue import claims as queue
@@ -279,7 +278,7 @@ def acknowledge(ctx: ServiceContext, escalation_id: int, by_text: str) -> Escala
     with ctx.session() as session:
         escalation = _escalation(session, escalation_id)
         if escalation.acknowledged_at is not None:
-            raise ServiceError(f"该指令已于 {local_time(escalation.acknowledged_at, '%H:%M')} 签收")
+            raise ServiceError(f"该指令已于 {ctx.centre_clock.format(escalation.acknowledged_at, '%H:%M')} 签收")
         if escalation.status in ("done", "cancelled"):
             raise ServiceError("指令已办结，无需签收")
         now = ctx.now()
@@ -416,7 +415,7 @@ def record_station_result(ctx: ServiceContext, escalation_id: int, result: str, 
             escalation.acknowledged_at = now
         _add_event(session, ctx, escalation, None, "result", result=result, note=note.strip())
         warning = _warning(session, escalation.warning_id)
-        line = f"[{local_time(now, '%m-%d %H:%M')}] 派出所反馈（指令 {escalation.id}）：{RESULT_LABELS[result]}"
+        line = f"[{ctx.centre_clock.format(now, '%m-%d %H:%M')}] 派出所反馈（指令 {escalation.id}）：{RESULT_LABELS[result]}"
         warning.note = (warning.note + "\n" if warning.note else "") + line + (f"。{note.strip()}" if note.strip() else "")
         if result == "success" and warning.outcome is None:
             warning.outcome = "dissuaded"

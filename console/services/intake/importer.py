@@ -144,6 +144,7 @@ class _BatchState:
     scorer: TriageScorer
     keep_outcomes: bool
     persons: PersonIndex
+    zone: dt.tzinfo  # the centre's: times without an offset are its wall times
     quarantine: bool = True  # False when the caller keeps the rejected row itself (retry, manual entry)
     by_external: dict[str, _Target] = field(default_factory=dict)
     by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
@@ -216,7 +217,7 @@ def import_table(
         session.flush()
         batch = BatchResult(record.id, table.file_name)
     state = _BatchState(batch, table.file_name, source, now, TriageScorer(ctx.settings.triage, now),
-                        keep_outcomes, PersonIndex(now.date()), quarantine)
+                        keep_outcomes, PersonIndex(ctx.centre_clock.today(now)), ctx.centre_clock.zone, quarantine)
     try:
         with collector_paused():
             for chunk in _chunks(table.rows, chunk_size):
@@ -308,7 +309,8 @@ def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, s
     drafts: list[Draft] = []
     rejections: list[Rejection] = []
     for row in chunk:
-        prepared = prepare_row(row.number, row.values, columns, default_source=state.default_source, now=state.now)
+        prepared = prepare_row(row.number, row.values, columns, default_source=state.default_source, now=state.now,
+                               zone=state.zone)
         (drafts if isinstance(prepared, Draft) else rejections).append(prepared)  # type: ignore[arg-type]
     _load_candidates(session, drafts, state)
 
