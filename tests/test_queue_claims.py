@@ -6,6 +6,7 @@ import datetime as dt
 import multiprocessing
 import threading
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -13,8 +14,10 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database, open_database
 from console.services.core.context import SYSTEM, ConflictError, PermissionDenied, ServiceContext
+from console.services.core.last_run import LastRun
 from console.services.core.settings import default_settings
 from console.services.queue.claims import (
+    HOUSEKEEPING_EVERY,
     claim_next,
     enqueue_escalation_answer,
     list_open,
@@ -239,3 +242,32 @@ def test_live_watcher_sees_changes_made_by_another_seat(database: Database, make
         assert watcher.poll(0) is False
     finally:
         watcher.stop()
+
+
+def test_lease_housekeeping_time_belongs_to_the_database_not_the_process(database: Database, make_actor,  # type: ignore[no-untyped-def]
+                                                                         clock: FakeClock) -> None:
+    system = replace(database.context(SYSTEM), clock=clock)
+    add_warning(system)
+    first = replace(database.context(make_actor("op1")), clock=clock)
+    second = replace(database.context(make_actor("op2")), clock=clock)
+    assert first.queue_housekeeping is second.queue_housekeeping  # the seats of one database share it
+    assert claim_next(first) is not None
+    ran = first.queue_housekeeping.at
+    if database.is_sqlite:
+        assert ran is None  # SQLite does its housekeeping inside every claim
+    else:
+        assert ran == clock()
+        assert not second.queue_housekeeping.due(clock() + dt.timedelta(seconds=1), HOUSEKEEPING_EVERY)
+    elsewhere = Database(database.engine, database.sessions, False)  # another Database: its own record
+    assert elsewhere.context().queue_housekeeping is not first.queue_housekeeping
+    assert elsewhere.context().queue_housekeeping.at is None
+
+
+def test_last_run_is_due_after_its_interval_or_when_the_clock_went_back() -> None:
+    record = LastRun()
+    every = dt.timedelta(seconds=2)
+    assert record.due(T0, every)
+    record.mark(T0)
+    assert not record.due(T0 + dt.timedelta(seconds=1.9), every)
+    assert record.due(T0 + every, every)
+    assert record.due(T0 - dt.timedelta(seconds=1), every)

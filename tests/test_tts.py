@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_mandarin_voice_is_available() -> None:
-    ok, detail = tts.tts_available(default_settings().tts, refresh=True)
+    ok, detail = tts.tts_available(default_settings().tts)
     assert ok, detail
     assert detail == "sit/cmn"
 
@@ -44,7 +44,7 @@ def test_slower_rate_gives_a_longer_recording(tmp_path: Path) -> None:
 
 def test_missing_voice_gives_a_clear_chinese_message(tmp_path: Path) -> None:
     settings = TtsSettings(voice="sit/klingon")
-    ok, message = tts.tts_available(settings, refresh=True)
+    ok, message = tts.tts_available(settings)
     assert not ok
     assert "找不到普通话语音" in message and "文字模式" in message
     with pytest.raises(tts.TtsUnavailable, match="文字模式"):

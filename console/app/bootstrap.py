@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from console.services.core.context import SYSTEM, Actor, ServiceContext
+from console.services.core.last_run import LastRun
 from console.services.core.settings import Settings, default_settings, load_settings
 from db import migrate
 from db.engine import SessionFactory, describe, make_engine, make_session_factory
@@ -23,6 +24,7 @@ class Database:
     sessions: SessionFactory
     migrated: bool
     settings: Settings = field(default_factory=default_settings)
+    queue_housekeeping: LastRun = field(default_factory=LastRun)  # shared by every context of this database
 
     @property
     def description(self) -> str:
@@ -33,7 +35,8 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     def context(self, actor: Actor = SYSTEM) -> ServiceContext:
-        return ServiceContext(self.sessions, actor, settings=self.settings)
+        return ServiceContext(self.sessions, actor, settings=self.settings,
+                              queue_housekeeping=self.queue_housekeeping)
 
     def dispose(self) -> None:
         self.engine.dispose()

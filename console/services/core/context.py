@@ -18,6 +18,7 @@ from console.services.core.errors import ConflictError as ConflictError
 from console.services.core.errors import NotFound as NotFound
 from console.services.core.errors import PermissionDenied as PermissionDenied
 from console.services.core.errors import ServiceError as ServiceError
+from console.services.core.last_run import LastRun
 from console.services.core.settings import Settings, default_settings
 from db.engine import SessionFactory
 
@@ -88,12 +89,17 @@ def require(actor: Actor, permission: str) -> None:
 
 @dataclass(frozen=True)
 class ServiceContext:
-    """Everything a service needs: a session factory, the acting user, a clock and the settings."""
+    """Everything a service needs: a session factory, the acting user, a clock and the settings.
+
+    ``queue_housekeeping`` records when the queue's lease housekeeping last ran; the Database shares
+    one among all the contexts it makes.
+    """
 
     sessions: SessionFactory
     actor: Actor = SYSTEM
     clock: Clock = field(default=system_clock)
     settings: Settings = field(default_factory=default_settings)
+    queue_housekeeping: LastRun = field(default_factory=LastRun, compare=False)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -9,6 +9,7 @@ looked up once per chunk (by external id and by phone), not once per row.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -160,9 +161,10 @@ def import_files(
     source: str = "",
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    pause_collector: bool = False,
 ) -> ImportSummary:
     """Import several files; every file is opened first, so an unreadable one stops the run before
-    anything is written (:class:`UnreadableInput`)."""
+    anything is written (:class:`UnreadableInput`).  ``pause_collector``: see :func:`import_table`."""
     ctx.require("import.run")
     path_list = list(paths)
     tables = [open_table(path) for path in path_list]
@@ -175,7 +177,7 @@ def import_files(
 
         batch = import_table(
             ctx, table, source=source, file_sha256=_sha256(path), on_rows=report,
-            chunk_size=chunk_size,
+            chunk_size=chunk_size, pause_collector=pause_collector,
         )
         summary.add(batch)
     return summary
@@ -206,8 +208,13 @@ def import_table(
     quarantine: bool = True,
     audit_details: dict[str, Any] | None = None,
     permission: str = "import.run",
+    pause_collector: bool = False,
 ) -> BatchResult:
-    """Import the rows of one opened table as one :class:`ImportBatch`."""
+    """Import the rows of one opened table as one :class:`ImportBatch`.
+
+    ``pause_collector`` switches Python's garbage collector off for the run (:func:`collector_paused`);
+    only a process that does nothing else meanwhile asks for it (``dissuade import``), never the GUI.
+    """
     ctx.require(permission)
     now = ctx.now()
     with ctx.session() as session:
@@ -219,7 +226,7 @@ def import_table(
     state = _BatchState(batch, table.file_name, source, now, TriageScorer(ctx.settings.triage, now),
                         keep_outcomes, PersonIndex(ctx.centre_clock.today(now)), ctx.centre_clock.zone, quarantine)
     try:
-        with collector_paused():
+        with collector_paused() if pause_collector else contextlib.nullcontext():
             for chunk in _chunks(table.rows, chunk_size):
                 with ctx.session() as session:
                     _lock_for_import(session)
@@ -244,7 +251,7 @@ _pause_reenable = False
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an import runs.
+    """Pause Python's cyclic garbage collector while an import runs (only when its caller asks).
 
     An import keeps every warning and person of its batch in memory for the merge rules, and each
     full collection walks all of them again: on 100,000 rows that was about a sixth of the run.  The

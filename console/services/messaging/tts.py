@@ -147,21 +147,17 @@ def _error_message(kind: str, detail: str) -> str:
     return NO_ENGINE
 
 
-_availability: dict[str, tuple[bool, str]] = {}
+def tts_available(settings: TtsSettings) -> tuple[bool, str]:
+    """(True, voice id) when Mandarin speech works here; (False, Chinese reason) otherwise.
 
-
-def tts_available(settings: TtsSettings, *, refresh: bool = False) -> tuple[bool, str]:
-    """(True, voice id) when Mandarin speech works here; (False, Chinese reason) otherwise.  Cached."""
-    if settings.voice in _availability and not refresh:
-        return _availability[settings.voice]
+    Each call probes in a fresh worker process (about a second); a caller that needs the answer
+    often keeps it itself, as the rehearsal speaker keeps its text-only mode after a failure.
+    """
     try:
         status, value, detail = _run_job({"probe": True, "voice": settings.voice}, settings.timeout_s)
     except TtsUnavailable as exc:
-        result = (False, str(exc))
-    else:
-        result = (True, value) if status == "ok" else (False, _error_message(value, detail))
-    _availability[settings.voice] = result
-    return result
+        return False, str(exc)
+    return (True, value) if status == "ok" else (False, _error_message(value, detail))
 
 
 def read_wav_info(path: Path) -> WavInfo:

@@ -31,7 +31,6 @@ the ``queue_version`` counter (and sends NOTIFY on PostgreSQL) so other seats re
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -130,7 +129,6 @@ def claim_next(
 
 
 HOUSEKEEPING_EVERY = dt.timedelta(seconds=2)
-_last_housekeeping: weakref.WeakKeyDictionary[Engine, dt.datetime] = weakref.WeakKeyDictionary()
 
 
 def _engine_of(ctx: ServiceContext) -> Engine:
@@ -143,10 +141,10 @@ def _engine_of(ctx: ServiceContext) -> Engine:
     return found if isinstance(found, Engine) else found.engine
 
 
-def _housekeeping_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, settings: TriageSettings,
+def _housekeeping_postgresql(ctx: ServiceContext, now: dt.datetime, settings: TriageSettings,
                              wanted: tuple[str, ...] | None) -> None:
     """Expired leases back to the queue and due follow-ups into it (the change counted when there was one)."""
-    _last_housekeeping[engine] = now
+    ctx.queue_housekeeping.mark(now)
     with ctx.session() as session:
         expired, follow_up_due = session.connection().execute(sql.PG_HOUSEKEEPING, {"now": now}).one()
         changed = bool(expired)
@@ -162,17 +160,17 @@ def _claim_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, use
     claims, starts the warning, counts the change, notifies and returns the entry.
 
     Housekeeping (expired leases, due follow-ups) is a transaction of its own, so a seat runs it at
-    most every ``HOUSEKEEPING_EVERY`` on its clock, and always before it reports an empty queue."""
-    last = _last_housekeeping.get(engine)
-    done_housekeeping = last is None or not last <= now < last + HOUSEKEEPING_EVERY
+    most every ``HOUSEKEEPING_EVERY`` on its clock (``ctx.queue_housekeeping``, shared by the contexts
+    of one :class:`~console.app.bootstrap.Database`), and always before it reports an empty queue."""
+    done_housekeeping = ctx.queue_housekeeping.due(now, HOUSEKEEPING_EVERY)
     if done_housekeeping:
-        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+        _housekeeping_postgresql(ctx, now, settings, wanted)
     params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
                                  "changed_at": dt.datetime.now(dt.UTC), "any_kind": not wanted,
                                  "kinds": list(wanted or ())}
     row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
     if row is None and not done_housekeeping:
-        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+        _housekeeping_postgresql(ctx, now, settings, wanted)
         row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
     if row is None:
         return None
