@@ -15,7 +15,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.app.bootstrap import Database, open_database
-from console.services.core.context import Actor
+from console.services.core.context import Actor, ServiceError
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -68,6 +68,9 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
     app = create_application()
     try:
         database = prepare_database(url, demo)
+    except ServiceError as exc:  # a settings file the centre must fix: its message names file and key
+        QMessageBox.critical(None, "预警劝阻工作台", f"无法启动：\n{exc}")
+        return 1
     except Exception as exc:  # noqa: BLE001 - shown to the user, not a traceback
         from console.services.core.storage import describe_storage_error
 
