@@ -36,12 +36,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from console.app.bootstrap import Database, open_database
+from console.services.core.clock import centre_clock
 from console.services.core.context import SYSTEM, ServiceContext
 from console.services.pdf.styles import sheet_styles
 from console.services.reports.daily import build_daily_report
 from console.services.reports.period import build_period_report
 from console.services.stats.figures import compute_stats
-from console.services.stats.sql import LOCAL_TZ
 from db.models import CallAttempt, Escalation, Person, Station, User, Warning
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -61,7 +61,7 @@ OBJECTIONS = ("doubts_caller", "already_profited", "told_to_keep_secret", "emoti
 
 
 def _local(day: dt.date, seconds: float) -> dt.datetime:
-    return (dt.datetime.combine(day, dt.time(), LOCAL_TZ) + dt.timedelta(seconds=seconds)).astimezone(dt.UTC)
+    return centre_clock("Asia/Shanghai").at(day) + dt.timedelta(seconds=seconds)
 
 
 def _bulk(database: Database, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from console import __version__
 from console.commands import COMMAND_MODULES
-from console.commands.common import add_db_option
+from console.commands.common import add_db_option, fail
+from console.services.core.context import ServiceError
 from console.services.people.privacy import install_log_masking
 
 
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except ServiceError as exc:  # e.g. a broken settings file met while opening the database
+        return fail(str(exc), 1)
 
 
 def gui_main() -> int:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from itertools import count
 
 from console.services.core.context import ServiceContext
-from console.services.triage.scoring import TriageInput, load_triage_settings, score_warning
+from console.services.triage.scoring import TriageInput, score_warning
 from db.models import Person, QueueItem, Warning
 
 T0 = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
@@ -39,7 +39,7 @@ def add_warning(
     queue: bool = True,
 ) -> tuple[int, int | None]:
     """Insert a person, a scored warning and its queue item, as the importer does; returns the ids."""
-    settings = load_triage_settings()
+    settings = ctx.settings.triage
     result = score_warning(
         TriageInput(fraud_type, signals, amount, None, age, False, False, 0, received_at), settings, received_at
     )

@@ -10,13 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from console.app.bootstrap import Database
+from console.services.core.clock import centre_clock
 from console.services.core.context import SYSTEM, Actor, ServiceContext
 from console.services.demo import generate as demo
-from console.services.stats.sql import LOCAL_TZ
 from db.models import CallAttempt, Person, Warning
 
 # A fixed "now": 2026-03-15 18:00 in Shanghai (10:00 UTC)
-NOW = dt.datetime(2026, 3, 15, 18, 0, tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+SHANGHAI = centre_clock("Asia/Shanghai")
+NOW = SHANGHAI.at(dt.date(2026, 3, 15), dt.time(18, 0))
 TODAY = dt.date(2026, 3, 15)
 
 
@@ -29,7 +30,7 @@ def seed_demo(database: Database, warnings: int = 300, seed: int = 11) -> None:
 
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), LOCAL_TZ).astimezone(dt.UTC)
+    return SHANGHAI.at(day, dt.time(hour, minute))
 
 
 def add_warning(ctx: ServiceContext, *, received: dt.datetime, level: str = "red", deadline_min: int = 10,

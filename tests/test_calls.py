@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from console.app.bootstrap import Database
 from console.services.calls.log import CallLog, WarningFacts, log_call, plan_next_step
 from console.services.core.context import SYSTEM, ServiceContext
-from console.services.escalation.settings import load_escalation_settings
+from console.services.core.settings import default_settings
 from console.services.queue.claims import claim_next, list_open
-from console.services.triage.scoring import load_triage_settings
 from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
 from tests.queue_helpers import T0, FakeClock, add_warning
 
@@ -21,11 +20,11 @@ NOW = T0 + dt.timedelta(minutes=1)
 
 
 def _plan(disposition: str, attempts: int, level: str, follow_up: bool = False):  # type: ignore[no-untyped-def]
-    return plan_next_step(load_triage_settings(), WarningFacts(1, follow_up), disposition, attempts, level, now=NOW)
+    return plan_next_step(default_settings(), WarningFacts(1, follow_up), disposition, attempts, level, now=NOW)
 
 
 def test_retry_ladder_follows_the_level() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     red = [_plan("no_answer", n, "red").retry_at - NOW for n in range(4)]
     assert red == [dt.timedelta(minutes=m) for m in settings.retry_ladder_minutes["red"][:4]]
     blue = _plan("powered_off", 0, "blue")
@@ -43,7 +42,7 @@ def test_busy_on_red_suggests_escalation_at_once() -> None:
 
 
 def test_repeated_failures_on_red_and_orange_suggest_escalation() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     n_red = settings.escalation_after_failures["red"]
     assert not _plan("no_answer", n_red - 2, "red").suggest_escalation
     assert _plan("no_answer", n_red - 1, "red").suggest_escalation
@@ -55,7 +54,7 @@ def test_repeated_failures_on_red_and_orange_suggest_escalation() -> None:
 
 
 def test_phone_is_given_up_after_max_attempts() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     step = _plan("no_answer", settings.max_attempts["blue"] - 1, "blue")
     assert step.kind == "close" and step.retry_at is None
 
@@ -110,7 +109,7 @@ def test_dissuaded_closes_and_schedules_follow_ups_which_come_back_as_items(data
     with database.sessions() as session:
         warning = session.get(Warning, warning_id)
         assert warning is not None
-        programme = load_escalation_settings().follow_up_days(warning.risk_level, warning.fraud_type)
+        programme = default_settings().escalation.follow_up_days(warning.risk_level, warning.fraud_type)
         # the preview shown before saving and the rows written agree with the configured programme
         assert logged.next_step.kind == "follow_ups" and logged.next_step.follow_up_days == list(programme)
         assert len(logged.follow_up_ids) == len(programme) >= 2

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.services.core.context import PermissionDenied, ServiceError
+from console.services.core.escalation_settings import parse_escalation_settings
 from console.services.escalation import orders as esc
 from console.services.escalation.drafts import prepare_escalation
 from console.services.escalation.orders import TaskRequest
-from console.services.escalation.settings import parse_escalation_settings
 from db.models import AuditEvent, FollowUp, Person, QueueItem, Warning
 from tests.escalation_builders import T0, FakeClock, add_warning, ctx_for, standard_stations
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.services.core.context import PermissionDenied, ServiceError
-from console.services.escalation.settings import parse_escalation_settings
+from console.services.core.escalation_settings import parse_escalation_settings
 from console.services.followups import programme as followups
 from db.models import FollowUp, Person, QueueItem, Warning
 from tests.escalation_builders import T0, FakeClock, add_warning, ctx_for
@@ -19,6 +19,7 @@ def _schedule(database: Database, warning_id: int, disposition: str, **kw) -> li
     with database.sessions() as session, session.begin():
         warning = session.get(Warning, warning_id)
         assert warning is not None
+        kw.setdefault("settings", database.settings.escalation)
         return followups.schedule_follow_ups(session, warning, disposition, T0, **kw)
 
 

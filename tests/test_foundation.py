@@ -140,12 +140,12 @@ def test_login_locks_after_repeated_failures(database: Database) -> None:
     now = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
     ctx = database.context(SYSTEM)
     ctx = type(ctx)(ctx.sessions, SYSTEM, lambda: now)
-    for _ in range(auth.MAX_FAILED_LOGINS):
+    for _ in range(ctx.settings.security.max_failed_logins):
         with pytest.raises(auth.LoginFailed):
             auth.authenticate(ctx, "zhang", "wrong")
     with pytest.raises(auth.LoginFailed, match="锁定"):
         auth.authenticate(ctx, "zhang", "correct-horse")
-    later = type(ctx)(ctx.sessions, SYSTEM, lambda: now + auth.LOCKOUT + dt.timedelta(seconds=1))
+    later = type(ctx)(ctx.sessions, SYSTEM, lambda: now + ctx.settings.security.lockout + dt.timedelta(seconds=1))
     actor = auth.authenticate(later, "zhang", "correct-horse")
     assert actor.role == "operator"
     assert audit.verify_chain(ctx).ok

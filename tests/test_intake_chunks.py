@@ -84,10 +84,19 @@ def test_the_garbage_collector_is_paused_during_an_import_and_back_on_after(sqli
     seen: list[bool] = []
     ctx = ServiceContext(sqlite_db.sessions, SYSTEM, lambda: NOW)
     assert gc.isenabled()
-    import_table(ctx, _table(_row(n) for n in range(2, 30)), chunk_size=10,
+    import_table(ctx, _table(_row(n) for n in range(2, 30)), chunk_size=10, pause_collector=True,
                  on_rows=lambda done, estimate: seen.append(gc.isenabled()))
     assert seen == [False, False, False]  # one report per chunk, each while the import was running
     assert gc.isenabled()
+
+
+def test_an_import_leaves_the_collector_alone_unless_asked(sqlite_db: Database) -> None:
+    """The GUI imports in a worker thread while the window runs: the collector stays on throughout."""
+    seen: list[bool] = []
+    ctx = ServiceContext(sqlite_db.sessions, SYSTEM, lambda: NOW)
+    import_table(ctx, _table(_row(n) for n in range(2, 30)), chunk_size=10,
+                 on_rows=lambda done, estimate: seen.append(gc.isenabled()))
+    assert seen == [True, True, True]
 
 
 def test_the_garbage_collector_is_back_on_after_a_failed_import(sqlite_db: Database) -> None:
@@ -97,7 +106,7 @@ def test_the_garbage_collector_is_back_on_after_a_failed_import(sqlite_db: Datab
 
     ctx = ServiceContext(sqlite_db.sessions, SYSTEM, lambda: NOW)
     with pytest.raises(UnreadableInput):
-        import_table(ctx, _table(rows()), chunk_size=4)
+        import_table(ctx, _table(rows()), chunk_size=4, pause_collector=True)
     assert gc.isenabled()
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from db.models import Person, Warning, WarningMerge
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 NOW = dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def db_url(database: Database) -> str:
@@ -125,9 +127,9 @@ def test_manual_report_uses_the_import_rules(database: Database, make_actor) -> 
 
 def test_manual_report_without_a_phone_is_refused(sqlite_db: Database) -> None:
     ctx = ServiceContext(sqlite_db.sessions, SYSTEM, lambda: NOW)
-    errors, _ = validate_manual_report(ManualReport(source="bank", phone="123"), NOW)
+    errors, _ = validate_manual_report(ManualReport(source="bank", phone="123"), NOW, SHANGHAI)
     assert [e.field for e in errors] == ["phone"]
-    errors, warnings = validate_manual_report(ManualReport(source="", phone="13800138000", id_number="1"), NOW)
+    errors, warnings = validate_manual_report(ManualReport(source="", phone="13800138000", id_number="1"), NOW, SHANGHAI)
     assert [e.field for e in errors] == ["source"] and [w.field for w in warnings] == ["id_number", "fraud_type"]
     with pytest.raises(ServiceError, match="手机号"):
         submit_manual_report(ctx, ManualReport(source="grid_worker", phone="123"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +21,7 @@ from console.services.intake.normalize import (
 from console.services.intake.prepare import Draft, Rejection, derive_profile, prepare_row
 
 UTC = dt.UTC
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +92,7 @@ def test_id_numbers() -> None:
     ],
 )
 def test_times_are_read_as_beijing_time(cell: object, expected: dt.datetime | None) -> None:
-    assert parse_time(cell) == expected
+    assert parse_time(cell, SHANGHAI) == expected
 
 
 @pytest.mark.parametrize(
@@ -156,9 +158,9 @@ def test_a_row_is_rejected_only_for_want_of_a_phone() -> None:
     now = dt.datetime(2026, 11, 20, 8, tzinfo=UTC)
     columns = {"phone": "手机号", "id_number": "身份证号", "fraud_type": "类型", "received_at": "时间"}
     bad_everything = prepare_row(2, {"手机号": "13800138000", "身份证号": "123", "类型": "?", "时间": "x"},
-                                 columns, default_source="", now=now)
+                                 columns, default_source="", now=now, zone=SHANGHAI)
     assert isinstance(bad_everything, Draft)
     assert [i.field for i in bad_everything.issues] == ["received_at", "id_number", "fraud_type"]
     assert bad_everything.received_at == now
-    rejected = prepare_row(3, {"手机号": "12345"}, columns, default_source="", now=now)
+    rejected = prepare_row(3, {"手机号": "12345"}, columns, default_source="", now=now, zone=SHANGHAI)
     assert isinstance(rejected, Rejection) and rejected.field == "phone"

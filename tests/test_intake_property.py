@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import itertools
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -46,7 +47,7 @@ def test_prepare_row_never_crashes(changes: list[tuple[int, object]], extra_fiel
                "id_number": "身份证号", "fraud_type": "预警类型", "signals": "风险特征", "amount": "涉案金额",
                "call_duration_s": "通话时长", "note": "备注"}
     columns.setdefault(extra_field, "备注")
-    result = prepare_row(2, values, columns, default_source="", now=NOW)
+    result = prepare_row(2, values, columns, default_source="", now=NOW, zone=ZoneInfo("Asia/Shanghai"))
     assert isinstance(result, Draft | Rejection)
     if isinstance(result, Rejection):
         assert result.field == "phone" and result.reason

@@ -59,10 +59,9 @@ def test_long_cells_wrap_and_many_rows_flow_onto_numbered_pages(tmp_path: Path) 
 
 
 def test_missing_font_raises_a_clear_chinese_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(fonts, "_registered", None)
     monkeypatch.setattr(fonts, "candidate_paths", lambda font_path=None: [str(tmp_path / "none.ttf")])
     with pytest.raises(fonts.FontNotFound) as info:
-        fonts.register_cjk_font()
+        fonts.find_cjk_font()
     assert "中文" in str(info.value) and fonts.ENV_VAR in str(info.value)
 
 
@@ -70,8 +69,13 @@ def test_a_cff_or_bogus_file_is_skipped_not_used(monkeypatch: pytest.MonkeyPatch
     bogus = tmp_path / "fake.ttf"
     bogus.write_bytes(b"OTTO" + b"\0" * 64)  # an OpenType/CFF signature reportlab cannot embed
     real = fonts.register_cjk_font().path
-    monkeypatch.setattr(fonts, "_registered", None)
     monkeypatch.setenv(fonts.ENV_VAR, str(bogus))
-    chosen = fonts.register_cjk_font()
+    chosen = fonts.register_cjk_font()  # another file is asked for: searched afresh, the bogus one skipped
     assert chosen.path == real
     assert fonts.candidate_paths()[0] == str(bogus)
+
+
+def test_the_registered_font_is_what_reportlab_holds() -> None:
+    chosen = fonts.register_cjk_font()
+    assert fonts.registered_cjk_font() == chosen
+    assert fonts.register_cjk_font() == chosen  # asked again: the same font, no new search

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.services.core import storage
+from console.services.core.clock import centre_clock
 from console.services.core.context import PermissionDenied, ServiceError
 from console.services.people.export import Table, csv_bytes, export_table, xlsx_bytes
 from db.models import AuditEvent
@@ -101,7 +102,7 @@ def test_full_disk_gives_a_clear_message_and_leaves_no_half_file(
 
 
 def test_writers_accept_unusual_cells() -> None:
-    data = csv_bytes(["a"], [["\r\n=cmd"], [True], [""]])
+    data = csv_bytes(["a"], [["\r\n=cmd"], [True], [""]], centre_clock("Asia/Shanghai"))
     assert data.decode("utf-8-sig").splitlines()[1].startswith("\"'")
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(["a"], [["=1"], [None]], "名单[1]:?")))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(["a"], [["=1"], [None]], centre_clock("Asia/Shanghai"), "名单[1]:?")))
     assert book.active is not None and book.active.title == "名单_1___"

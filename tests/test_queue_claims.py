@@ -7,6 +7,7 @@ import multiprocessing
 import re
 import threading
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -14,9 +15,12 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database, open_database
 from console.services.core.context import SYSTEM, ConflictError, PermissionDenied, ServiceContext
+from console.services.core.last_run import LastRun
+from console.services.core.settings import default_settings
 from console.services.core.vocabulary import RISK_LEVEL_ORDER
 from console.services.queue import store
 from console.services.queue.claims import (
+    HOUSEKEEPING_EVERY,
     claim_next,
     enqueue_escalation_answer,
     list_open,
@@ -146,7 +150,8 @@ def test_every_change_bumps_the_queue_version(database: Database, make_actor, cl
     claimed = claim_next(operator)
     assert claimed is not None and queue_version(system) == before + 1
     with database.sessions() as session, session.begin():
-        enqueue_escalation_answer(session, _escalation(session, warning_id), warning_id, clock())
+        enqueue_escalation_answer(session, _escalation(session, warning_id), warning_id, clock(),
+                                  default_settings().triage)
     assert queue_version(system) == before + 2
     kinds = claim_next(operator, kinds=["escalation_answer"])
     assert kinds is not None and kinds.kind == "escalation_answer"
@@ -273,3 +278,30 @@ def test_the_claim_order_check_notices_a_changed_arm() -> None:
     assert arms[1]["order"] != store.CLAIM_LOOKUPS[1].order_sql()
     assert len(_pg_arms(store.PG_CLAIM_SQL.replace("AS by_score3", "AS by_score3x"))) == len(arms)
     assert len(_pg_arms(store.PG_CLAIM_SQL.replace("FOR UPDATE SKIP LOCKED) AS overdue3", ") AS overdue3"))) == len(arms) - 1
+def test_lease_housekeeping_time_belongs_to_the_database_not_the_process(database: Database, make_actor,  # type: ignore[no-untyped-def]
+                                                                         clock: FakeClock) -> None:
+    system = replace(database.context(SYSTEM), clock=clock)
+    add_warning(system)
+    first = replace(database.context(make_actor("op1")), clock=clock)
+    second = replace(database.context(make_actor("op2")), clock=clock)
+    assert first.queue_housekeeping is second.queue_housekeeping  # the seats of one database share it
+    assert claim_next(first) is not None
+    ran = first.queue_housekeeping.at
+    if database.is_sqlite:
+        assert ran is None  # SQLite does its housekeeping inside every claim
+    else:
+        assert ran == clock()
+        assert not second.queue_housekeeping.due(clock() + dt.timedelta(seconds=1), HOUSEKEEPING_EVERY)
+    elsewhere = Database(database.engine, database.sessions, False)  # another Database: its own record
+    assert elsewhere.context().queue_housekeeping is not first.queue_housekeeping
+    assert elsewhere.context().queue_housekeeping.at is None
+
+
+def test_last_run_is_due_after_its_interval_or_when_the_clock_went_back() -> None:
+    record = LastRun()
+    every = dt.timedelta(seconds=2)
+    assert record.due(T0, every)
+    record.mark(T0)
+    assert not record.due(T0 + dt.timedelta(seconds=1.9), every)
+    assert record.due(T0 + every, every)
+    assert record.due(T0 - dt.timedelta(seconds=1), every)

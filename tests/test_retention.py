@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from console.app.bootstrap import Database
 from console.cli import main
 from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.settings import RESOURCES, parse_retention_settings, read_settings_file
 from console.services.people import retention
 from db.models import (
     AuditEvent,
@@ -193,10 +194,10 @@ def test_cli_retention_run_prints_json(database: Database, capsys: pytest.Captur
 
 
 def test_retention_days_come_from_the_settings_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    assert retention.retention_days(retention.RESOURCES_FILE) == 180
+    assert parse_retention_settings(read_settings_file(RESOURCES / "retention.yaml")).older_than_days == 180
     path = tmp_path / "retention.yaml"
     path.write_text("older_than_days: 30\n", encoding="utf-8")
-    assert retention.retention_days(path) == 30
+    assert parse_retention_settings(read_settings_file(path)).older_than_days == 30
     path.write_text("older_than_days: soon\n", encoding="utf-8")
     with pytest.raises(ServiceError, match="older_than_days"):
-        retention.retention_days(path)
+        parse_retention_settings(read_settings_file(path))

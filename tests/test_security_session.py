@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
+from console.services.core.settings import RESOURCES, parse_security_policy, read_settings_file
 from console.services.people.export import Table, export_table
 from console.services.people.retention import apply_retention
 from console.services.security import auth, session_policy
@@ -29,18 +30,18 @@ class Clock:
 
 
 def test_shipped_policy_and_local_override(tmp_path: Path) -> None:
-    shipped = session_policy.load_security_policy(session_policy.RESOURCES / "security.yaml")
+    shipped = parse_security_policy(read_settings_file(RESOURCES / "security.yaml"))
     assert shipped.idle_lock_minutes == 10 and shipped.max_failed_logins == 5
     override = tmp_path / "security.yaml"
     override.write_text("idle_lock_minutes: 3\nmax_failed_logins: 2\n", encoding="utf-8")
-    policy = session_policy.load_security_policy(override)
+    policy = parse_security_policy(read_settings_file(override))
     assert policy.idle_lock == dt.timedelta(minutes=3) and policy.max_failed_logins == 2
     override.write_text("idle_lock_minutes: -1\n", encoding="utf-8")
     with pytest.raises(ServiceError, match="idle_lock_minutes"):
-        session_policy.load_security_policy(override)
+        parse_security_policy(read_settings_file(override))
     override.write_text("!!python/object/apply:os.system ['echo hacked']\n", encoding="utf-8")
     with pytest.raises(ServiceError, match="无法读取"):
-        session_policy.load_security_policy(override)
+        parse_security_policy(read_settings_file(override))
 
 
 def test_lockout_follows_the_policy_and_expires(database: Database) -> None:

@@ -153,7 +153,7 @@ def test_score_sheet_pdf_is_written(database: Database, make_actor, tmp_path: Pa
     active = training.start_rehearsal(ctx, "fake_shopping_cheap_phone")
     play_well(active.run, clock)
     card = training.finish_rehearsal(ctx, active)
-    pages = build_training_sheet(tmp_path / "sheet.pdf", card, centre="某县反诈中心")
+    pages = build_training_sheet(tmp_path / "sheet.pdf", card, ctx.centre_clock, centre="某县反诈中心")
     data = (tmp_path / "sheet.pdf").read_bytes()
     assert pages >= 1
     assert data.startswith(b"%PDF")

@@ -11,13 +11,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from console.services.core.settings import default_settings, read_settings_file
+from console.services.core.triage_settings import TriageSettingsError, parse_triage_settings
 from console.services.triage.scoring import (
     DEFAULT_SETTINGS_PATH,
     TriageInput,
     TriageScorer,
-    TriageSettingsError,
-    load_triage_settings,
-    parse_triage_settings,
     score_warning,
 )
 
@@ -32,7 +31,7 @@ def _input(**overrides: object) -> TriageInput:
 
 
 def test_every_point_is_explained_in_chinese() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     result = score_warning(
         _input(fraud_type="impersonate_authority", signals=("screen_sharing", "on_call_now"), amount=Decimal("80000"),
                call_duration_s=1900, age=72, previous_victim=True, repeat_count=1),
@@ -47,7 +46,7 @@ def test_every_point_is_explained_in_chinese() -> None:
 
 
 def test_levels_and_deadlines_follow_thresholds() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     low = score_warning(_input(fraud_type="fake_shopping"), settings, T0)
     assert (low.level, low.deadline_at - T0) == ("blue", dt.timedelta(minutes=120))
     live = score_warning(_input(fraud_type="impersonate_authority", signals=("screen_sharing",)), settings, T0)
@@ -58,7 +57,7 @@ def test_levels_and_deadlines_follow_thresholds() -> None:
 
 
 def test_signals_are_capped_and_unknown_ones_ignored() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     result = score_warning(
         _input(signals=("screen_sharing", "on_call_now", "transfer_pending", "cash_withdrawal", "no_such_signal")),
         settings, T0,
@@ -69,7 +68,7 @@ def test_signals_are_capped_and_unknown_ones_ignored() -> None:
 
 
 def test_waiting_past_the_deadline_raises_the_score() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     on_time = score_warning(_input(), settings, T0)
     late = score_warning(_input(), settings, T0 + dt.timedelta(minutes=120 + 10))
     assert late.score == on_time.score + 10
@@ -77,7 +76,7 @@ def test_waiting_past_the_deadline_raises_the_score() -> None:
 
 
 def test_score_never_exceeds_100_and_the_cut_is_shown() -> None:
-    settings = load_triage_settings()
+    settings = default_settings().triage
     result = score_warning(
         _input(fraud_type="impersonate_authority", signals=("screen_sharing", "on_call_now", "transfer_pending"),
                amount=Decimal("500000"), call_duration_s=7200, age=80, previous_victim=True, dissuaded_before=True,
@@ -94,7 +93,7 @@ def test_weights_come_from_the_settings_file(tmp_path: Path) -> None:
     data["deadline_minutes"]["red"] = 5
     path = tmp_path / "triage.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = score_warning(_input(), load_triage_settings(path), T0)
+    result = score_warning(_input(), parse_triage_settings(read_settings_file(path)), T0)
     assert (result.score, result.level, result.deadline_at - T0) == (70, "red", dt.timedelta(minutes=5))
 
 
@@ -102,7 +101,7 @@ def test_a_broken_settings_file_is_refused_with_a_clear_message(tmp_path: Path) 
     path = tmp_path / "triage.yaml"
     path.write_text("signal_cap: 10\n", encoding="utf-8")
     with pytest.raises(TriageSettingsError, match="缺少"):
-        load_triage_settings(path)
+        parse_triage_settings(read_settings_file(path))
 
 
 
@@ -152,7 +151,7 @@ _HAND_COMPUTED = [
 @pytest.mark.parametrize(("overrides", "late", "score", "level", "deadline", "reasons"), _HAND_COMPUTED)
 def test_scores_match_hand_computed_expectations(overrides: dict[str, object], late: int, score: int, level: str,
                                                  deadline: int, reasons: list[tuple[str, int]]) -> None:
-    settings_ = load_triage_settings()
+    settings_ = default_settings().triage
     result = score_warning(_input(**overrides), settings_, T0 + dt.timedelta(minutes=late))
     assert (result.score, result.level, result.deadline_at - T0) == (score, level, dt.timedelta(minutes=deadline))
     assert [(r["factor"], r["points"]) for r in result.reasons] == reasons

@@ -10,20 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from console.services.core.settings import TtsSettings, default_settings
 from console.services.messaging import tts
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_mandarin_voice_is_available() -> None:
-    ok, detail = tts.tts_available(refresh=True)
+    ok, detail = tts.tts_available(default_settings().tts)
     assert ok, detail
     assert detail == "sit/cmn"
 
 
 def test_line_is_synthesised_to_a_real_wav(tmp_path: Path) -> None:
     out = tmp_path / "line.wav"
-    info = tts.synthesize_to_wav("您好，我是县公安局反诈中心的工作人员，请您先不要转账。", out)
+    info = tts.synthesize_to_wav("您好，我是县公安局反诈中心的工作人员，请您先不要转账。", out, settings=default_settings().tts)
     assert out.exists()
     assert info.sample_rate > 8000
     assert info.duration_s > 0.5
@@ -36,14 +37,14 @@ def test_line_is_synthesised_to_a_real_wav(tmp_path: Path) -> None:
 
 def test_slower_rate_gives_a_longer_recording(tmp_path: Path) -> None:
     text = "请您挂断电话，自己拨打一一零核实。"
-    fast = tts.synthesize_to_wav(text, tmp_path / "fast.wav", rate=240)
-    slow = tts.synthesize_to_wav(text, tmp_path / "slow.wav", rate=110)
+    fast = tts.synthesize_to_wav(text, tmp_path / "fast.wav", rate=240, settings=default_settings().tts)
+    slow = tts.synthesize_to_wav(text, tmp_path / "slow.wav", rate=110, settings=default_settings().tts)
     assert slow.duration_s > fast.duration_s * 1.4
 
 
 def test_missing_voice_gives_a_clear_chinese_message(tmp_path: Path) -> None:
-    settings = tts.TtsSettings(voice="sit/klingon")
-    ok, message = tts.tts_available(settings, refresh=True)
+    settings = TtsSettings(voice="sit/klingon")
+    ok, message = tts.tts_available(settings)
     assert not ok
     assert "找不到普通话语音" in message and "文字模式" in message
     with pytest.raises(tts.TtsUnavailable, match="文字模式"):

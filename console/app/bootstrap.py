@@ -1,16 +1,20 @@
-"""Open the database the console works on: resolve the URL, build the engine, migrate, wire services.
+"""Open the database the console works on: read the settings, resolve the URL, build the engine,
+migrate, wire services.
 
-Qt-free, shared by the CLI, the GUI and the tests.
+Qt-free, shared by the CLI, the GUI and the tests.  The settings are read here once per process
+start; every context handed out carries them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from console.services.core.context import SYSTEM, Actor, ServiceContext
+from console.services.core.last_run import LastRun
+from console.services.core.settings import Settings, default_settings, load_settings
 from db import migrate
 from db.engine import SessionFactory, data_dir, describe, make_engine, make_session_factory
 
@@ -20,6 +24,8 @@ class Database:
     engine: Engine
     sessions: SessionFactory
     migrated: bool
+    settings: Settings = field(default_factory=default_settings)
+    queue_housekeeping: LastRun = field(default_factory=LastRun)  # shared by every context of this database
 
     @property
     def description(self) -> str:
@@ -35,14 +41,19 @@ class Database:
         return data_dir()
 
     def context(self, actor: Actor = SYSTEM) -> ServiceContext:
-        return ServiceContext(self.sessions, actor)
+        return ServiceContext(self.sessions, actor, settings=self.settings,
+                              queue_housekeeping=self.queue_housekeeping)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
-    """Connect and bring the schema to the newest migration (automatic upgrade on start)."""
+def open_database(url: str | None = None, *, upgrade: bool = True, settings: Settings | None = None) -> Database:
+    """Read the settings (unless given), connect and bring the schema to the newest migration.
+
+    A broken settings file raises :class:`~console.services.core.errors.ServiceError` naming it.
+    """
+    settings = load_settings() if settings is None else settings
     engine = make_engine(url)
     migrated = migrate.upgrade(engine) if upgrade else False
-    return Database(engine, make_session_factory(engine), migrated)
+    return Database(engine, make_session_factory(engine), migrated, settings)

@@ -64,8 +64,9 @@ def _import(args: argparse.Namespace) -> int:
     try:
         database = open_db(args)
         progress = None if args.json or not sys.stderr.isatty() else _progress
+        # this process does nothing but the import, so the collector may rest meanwhile
         summary = import_files(database.context(), [Path(f) for f in args.files], source=args.source,
-                               progress=progress)
+                               progress=progress, pause_collector=True)
     except UnreadableInput as exc:
         return fail(str(exc), 2)
     except ServiceError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 
 from console.commands.common import fail, print_json
 from console.services.core.context import ServiceError
+from console.services.core.settings import load_settings
 from console.services.messaging import tts
 from console.services.training.rehearsal import describe_scenario, scenario_catalogue, user_scenario_dir
 from scripts_library.loader import ScriptLibraryError, load_library
@@ -67,8 +68,9 @@ def _report(info: tts.WavInfo, as_json: bool, text: str) -> int:
 
 def handle_export(args: argparse.Namespace) -> int:
     try:
-        info = tts.export_line(args.text, args.out) if args.rate is None else tts.synthesize_to_wav(
-            args.text, args.out, rate=args.rate)
+        settings = load_settings().tts
+        info = tts.export_line(args.text, args.out, settings=settings) if args.rate is None else tts.synthesize_to_wav(
+            args.text, args.out, rate=args.rate, settings=settings)
     except ServiceError as exc:
         return fail(str(exc), 1)
     return _report(info, args.json, args.text)
@@ -76,9 +78,11 @@ def handle_export(args: argparse.Namespace) -> int:
 
 def handle_warning(args: argparse.Namespace) -> int:
     try:
-        settings = tts.load_tts_settings()
+        loaded = load_settings()
+        settings = loaded.tts
         address = tts.warning_address_form(args.surname, args.sex, args.age)
-        text = tts.voice_warning_message(args.centre or settings.centre_name, args.surname, address, args.fraud_type)
+        centre = args.centre or loaded.centre.unit_name or settings.centre_name
+        text = tts.voice_warning_message(centre, args.surname, address, args.fraud_type)
         info = tts.synthesize_to_wav(text, args.out, settings=settings)
     except ServiceError as exc:
         return fail(str(exc), 1)

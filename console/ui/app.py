@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console import __version__
 from console.app.bootstrap import Database, open_database
-from console.services.core.context import Actor
+from console.services.core.context import Actor, ServiceError
 from console.ui.app_icon import app_icon
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -50,8 +50,9 @@ def _cjk_family() -> str | None:
     return next((f for f in preferred if f in families), None)
 
 
-def seat_name() -> str:
-    return os.environ.get("DISSUADE_SEAT") or socket.gethostname()
+def seat_name(database: Database) -> str:
+    """The seat's name: the centre settings' ``seat_name``, else ``DISSUADE_SEAT``, else the host name."""
+    return database.settings.centre.seat_name or os.environ.get("DISSUADE_SEAT") or socket.gethostname()
 
 
 def prepare_database(url: str | None, demo_on_empty: bool) -> Database:
@@ -71,6 +72,9 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
     app = create_application()
     try:
         database = prepare_database(url, demo)
+    except ServiceError as exc:  # a settings file the centre must fix: its message names file and key
+        QMessageBox.critical(None, "预警劝阻工作台", f"无法启动：\n{exc}")
+        return 1
     except Exception as exc:  # noqa: BLE001 - shown to the user, not a traceback
         from console.services.core.storage import describe_storage_error
 
@@ -95,6 +99,6 @@ def _login(database: Database, hint: str) -> Actor | None:
         from console.services.security import auth
 
         login, password = auto.split(":", 1)
-        return auth.authenticate(database.context(), login, password, seat_name())
-    dialog = LoginDialog(database.context(), seat=seat_name(), hint=hint)
+        return auth.authenticate(database.context(), login, password, seat_name(database))
+    dialog = LoginDialog(database.context(), seat=seat_name(database), hint=hint)
     return dialog.actor if dialog.exec() else None

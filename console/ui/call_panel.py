@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.calls.workstation import WarningDetail, WorkstationSettings, dial_target
+from console.services.calls.workstation import WarningDetail, dial_target
 from console.services.core.context import ServiceContext, allowed
+from console.services.core.settings import WorkstationSettings
 from console.services.people import privacy
 from console.services.telephony.dialer import CallResult
 from console.services.telephony.settings import OUTCOME_LABELS

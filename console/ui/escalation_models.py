@@ -7,7 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from console.services.escalation.views import TaskInfo, TimelineEvent, local_time
+from console.services.core.clock import CentreClock
+from console.services.escalation.views import TaskInfo, TimelineEvent
 from console.services.people.privacy import mask_task_details
 
 Index = QModelIndex | QPersistentModelIndex
@@ -28,8 +29,9 @@ class EscalationTaskModel(QAbstractTableModel):
     TaskIdRole = Qt.ItemDataRole.UserRole + 1
     TaskRole = Qt.ItemDataRole.UserRole + 2
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, clock: CentreClock, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.clock = clock
         self._rows: list[TaskInfo] = []
         self._headers = (self.tr("任务"), self.tr("状态"), self.tr("内容"), self.tr("最近更新"))
 
@@ -73,14 +75,15 @@ class EscalationTaskModel(QAbstractTableModel):
         if column == 2:
             return details_text(task.details)
         last = task.events[-1] if task.events else None
-        return f"{local_time(last.at, '%m-%d %H:%M')} {last.actor}".strip() if last else ""
+        return f"{self.clock.format(last.at, '%m-%d %H:%M')} {last.actor}".strip() if last else ""
 
 
 class TimelineModel(QAbstractTableModel):
     """The status timeline of one task (or of the order): time, step, result, who, note."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, clock: CentreClock, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.clock = clock
         self._rows: list[TimelineEvent] = []
         self._headers = (self.tr("时间"), self.tr("环节"), self.tr("结果"), self.tr("人员"), self.tr("备注"))
 
@@ -104,5 +107,5 @@ class TimelineModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         event = self._rows[index.row()]
-        return (local_time(event.at, "%m-%d %H:%M:%S"), event.status_label, event.result_label, event.actor,
+        return (self.clock.format(event.at, "%m-%d %H:%M:%S"), event.status_label, event.result_label, event.actor,
                 event.note)[index.column()]

@@ -34,7 +34,6 @@ from console.services.escalation import orders as escalations
 from console.services.escalation.views import (
     EscalationInfo,
     TaskInfo,
-    local_time,
 )
 from console.services.pdf.dispatch_sheet import render_dispatch_sheet
 from console.ui.errors import error_text
@@ -56,7 +55,7 @@ class EscalationPanel(QWidget):
 
         self.header = QLabel(self.tr("未选择上报指令"))
         self.header.setWordWrap(True)
-        self.task_model = EscalationTaskModel(self)
+        self.task_model = EscalationTaskModel(ctx.centre_clock, self)
         self.task_view = QTableView()
         self.task_view.setModel(self.task_model)
         self.task_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -65,7 +64,7 @@ class EscalationPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the task's fields need the room
         self.task_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
-        self.timeline_model = TimelineModel(self)
+        self.timeline_model = TimelineModel(ctx.centre_clock, self)
         self.timeline_view = QTableView()
         self.timeline_view.setModel(self.timeline_model)
         self.timeline_view.horizontalHeader().setStretchLastSection(True)
@@ -121,7 +120,7 @@ class EscalationPanel(QWidget):
         keep = self._select_task if self._select_task is not None else self.selected_task_id()
         self.info = info
         self.error_label.hide()
-        deadline = local_time(info.ack_deadline_at, "%H:%M")
+        deadline = self.ctx.centre_clock.format(info.ack_deadline_at, "%H:%M")
         self.header.setText(self.tr("指令 {number}　{station}　{status}　签收时限 {deadline}").format(
             number=info.order_number, station=info.station_name or info.target_detail, status=info.status_label,
             deadline=deadline or "—") + (f"\n{info.station_reason}" if info.station_reason else ""))

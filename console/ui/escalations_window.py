@@ -8,6 +8,8 @@ read again whenever an order changes anywhere in this console (``data_changed``)
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,24 +21,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.services.core.clock import CentreClock
 from console.services.core.context import ServiceContext
 from console.services.core.vocabulary import RISK_LEVEL_LABELS
 from console.services.escalation import orders as escalations
-from console.services.escalation.views import EscalationInfo, local_time
+from console.services.escalation.views import EscalationInfo
 from console.ui.errors import error_text
 from console.ui.escalation_panel import EscalationPanel
 from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import Change, TaskRunner
 
-COLUMNS = [
+
+def columns(clock: CentreClock) -> list[tuple[str, Any]]:
+    return [
     ("编号", lambda e: e.id),
     ("等级", lambda e: RISK_LEVEL_LABELS.get(e.risk_level, e.risk_level)),
     ("派出所", lambda e: e.station_name or e.target_label),
     ("状态", lambda e: e.status_label),
     ("预警", lambda e: e.warning_id),
-    ("上报时间", lambda e: local_time(e.created_at, "%m-%d %H:%M")),
-    ("签收时限", lambda e: local_time(e.ack_deadline_at, "%m-%d %H:%M") if e.acknowledged_at is None else "已签收"),
-]
+    ("上报时间", lambda e: clock.format(e.created_at, "%m-%d %H:%M")),
+    ("签收时限", lambda e: clock.format(e.ack_deadline_at, "%m-%d %H:%M") if e.acknowledged_at is None else "已签收"),
+    ]
 
 
 class EscalationsWindow(QWidget):
@@ -44,7 +49,7 @@ class EscalationsWindow(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
-        self.model = RowsTableModel(COLUMNS, self, right_aligned=(0, 4))
+        self.model = RowsTableModel(columns(ctx.centre_clock), self, right_aligned=(0, 4))
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -15,17 +15,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStat
 
 from console.app.bootstrap import Database
 from console.services.calls import drafts
-from console.services.calls.workstation import (
-    CallState,
-    WarningDetail,
-    WorkstationSettings,
-    load_workstation_settings,
-)
+from console.services.calls.workstation import CallState, WarningDetail
 from console.services.core.context import ROLE_LABELS, Actor, ServiceContext, ServiceError, allowed
 from console.services.core.storage import describe_storage_error
 from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER, QueueItemStatus
 from console.services.queue import claims as queue
-from console.services.security.session_policy import IdleTimer, current_policy
+from console.services.security.session_policy import IdleTimer
 from console.services.telephony import agents
 from console.services.telephony.settings import TelephonySettings, load_telephony_settings
 from console.ui.agent_state import PAUSE_KEY, AgentStateKeeper
@@ -48,7 +43,7 @@ POLL_MS = 2000
 
 class MainWindow(QMainWindow):
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner | None = None,
-                 parent: QWidget | None = None, *, settings: WorkstationSettings | None = None,
+                 parent: QWidget | None = None, *,
                  drafts: DraftKeeper | None = None, library: ScriptLibrary | None = None,
                  idle_timer: IdleTimer | None = None, telephony: TelephonySettings | None = None) -> None:
         super().__init__(parent)
@@ -65,7 +60,7 @@ class MainWindow(QMainWindow):
         available = self.screen().availableGeometry()
         self.resize(min(1600, available.width()), min(960, available.height()))
 
-        self.settings = settings or load_workstation_settings()
+        self.settings = self.ctx.settings.workstation
         self.can_work = queue_allowed(self.actor)
         self.sees_people = allowed(actor, "people.view")  # trainers get no personal data
         self.drafts = drafts or DraftKeeper(actor)
@@ -271,7 +266,7 @@ class MainWindow(QMainWindow):
         self._show_tool("training", lambda: TrainingWindow(self.database, self.actor, self.runner))
 
     def _build_idle_lock(self, timer: IdleTimer | None) -> None:
-        self.idle_guard = IdleLockGuard(timer or IdleTimer.from_policy(current_policy()), self)
+        self.idle_guard = IdleLockGuard(timer or IdleTimer.from_policy(self.ctx.settings.security), self)
         self.idle_guard.locked.connect(self.lock_screen)
         self.lock_action = self._action(self.tr("锁定屏幕"), "Ctrl+L", self.idle_guard.lock_now)
         self.work_menu.insertAction(self.quit_action, self.lock_action)

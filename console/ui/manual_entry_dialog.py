@@ -124,7 +124,7 @@ class ManualEntryDialog(QDialog):
 
     def validate(self) -> bool:
         """Show blocking errors and hints; returns True when the report may be saved."""
-        errors, warnings = validate_manual_report(self.report(), self.ctx.now())
+        errors, warnings = validate_manual_report(self.report(), self.ctx.now(), self.ctx.centre_clock.zone)
         messages = [e.message for e in errors]
         if not self.phone_edit.text().strip():
             messages = [e.message for e in errors if e.field != "phone"] + [self.tr("请填写当事人手机号")]

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from console.services.calls.log import NextStep, WarningFacts, plan_next_step
 from console.services.core.amounts import parse_amount
+from console.services.core.settings import Settings
 from console.services.core.vocabulary import DISPOSITION_LABELS
-from console.services.triage.scoring import load_triage_settings
 
 DISPOSITION_KEYS = tuple(f"Ctrl+{n}" for n in (*range(1, 10), 0))
 SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
@@ -42,10 +42,11 @@ class OutcomePanel(QWidget):
     save_requested = Signal()
     escalation_requested = Signal()
 
-    def __init__(self, clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
+    def __init__(self, clock: Callable[[], dt.datetime], settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clock = clock
-        self.settings = load_triage_settings()
+        self.settings = settings
+        self.centre_clock = settings.centre.clock
         self.level = "blue"
         self.attempts_so_far = 0
         self.is_follow_up = False
@@ -209,7 +210,7 @@ class OutcomePanel(QWidget):
                                    self.level, now=self.clock())
         text = self.plan.summary
         if self.plan.retry_at is not None:
-            text += self.tr("\n重拨时间：{at}").format(at=self.plan.retry_at.astimezone().strftime("%H:%M"))
+            text += self.tr("\n重拨时间：{at}").format(at=self.centre_clock.format(self.plan.retry_at, "%H:%M"))
         if self.plan.suggest_escalation:
             text += "\n" + self.plan.escalation_reason
         self.next_label.setText(text)

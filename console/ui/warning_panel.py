@@ -5,6 +5,7 @@ and escalations.  Personal fields are shown masked; the detail is loaded through
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
@@ -25,10 +26,6 @@ from console.ui.queue_model import LEVEL_COLOURS
 from console.ui.tasks import TaskRunner
 
 
-def _local(value: Any, fmt: str = "%m-%d %H:%M") -> str:
-    return value.astimezone().strftime(fmt) if value is not None else ""
-
-
 def _esc(text: object) -> str:
     return html.escape(str(text))
 
@@ -41,6 +38,10 @@ def _codes_only(text: str, codes: set[str]) -> bool:
 
 class WarningPanel(QWidget):
     detail_loaded = Signal(object)  # WarningDetail
+
+    def _local(self, value: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+        """A stored time on the centre's clock (never the PC's zone)."""
+        return self.ctx.centre_clock.format(value, fmt)
 
     def __init__(self, ctx: ServiceContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,7 +118,7 @@ class WarningPanel(QWidget):
         self._show_header(entry.risk_level, entry.score, entry.name_masked, entry.phone_masked,
                           AGE_BAND_LABELS.get(entry.age_band, ""), "")
         self.kind_label.setText(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
-        self.deadline_label.setText(self.tr("时限 {at}").format(at=_local(entry.deadline_at, "%H:%M:%S"))
+        self.deadline_label.setText(self.tr("时限 {at}").format(at=self._local(entry.deadline_at, "%H:%M:%S"))
                                     if entry.deadline_at else "")
         self.reload()
 
@@ -173,7 +174,7 @@ class WarningPanel(QWidget):
             rows.append((self.tr("涉及金额"), f"<b>{d.amount:,.0f} 元</b>"))
         if d.fraud_contact:
             rows.append((self.tr("涉诈联系方式"), _esc(d.fraud_contact)))
-        rows.append((self.tr("来源"), f"{_esc(d.source_label)}　{_local(d.received_at)} 接收"
+        rows.append((self.tr("来源"), f"{_esc(d.source_label)}　{self._local(d.received_at)} 接收"
                      + (self.tr("　重复推送 {n} 次").format(n=d.repeat_count) if d.repeat_count else "")))
         if d.address:
             rows.append((self.tr("住址"), _esc(d.address)))
@@ -200,7 +201,7 @@ class WarningPanel(QWidget):
         if d.calls:
             parts.append("<b>" + self.tr("通话记录") + "</b>")
             for c in d.calls:
-                line = f"{_local(c.started_at)} {_esc(c.operator)} <b>{_esc(c.disposition_label)}</b>"
+                line = f"{self._local(c.started_at)} {_esc(c.operator)} <b>{_esc(c.disposition_label)}</b>"
                 if c.connected:
                     line += self.tr(" 通话{s}秒").format(s=c.duration_s)
                 if c.objections:
@@ -212,14 +213,14 @@ class WarningPanel(QWidget):
                 parts.append(line)
         if d.escalations:
             parts.append("<b>" + self.tr("上报记录") + "</b>")
-            parts += [f"{_local(e.created_at)} {_esc(e.station)} <b>{_esc(e.status_label)}</b>　{_esc('，'.join(e.tasks))}"
+            parts += [f"{self._local(e.created_at)} {_esc(e.station)} <b>{_esc(e.status_label)}</b>　{_esc('，'.join(e.tasks))}"
                       for e in d.escalations]
         if d.earlier_warnings:
             parts.append("<b>" + self.tr("此前预警") + "</b>")
-            parts += [f"{_local(w.received_at)} {_esc(w.fraud_type_label)} "
+            parts += [f"{self._local(w.received_at)} {_esc(w.fraud_type_label)} "
                       f"{RISK_LEVEL_LABELS.get(w.risk_level, '')}色 {_esc(w.outcome_label or WARNING_STATUS_LABELS.get(w.status, w.status))}"
                       for w in d.earlier_warnings]
         if d.scheduled_follow_ups:
             parts.append("<b>" + self.tr("待回访") + "</b>")
-            parts.append("、".join(_local(at, "%m-%d") for at in d.scheduled_follow_ups))
+            parts.append("、".join(self._local(at, "%m-%d") for at in d.scheduled_follow_ups))
         return "<br>".join(parts) if parts else self.tr("此人此前没有预警、通话或上报记录。")

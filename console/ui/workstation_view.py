@@ -19,12 +19,12 @@ from console.services.calls.log import CallLog, call_connected
 from console.services.calls.workstation import (
     CallState,
     WarningDetail,
-    WorkstationSettings,
     call_variables,
     choose_script,
 )
 from console.services.core.amounts import parse_amount
 from console.services.core.context import ServiceContext, allowed
+from console.services.core.settings import WorkstationSettings
 from console.services.queue import claims as queue
 from console.services.telephony.calls import record_dial
 from console.services.telephony.dialer import CallResult
@@ -63,7 +63,7 @@ class WorkstationView(QWidget):
 
         self.warning_panel = WarningPanel(ctx, runner)
         self.call_panel = CallPanel(ctx, runner, settings, ctx.now, phone=phone)
-        self.outcome_panel = OutcomePanel(ctx.now)
+        self.outcome_panel = OutcomePanel(ctx.now, ctx.settings)
         self.script_view = self.call_panel.script_view
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.call_panel)
@@ -163,7 +163,7 @@ class WorkstationView(QWidget):
             QMessageBox.warning(self, self.tr("话术库"), self.tr(
                 "话术库无法读取，暂时不能开始通话（本条仍由您领取）：{error}").format(error=self._library_error))
             return
-        variables = call_variables(detail, centre_name=self.settings.centre_name)
+        variables = call_variables(detail, centre_name=self.settings.centre_name or self.ctx.settings.centre.unit_name)
         selection = choose_script(library, detail, state.item_kind)
         session = ScriptSession(selection.script, variables)
         if state.script:

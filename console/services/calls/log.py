@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError
 from console.services.core.levels import effective_level
+from console.services.core.settings import Settings
 from console.services.core.vocabulary import (
     DISPOSITION_LABELS,
     RISK_LEVEL_LABELS,
@@ -36,12 +37,10 @@ from console.services.core.vocabulary import (
     QueueItemStatus,
     WarningStatus,
 )
-from console.services.escalation.settings import load_escalation_settings
 from console.services.followups.programme import schedule_follow_ups
 from console.services.queue.claims import bump_queue_version, open_items_of
 from console.services.queue.states import item_may_move, move_item, move_warning
 from console.services.telephony.recordings import link_recordings
-from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
 
 RETRY_DISPOSITIONS = frozenset({"no_answer", "busy", "powered_off", "hung_up"})
@@ -107,7 +106,7 @@ def _days(days: list[int]) -> str:
 
 
 def plan_next_step(
-    source: ServiceContext | TriageSettings,
+    settings: Settings,
     facts: WarningFacts | None,
     disposition: str,
     attempts_so_far: int,
@@ -116,30 +115,26 @@ def plan_next_step(
     now: dt.datetime | None = None,
 ) -> NextStep:
     """What happens after this call (``attempts_so_far`` counts the earlier attempts, not this one)."""
-    if isinstance(source, ServiceContext):
-        settings = load_triage_settings()
-        now = now or source.now()
-    else:
-        settings = source
-        now = now or dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    programme = settings.escalation  # the follow-up programme: the same days the scheduler writes
+    triage = settings.triage
     if disposition not in DISPOSITION_LABELS:
         raise ServiceError(f"未知的通话结果“{disposition}”")
     facts = facts or WarningFacts()
-    programme = load_escalation_settings()  # the follow-up programme: the same days the scheduler writes
     level_label = RISK_LEVEL_LABELS.get(level, level)
-    escalate_levels = settings.escalate_on.get(disposition, frozenset())
+    escalate_levels = triage.escalate_on.get(disposition, frozenset())
 
     if disposition in RETRY_DISPOSITIONS:
         attempt = attempts_so_far + 1
         reason = ""
         if disposition == "busy" and level in escalate_levels:
             reason = "占线：当事人很可能正在与骗子通话，建议立即上报派出所见面劝阻，同时继续拨打"
-        elif level in settings.escalation_after_failures and attempt >= settings.escalation_after_failures[level]:
+        elif level in triage.escalation_after_failures and attempt >= triage.escalation_after_failures[level]:
             reason = f"{level_label}色预警已{attempt}次未能劝阻，建议上报派出所上门劝阻"
-        if attempt >= settings.max_attempts.get(level, 5):
+        if attempt >= triage.max_attempts.get(level, 5):
             summary = f"已拨打{attempt}次仍未接通，停止电话联系"
             return NextStep("close", None, bool(reason), reason, [], summary + ("，请上报派出所" if reason else ""))
-        retry_at = now + settings.retry_delay(level, attempt)
+        retry_at = now + triage.retry_delay(level, attempt)
         minutes = int((retry_at - now).total_seconds() // 60)
         summary = f"{DISPOSITION_LABELS[disposition]}：{minutes}分钟后重拨（第{attempt + 1}次）"
         if reason:
@@ -208,7 +203,7 @@ def _existing(ctx: ServiceContext, client_uuid: str) -> LoggedCall | None:
         item = session.get(QueueItem, attempt.queue_item_id) if attempt.queue_item_id else None
         before = _attempts_before(session, attempt.warning_id, attempt.follow_up_id, attempt.id)
         facts = WarningFacts(warning.id, attempt.follow_up_id is not None, warning.fraud_type)
-        step = plan_next_step(load_triage_settings(), facts, attempt.disposition, before, _level_of(warning, item),
+        step = plan_next_step(ctx.settings, facts, attempt.disposition, before, _level_of(warning, item),
                               now=attempt.ended_at or attempt.started_at)
         return LoggedCall(attempt.id, step, [], duplicate=True)
 
@@ -232,7 +227,6 @@ def log_call(ctx: ServiceContext, log: CallLog) -> LoggedCall:
 
 
 def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
-    settings = load_triage_settings()
     now = ctx.now()
     base = log.ended_at or log.started_at
     with ctx.session() as session:
@@ -246,7 +240,7 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
             raise ConflictError("队列条目与预警不符")
         before = _attempts_before(session, warning.id, log.follow_up_id, None)
         facts = WarningFacts(warning.id, log.follow_up_id is not None, warning.fraud_type)
-        step = plan_next_step(settings, facts, log.disposition, before, _level_of(warning, item), now=base)
+        step = plan_next_step(ctx.settings, facts, log.disposition, before, _level_of(warning, item), now=base)
 
         duration = int((log.ended_at - log.started_at).total_seconds()) if log.ended_at and log.connected else 0
         attempt = CallAttempt(
@@ -268,7 +262,8 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
         _apply_to_queue(session, warning, item, log, step, ctx.actor.user_id, now)
         follow_up_ids: list[int] = []
         if step.follow_up_days:
-            follow_up_ids = schedule_follow_ups(session, warning, log.disposition, base)
+            follow_up_ids = schedule_follow_ups(session, warning, log.disposition, base,
+                                                 settings=ctx.settings.escalation)
         if log.disposition == "dissuaded":
             person = session.get(Person, warning.person_id)
             if person is not None:

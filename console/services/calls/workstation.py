@@ -7,8 +7,8 @@
   :func:`console.services.people.privacy.reveal` only.
 - :func:`call_variables` and :func:`choose_script` turn that detail into a rendered script.
 - :class:`CallState` is the call in progress as a plain dict (the draft payload) and back.
-- :class:`WorkstationSettings` reads ``resources/workstation.yaml`` (click-to-dial, timers);
-  :func:`dial_target` turns the configured command or ``tel:`` URI into something to launch.
+- :func:`dial_target` turns the workstation settings' (``ctx.settings.workstation``) click-to-dial
+  setting, i.e. the configured command or ``tel:`` URI into something to launch.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import datetime as dt
 import shlex
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from console.services.core.context import NotFound, ServiceContext
 from console.services.core.levels import effective_level
+from console.services.core.settings import WorkstationSettings
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     CLOSED_ESCALATION_STATUSES,
@@ -47,7 +47,6 @@ from db.models import CallAttempt, Escalation, EscalationTask, FollowUp, Person,
 from scripts_library import PersonProfile, ScriptLibrary, Selection, build_variables, select_follow_up_script
 from scripts_library import select_script as select_library_script
 
-SETTINGS_FILE = Path(__file__).resolve().parents[3] / "resources" / "workstation.yaml"
 SEX_LABELS = {"F": "女", "M": "男"}
 # A representative age for each band, used only to choose a respectful form of address.
 _BAND_AGES = {"minor": 16, "18-25": 22, "26-40": 33, "41-55": 48, "56-65": 60, "65+": 70}
@@ -284,27 +283,6 @@ class CallState:
 
 
 # ---- settings and dialling ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class WorkstationSettings:
-    dial_command: str = ""  # "softphone --dial {number}", "tel:{number}" or "" (desk phone)
-    lease_renew_seconds: int = 60
-    app_name: str = ""
-    centre_name: str = ""
-
-
-def load_workstation_settings(path: Path | None = None) -> WorkstationSettings:
-    """The shipped file, overridden key by key by a ``workstation.yaml`` in the user data directory."""
-    from console.services.security.session_policy import layered_settings
-
-    data = layered_settings(SETTINGS_FILE.name, path)
-    return WorkstationSettings(
-        dial_command=str(data.get("dial_command") or "").strip(),
-        lease_renew_seconds=int(data.get("lease_renew_seconds") or 60),
-        app_name=str(data.get("app_name") or ""),
-        centre_name=str(data.get("centre_name") or ""),
-    )
-
-
 @dataclass(frozen=True)
 class DialTarget:
     kind: str  # "uri" | "command"

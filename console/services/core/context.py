@@ -1,4 +1,4 @@
-"""The acting user, the clock and the database handed to every service call.
+"""The acting user, the clock, the settings and the database handed to every service call.
 
 Services are plain functions taking a :class:`ServiceContext`.  Each call knows who acts, so the
 service itself refuses what the role may not do; the UI only hides it.
@@ -13,24 +13,14 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
+from console.services.core.clock import CentreClock
+from console.services.core.errors import ConflictError as ConflictError
+from console.services.core.errors import NotFound as NotFound
+from console.services.core.errors import PermissionDenied as PermissionDenied
+from console.services.core.errors import ServiceError as ServiceError
+from console.services.core.last_run import LastRun
+from console.services.core.settings import Settings, default_settings
 from db.engine import SessionFactory
-
-
-class ServiceError(Exception):
-    """A refusal or a validation failure with a message fit for the user (Chinese)."""
-
-
-class PermissionDenied(ServiceError):
-    """The acting role may not do this."""
-
-
-class NotFound(ServiceError):
-    """The object does not exist (any more)."""
-
-
-class ConflictError(ServiceError):
-    """Someone else changed the object first (optimistic version check)."""
-
 
 Clock = Callable[[], dt.datetime]
 
@@ -100,14 +90,25 @@ def require(actor: Actor, permission: str) -> None:
 
 @dataclass(frozen=True)
 class ServiceContext:
-    """Everything a service needs: a session factory, the acting user and a clock."""
+    """Everything a service needs: a session factory, the acting user, a clock and the settings.
+
+    ``queue_housekeeping`` records when the queue's lease housekeeping last ran; the Database shares
+    one among all the contexts it makes.
+    """
 
     sessions: SessionFactory
     actor: Actor = SYSTEM
     clock: Clock = field(default=system_clock)
+    settings: Settings = field(default_factory=default_settings)
+    queue_housekeeping: LastRun = field(default_factory=LastRun, compare=False)
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    @property
+    def centre_clock(self) -> CentreClock:
+        """The centre's time zone for displaying, printing and counting days (never the PC's zone)."""
+        return self.settings.centre.clock
 
     def as_actor(self, actor: Actor) -> ServiceContext:
         return replace(self, actor=actor)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from console.services.calls.log import call_connected
 from console.services.core.context import ServiceContext
+from console.services.core.triage_settings import TriageSettings
 from console.services.core.vocabulary import (
     EscalationStatus,
     FollowUpStatus,
@@ -34,7 +35,7 @@ from console.services.people.masking import surname_of
 from console.services.queue.claims import bump_queue_version
 from console.services.queue.states import move_warning
 from console.services.security.auth import hash_password
-from console.services.triage.scoring import TriageInput, TriageSettings, load_triage_settings, score_warning
+from console.services.triage.scoring import TriageInput, score_warning
 from db.models import (
     CallAttempt,
     Escalation,
@@ -329,7 +330,7 @@ def generate(ctx: ServiceContext, warnings: int = 1200, seed: int = 7, open_coun
     now = ctx.now()
     rng = random.Random(seed)
     library = load_library()
-    settings = load_triage_settings()
+    settings = ctx.settings.triage
     open_count = min(warnings, max(1, warnings // 20) if open_count is None else open_count)
     with ctx.session() as session:
         gen = _Generator(session, rng, now, library, settings)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.services.core.clock import CentreClock
 from console.services.core.context import NotFound, ServiceContext
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
@@ -78,8 +79,8 @@ def resolve_station(session: Session, warning: Warning, person: Person) -> Stati
     return StationMatch(station.id, station.name, station.code, station.duty_phone, None, "warning", "", reason)
 
 
-def _suggested_reason(warning: Warning, level_label: str, session: Session) -> str:
-    outcomes = [line.split("；")[1] for line in call_history_lines(session, warning.id) if "；" in line]
+def _suggested_reason(warning: Warning, level_label: str, session: Session, clock: CentreClock) -> str:
+    outcomes = [line.split("；")[1] for line in call_history_lines(session, warning.id, clock) if "；" in line]
     if not outcomes:
         return f"{level_label}色预警，需立即见面劝阻"
     failed = sum(1 for o in outcomes if o != DISPOSITION_LABELS["dissuaded"])
@@ -101,7 +102,7 @@ def prepare_escalation(ctx: ServiceContext, warning_id: int) -> EscalationDraft:
             StationChoice(s.id, s.name, s.duty_phone)
             for s in session.execute(select(Station).where(Station.active.is_(True)).order_by(Station.name)).scalars()
         )
-        history = call_history_lines(session, warning.id)
+        history = call_history_lines(session, warning.id, ctx.centre_clock)
         reasons = "；".join(str(r.get("label", "")) for r in (warning.risk_reasons or []) if isinstance(r, dict))
         summary_parts = [f"风险依据：{reasons}" if reasons else "", *[mask_text(line) for line in history]]
         open_count = len(session.execute(
@@ -120,7 +121,7 @@ def prepare_escalation(ctx: ServiceContext, warning_id: int) -> EscalationDraft:
             relative_name=mask_name(person.relative_name),
             relative_phone=mask_phone(person.relative_phone),
             amount=warning.amount,
-            reason=_suggested_reason(warning, level_label, session),
+            reason=_suggested_reason(warning, level_label, session, ctx.centre_clock),
             summary="\n".join(p for p in summary_parts if p),
             open_escalations=open_count,
         )

@@ -45,14 +45,12 @@ from console.services.core.vocabulary import (
     WarningStatus,
 )
 from console.services.escalation.drafts import resolve_station
-from console.services.escalation.settings import EscalationSettings, load_escalation_settings
 from console.services.escalation.states import check_task_move, move_order, move_task, order_is_closed
 from console.services.escalation.stations import match_station_in
 from console.services.escalation.views import (
     EscalationInfo,
     TaskInfo,
     escalation_info,
-    local_time,
 )
 from console.services.followups.programme import schedule_follow_ups
 from console.services.queue import claims as queue
@@ -163,11 +161,10 @@ def create_escalation(
     station_id: int | None = None,
     reason: str = "",
     summary: str = "",
-    settings: EscalationSettings | None = None,
 ) -> EscalationInfo:
     """Create the order for a station plus its parallel tasks, each with a 'created' event."""
     ctx.require("escalation.create")
-    settings = settings or load_escalation_settings()
+    settings = ctx.settings.escalation
     if not tasks:
         raise ServiceError("请至少选择一项任务（上门劝阻、保护性止付或通知家属）")
     kinds = [t.kind for t in tasks]
@@ -287,7 +284,7 @@ def acknowledge(ctx: ServiceContext, escalation_id: int, by_text: str) -> Escala
     with ctx.session() as session:
         escalation = _escalation(session, escalation_id)
         if escalation.acknowledged_at is not None:
-            raise ServiceError(f"该指令已于 {local_time(escalation.acknowledged_at, '%H:%M')} 签收")
+            raise ServiceError(f"该指令已于 {ctx.centre_clock.format(escalation.acknowledged_at, '%H:%M')} 签收")
         if order_is_closed(escalation):
             raise ServiceError("指令已办结，无需签收")
         now = ctx.now()
@@ -307,15 +304,14 @@ def acknowledge(ctx: ServiceContext, escalation_id: int, by_text: str) -> Escala
         return escalation_info(session, escalation)
 
 
-def overdue_acknowledgements(ctx: ServiceContext, *, settings: EscalationSettings | None = None,
-                             mark: bool = True) -> list[AckAlert]:
+def overdue_acknowledgements(ctx: ServiceContext, *, mark: bool = True) -> list[AckAlert]:
     """Open red/orange orders not acknowledged by their deadline, most overdue first.
 
     With ``mark`` the first detection stamps ``alerted_at`` and an 'alerted' event, so an alert is
     raised once (``first_alert``) and still listed until someone acts.
     """
     ctx.require("escalation.manage")
-    settings = settings or load_escalation_settings()
+    settings = ctx.settings.escalation
     now = ctx.now()
     alerts: list[AckAlert] = []
     with ctx.session() as session:
@@ -357,8 +353,6 @@ def re_escalate(
     target: str,
     detail: str,
     reason: str,
-    *,
-    settings: EscalationSettings | None = None,
 ) -> EscalationInfo:
     """A child order to the station's duty phone or another unit, carrying the parent's open tasks."""
     ctx.require("escalation.manage")
@@ -366,7 +360,7 @@ def re_escalate(
         raise ServiceError("再次上报的对象应为“派出所值班电话”或“其他单位”")
     if not reason.strip():
         raise ServiceError("请填写再次上报的原因")
-    settings = settings or load_escalation_settings()
+    settings = ctx.settings.escalation
     now = ctx.now()
     with ctx.session() as session:
         parent = _escalation(session, escalation_id)
@@ -428,22 +422,23 @@ def record_station_result(ctx: ServiceContext, escalation_id: int, result: str, 
             escalation.acknowledged_at = now
         _add_event(session, ctx, escalation, None, "result", result=result, note=note.strip())
         warning = _warning(session, escalation.warning_id)
-        line = f"[{local_time(now, '%m-%d %H:%M')}] 派出所反馈（指令 {escalation.id}）：{RESULT_LABELS[result]}"
+        line = f"[{ctx.centre_clock.format(now, '%m-%d %H:%M')}] 派出所反馈（指令 {escalation.id}）：{RESULT_LABELS[result]}"
         warning.note = (warning.note + "\n" if warning.note else "") + line + (f"。{note.strip()}" if note.strip() else "")
         if result == TaskResult.SUCCESS and warning.outcome is None:
             warning.outcome = "dissuaded"
             move_warning(warning, WarningStatus.CLOSED)
             warning.closed_at = now
             warning.person.dissuaded_before = True
-            schedule_follow_ups(session, warning, "dissuaded", now)
-        _queue_answer(session, escalation, now)
+            schedule_follow_ups(session, warning, "dissuaded", now, settings=ctx.settings.escalation)
+        _queue_answer(session, ctx, escalation, now)
         session.flush()
         return escalation_info(session, escalation)
 
 
-def _queue_answer(session: Session, escalation: Escalation, now: dt.datetime) -> None:
+def _queue_answer(session: Session, ctx: ServiceContext, escalation: Escalation, now: dt.datetime) -> None:
     """The station's answer goes back to the operator who escalated (queue item 'escalation_answer')."""
-    item_id = queue.enqueue_escalation_answer(session, escalation.id, escalation.warning_id, now)
+    item_id = queue.enqueue_escalation_answer(session, escalation.id, escalation.warning_id, now,
+                                              ctx.settings.triage)
     item = session.get(QueueItem, item_id)
     if item is not None and item.assigned_to is None and escalation.created_by is not None:
         item.assigned_to = escalation.created_by

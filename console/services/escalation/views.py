@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.services.core.clock import CentreClock
 from console.services.core.vocabulary import (
     CLOSED_ESCALATION_STATUSES,
     DISPOSITION_LABELS,
@@ -26,14 +27,6 @@ from console.services.core.vocabulary import (
 )
 from console.services.escalation.states import task_moves
 from db.models import CallAttempt, Escalation, EscalationEvent, EscalationTask, Station, User
-
-# Times are shown in the centre's local time (China has no daylight saving time).
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-
-
-def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(LOCAL_TZ).strftime(fmt) if value is not None else ""
-
 
 ORDER_EVENT_LABELS = {
     "created": "下达指令",
@@ -195,8 +188,8 @@ def escalation_info(session: Session, escalation: Escalation) -> EscalationInfo:
     )
 
 
-def call_history_lines(session: Session, warning_id: int, limit: int = 8) -> list[str]:
-    """What was already said: one Chinese line per call attempt, newest last."""
+def call_history_lines(session: Session, warning_id: int, clock: CentreClock, limit: int = 8) -> list[str]:
+    """What was already said: one Chinese line per call attempt, newest last (times on the centre's clock)."""
     attempts = list(
         session.execute(
             select(CallAttempt).where(CallAttempt.warning_id == warning_id)
@@ -205,7 +198,7 @@ def call_history_lines(session: Session, warning_id: int, limit: int = 8) -> lis
     )
     lines = []
     for attempt in reversed(attempts):
-        parts = [local_time(attempt.started_at, "%m-%d %H:%M"),
+        parts = [clock.format(attempt.started_at, "%m-%d %H:%M"),
                  DISPOSITION_LABELS.get(attempt.disposition, attempt.disposition)]
         if attempt.connected and attempt.duration_s:
             parts.append(f"通话{max(1, attempt.duration_s // 60)}分钟")

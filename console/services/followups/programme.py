@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.core.context import NotFound, ServiceContext, ServiceError
+from console.services.core.escalation_settings import EscalationSettings
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
     FOLLOW_UP_KIND_LABELS,
@@ -32,7 +33,6 @@ from console.services.core.vocabulary import (
     FollowUpStatus,
     QueueItemStatus,
 )
-from console.services.escalation.settings import EscalationSettings, load_escalation_settings
 from console.services.people.masking import mask_name
 from console.services.queue.states import move_item
 from db.models import FollowUp, Person, QueueItem, Warning
@@ -129,7 +129,7 @@ def schedule_follow_ups(
     disposition: str,
     now: dt.datetime,
     *,
-    settings: EscalationSettings | None = None,
+    settings: EscalationSettings,
 ) -> list[int]:
     """Write the follow-up calls an outcome calls for (in the caller's transaction); returns their ids.
 
@@ -137,7 +137,6 @@ def schedule_follow_ups(
     one more try; victimized → support call(s) with the case-report guidance.  Days already
     scheduled for this warning are not written twice.  Other outcomes schedule nothing.
     """
-    settings = settings or load_escalation_settings()
     level = effective_level(warning)
     notes = ""
     if disposition == "dissuaded":
@@ -223,6 +222,6 @@ def complete_follow_up(ctx: ServiceContext, follow_up_id: int, outcome: str, not
         assert warning is not None and person is not None
         if outcome == "victimized":
             person.previous_victim = True
-            schedule_follow_ups(session, warning, "victimized", now)
+            schedule_follow_ups(session, warning, "victimized", now, settings=ctx.settings.escalation)
         session.flush()
         return _info(follow_up, warning, person)

@@ -9,6 +9,7 @@ looked up once per chunk (by external id and by phone), not once per row.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -44,8 +45,6 @@ from console.services.triage.scoring import (
     TriageInput,
     TriageResult,
     TriageScorer,
-    TriageSettings,
-    load_triage_settings,
 )
 from db.models import ImportBatch, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
 
@@ -148,6 +147,7 @@ class _BatchState:
     scorer: TriageScorer
     keep_outcomes: bool
     persons: PersonIndex
+    zone: dt.tzinfo  # the centre's: times without an offset are its wall times
     quarantine: bool = True  # False when the caller keeps the rejected row itself (retry, manual entry)
     by_external: dict[str, _Target] = field(default_factory=dict)
     by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
@@ -163,10 +163,10 @@ def import_files(
     source: str = "",
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
-    settings: TriageSettings | None = None,
+    pause_collector: bool = False,
 ) -> ImportSummary:
     """Import several files; every file is opened first, so an unreadable one stops the run before
-    anything is written (:class:`UnreadableInput`)."""
+    anything is written (:class:`UnreadableInput`).  ``pause_collector``: see :func:`import_table`."""
     ctx.require("import.run")
     path_list = list(paths)
     tables = [open_table(path) for path in path_list]
@@ -179,7 +179,7 @@ def import_files(
 
         batch = import_table(
             ctx, table, source=source, file_sha256=_sha256(path), on_rows=report,
-            chunk_size=chunk_size, settings=settings,
+            chunk_size=chunk_size, pause_collector=pause_collector,
         )
         summary.add(batch)
     return summary
@@ -206,13 +206,17 @@ def import_table(
     file_sha256: str = "",
     on_rows: Callable[[int, int | None], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
-    settings: TriageSettings | None = None,
     keep_outcomes: bool = False,
     quarantine: bool = True,
     audit_details: dict[str, Any] | None = None,
     permission: str = "import.run",
+    pause_collector: bool = False,
 ) -> BatchResult:
-    """Import the rows of one opened table as one :class:`ImportBatch`."""
+    """Import the rows of one opened table as one :class:`ImportBatch`.
+
+    ``pause_collector`` switches Python's garbage collector off for the run (:func:`collector_paused`);
+    only a process that does nothing else meanwhile asks for it (``dissuade import``), never the GUI.
+    """
     ctx.require(permission)
     now = ctx.now()
     with ctx.session() as session:
@@ -221,10 +225,10 @@ def import_table(
         session.add(record)
         session.flush()
         batch = BatchResult(record.id, table.file_name)
-    state = _BatchState(batch, table.file_name, source, now, TriageScorer(settings or load_triage_settings(), now),
-                        keep_outcomes, PersonIndex(now.date()), quarantine)
+    state = _BatchState(batch, table.file_name, source, now, TriageScorer(ctx.settings.triage, now),
+                        keep_outcomes, PersonIndex(ctx.centre_clock.today(now)), ctx.centre_clock.zone, quarantine)
     try:
-        with collector_paused():
+        with collector_paused() if pause_collector else contextlib.nullcontext():
             for chunk in _chunks(table.rows, chunk_size):
                 with ctx.session() as session:
                     _lock_for_import(session)
@@ -249,7 +253,7 @@ _pause_reenable = False
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an import runs.
+    """Pause Python's cyclic garbage collector while an import runs (only when its caller asks).
 
     An import keeps every warning and person of its batch in memory for the merge rules, and each
     full collection walks all of them again: on 100,000 rows that was about a sixth of the run.  The
@@ -314,7 +318,8 @@ def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, s
     drafts: list[Draft] = []
     rejections: list[Rejection] = []
     for row in chunk:
-        prepared = prepare_row(row.number, row.values, columns, default_source=state.default_source, now=state.now)
+        prepared = prepare_row(row.number, row.values, columns, default_source=state.default_source, now=state.now,
+                               zone=state.zone)
         (drafts if isinstance(prepared, Draft) else rejections).append(prepared)  # type: ignore[arg-type]
     _load_candidates(session, drafts, state)
 

@@ -54,13 +54,15 @@ def _values(report: ManualReport, now: dt.datetime) -> dict[str, Any]:
     return values
 
 
-def validate_manual_report(report: ManualReport, now: dt.datetime) -> tuple[list[Issue], list[Issue]]:
-    """(blocking errors, warnings) exactly as the importer would judge the report."""
+def validate_manual_report(report: ManualReport, now: dt.datetime, zone: dt.tzinfo
+                           ) -> tuple[list[Issue], list[Issue]]:
+    """(blocking errors, warnings) exactly as the importer would judge the report; a typed time is a
+    wall time of the centre's ``zone``."""
     errors: list[Issue] = []
     if report.source not in MANUAL_SOURCES:
         errors.append(Issue("source", "请选择报告来源"))
     values = _values(report, now)
-    prepared = prepare_row(1, values, {k: k for k in values}, default_source=report.source, now=now)
+    prepared = prepare_row(1, values, {k: k for k in values}, default_source=report.source, now=now, zone=zone)
     if not isinstance(prepared, Draft):
         errors.append(Issue(prepared.field, prepared.reason))
         return errors, []
@@ -71,7 +73,7 @@ def submit_manual_report(ctx: ServiceContext, report: ManualReport) -> ManualRes
     """Store the report as a warning (or a repeat of an open one); refuses it without a valid phone."""
     ctx.require("warning.create")
     now = ctx.now()
-    errors, _warnings = validate_manual_report(report, now)
+    errors, _warnings = validate_manual_report(report, now, ctx.centre_clock.zone)
     if errors:
         raise ServiceError("；".join(e.message for e in errors))
     values = _values(report, now)

@@ -22,10 +22,6 @@ from console.services.core.amounts import AmountError
 from console.services.core.amounts import parse_amount as read_amount
 from console.services.core.vocabulary import FRAUD_TYPES, SIGNALS
 
-# China has used UTC+8 without daylight saving since 1991, so a fixed offset is exact for every
-# warning and needs no tz database (Windows installs often lack one).
-SHANGHAI: Final = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-
 
 def clean_text(value: Any) -> str:
     """A cell as trimmed text (NFKC folds full-width digits and letters); floats like 12.0 lose '.0'."""
@@ -209,29 +205,32 @@ _CN_DATETIME = re.compile(
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 
 
-def _from_excel_serial(serial: float) -> dt.datetime | None:
+def _from_excel_serial(serial: float, zone: dt.tzinfo) -> dt.datetime | None:
     if not 20000 <= serial <= 80000:  # 1954..2119: anything else is not a date
         return None
-    return (_EXCEL_EPOCH + dt.timedelta(days=serial)).replace(microsecond=0, tzinfo=SHANGHAI)
+    return (_EXCEL_EPOCH + dt.timedelta(days=serial)).replace(microsecond=0, tzinfo=zone)
 
 
-def parse_time(value: Any) -> dt.datetime | None:
-    """A tz-aware datetime (UTC), or None when the cell holds no recognisable time."""
+def parse_time(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
+    """A tz-aware datetime (UTC), or None when the cell holds no recognisable time.
+
+    A time without an offset is a wall time of the centre's ``zone`` (``ctx.centre_clock.zone``).
+    """
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+        aware = value if value.tzinfo else value.replace(tzinfo=zone)
         return aware.astimezone(dt.UTC)
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=SHANGHAI).astimezone(dt.UTC)
+        return dt.datetime(value.year, value.month, value.day, tzinfo=zone).astimezone(dt.UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        serial = _from_excel_serial(float(value))
+        serial = _from_excel_serial(float(value), zone)
         return serial.astimezone(dt.UTC) if serial else None
-    return _parse_time_text(clean_text(value))
+    return _parse_time_text(clean_text(value), zone)
 
 
 @lru_cache(maxsize=8192)
-def _parse_time_text(text: str) -> dt.datetime | None:
+def _parse_time_text(text: str, zone: dt.tzinfo) -> dt.datetime | None:
     """parse_time for cleaned text; cached, since an export repeats the same minutes many times."""
     if not text:
         return None
@@ -250,12 +249,12 @@ def _parse_time_text(text: str) -> dt.datetime | None:
                 return None
         else:
             try:
-                serial = _from_excel_serial(float(text))
+                serial = _from_excel_serial(float(text), zone)
             except ValueError:
                 return None
             return serial.astimezone(dt.UTC) if serial else None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHANGHAI)
+        moment = moment.replace(tzinfo=zone)
     return moment.astimezone(dt.UTC)
 
 

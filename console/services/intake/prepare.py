@@ -132,8 +132,10 @@ def prepare_row(
     *,
     default_source: str,
     now: dt.datetime,
+    zone: dt.tzinfo,
 ) -> Draft | Rejection:
-    """Validate and normalise one row.  ``field_columns`` maps field -> header of ``values``."""
+    """Validate and normalise one row.  ``field_columns`` maps field -> header of ``values``; times
+    without an offset are wall times of the centre's ``zone``."""
     raw = json_safe(values)
     cells = {field: values.get(header) for field, header in field_columns.items()}
     cell = cells.get
@@ -154,7 +156,7 @@ def prepare_row(
         return Rejection(number, raw, "phone", phones.problem)
 
     received_cell = cell("received_at")
-    received_at = parse_time(received_cell)
+    received_at = parse_time(received_cell, zone)
     if received_at is None:
         shown = clean_text(received_cell)
         message = f"预警时间无法识别（{shown}），按导入时间记录" if shown else "未填写预警时间，按导入时间记录"

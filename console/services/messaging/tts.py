@@ -13,8 +13,8 @@ GUI thread, and a stuck engine can be killed after a timeout without harming the
 - :func:`audio_player_command` finds a command-line player (``paplay`` / ``aplay``) for playback
   when the GUI has no QtMultimedia.
 
-Settings (voice id, rate, centre name) come from ``resources/tts.yaml``, overridden key by key by
-``tts.yaml`` in the user data directory.
+Settings (voice id, rate, centre name) are the speech section of the settings (``ctx.settings.tts``:
+``resources/tts.yaml``, overridden key by key by ``tts.yaml`` in the user data directory).
 """
 
 from __future__ import annotations
@@ -32,14 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from console.services.core.context import ServiceError
+from console.services.core.settings import TtsSettings
 from console.services.core.vocabulary import FRAUD_TYPE_LABELS
-from console.services.security.session_policy import layered_settings
 from scripts_library.rendering import address_title, render_text
 
-TTS_FILE = "tts.yaml"
-DEFAULT_VOICE = "sit/cmn"
-DEFAULT_RATE = 165
-DEFAULT_TIMEOUT_S = 60.0
 SILENCE_PEAK = 500  # of 32767: below this a 16-bit file is treated as silent
 
 TEXT_ONLY = "已切换为文字模式"
@@ -65,31 +61,6 @@ WARNING_TIPS: Mapping[str, str] = {
     "tool_person": "出租、出售银行卡和电话卡是违法犯罪，请立即停止。",
     "other": "任何陌生人让您转账汇款，请先停下来。",
 }
-
-
-@dataclass(frozen=True)
-class TtsSettings:
-    voice: str = DEFAULT_VOICE
-    rate: int = DEFAULT_RATE
-    centre_name: str = "公安局反诈中心"
-    timeout_s: float = DEFAULT_TIMEOUT_S
-
-
-def load_tts_settings(path: Path | None = None) -> TtsSettings:
-    values = layered_settings(TTS_FILE, path)
-    defaults = TtsSettings()
-    rate = values.get("rate", defaults.rate)
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 60 <= rate <= 400:
-        raise ServiceError(f"语音配置项 rate 应为 60–400 之间的整数，当前为：{rate!r}")
-    timeout = values.get("timeout_s", defaults.timeout_s)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise ServiceError(f"语音配置项 timeout_s 应为正数，当前为：{timeout!r}")
-    return TtsSettings(
-        voice=str(values.get("voice", defaults.voice)),
-        rate=rate,
-        centre_name=str(values.get("centre_name", defaults.centre_name)),
-        timeout_s=float(timeout),
-    )
 
 
 class TtsUnavailable(ServiceError):
@@ -176,22 +147,17 @@ def _error_message(kind: str, detail: str) -> str:
     return NO_ENGINE
 
 
-_availability: dict[str, tuple[bool, str]] = {}
+def tts_available(settings: TtsSettings) -> tuple[bool, str]:
+    """(True, voice id) when Mandarin speech works here; (False, Chinese reason) otherwise.
 
-
-def tts_available(settings: TtsSettings | None = None, *, refresh: bool = False) -> tuple[bool, str]:
-    """(True, voice id) when Mandarin speech works here; (False, Chinese reason) otherwise.  Cached."""
-    settings = settings or load_tts_settings()
-    if settings.voice in _availability and not refresh:
-        return _availability[settings.voice]
+    Each call probes in a fresh worker process (about a second); a caller that needs the answer
+    often keeps it itself, as the rehearsal speaker keeps its text-only mode after a failure.
+    """
     try:
         status, value, detail = _run_job({"probe": True, "voice": settings.voice}, settings.timeout_s)
     except TtsUnavailable as exc:
-        result = (False, str(exc))
-    else:
-        result = (True, value) if status == "ok" else (False, _error_message(value, detail))
-    _availability[settings.voice] = result
-    return result
+        return False, str(exc)
+    return (True, value) if status == "ok" else (False, _error_message(value, detail))
 
 
 def read_wav_info(path: Path) -> WavInfo:
@@ -222,12 +188,11 @@ def synthesize_to_wav(
     rate: int | None = None,
     voice: str | None = None,
     *,
-    settings: TtsSettings | None = None,
+    settings: TtsSettings,
 ) -> WavInfo:
     """Speak ``text`` into a WAV at ``path`` (in a worker process) and verify the result."""
     if not text.strip():
         raise ServiceError("没有要朗读的文字")
-    settings = settings or load_tts_settings()
     out = Path(path).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     job = {"text": text, "path": str(out), "rate": rate or settings.rate, "voice": voice or settings.voice}
@@ -264,7 +229,7 @@ def voice_warning_message(centre_name: str, surname: str, address_form: str, fra
 
 
 def export_line(
-    text: str, path: str | Path, variables: Mapping[str, str] | None = None, *, settings: TtsSettings | None = None
+    text: str, path: str | Path, variables: Mapping[str, str] | None = None, *, settings: TtsSettings
 ) -> WavInfo:
     """Render a script or scenario line (placeholders filled) and export it as a WAV."""
     return synthesize_to_wav(render_text(text, variables), path, settings=settings)

@@ -20,6 +20,7 @@ from typing import Any
 from reportlab.platypus import Flowable, Spacer
 
 from console.services.core import audit
+from console.services.core.clock import CentreClock
 from console.services.core.context import PermissionDenied, ServiceContext, allowed
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
@@ -35,7 +36,6 @@ from console.services.escalation.views import (
     EscalationInfo,
     call_history_lines,
     escalation_info,
-    local_time,
 )
 from console.services.pdf import styles as S
 from console.services.people.masking import mask_account, mask_address, mask_name, mask_phone
@@ -115,11 +115,11 @@ def _collect(ctx: ServiceContext, escalation_id: int, reveal: bool) -> SheetData
             f"{r.get('label', '')}（{int(r.get('points', 0)):+d}分）" if isinstance(r, dict) else str(r)
             for r in (warning.risk_reasons or [])
         )
-        history = call_history_lines(session, warning.id, limit=12)
+        history = call_history_lines(session, warning.id, ctx.centre_clock, limit=12)
         return SheetData(
             order=order,
             warning_ref=warning.external_id or str(warning.id),
-            received_at=local_time(warning.received_at),
+            received_at=ctx.centre_clock.format(warning.received_at),
             fraud_type=FRAUD_TYPE_LABELS.get(warning.fraud_type, warning.fraud_type),
             fraud_contact=warning.fraud_contact if reveal else mask_text(warning.fraud_contact),
             amount=f"{warning.amount:,.2f}元" if warning.amount else "不详",
@@ -130,7 +130,7 @@ def _collect(ctx: ServiceContext, escalation_id: int, reveal: bool) -> SheetData
             history=tuple(history if reveal else [mask_text(line) for line in history]),
             revealed=reveal,
             printed_by=ctx.actor.display_name or ctx.actor.login,
-            printed_at=local_time(ctx.now()),
+            printed_at=ctx.centre_clock.format(ctx.now()),
         )
 
 
@@ -139,7 +139,8 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _story(data: SheetData, centre: str, scale: float, max_lines: int, max_chars: int) -> list[Flowable]:
+def _story(data: SheetData, centre: str, scale: float, max_lines: int, max_chars: int, clock: CentreClock
+           ) -> list[Flowable]:
     st = S.sheet_styles(scale)
     order = data.order
     w = S.content_width()
@@ -155,8 +156,8 @@ def _story(data: SheetData, centre: str, scale: float, max_lines: int, max_chars
         S.key_value_table([
             ("指令编号", order.order_number + (f"（再次上报，原指令 {order.parent_id}）" if order.parent_id else "")),
             ("风险等级", LEVEL_WORDS.get(order.risk_level, order.risk_level)),
-            ("下达时间", local_time(order.created_at)),
-            ("签收时限", local_time(order.ack_deadline_at, "%H:%M 前") or "—"),
+            ("下达时间", clock.format(order.created_at)),
+            ("签收时限", clock.format(order.ack_deadline_at, "%H:%M 前") or "—"),
             ("接收单位", station),
             ("指派依据", _short(order.station_reason, max_chars // 2)),
             ("下达人", order.created_by_name),
@@ -195,7 +196,7 @@ def _story(data: SheetData, centre: str, scale: float, max_lines: int, max_chars
         if task.result:
             status += f"（{RESULT_LABELS.get(task.result, task.result)}）"
         rows.append([task.kind_label, _short(_task_content(task.kind, task.details, data.revealed), 120), status,
-                     f"{local_time(last.at, '%m-%d %H:%M')} {last.actor}".strip() if last else ""])
+                     f"{clock.format(last.at, '%m-%d %H:%M')} {last.actor}".strip() if last else ""])
     story.append(S.data_table(rows, st, col_widths=[20 * S.mm, None, 28 * S.mm, 36 * S.mm]))
     story.append(S.para("五、现场处置反馈（民警填写后回传中心）", st.heading))
     blank = "\n"
@@ -248,7 +249,7 @@ def render_dispatch_sheet_pages(
     with tempfile.TemporaryDirectory(prefix="dispatch-") as tmp:
         trial = Path(tmp) / "sheet.pdf"
         for scale, max_lines, max_chars in FIT_STEPS:
-            pages = S.build_pdf(trial, _story(data, centre_name, scale, max_lines, max_chars), setup)
+            pages = S.build_pdf(trial, _story(data, centre_name, scale, max_lines, max_chars, ctx.centre_clock), setup)
             if pages == 1:
                 break
         out.parent.mkdir(parents=True, exist_ok=True)

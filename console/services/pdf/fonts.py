@@ -13,9 +13,11 @@ Order of search:
 3. Windows: SimHei, Microsoft YaHei, SimSun;
 4. macOS: STHeiti, PingFang, Songti.
 
-Use :func:`register_cjk_font` once before building a document; it returns the registered font name
+Use :func:`register_cjk_font` before building a document; it returns the registered font name
 (also available as :data:`CJK_FONT`).  When nothing usable exists it raises :class:`FontNotFound`
-with a message telling the user how to fix it.
+with a message telling the user how to fix it.  Whether the font is registered already is asked
+of reportlab's font registry (which is process-wide by reportlab's design); this module keeps no
+state of its own.
 """
 
 from __future__ import annotations
@@ -70,9 +72,6 @@ class RegisteredFont:
     path: Path
 
 
-_registered: RegisteredFont | None = None
-
-
 def _fc_list_candidates() -> list[str]:
     """Chinese-capable fonts fontconfig knows about, TrueType files only."""
     exe = shutil.which("fc-list")
@@ -125,17 +124,35 @@ def _load(name: str, path: str) -> TTFont | None:
     return font
 
 
+def registered_cjk_font() -> RegisteredFont | None:
+    """The CJK font reportlab already knows under :data:`CJK_FONT`, or None."""
+    try:
+        font = pdfmetrics.getFont(CJK_FONT)
+    except KeyError:
+        return None
+    filename = getattr(getattr(font, "face", None), "filename", None)
+    if not isinstance(filename, str) or CJK_FONT_BOLD not in pdfmetrics.getRegisteredFontNames():
+        return None
+    return RegisteredFont(CJK_FONT, CJK_FONT_BOLD, Path(filename))
+
+
 def register_cjk_font(font_path: str | None = None) -> RegisteredFont:
-    """Register the first usable CJK TrueType font under :data:`CJK_FONT` (idempotent).
+    """The CJK TrueType font under :data:`CJK_FONT`: the one registered already (unless another file
+    is asked for), else the first usable one found, registered now.
 
     ``font_path`` (a setting) and ``DISSUADE_PDF_FONT`` are tried first.  The bold face is the same
     file registered under :data:`CJK_FONT_BOLD` (most CJK fonts ship without a bold face), so
     ``<b>`` in paragraphs stays legible instead of falling back to a Latin font.
     """
-    global _registered
     wanted = font_path or os.environ.get(ENV_VAR, "").strip() or None
-    if _registered is not None and (wanted is None or Path(wanted) == _registered.path):
-        return _registered
+    current = registered_cjk_font()
+    if current is not None and (wanted is None or Path(wanted) == current.path):
+        return current
+    return find_cjk_font(font_path)
+
+
+def find_cjk_font(font_path: str | None = None) -> RegisteredFont:
+    """Search the candidates afresh and register the first usable font (raises :class:`FontNotFound`)."""
     tried = candidate_paths(font_path)
     for path in tried:
         if not os.path.isfile(path):
@@ -150,8 +167,7 @@ def register_cjk_font(font_path: str | None = None) -> RegisteredFont:
         addMapping(CJK_FONT, 1, 0, CJK_FONT_BOLD)
         addMapping(CJK_FONT, 0, 1, CJK_FONT)
         addMapping(CJK_FONT, 1, 1, CJK_FONT_BOLD)
-        _registered = RegisteredFont(CJK_FONT, CJK_FONT_BOLD, Path(path))
-        return _registered
+        return RegisteredFont(CJK_FONT, CJK_FONT_BOLD, Path(path))
     hint = f"已尝试：{'、'.join(tried[:6])}{' 等' if len(tried) > 6 else ''}"
     raise FontNotFound(
         "找不到可嵌入的中文 TrueType 字体，无法生成 PDF。"

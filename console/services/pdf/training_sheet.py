@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from console.services.core.clock import CentreClock
 from console.services.pdf import styles as S
 from console.services.training.rehearsal import ScoreCard
 
@@ -15,8 +16,8 @@ def _seconds(value: float | None) -> str:
     return f"{minutes}分{seconds:02d}秒" if minutes else f"{seconds}秒"
 
 
-def build_training_sheet(out_path: str | Path, card: ScoreCard, centre: str = "") -> int:
-    """Write the score sheet for one rehearsal; returns the page count."""
+def build_training_sheet(out_path: str | Path, card: ScoreCard, clock: CentreClock, centre: str = "") -> int:
+    """Write the score sheet for one rehearsal (times on the centre's clock); returns the page count."""
     st = S.sheet_styles()
     missing = tuple(c for c in card.required_actions if c not in card.obtained_actions)
     unhandled = tuple(c for c in card.objections_raised if c not in card.objections_handled)
@@ -28,7 +29,7 @@ def build_training_sheet(out_path: str | Path, card: ScoreCard, centre: str = ""
                 ("演练编号", f"R-{card.rehearsal_id}"),
                 ("场景", card.scenario_title),
                 ("结果", card.outcome_label),
-                ("开始时间", card.started_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+                ("开始时间", clock.format(card.started_at)),
                 ("用时", _seconds(card.duration_s)),
                 ("总分", f"{card.score} / 100"),
                 ("最终抵触度", f"{card.final_resistance} / 100"),

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from console.services.core import audit
+from console.services.core.clock import CentreClock
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.storage import atomic_write_bytes, describe_storage_error
 from console.services.people.masking import mask_account
@@ -86,14 +87,15 @@ def prepared_rows(table: Table, *, masked: bool = True) -> list[list[Any]]:
     return rows
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, clock: CentreClock) -> Any:
+    """An aware time becomes the centre's wall time (spreadsheets hold no zone); never the PC's zone."""
     if isinstance(value, dt.datetime):
-        return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+        return clock.local(value).replace(tzinfo=None) if value.tzinfo else value
     return value
 
 
-def _csv_text(value: Any) -> str:
-    value = _plain(value)
+def _csv_text(value: Any, clock: CentreClock) -> str:
+    value = _plain(value, clock)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -105,18 +107,18 @@ def _csv_text(value: Any) -> str:
     return neutralise_formula(str(value))
 
 
-def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Any]], clock: CentreClock) -> bytes:
     """UTF-8 CSV with a BOM; formula-like text cells get a leading apostrophe."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise_formula(str(h)) for h in headers])
     for row in rows:
-        writer.writerow([_csv_text(v) for v in row])
+        writer.writerow([_csv_text(v, clock) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _xlsx_cell_value(value: Any) -> Any:
-    value = _plain(value)
+def _xlsx_cell_value(value: Any, clock: CentreClock) -> Any:
+    value = _plain(value, clock)
     if isinstance(value, bool):
         return "是" if value else "否"
     if value is None or isinstance(value, (int, float, Decimal, dt.datetime, dt.date)):
@@ -124,7 +126,8 @@ def _xlsx_cell_value(value: Any) -> Any:
     return str(value)
 
 
-def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Any]], sheet_title: str = "导出") -> bytes:
+def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Any]], clock: CentreClock,
+               sheet_title: str = "导出") -> bytes:
     """An XLSX workbook with one sheet; every text cell is stored as text, never as a formula."""
     workbook = Workbook()
     sheet = workbook.active
@@ -133,7 +136,7 @@ def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Any]], sheet_titl
     for row_index, row in enumerate([list(headers), *rows], start=1):
         for col_index, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_index, column=col_index)
-            cell.value = _xlsx_cell_value(value)
+            cell.value = _xlsx_cell_value(value, clock)
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # openpyxl would otherwise write "=…" as a formula
                 if is_formula_like(cell.value):
@@ -167,7 +170,9 @@ def export_table(ctx: ServiceContext, path: str | Path, table: Table, *, fmt: st
         if not reason.strip():
             raise ServiceError("导出明文必须填写事由")
     rows = prepared_rows(table, masked=not unmasked)
-    data = csv_bytes(table.headers, rows) if kind == "csv" else xlsx_bytes(table.headers, rows, table.title)
+    clock = ctx.centre_clock
+    data = (csv_bytes(table.headers, rows, clock) if kind == "csv"
+            else xlsx_bytes(table.headers, rows, clock, table.title))
     written = False
     try:
         with ctx.session() as session:

@@ -1,8 +1,9 @@
 """Retention: erase free text and identifying fields of warnings closed long ago; keep the statistics.
 
-After ``older_than_days`` (``resources/retention.yaml``, overridable in the user data directory)
-a closed warning loses its note, its raw payload values, the call notes and recordings, the escalation details
-and, when none of the person's warnings is still kept, the person's name, numbers, ID and address.
+After ``older_than_days`` (``ctx.settings.retention``: ``resources/retention.yaml``, overridable in
+the user data directory) a closed warning loses its note, its raw payload values, the call notes and
+recordings, the escalation details and, when none of the person's warnings is still kept, the person's
+name, numbers, ID and address.
 The coded fields the statistics are computed from (fraud type, risk, dispositions, durations,
 amounts, timestamps, age band, sex, profile group, station) stay, so the figures before and after
 erasure are the same.  A legal hold on the warning or the person keeps the record whole.
@@ -22,7 +23,6 @@ from console.services.core import audit
 from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.core.vocabulary import WarningStatus
 from console.services.people.privacy import mask_text
-from console.services.security.session_policy import RESOURCES, layered_settings
 from db.models import (
     CallAttempt,
     CallDraft,
@@ -38,9 +38,6 @@ from db.models import (
     WarningMerge,
 )
 
-RETENTION_FILE = "retention.yaml"
-RESOURCES_FILE = RESOURCES / RETENTION_FILE
-DEFAULT_DAYS = 180
 # Keys of escalation task details that identify someone (accounts, phones, names, addresses …).
 _IDENTIFYING_KEY_PARTS = ("account", "card", "phone", "mobile", "name", "id_number", "address", "contact",
                           "relative", "note", "wechat", "alipay", "qq")
@@ -68,13 +65,6 @@ class RetentionReport:
         data = asdict(self)
         data["cutoff"] = self.cutoff.isoformat()
         return data
-
-
-def retention_days(path: Path | None = None) -> int:
-    value = layered_settings(RETENTION_FILE, path).get("older_than_days", DEFAULT_DAYS)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ServiceError(f"保存期限配置 older_than_days 应为正整数，当前为：{value!r}")
-    return value
 
 
 def _blank_values(payload: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +181,7 @@ def apply_retention(ctx: ServiceContext, *, older_than_days: int | None = None,
                     dry_run: bool = False) -> RetentionReport:
     """Erase what has passed its retention period (admins).  ``dry_run`` counts without changing."""
     ctx.require("retention.run")
-    days = older_than_days if older_than_days is not None else retention_days()
+    days = older_than_days if older_than_days is not None else ctx.settings.retention.older_than_days
     if days < 1:
         raise ServiceError("保存期限至少为 1 天")
     now = ctx.now()

@@ -19,7 +19,6 @@ from console.services.core.vocabulary import (
 )
 from console.services.queue.claims import bump_queue_version, open_items_of
 from console.services.queue.states import move_item
-from console.services.triage.scoring import load_triage_settings
 from db.models import QueueItem, User, Warning
 
 
@@ -34,7 +33,7 @@ def reassign(ctx: ServiceContext, item_id: int, to_login: str, reason: str) -> N
     """Hand an item to another operator: it becomes theirs on a fresh lease."""
     ctx.require("queue.manage")
     why = _reason(reason)
-    settings = load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     with ctx.session() as session:
         item = session.get(QueueItem, item_id, with_for_update=True)
@@ -82,7 +81,7 @@ def change_level(ctx: ServiceContext, warning_id: int, level: str, reason: str) 
     why = _reason(reason)
     if level not in RISK_LEVEL_ORDER:
         raise ServiceError(f"未知的风险等级“{level}”")
-    settings = load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     with ctx.session() as session:
         warning = session.get(Warning, warning_id, with_for_update=True)

@@ -32,7 +32,6 @@ the ``queue_version`` counter (and sends NOTIFY on PostgreSQL) so other seats re
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError, allowed
 from console.services.core.levels import effective_level
+from console.services.core.triage_settings import TriageSettings
 from console.services.core.vocabulary import (
     LIVE_ITEM_STATUSES,
     RISK_LEVEL_ORDER,
@@ -51,7 +51,6 @@ from console.services.core.vocabulary import (
 from console.services.queue import store as sql
 from console.services.queue.states import move_item
 from console.services.queue.store import NOTIFY_CHANNEL, QUEUE_VERSION_KEY, QueueEntry, row_to_entry
-from console.services.triage.scoring import TriageSettings, load_triage_settings
 from db.models import FollowUp, QueueItem, User, Warning
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(RISK_LEVEL_ORDER)}
@@ -109,11 +108,11 @@ def _take(session: Session, now: dt.datetime, user_id: int, settings: TriageSett
 
 
 def claim_next(
-    ctx: ServiceContext, *, kinds: tuple[str, ...] | list[str] | None = None, settings: TriageSettings | None = None
+    ctx: ServiceContext, *, kinds: tuple[str, ...] | list[str] | None = None
 ) -> ClaimedItem | None:
     """Atomically take the most urgent claimable item for ``ctx.actor``; None when nothing is claimable."""
     user_id = _require_worker(ctx)
-    settings = settings or load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     wanted = tuple(kinds) if kinds else None
     engine = _engine_of(ctx)
@@ -139,7 +138,6 @@ def claim_next(
 
 
 HOUSEKEEPING_EVERY = dt.timedelta(seconds=2)
-_last_housekeeping: weakref.WeakKeyDictionary[Engine, dt.datetime] = weakref.WeakKeyDictionary()
 
 
 def _engine_of(ctx: ServiceContext) -> Engine:
@@ -152,10 +150,10 @@ def _engine_of(ctx: ServiceContext) -> Engine:
     return found if isinstance(found, Engine) else found.engine
 
 
-def _housekeeping_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, settings: TriageSettings,
+def _housekeeping_postgresql(ctx: ServiceContext, now: dt.datetime, settings: TriageSettings,
                              wanted: tuple[str, ...] | None) -> None:
     """Expired leases back to the queue and due follow-ups into it (the change counted when there was one)."""
-    _last_housekeeping[engine] = now
+    ctx.queue_housekeeping.mark(now)
     with ctx.session() as session:
         expired, follow_up_due = session.connection().execute(sql.PG_HOUSEKEEPING, {"now": now}).one()
         changed = bool(expired)
@@ -171,17 +169,17 @@ def _claim_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, use
     claims, starts the warning, counts the change, notifies and returns the entry.
 
     Housekeeping (expired leases, due follow-ups) is a transaction of its own, so a seat runs it at
-    most every ``HOUSEKEEPING_EVERY`` on its clock, and always before it reports an empty queue."""
-    last = _last_housekeeping.get(engine)
-    done_housekeeping = last is None or not last <= now < last + HOUSEKEEPING_EVERY
+    most every ``HOUSEKEEPING_EVERY`` on its clock (``ctx.queue_housekeeping``, shared by the contexts
+    of one :class:`~console.app.bootstrap.Database`), and always before it reports an empty queue."""
+    done_housekeeping = ctx.queue_housekeeping.due(now, HOUSEKEEPING_EVERY)
     if done_housekeeping:
-        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+        _housekeeping_postgresql(ctx, now, settings, wanted)
     params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
                                  "changed_at": dt.datetime.now(dt.UTC), "any_kind": not wanted,
                                  "kinds": list(wanted or ())}
     row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
     if row is None and not done_housekeeping:
-        _housekeeping_postgresql(ctx, engine, now, settings, wanted)
+        _housekeeping_postgresql(ctx, now, settings, wanted)
         row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
     if row is None:
         return None
@@ -195,10 +193,10 @@ def _held_item(session: Session, item_id: int) -> QueueItem:
     return item
 
 
-def renew_lease(ctx: ServiceContext, item_id: int, *, settings: TriageSettings | None = None) -> dt.datetime:
+def renew_lease(ctx: ServiceContext, item_id: int) -> dt.datetime:
     """Extend the caller's claim; refused when the item was finished or someone else holds it now."""
     user_id = _require_worker(ctx)
-    settings = settings or load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     with ctx.session() as session:
         item = _held_item(session, item_id)
@@ -346,7 +344,7 @@ def _enqueue_due_follow_ups(session: Session, now: dt.datetime, settings: Triage
 
 def enqueue_due_follow_ups(ctx: ServiceContext, *, only_if_due: bool = False) -> int:
     """Put every follow-up whose time has come into the queue (kind 'follow_up'); returns how many."""
-    settings = load_triage_settings()
+    settings = ctx.settings.triage
     now = ctx.now()
     if only_if_due:
         with ctx.sessions() as session:
@@ -362,10 +360,10 @@ def enqueue_due_follow_ups(ctx: ServiceContext, *, only_if_due: bool = False) ->
     return created
 
 
-def enqueue_escalation_answer(session: Session, escalation_id: int, warning_id: int, now: dt.datetime) -> int:
+def enqueue_escalation_answer(session: Session, escalation_id: int, warning_id: int, now: dt.datetime,
+                              settings: TriageSettings) -> int:
     """A station reported back: queue an item (kind 'escalation_answer') at the warning's level so an
     operator reads the result and closes the loop.  Runs in the caller's transaction; returns its id."""
-    settings = load_triage_settings()
     warning = session.get(Warning, warning_id)
     if warning is None:
         raise NotFound(f"预警 {warning_id} 不存在")

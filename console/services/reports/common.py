@@ -8,7 +8,6 @@ fill set, legible on a monochrome printer.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,6 @@ from console.services.core.vocabulary import (
     RISK_LEVEL_LABELS,
 )
 from console.services.pdf import styles as S
-from console.services.stats.sql import LOCAL_TZ
 
 Progress = Callable[[int, str], None]
 CENTRE_NAME = "反诈中心"
@@ -83,10 +81,6 @@ def fmt_minutes(seconds: float | None) -> str:
 
 def fmt_money(value: float | None) -> str:
     return "—" if value is None else f"¥{value:,.2f}"
-
-
-def fmt_local(value: dt.datetime | None) -> str:
-    return "" if value is None else value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def level_label(code: str) -> str:

@@ -73,7 +73,7 @@ def build_daily_report(ctx: ServiceContext, day: dt.date, out: str | Path, *, xl
     tables = daily_tables(stats)
     story: list[Flowable] = [
         S.para(f"值班日报（{day:%Y年%m月%d日}）", st.title),
-        S.para(f"统计口径：{day.isoformat()} 00:00–24:00（北京时间）接收的预警；生成于 {stats.generated_at}", st.small),
+        S.para(f"统计口径：{day.isoformat()} 00:00–24:00（{ctx.centre_clock.label}）接收的预警；生成于 {stats.generated_at}", st.small),
         Spacer(1, 2 * S.mm),
         S.para("今日：" + summary_line(stats), st.body),
         S.para("总计", st.heading),

@@ -12,6 +12,7 @@ from pathlib import Path
 from reportlab.platypus import Flowable
 from sqlalchemy import select
 
+from console.services.core.clock import CentreClock
 from console.services.core.context import NotFound, ServiceContext
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
@@ -28,7 +29,6 @@ from console.services.reports.common import (
     Progress,
     ReportResult,
     audit_print,
-    fmt_local,
     fmt_money,
     fraud_label,
     group_label,
@@ -62,14 +62,14 @@ def _person_pairs(person: Person, clear: bool) -> list[tuple[str, object]]:
     ]
 
 
-def _warning_pairs(warning: Warning) -> list[tuple[str, object]]:
+def _warning_pairs(warning: Warning, clock: CentreClock) -> list[tuple[str, object]]:
     level = effective_level(warning)
     level_text = level_label(level) + (f"（人工调整：{warning.level_override_reason}）" if warning.level_override else "")
     return [
         ("预警编号", f"#{warning.id}　{warning.external_id or ''}"), ("来源", SOURCE_LABELS.get(warning.source, warning.source)),
-        ("接收时间", fmt_local(warning.received_at)), ("诈骗类型", fraud_label(warning.fraud_type)),
-        ("风险等级", f"{level_text}　{warning.risk_score} 分"), ("联系时限", fmt_local(warning.deadline_at)),
-        ("首次联系", fmt_local(warning.first_contact_at) or "未联系"), ("结果", outcome_label(warning.outcome)),
+        ("接收时间", clock.format(warning.received_at)), ("诈骗类型", fraud_label(warning.fraud_type)),
+        ("风险等级", f"{level_text}　{warning.risk_score} 分"), ("联系时限", clock.format(warning.deadline_at)),
+        ("首次联系", clock.format(warning.first_contact_at) or "未联系"), ("结果", outcome_label(warning.outcome)),
         ("涉案金额", fmt_money(float(warning.amount)) if warning.amount is not None else "—"),
         ("拨打次数", warning.attempts),
         ("预警信号", "、".join(SIGNAL_LABELS.get(s, s) for s in warning.signals) or "—"),
@@ -77,7 +77,8 @@ def _warning_pairs(warning: Warning) -> list[tuple[str, object]]:
     ]
 
 
-def _calls_table(calls: list[tuple[CallAttempt, str]], clear: bool, st: S.SheetStyles) -> Flowable:
+def _calls_table(calls: list[tuple[CallAttempt, str]], clear: bool, st: S.SheetStyles, clock: CentreClock
+                 ) -> Flowable:
     rows: list[list[object]] = [["时间", "接线员", "结果", "话术路径", "异议 / 关键动作 / 备注"]]
     for call, operator in calls:
         duration = f"{call.duration_s // 60}分{call.duration_s % 60}秒" if call.connected else "未接通"
@@ -90,7 +91,7 @@ def _calls_table(calls: list[tuple[CallAttempt, str]], clear: bool, st: S.SheetS
             details.append("关键动作：" + "、".join(KEY_ACTION_LABELS.get(a, a) for a in call.key_actions))
         if notes.strip():
             details.append("备注：" + notes.strip())
-        rows.append([fmt_local(call.started_at), operator, f"{outcome_label(call.disposition)}\n{duration}", path,
+        rows.append([clock.format(call.started_at), operator, f"{outcome_label(call.disposition)}\n{duration}", path,
                      "\n".join(details) or "—"])
     return S.data_table(rows, st, col_widths=[24 * S.mm, 16 * S.mm, 20 * S.mm, None, 58 * S.mm])
 
@@ -100,6 +101,7 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
     """Write the record of warning ``warning_id`` to ``out``."""
     ctx.require(PERMISSION)
     clear = may_see_pii(ctx)
+    clock = ctx.centre_clock
     report_progress(progress, 10, "正在读取预警…")
     st = S.sheet_styles()
     story: list[Flowable] = []
@@ -111,7 +113,7 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
         assert person is not None
         story += [S.para("预警劝阻登记表", st.title), S.para("当事人", st.heading),
                   S.key_value_table(_person_pairs(person, clear), st), S.para("预警", st.heading),
-                  S.key_value_table(_warning_pairs(warning), st)]
+                  S.key_value_table(_warning_pairs(warning, clock), st)]
         if warning.risk_reasons:
             story.append(S.para("评分依据：" + explain(list(warning.risk_reasons)), st.small))
         if warning.note.strip():
@@ -120,7 +122,7 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
             select(CallAttempt, User.display_name).outerjoin(User, User.id == CallAttempt.operator_id)
             .where(CallAttempt.warning_id == warning_id).order_by(CallAttempt.started_at, CallAttempt.id)).all()]
         story.append(S.para(f"通话记录（{len(calls)} 次）", st.heading))
-        story.append(_calls_table(calls, clear, st) if calls else S.para("无", st.body))
+        story.append(_calls_table(calls, clear, st, clock) if calls else S.para("无", st.body))
         report_progress(progress, 50, "正在整理上报与回访…")
         escalations = list(session.execute(select(Escalation).where(Escalation.warning_id == warning_id)
                                            .order_by(Escalation.created_at, Escalation.id)).scalars())
@@ -131,9 +133,9 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
             info = escalation_info(session, escalation)
             story.append(S.para(f"指令 {info.order_number}　{info.station_name or info.target_detail}　"
                                 f"{info.status_label}　{info.result_label}", st.cell_bold))
-            rows: list[list[object]] = [[fmt_local(e.at), "指令", e.status_label, e.actor, e.note] for e in info.order_events]
+            rows: list[list[object]] = [[clock.format(e.at), "指令", e.status_label, e.actor, e.note] for e in info.order_events]
             for task in info.tasks:
-                rows += [[fmt_local(e.at), task.kind_label, f"{e.status_label} {e.result_label}".strip(), e.actor,
+                rows += [[clock.format(e.at), task.kind_label, f"{e.status_label} {e.result_label}".strip(), e.actor,
                           e.note if clear else mask_text(e.note)] for e in task.events]
             rows.sort(key=lambda r: str(r[0]))
             story.append(S.data_table([["时间", "事项", "状态", "经办", "说明"], *rows], st, col_widths=[28 * S.mm, 22 * S.mm, 24 * S.mm, 26 * S.mm, None]))
@@ -146,8 +148,8 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
         if follow_ups:
             story.append(S.data_table(
                 [["回访", "应回访时间", "状态", "完成时间", "结果"]]
-                + [[f"第{f.day_offset}天", fmt_local(f.due_at), FOLLOW_UP_STATUS_LABELS.get(f.status, f.status),
-                    fmt_local(f.completed_at), outcome_label(f.outcome) if f.outcome in ("dissuaded", "victimized")
+                + [[f"第{f.day_offset}天", clock.format(f.due_at), FOLLOW_UP_STATUS_LABELS.get(f.status, f.status),
+                    clock.format(f.completed_at), outcome_label(f.outcome) if f.outcome in ("dissuaded", "victimized")
                     else (f.outcome or "—")] for f in follow_ups], st))
         else:
             story.append(S.para("无", st.body))

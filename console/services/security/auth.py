@@ -10,13 +10,8 @@ from sqlalchemy import select
 
 from console.services.core import audit
 from console.services.core.context import Actor, ServiceContext, ServiceError
-from console.services.security.session_policy import SecurityPolicy, current_policy
+from console.services.core.settings import SecurityPolicy
 from db.models import ROLES, User
-
-# Defaults of this process, from resources/security.yaml (see session_policy); kept importable.
-MAX_FAILED_LOGINS = current_policy().max_failed_logins
-LOCKOUT = current_policy().lockout
-MIN_PASSWORD_LENGTH = current_policy().min_password_length
 
 _hasher = PasswordHasher()
 
@@ -53,8 +48,9 @@ def add_user(ctx: ServiceContext, login: str, password: str, role: str, display_
         raise ServiceError("登录名不能为空")
     if role not in ROLES:
         raise ServiceError(f"未知角色：{role}（可选：{'、'.join(ROLES)}）")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    min_length = ctx.settings.security.min_password_length
+    if len(password) < min_length:
+        raise ServiceError(f"密码至少 {min_length} 位")
     with ctx.session() as session:
         if session.execute(select(User.id).where(User.login == login)).first():
             raise ServiceError(f"登录名已存在：{login}")
@@ -73,7 +69,7 @@ def authenticate(ctx: ServiceContext, login: str, password: str, seat: str = "",
     The failure counter and the audit entry are committed before the refusal is raised.  ``purpose``
     is "login" or "unlock" (the idle lock), recorded in the audit entry.
     """
-    policy = policy or current_policy()
+    policy = policy or ctx.settings.security
     max_failed, lockout = policy.max_failed_logins, policy.lockout
     now = ctx.now()
     refusal: str | None = None

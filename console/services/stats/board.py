@@ -17,7 +17,6 @@ from console.services.core.context import ServiceContext
 from console.services.core.vocabulary import RISK_LEVEL_ORDER, EscalationStatus, QueueItemStatus
 from console.services.queue import claims as queue
 from console.services.stats.figures import Stats, compute_stats
-from console.services.stats.sql import local_today
 from console.services.telephony.agents import agent_states
 from db.models import Escalation, Station, User
 
@@ -90,7 +89,7 @@ def board_snapshot(ctx: ServiceContext) -> BoardSnapshot:
     ctx.require("queue.manage")
     now = ctx.now()
     entries = queue.list_open(ctx)
-    today = local_today(now)
+    today = ctx.centre_clock.today(now)
     stats = compute_stats(ctx, today, today)
     per_operator = {o.login: o for o in stats.operators}
     held = {e.claimed_by: e for e in entries if e.status == QueueItemStatus.CLAIMED and e.claimed_by}

@@ -1,7 +1,7 @@
 """Every figure the duty report, the period statistics and ``dissuade stats`` print, from one function.
 
-:func:`compute_stats` takes local dates (Asia/Shanghai, both ends included) and returns a
-:class:`Stats` tree; the PDF reports, the XLSX export, the supervisor board and the CLI JSON all read
+:func:`compute_stats` takes the centre's local dates (``ctx.centre_clock``, both ends included) and
+returns a :class:`Stats` tree; the PDF reports, the XLSX export, the supervisor board and the CLI JSON all read
 that same object, so their numbers cannot disagree.
 
 Two cohorts, stated once so every table means the same thing:
@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from console.services.core.clock import CentreClock
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.levels import effective_level_sql
 from console.services.core.vocabulary import (
@@ -44,15 +45,12 @@ from console.services.core.vocabulary import (
 )
 from console.services.stats.scripts import ScriptRow, script_rows
 from console.services.stats.sql import (
-    LOCAL_TZ,
-    TZ_NAME,
     hours_since,
     local_day,
     percentile,
     rate,
     round_opt,
     seconds_between,
-    utc_bounds,
 )
 from db.models import CallAttempt, Escalation, FollowUp, Person, Station, User, Warning
 
@@ -212,8 +210,8 @@ class Stats:
         return asdict(self)
 
 
-def _iso_local(value: dt.datetime | None) -> str | None:
-    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else None
+def _iso_local(value: dt.datetime | None, clock: CentreClock) -> str | None:
+    return clock.format(value) if value else None
 
 
 def _level_col() -> Any:
@@ -309,7 +307,7 @@ def _response_times(session: Session, dialect: str, start: dt.datetime, end: dt.
 
 
 def _late_items(session: Session, start: dt.datetime, end: dt.datetime, cutoff: dt.datetime,
-                limit: int) -> list[LateItem]:
+                limit: int, clock: CentreClock) -> list[LateItem]:
     rows = session.execute(
         select(Warning.id, _level_col(), Warning.fraud_type, Warning.received_at, Warning.deadline_at,
                Warning.first_contact_at, Warning.outcome)
@@ -320,8 +318,8 @@ def _late_items(session: Session, start: dt.datetime, end: dt.datetime, cutoff: 
     items = []
     for wid, level, fraud_type, received, deadline, first, outcome in rows:
         reached = first or cutoff
-        items.append(LateItem(int(wid), str(level), fraud_type, _iso_local(received) or "", _iso_local(deadline) or "",
-                              _iso_local(first), max(0, int((reached - deadline).total_seconds() // 60)),
+        items.append(LateItem(int(wid), str(level), fraud_type, _iso_local(received, clock) or "", _iso_local(deadline, clock) or "",
+                              _iso_local(first, clock), max(0, int((reached - deadline).total_seconds() // 60)),
                               outcome or PENDING))
     return items
 
@@ -338,8 +336,8 @@ def _repeat_victims(session: Session, start: dt.datetime, end: dt.datetime) -> i
     return int(count or 0)
 
 
-def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, totals: Totals
-           ) -> tuple[dict[str, int], list[int], dict[str, int], list[OperatorRow]]:
+def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, totals: Totals,
+           clock: CentreClock) -> tuple[dict[str, int], list[int], dict[str, int], list[OperatorRow]]:
     """One pass over the range's calls, grouped by local day, hour, operator and disposition."""
     hours = hours_since(dialect, CallAttempt.started_at, start)
     rows = session.execute(
@@ -348,7 +346,7 @@ def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime,
         .where(CallAttempt.started_at >= start, CallAttempt.started_at < end)
         .group_by(hours, CallAttempt.operator_id, CallAttempt.disposition, CallAttempt.connected)
     ).all()
-    first_day = start.astimezone(LOCAL_TZ).date()
+    first_day = clock.today(start)
     dispositions: Counter[str] = Counter()
     load = [0] * 24
     calls_by_day: Counter[str] = Counter()
@@ -383,8 +381,8 @@ def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime,
 
 
 def _daily(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, date_from: dt.date,
-           date_to: dt.date, calls_by_day: dict[str, int]) -> list[DayRow]:
-    day = local_day(dialect, Warning.received_at, start)
+           date_to: dt.date, calls_by_day: dict[str, int], clock: CentreClock) -> list[DayRow]:
+    day = local_day(dialect, Warning.received_at, start, clock)
     contacted = case((Warning.first_contact_at.is_not(None), 1), else_=0)
     dissuaded = case((Warning.outcome == "dissuaded", 1), else_=0)
     found = {str(d): (int(n), int(c or 0), int(s or 0)) for d, n, c, s in session.execute(
@@ -401,7 +399,7 @@ def _daily(session: Session, dialect: str, start: dt.datetime, end: dt.datetime,
 
 
 def _escalations(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, totals: Totals,
-                 limit: int) -> tuple[list[StationAck], list[EscalationItem]]:
+                 limit: int, clock: CentreClock) -> tuple[list[StationAck], list[EscalationItem]]:
     ack = seconds_between(dialect, Escalation.acknowledged_at, Escalation.created_at)
     rows = session.execute(
         select(Escalation.id, Escalation.warning_id, func.coalesce(Station.name, Escalation.target_detail),
@@ -426,7 +424,7 @@ def _escalations(session: Session, dialect: str, start: dt.datetime, end: dt.dat
         totals.escalations_acknowledged += ack_value is not None
         totals.escalations_success += result == "success"
         if len(items) < limit:
-            items.append(EscalationItem(int(eid), int(wid), name, str(level), _iso_local(created) or "",
+            items.append(EscalationItem(int(eid), int(wid), name, str(level), _iso_local(created, clock) or "",
                                         round_opt(ack_value), str(status), result))
     stations = []
     for name, (acks, count, success, failed, still_open) in sorted(per_station.items(), key=lambda kv: (-kv[1][1], kv[0])):
@@ -460,18 +458,19 @@ def compute_stats(ctx: ServiceContext, date_from: dt.date, date_to: dt.date, *,
     if date_to < date_from:
         raise ServiceError("结束日期不能早于开始日期")
     now = ctx.now()
-    start, end = utc_bounds(date_from, date_to)
+    clock = ctx.centre_clock
+    start, end = clock.utc_bounds(date_from, date_to)
     cutoff = now  # warning figures describe the state as of now
     totals = Totals()
     with ctx.sessions() as session:
         dialect = session.get_bind().dialect.name
         by_level, by_type, by_group, outcomes = _warning_groups(session, start, end, cutoff, totals)
         response = _response_times(session, dialect, start, end)
-        late = _late_items(session, start, end, cutoff, detail_limit)
+        late = _late_items(session, start, end, cutoff, detail_limit, clock)
         totals.repeat_victims = _repeat_victims(session, start, end)
-        dispositions, load, calls_by_day, operators = _calls(session, dialect, start, end, totals)
-        daily = _daily(session, dialect, start, end, date_from, date_to, calls_by_day)
-        stations, escalations = _escalations(session, dialect, start, end, totals, detail_limit)
+        dispositions, load, calls_by_day, operators = _calls(session, dialect, start, end, totals, clock)
+        daily = _daily(session, dialect, start, end, date_from, date_to, calls_by_day, clock)
+        stations, escalations = _escalations(session, dialect, start, end, totals, detail_limit, clock)
         totals.follow_ups_done = int(session.execute(
             select(func.count()).select_from(FollowUp).where(
                 FollowUp.status == FollowUpStatus.DONE, FollowUp.completed_at >= start, FollowUp.completed_at < end)
@@ -479,8 +478,8 @@ def compute_stats(ctx: ServiceContext, date_from: dt.date, date_to: dt.date, *,
         scripts = script_rows(session, start, end)
         notable = _notable(session, start, end)
     return Stats(
-        date_from=date_from.isoformat(), date_to=date_to.isoformat(), timezone=TZ_NAME,
-        generated_at=_iso_local(now) or "", totals=totals, by_level=by_level, by_fraud_type=by_type,
+        date_from=date_from.isoformat(), date_to=date_to.isoformat(), timezone=clock.name,
+        generated_at=_iso_local(now, clock) or "", totals=totals, by_level=by_level, by_fraud_type=by_type,
         by_profile_group=by_group, by_outcome=outcomes, call_dispositions=dispositions, response_times=response,
         late_items=late, escalation_stations=stations, escalations=escalations, load_by_hour=load, daily=daily,
         operators=operators, scripts=scripts, notable_cases=notable,

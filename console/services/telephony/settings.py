@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from console.services.core.context import ServiceError
+from console.services.core.settings import layered_settings
 from console.services.core.vocabulary import DISPOSITION_LABELS
 
 SETTINGS_FILE = "telephony.yaml"
@@ -139,6 +140,4 @@ def parse_settings(values: Mapping[str, Any], env: Mapping[str, str] | None = No
 
 def load_telephony_settings(path: Path | None = None) -> TelephonySettings:
     """The shipped file, the user data copy over it, then the environment."""
-    from console.services.security.session_policy import layered_settings
-
     return parse_settings(layered_settings(SETTINGS_FILE, path))

@@ -93,7 +93,9 @@ class SupervisorBoard(QWidget):
             self.tile_labels[level] = label
             tiles.addWidget(label)
 
-        self.overdue_model, self.ack_model, self.operator_model = OverdueTableModel(), AckTableModel(), OperatorTableModel()
+        self.overdue_model, self.ack_model, self.operator_model = (
+            OverdueTableModel(self.ctx.centre_clock), AckTableModel(self.ctx.centre_clock),
+            OperatorTableModel(self.ctx.centre_clock))
         self.overdue_view = self._table(self.overdue_model)
         self.ack_view = self._table(self.ack_model)
         self.operator_view = self._table(self.operator_model)

@@ -13,19 +13,15 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from console.services.core.clock import CentreClock
 from console.services.core.vocabulary import RISK_LEVEL_LABELS
 from console.services.queue.claims import QueueEntry
 from console.services.stats.board import AckWaiting, OperatorNow
-from console.services.stats.sql import LOCAL_TZ
 from console.services.telephony.agents import AGENT_STATE_LABELS
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 LATE_BRUSH = QBrush(QColor(255, 205, 205))
 Index = QModelIndex | QPersistentModelIndex
-
-
-def clock_text(value: dt.datetime | None) -> str:
-    return value.astimezone(LOCAL_TZ).strftime("%H:%M") if value else ""
 
 
 def countdown(seconds: float | None) -> str:
@@ -40,8 +36,9 @@ def countdown(seconds: float | None) -> str:
 class _RowsModel(QAbstractTableModel):
     HEADERS: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, clock: CentreClock) -> None:
         super().__init__()
+        self.clock = clock  # times shown on the centre's clock, whatever the PC's zone
         self.rows: list[Any] = []
         self.now = dt.datetime.now(dt.UTC)
 
@@ -93,7 +90,7 @@ class OverdueTableModel(_RowsModel):
     def cell(self, row: QueueEntry, column: int) -> str:
         over = (self.now - row.deadline_at).total_seconds() if row.deadline_at else None
         values = (RISK_LEVEL_LABELS.get(row.risk_level, row.risk_level), f"#{row.warning_id}",
-                  row.fraud_type_label, row.name_masked, clock_text(row.deadline_at),
+                  row.fraud_type_label, row.name_masked, self.clock.format(row.deadline_at, "%H:%M"),
                   f"{int(over // 60)} 分钟" if over is not None else "", row.claimed_by or "—")
         return values[column]
 
@@ -111,7 +108,7 @@ class AckTableModel(_RowsModel):
 
     def cell(self, row: AckWaiting, column: int) -> str:
         values = (f"#{row.escalation_id}", f"#{row.warning_id}", row.station,
-                  RISK_LEVEL_LABELS.get(row.level, row.level), clock_text(row.created_at),
+                  RISK_LEVEL_LABELS.get(row.level, row.level), self.clock.format(row.created_at, "%H:%M"),
                   countdown(self.seconds_left(row)))
         return values[column]
 

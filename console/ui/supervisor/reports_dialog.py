@@ -34,7 +34,6 @@ from console.services.reports.daily import build_daily_report
 from console.services.reports.period import build_period_report
 from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
-from console.services.stats.sql import local_today
 from console.ui.tasks import TaskRunner
 
 KINDS = (("daily", "值班日报"), ("period", "期间统计（周/月/自定义）"), ("scripts", "话术效果分析"),
@@ -71,7 +70,7 @@ class ReportsDialog(QDialog):
         self.kind_combo = QComboBox()
         for code, label in KINDS:
             self.kind_combo.addItem(self.tr(label), code)
-        today = local_today(self.ctx.now())
+        today = self.ctx.centre_clock.today(self.ctx.now())
         self.from_edit = QDateEdit(QDate(today.year, today.month, today.day))
         self.to_edit = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.from_edit, self.to_edit):

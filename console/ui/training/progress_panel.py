@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
+from console.services.core.clock import CentreClock
 from console.services.core.context import ServiceContext
 from console.services.training import rehearsal as training
 from console.services.training.rehearsal import ProgressEntry
@@ -17,8 +18,15 @@ from console.ui.tasks import Change, TaskRunner
 Index = QModelIndex | QPersistentModelIndex
 
 
-PROGRESS_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("时间", lambda e: e.started_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+def progress_columns(clock: CentreClock) -> tuple[tuple[str, Any], ...]:
+    """The columns of the progress table; times on the centre's clock."""
+    return (
+        ("时间", lambda e: clock.format(e.started_at)),
+        *_PROGRESS_DATA_COLUMNS,
+    )
+
+
+_PROGRESS_DATA_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("学员", lambda e: e.trainee),
     ("场景", lambda e: e.scenario_title),
     ("得分", lambda e: e.score),
@@ -34,7 +42,7 @@ class ProgressPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
-        self.model = RowsTableModel(PROGRESS_COLUMNS, self, right_aligned=(3, 5, 6))
+        self.model = RowsTableModel(progress_columns(ctx.centre_clock), self, right_aligned=(3, 5, 6))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

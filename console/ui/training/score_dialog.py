@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.services.core.clock import CentreClock
 from console.services.pdf.training_sheet import build_training_sheet
 from console.services.training.rehearsal import ScoreCard
 from console.ui.errors import error_text
@@ -33,10 +34,11 @@ def _seconds(value: float | None) -> str:
 
 
 class ScoreDialog(QDialog):
-    def __init__(self, card: ScoreCard, runner: TaskRunner, ask_path: AskPath = ask_pdf_path,
+    def __init__(self, card: ScoreCard, runner: TaskRunner, clock: CentreClock, ask_path: AskPath = ask_pdf_path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.card = card
+        self.clock = clock
         self.runner = runner
         self.ask_path = ask_path
         self.saved_path: Path | None = None
@@ -74,7 +76,7 @@ class ScoreDialog(QDialog):
         target = Path(path)
         card = self.card
         self.print_button.setEnabled(False)
-        self.runner.run(lambda: build_training_sheet(target, card), on_success=lambda _pages: self._saved(target),
+        self.runner.run(lambda: build_training_sheet(target, card, self.clock), on_success=lambda _pages: self._saved(target),
                         on_failure=self._failed)
 
     def _saved(self, path: Path) -> None:

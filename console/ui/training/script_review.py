@@ -188,7 +188,7 @@ class ScriptReviewPanel(QWidget):
         if not path:
             return
         target = Path(path)
-        self.runner.run(lambda: tts.synthesize_to_wav(text, target),
+        self.runner.run(lambda: tts.synthesize_to_wav(text, target, settings=self.ctx.settings.tts),
                         on_success=lambda info: self.status.setText(self.tr("已导出 {path}（{s:.1f} 秒）").format(
                             path=info.path, s=info.duration_s)),
                         on_failure=lambda exc: self.status.setText(error_text(exc)))

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from console.services.core.settings import TtsSettings
 from console.services.messaging import tts
 from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
@@ -58,11 +59,13 @@ class Speaker(QObject):
     spoken = Signal(str)  # the text whose audio started playing
     unavailable = Signal(str)  # why the console switched to text only
 
-    def __init__(self, runner: TaskRunner, synthesize: Synthesize | None = None,
+    def __init__(self, runner: TaskRunner, settings: TtsSettings, synthesize: Synthesize | None = None,
                  player: Callable[[Path], bool] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.synthesize: Synthesize = synthesize or (lambda text, path: tts.synthesize_to_wav(text, path))
+        self.settings = settings
+        self.synthesize: Synthesize = synthesize or (
+            lambda text, path: tts.synthesize_to_wav(text, path, settings=settings))
         self.player = player or _default_player()
         self.enabled = True
         self.text_only = False

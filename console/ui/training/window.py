@@ -35,7 +35,7 @@ class TrainingWindow(QMainWindow):
         self.actor = actor
         self.ctx = database.context(actor)
         self.runner = runner or TaskRunner(self)
-        self.speaker = speaker or Speaker(self.runner, parent=self)
+        self.speaker = speaker or Speaker(self.runner, self.ctx.settings.tts, parent=self)
         self.show_score_dialog = show_score_dialog
         self.score_dialog: ScoreDialog | None = None
         self.setWindowTitle(self.tr("劝阻演练与复盘 — {name}").format(name=actor.display_name or actor.login))
@@ -82,7 +82,7 @@ class TrainingWindow(QMainWindow):
 
     def _finished(self, card: ScoreCard) -> None:
         if self.show_score_dialog:
-            self.score_dialog = ScoreDialog(card, self.runner, parent=self)
+            self.score_dialog = ScoreDialog(card, self.runner, self.ctx.centre_clock, parent=self)
             self.score_dialog.open()
 
     def _show_path(self, script_id: str, path: tuple[str, ...]) -> None:

@@ -1,21 +1,19 @@
-"""Settings of escalations and follow-ups: acknowledgement minutes and revisit days.
+"""The escalation section of the settings: acknowledgement minutes and follow-up revisit days.
 
-Shipped defaults are ``resources/escalation.yaml``; an ``escalation.yaml`` in the user data
-directory overrides single top-level keys (see :func:`session_policy.layered_settings`).
+Parsed from ``escalation.yaml`` (shipped in ``resources/``, overridden key by key by the centre's
+copy) once at start-up; escalations, the call log and the follow-up programme read it from
+``ctx.settings.escalation``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from console.services.core.context import ServiceError
+from console.services.core.errors import ServiceError
 from console.services.core.vocabulary import RISK_LEVEL_ORDER
-from console.services.security.session_policy import layered_settings
 
-SETTINGS_FILE = "escalation.yaml"
 DEFAULT_FOLLOW_UP_DAYS = (1, 7, 30, 90)
 DEFAULT_ACK_MINUTES = {"red": 10, "orange": 20, "yellow": 60, "blue": 240}
 
@@ -90,8 +88,3 @@ def parse_escalation_settings(data: dict[str, Any]) -> EscalationSettings:
         refused_days=_days(data.get("refused_days", [1]), "refused_days"),
         victim_support_days=_days(data.get("victim_support_days", [1]), "victim_support_days"),
     )
-
-
-def load_escalation_settings(path: Path | None = None) -> EscalationSettings:
-    """The shipped settings overridden by the centre's copy (or exactly ``path`` when given)."""
-    return parse_escalation_settings(layered_settings(SETTINGS_FILE, path))

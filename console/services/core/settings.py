@@ -1,0 +1,234 @@
+"""The console's settings, read once at start-up into one frozen :class:`Settings` object.
+
+Each section has a shipped file in ``resources/`` (``triage.yaml``, ``escalation.yaml``,
+``security.yaml``, ``workstation.yaml``, ``tts.yaml``, ``retention.yaml``, ``centre.yaml``); a file
+of the same name in the user data directory overrides it key by key (top-level keys).  The
+composition root (:mod:`console.app.bootstrap`) calls :func:`load_settings` and hands the result to
+every :class:`~console.services.core.context.ServiceContext`; services read ``ctx.settings.<section>``
+and never open a settings file themselves.  Restart the console after changing a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from console.services.core.clock import CentreClock
+from console.services.core.errors import ServiceError
+from console.services.core.escalation_settings import EscalationSettings, parse_escalation_settings
+from console.services.core.triage_settings import TriageSettings, parse_triage_settings
+from db.engine import data_dir
+
+_log = logging.getLogger(__name__)
+
+RESOURCES = Path(__file__).resolve().parents[3] / "resources"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+DEFAULT_RETENTION_DAYS = 180
+DEFAULT_VOICE = "sit/cmn"
+DEFAULT_RATE = 165
+DEFAULT_TTS_TIMEOUT_S = 60.0
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """A settings YAML as a mapping (safe loader); a missing file is empty, a broken one is an error."""
+    if not path.exists():
+        return {}
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ServiceError(f"配置文件无法读取：{path.name}（{exc.__class__.__name__}）") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ServiceError(f"配置文件格式错误：{path.name} 应为“键: 值”的形式")
+    return loaded
+
+
+def _positive_int(values: dict[str, Any], key: str, default: int, section: str) -> int:
+    value = values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ServiceError(f"{section}配置项 {key} 应为正整数，当前为：{value!r}")
+    return value
+
+
+# ---- centre ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CentreSettings:
+    """Who the centre is and which clock it keeps.
+
+    ``unit_name`` (单位全称) is the name spoken and printed when a section has none of its own;
+    ``seat_name`` names this seat (empty: the ``DISSUADE_SEAT`` variable, else the host name).
+    """
+
+    unit_name: str = ""
+    time_zone: str = DEFAULT_TIME_ZONE
+    seat_name: str = ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)  # zoneinfo caches instances per key
+
+    @property
+    def clock(self) -> CentreClock:
+        """The centre's clock: stored UTC times shown and counted in this zone."""
+        return CentreClock(self.zone)
+
+
+def parse_centre_settings(values: dict[str, Any]) -> CentreSettings:
+    zone = values.get("time_zone", DEFAULT_TIME_ZONE)
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ServiceError(f"单位配置项 time_zone 不是有效的时区名称（如 Asia/Shanghai），当前为：{zone!r}") from exc
+    return CentreSettings(unit_name=str(values.get("unit_name") or "").strip(), time_zone=str(zone),
+                          seat_name=str(values.get("seat_name") or "").strip())
+
+
+# ---- security -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SecurityPolicy:
+    idle_lock_minutes: int = 10
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    min_password_length: int = 8
+
+    @property
+    def idle_lock(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.idle_lock_minutes)
+
+    @property
+    def lockout(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.lockout_minutes)
+
+
+def parse_security_policy(values: dict[str, Any]) -> SecurityPolicy:
+    defaults = SecurityPolicy()
+    return SecurityPolicy(**{f.name: _positive_int(values, f.name, getattr(defaults, f.name), "安全")
+                             for f in fields(SecurityPolicy)})
+
+
+# ---- workstation ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkstationSettings:
+    dial_command: str = ""  # "softphone --dial {number}", "tel:{number}" or "" (desk phone)
+    lease_renew_seconds: int = 60
+    app_name: str = ""
+    centre_name: str = ""
+
+
+def parse_workstation_settings(values: dict[str, Any]) -> WorkstationSettings:
+    try:
+        renew = int(values.get("lease_renew_seconds") or 60)
+    except (TypeError, ValueError) as exc:
+        raise ServiceError(f"工作台配置项 lease_renew_seconds 应为整数秒，当前为：{values.get('lease_renew_seconds')!r}"
+                           ) from exc
+    return WorkstationSettings(
+        dial_command=str(values.get("dial_command") or "").strip(),
+        lease_renew_seconds=renew,
+        app_name=str(values.get("app_name") or ""),
+        centre_name=str(values.get("centre_name") or ""),
+    )
+
+
+# ---- speech ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TtsSettings:
+    voice: str = DEFAULT_VOICE
+    rate: int = DEFAULT_RATE
+    centre_name: str = "公安局反诈中心"
+    timeout_s: float = DEFAULT_TTS_TIMEOUT_S
+
+
+def parse_tts_settings(values: dict[str, Any]) -> TtsSettings:
+    defaults = TtsSettings()
+    rate = values.get("rate", defaults.rate)
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 60 <= rate <= 400:
+        raise ServiceError(f"语音配置项 rate 应为 60–400 之间的整数，当前为：{rate!r}")
+    timeout = values.get("timeout_s", defaults.timeout_s)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ServiceError(f"语音配置项 timeout_s 应为正数，当前为：{timeout!r}")
+    return TtsSettings(
+        voice=str(values.get("voice", defaults.voice)),
+        rate=rate,
+        centre_name=str(values.get("centre_name", defaults.centre_name)),
+        timeout_s=float(timeout),
+    )
+
+
+# ---- retention ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetentionSettings:
+    older_than_days: int = DEFAULT_RETENTION_DAYS
+
+
+def parse_retention_settings(values: dict[str, Any]) -> RetentionSettings:
+    value = values.get("older_than_days", DEFAULT_RETENTION_DAYS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ServiceError(f"保存期限配置 older_than_days 应为正整数，当前为：{value!r}")
+    return RetentionSettings(value)
+
+
+# ---- the whole --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Settings:
+    """Every section, as read at start-up."""
+
+    triage: TriageSettings
+    escalation: EscalationSettings = field(default_factory=EscalationSettings)
+    security: SecurityPolicy = field(default_factory=SecurityPolicy)
+    workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    centre: CentreSettings = field(default_factory=CentreSettings)
+
+
+def layered_settings(name: str, explicit: Path | None = None, *, user_dir: Path | None = None,
+                     resources: Path = RESOURCES) -> dict[str, Any]:
+    """``resources/<name>`` overridden key by key by the user data copy (or ``explicit`` alone): for the
+    sections of higher layers (telephony, SMS) that keep their own parser."""
+    if explicit is not None:
+        return read_settings_file(explicit)
+    return _layered(name, data_dir() if user_dir is None else user_dir, resources)
+
+
+def _layered(name: str, user_dir: Path, resources: Path) -> dict[str, Any]:
+    merged = read_settings_file(resources / name)
+    merged.update(read_settings_file(user_dir / name))
+    return merged
+
+
+def _security(user_dir: Path, resources: Path) -> SecurityPolicy:
+    """A broken local override must not keep anyone from logging in: it is logged and the shipped file applies."""
+    try:
+        return parse_security_policy(_layered("security.yaml", user_dir, resources))
+    except ServiceError as exc:
+        _log.warning("安全配置无效，使用默认值：%s", exc)
+        return parse_security_policy(read_settings_file(resources / "security.yaml"))
+
+
+def load_settings(user_dir: Path | None = None, *, resources: Path = RESOURCES) -> Settings:
+    """The shipped settings overridden key by key by the files in ``user_dir`` (default: the user data
+    directory).  Raises :class:`ServiceError` with the file and key at fault."""
+    user_dir = data_dir() if user_dir is None else user_dir
+    return Settings(
+        triage=parse_triage_settings(_layered("triage.yaml", user_dir, resources)),
+        escalation=parse_escalation_settings(_layered("escalation.yaml", user_dir, resources)),
+        security=_security(user_dir, resources),
+        workstation=parse_workstation_settings(_layered("workstation.yaml", user_dir, resources)),
+        tts=parse_tts_settings(_layered("tts.yaml", user_dir, resources)),
+        retention=parse_retention_settings(_layered("retention.yaml", user_dir, resources)),
+        centre=parse_centre_settings(_layered("centre.yaml", user_dir, resources)),
+    )
+
+
+@functools.cache
+def default_settings() -> Settings:
+    """The settings of a context built without any (tests, scripts): loaded on first use, then kept."""
+    return load_settings()
