@@ -48,7 +48,8 @@ nodes:
     lines: ['对方接下来会让您交解冻费。']
     checks: [money_moved]
     responses:
-      - {label: 明白了, target: leads, grants: [stop_transfer]}
+      - {label: 明白了, target: close, grants: [stop_transfer]}
+      - {label: 说出了对方的号码, target: leads}
       - {label: 开着屏幕共享, target: secure}
       - {label: 已经转过钱, target: stop}
   secure:
