@@ -6,20 +6,29 @@ response, open an objection handler, step back, mark a key action) go through th
 
 * resistance starts from the temperament (0–100);
 * the person raises each scripted objection when the call reaches its node; opening the handler
-  for a raised objection *handles* it (resistance − weight); pre-empting an objection the person
-  would raise later counts as handled at half weight; a handler for something the person never
-  worries about costs a little (+5);
+  for a raised objection *handles* it (resistance − weight, less 5 for each time it was ignored
+  first: an answer in time counts more); pre-empting an objection the person would raise later
+  counts as handled at half weight; opening another handler while an objection is waiting is the
+  wrong answer (+8, "that's not what I said"); a handler for something the person never worries
+  about costs a little (+5);
 * carrying on while an objection is unanswered ignores it (+10 each time, the person repeats it);
 * picking an answer the person did not give (scenario ``answers``) is refused (+5: "you are not
-  listening");
+  listening"); the person restates it once more, and at the third wrong pick hangs up, so a wrong
+  answer never loops;
+* when the person just committed to something while an objection was answered (``agrees_to``:
+  "行，我自己打110"), the matching answer is accepted whatever the resistance;
+* checking questions (:meth:`RehearsalRun.ask`) reveal hidden facts (scenario ``facts``), which
+  change the person's answers; a question the current step does not list, and that hides
+  nothing, costs +2; obtaining a key action that a still-hidden fact turns into harm (telling the
+  relative who is part of the scam) springs a trap and the call cannot count as a success;
 * reaching a node before its verification steps (scenario ``verify_before``) skips them (+15 each);
 * a response the script marks as blaming (``note`` containing "blame" or "责备") costs +20;
 * a response that obtains key actions is accepted only while resistance ≤ :data:`AGREE_AT`;
   otherwise the person refuses and the move does not happen (+5);
 * each new step reached calmly (nothing unanswered, nothing skipped) lowers resistance a little
   (−3): an orderly conversation builds trust;
-* at :data:`HANG_UP_AT` the person hangs up; when every required action is obtained and resistance
-  is low the person is persuaded.
+* at :data:`HANG_UP_AT` the person hangs up; when every required action is obtained, every required
+  step reached and resistance is low the person is persuaded.
 
 Every move is logged with its time from the injectable clock, so the score (time to the first key
 action, objections handled, steps skipped) is computed from the log alone.
@@ -32,10 +41,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts_library.codes import RETURN_TARGET
+from scripts_library.codes import CHECK_QUESTION_LABELS, RETURN_TARGET
 from scripts_library.engine import ScriptSession
 from scripts_library.rendering import PersonProfile, build_variables
-from scripts_library.scenario_schema import Scenario, ScenarioObjection
+from scripts_library.scenario_schema import Scenario, ScenarioFact, ScenarioObjection
 from scripts_library.schema import Response, Script
 
 AGREE_AT = 45
@@ -48,6 +57,10 @@ BLAME_PENALTY = 20
 PUSH_PENALTY = 5
 IRRELEVANT_PENALTY = 5
 PROGRESS_RELIEF = 3
+WRONG_HANDLER_PENALTY = 8
+LATE_ANSWER_DISCOUNT = 5
+NEEDLESS_QUESTION_PENALTY = 2
+MISREAD_LIMIT = 3
 BLAME_MARKERS = ("blame", "责备")
 
 Clock = Callable[[], dt.datetime]
@@ -63,6 +76,11 @@ IRRELEVANT_LINE = "你说的这些跟我有什么关系？"
 HANDLED_LINE = "嗯……你这么说，好像也有道理。"
 PREEMPTED_LINE = "这一点你说得对，我本来也在犹豫。"
 IGNORED_LINE = "你还没回答我刚才的问题。"
+WRONG_HANDLER_LINE = "我说的不是这个。"
+RESTATE_LINE = "我再说一遍："
+GIVE_UP_LINE = "算了，你根本没在听我说话。（对方挂断了电话）"
+NOTHING_TO_HIDE_LINE = "没有啊。"
+DEFAULT_TRAP_LINE = "好，那我这就去跟他说。"
 
 MOOD_LINES = {
     "low": "嗯，你说，我听着。",
@@ -135,6 +153,10 @@ class SimulatedPerson:
     ignored: dict[str, int] = field(default_factory=dict)
     said_nodes: set[str] = field(default_factory=set)
     warned: bool = False
+    revealed: list[int] = field(default_factory=list)  # indexes into scenario facts
+    asked: list[str] = field(default_factory=list)
+    misreads: dict[str, int] = field(default_factory=dict)
+    committed: set[str] = field(default_factory=set)  # actions the person just said yes to
 
     def __post_init__(self) -> None:
         if not self.resistance:
@@ -142,6 +164,16 @@ class SimulatedPerson:
 
     def objection(self, code: str) -> ScenarioObjection | None:
         return next((o for o in self.scenario.spec.objections if o.code == code), None)
+
+    def answer_at(self, ref: str) -> str | None:
+        """What the person really answers at a step, given the facts revealed so far."""
+        answer = self.scenario.spec.answers.get(ref)
+        for index in self.revealed:
+            answer = self.scenario.spec.facts[index].answers.get(ref, answer)
+        return answer
+
+    def hidden_facts(self) -> list[ScenarioFact]:
+        return [f for i, f in enumerate(self.scenario.spec.facts) if i not in self.revealed]
 
     def adjust(self, delta: int) -> None:
         self.resistance = max(0, min(HANG_UP_AT, self.resistance + delta))
@@ -168,7 +200,7 @@ class RehearsalRun:
         self.transcript: list[tuple[str, str]] = []  # (speaker: trainee|person, text)
         self.visited: set[str] = {script.start}
         self.skipped: list[str] = []
-        self.first_key_action_s: float | None = None
+        self.trapped: list[str] = []
         self.hung_up = False
         self.persuaded = False
         self.ended = False
@@ -197,12 +229,31 @@ class RehearsalRun:
     def _reaction(self, accepted: bool, lines: list[PersonLine]) -> Reaction:
         return Reaction(accepted, tuple(lines), self.person.resistance, self.ended)
 
-    def _note_key_actions(self, before: set[str]) -> None:
+    def _note_key_actions(self, before: set[str], lines: list[PersonLine] | None = None) -> None:
         gained = [code for code in self.session.key_actions if code not in before]
-        if gained and self.first_key_action_s is None:
-            self.first_key_action_s = self._elapsed()
         for code in gained:
             self._log("key_action", self.session.current_ref, code)
+            for fact in self.person.hidden_facts():
+                if code in fact.traps and code not in self.trapped:
+                    self.trapped.append(code)
+                    self._log("trap", self.session.current_ref, code)
+                    if lines is not None:
+                        lines.append(self._say(PersonLine(fact.trap_line or DEFAULT_TRAP_LINE)))
+
+    @property
+    def first_key_action_s(self) -> float | None:
+        """Time of the first key action that still stands (one undone by ``back`` does not count)."""
+        kept = set(self.session.key_actions)
+        return next((e.t for e in self.log if e.kind == "key_action" and e.detail in kept), None)
+
+    def steps_missing(self) -> list[str]:
+        """Required steps the call has not reached yet."""
+        return [step for step in self.spec.required_steps if step not in self.visited]
+
+    def succeeded(self) -> bool:
+        """Every required action obtained, every required step reached, no trap sprung."""
+        return (set(self.spec.required_actions) <= set(self.session.key_actions)
+                and not self.steps_missing() and not self.trapped)
 
     def _check_end(self, lines: list[PersonLine]) -> None:
         person = self.person
@@ -215,9 +266,7 @@ class RehearsalRun:
         if person.resistance >= WARN_AT and not person.warned:
             person.warned = True
             lines.append(self._say(PersonLine(WARNING_LINE)))
-        obtained = set(self.session.key_actions)
-        if (not self.persuaded and set(self.spec.required_actions) <= obtained
-                and person.resistance <= AGREE_AT and not person.pending):
+        if not self.persuaded and self.succeeded() and person.resistance <= AGREE_AT and not person.pending:
             self.persuaded = True
             self._log("persuaded", self.session.current_ref)
             lines.append(self._say(PersonLine(self.spec.success_line or DEFAULT_SUCCESS, "success")))
@@ -269,16 +318,14 @@ class RehearsalRun:
             raise IndexError(f"no response {index} at '{self.session.current_ref}'")
         response = node.responses[index]
         ref = self.session.current_ref
-        self.transcript.append(("trainee", response.label))
+        self.transcript.append(("trainee", " ".join(self.session.lines)))
+        self.transcript.append(("answer", response.label))
         lines: list[PersonLine] = []
         person = self.person
-        expected = self.spec.answers.get(ref) if self.session.position.handler is None else None
+        committed, person.committed = person.committed, set()
+        expected = person.answer_at(ref) if self.session.position.handler is None else None
         if expected is not None and expected not in response.label:
-            person.adjust(MISREAD_PENALTY)
-            self._log("misread", ref, response.label)
-            lines.append(self._say(PersonLine(f"{MISREAD_LINE}我说的是：{expected}。", "refusal")))
-            self._check_end(lines)
-            return self._reaction(False, lines)
+            return self._misread(ref, response.label, expected)
         if self.session.position.handler is None and person.pending:
             for code in person.pending:
                 person.ignored[code] = person.ignored.get(code, 0) + 1
@@ -298,7 +345,7 @@ class RehearsalRun:
                       if target_handler else self.session.script.nodes[response.target])
             grants |= set(target.grants)
         new_grants = grants - set(self.session.key_actions)
-        if new_grants and person.resistance > AGREE_AT:
+        if new_grants and person.resistance > AGREE_AT and not new_grants <= committed:
             person.adjust(PUSH_PENALTY)
             self._log("refused", ref, ",".join(sorted(new_grants)))
             lines.append(self._say(PersonLine(self.spec.refusal_line or DEFAULT_REFUSAL, "refusal")))
@@ -307,9 +354,56 @@ class RehearsalRun:
         before = set(self.session.key_actions)
         self.session.choose(index)
         self._log("choose", self.session.current_ref, str(index))
-        self._note_key_actions(before)
+        self._note_key_actions(before, lines)
         if not self.hung_up:
             lines += self._arrive()
+        self._check_end(lines)
+        return self._reaction(True, lines)
+
+    def _misread(self, ref: str, label: str, expected: str) -> Reaction:
+        """The trainee recorded an answer the person did not give: said once, restated, then given up."""
+        person = self.person
+        person.misreads[ref] = person.misreads.get(ref, 0) + 1
+        person.adjust(MISREAD_PENALTY)
+        self._log("misread", ref, label)
+        lines: list[PersonLine] = []
+        count = person.misreads[ref]
+        if count >= MISREAD_LIMIT:
+            self.hung_up = True
+            self.ended = True
+            self._log("hang_up", ref, "misread")
+            lines.append(self._say(PersonLine(GIVE_UP_LINE, "hang_up")))
+            return self._reaction(False, lines)
+        text = f"{MISREAD_LINE}我说的是：{expected}。" if count == 1 else f"{RESTATE_LINE}{expected}。"
+        lines.append(self._say(PersonLine(text, "refusal")))
+        self._check_end(lines)
+        return self._reaction(False, lines)
+
+    def ask(self, question: str) -> Reaction:
+        """The trainee puts a checking question; a hidden fact behind it comes out."""
+        if self.ended:
+            return self._reaction(False, [])
+        if question not in CHECK_QUESTION_LABELS:
+            raise KeyError(question)
+        person = self.person
+        ref = self.session.current_ref
+        self.transcript.append(("trainee", CHECK_QUESTION_LABELS[question]))
+        lines: list[PersonLine] = []
+        first_time = question not in person.asked
+        if first_time:
+            person.asked.append(question)
+        facts = [(i, f) for i, f in enumerate(self.spec.facts) if f.question == question and i not in person.revealed]
+        if facts:
+            for index, fact in facts:
+                person.revealed.append(index)
+                person.adjust(-fact.relief)
+                self._log("revealed", ref, question)
+                lines.append(self._say(PersonLine(fact.line)))
+        else:
+            if question not in self.session.checks or not first_time:
+                person.adjust(NEEDLESS_QUESTION_PENALTY)
+            self._log("asked", ref, question)
+            lines.append(self._say(PersonLine(self.spec.question_replies.get(question, NOTHING_TO_HIDE_LINE))))
         self._check_end(lines)
         return self._reaction(True, lines)
 
@@ -321,18 +415,28 @@ class RehearsalRun:
         handler = self.session.script.objections.get(code)
         if handler is None:
             raise KeyError(code)
-        self.transcript.append(("trainee", handler.title or code))
         lines: list[PersonLine] = []
         before = set(self.session.key_actions)
+        waiting = list(person.pending)
         self.session.raise_objection(code)
+        self.transcript.append(("trainee", " ".join(self.session.lines) or handler.title or code))
+        person.committed = set()
         scripted = person.objection(code)
         if code in person.pending:
             person.pending.remove(code)
             person.handled.append(code)
-            person.adjust(-(scripted.weight if scripted else 15))
+            weight = scripted.weight if scripted else 15
+            late = person.ignored.get(code, 0) * LATE_ANSWER_DISCOUNT
+            person.adjust(-max(weight // 3, weight - late))
             self._log("handled", self.session.current_ref, code)
             text = scripted.handled_line if scripted and scripted.handled_line else HANDLED_LINE
             lines.append(self._say(PersonLine(text)))
+            if scripted is not None:
+                person.committed = set(scripted.agrees_to)
+        elif waiting:
+            person.adjust(WRONG_HANDLER_PENALTY)
+            self._log("wrong_handler", self.session.current_ref, code)
+            lines.append(self._say(PersonLine(WRONG_HANDLER_LINE)))
         elif scripted is not None and code not in person.handled and code not in person.raised:
             person.handled.append(code)
             person.adjust(-(scripted.weight // 2))
@@ -370,7 +474,7 @@ class RehearsalRun:
         before = set(self.session.key_actions)
         self.session.mark_key_action(code)
         self._log("mark", self.session.current_ref, code)
-        self._note_key_actions(before)
+        self._note_key_actions(before, lines)
         self._check_end(lines)
         return self._reaction(True, lines)
 
@@ -386,9 +490,14 @@ class RehearsalRun:
         """dissuaded, hung_up, or the script's disposition / refused."""
         if self.hung_up:
             return "hung_up"
-        if self.persuaded or set(self.spec.required_actions) <= set(self.session.key_actions):
+        if self.trapped:
+            return "trapped"
+        if self.persuaded or self.succeeded():
             return "dissuaded"
-        return self.session.suggested_disposition or "refused"
+        disposition = self.session.suggested_disposition
+        if disposition == "dissuaded":
+            return "incomplete"  # the script was walked to its end, but the scenario's goal was missed
+        return disposition or "refused"
 
     def count(self, kind: str) -> int:
         return sum(1 for event in self.log if event.kind == kind)
@@ -408,6 +517,10 @@ class RehearsalRun:
             "handled": list(self.person.handled),
             "ignored": dict(self.person.ignored),
             "skipped": list(self.skipped),
+            "asked": list(self.person.asked),
+            "revealed": [self.spec.facts[i].question for i in self.person.revealed],
+            "trapped": list(self.trapped),
+            "steps_missing": self.steps_missing(),
             "first_key_action_s": self.first_key_action_s,
             "outcome": self.outcome,
             "ended": self.ended,

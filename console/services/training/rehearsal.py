@@ -40,6 +40,8 @@ OUTCOME_LABELS = {
     "victimized": "已被骗",
     "false_positive": "误报",
     "wrong_person": "非本人",
+    "incomplete": "未达成劝阻目标",
+    "trapped": "踩中陷阱（隐藏情况没问出来）",
 }
 
 
