@@ -36,154 +36,57 @@ action, objections handled, steps skipped) is computed from the log alone.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from scripts_library.coaching import StepFeedback, model_move
 from scripts_library.codes import CHECK_QUESTION_LABELS, RETURN_TARGET
 from scripts_library.engine import ScriptSession
-from scripts_library.rendering import PersonProfile, build_variables
-from scripts_library.scenario_schema import Scenario, ScenarioFact, ScenarioObjection
-from scripts_library.schema import Response, Script
+from scripts_library.rendering import build_variables
+from scripts_library.scenario_schema import Scenario
+from scripts_library.schema import Script
+from scripts_library.simulated_person import (
+    AGREE_AT,
+    BLAME_LINE,
+    BLAME_PENALTY,
+    DEFAULT_HANG_UP,
+    DEFAULT_REFUSAL,
+    DEFAULT_SUCCESS,
+    DEFAULT_TRAP_LINE,
+    GIVE_UP_LINE,
+    HANDLED_LINE,
+    HANG_UP_AT,
+    IGNORED_LINE,
+    IGNORED_PENALTY,
+    IRRELEVANT_LINE,
+    IRRELEVANT_PENALTY,
+    LATE_ANSWER_DISCOUNT,
+    MISREAD_LIMIT,
+    MISREAD_LINE,
+    MISREAD_PENALTY,
+    NEEDLESS_QUESTION_PENALTY,
+    NOTHING_TO_HIDE_LINE,
+    PREEMPTED_LINE,
+    PROGRESS_RELIEF,
+    PUSH_PENALTY,
+    RESTATE_LINE,
+    SKIPPED_LINE,
+    SKIPPED_PENALTY,
+    WARN_AT,
+    WARNING_LINE,
+    WRONG_HANDLER_LINE,
+    WRONG_HANDLER_PENALTY,
+    Clock,
+    LoggedEvent,
+    PersonLine,
+    Reaction,
+    SimulatedPerson,
+    is_blaming,
+    scenario_profile,
+)
 
-AGREE_AT = 45
-HANG_UP_AT = 100
-WARN_AT = 85
-IGNORED_PENALTY = 10
-MISREAD_PENALTY = 5
-SKIPPED_PENALTY = 15
-BLAME_PENALTY = 20
-PUSH_PENALTY = 5
-IRRELEVANT_PENALTY = 5
-PROGRESS_RELIEF = 3
-WRONG_HANDLER_PENALTY = 8
-LATE_ANSWER_DISCOUNT = 5
-NEEDLESS_QUESTION_PENALTY = 2
-MISREAD_LIMIT = 3
-BLAME_MARKERS = ("blame", "责备")
-
-Clock = Callable[[], dt.datetime]
-
-DEFAULT_REFUSAL = "这个我现在不能答应你。"
-DEFAULT_SUCCESS = "好吧，我听你们的，先不转了，谢谢你们。"
-DEFAULT_HANG_UP = "别再打来了！（对方挂断了电话）"
-WARNING_LINE = "你再这样说，我就挂电话了。"
-MISREAD_LINE = "我刚才不是这么说的，你有没有在听？"
-SKIPPED_LINE = "你什么情况都没问清楚，就让我照你说的做？"
-BLAME_LINE = "你这是在怪我吗？我已经够难受了。"
-IRRELEVANT_LINE = "你说的这些跟我有什么关系？"
-HANDLED_LINE = "嗯……你这么说，好像也有道理。"
-PREEMPTED_LINE = "这一点你说得对，我本来也在犹豫。"
-IGNORED_LINE = "你还没回答我刚才的问题。"
-WRONG_HANDLER_LINE = "我说的不是这个。"
-RESTATE_LINE = "我再说一遍："
-GIVE_UP_LINE = "算了，你根本没在听我说话。（对方挂断了电话）"
-NOTHING_TO_HIDE_LINE = "没有啊。"
-DEFAULT_TRAP_LINE = "好，那我这就去跟他说。"
-
-MOOD_LINES = {
-    "low": "嗯，你说，我听着。",
-    "mid": "你接着说吧，我还没想好。",
-    "high": "我不太相信你说的这些。",
-    "hostile": "你到底想干什么？我很忙。",
-}
-
-
-@dataclass(frozen=True)
-class PersonLine:
-    """One thing the person says (or an event the trainee should notice, e.g. hanging up)."""
-
-    text: str
-    kind: str = "say"  # say | objection | refusal | hang_up | success
-
-
-@dataclass(frozen=True)
-class Reaction:
-    """The outcome of one trainee move."""
-
-    accepted: bool
-    lines: tuple[PersonLine, ...]
-    resistance: int
-    ended: bool
-
-
-@dataclass
-class LoggedEvent:
-    """One entry of the rehearsal log (stored as JSON in the rehearsal's details)."""
-
-    t: float  # seconds since the start
-    kind: str  # start | choose | objection | back | mark | unmark | refused | misread | ignored |
-    # skipped | blamed | handled | preempted | irrelevant | raised | hang_up | persuaded | end
-    ref: str = ""
-    detail: str = ""
-    resistance: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"t": round(self.t, 3), "kind": self.kind, "ref": self.ref, "detail": self.detail,
-                "resistance": self.resistance}
-
-
-def _is_blaming(response: Response) -> bool:
-    note = response.note.lower()
-    return any(marker in note for marker in BLAME_MARKERS)
-
-
-def scenario_profile(scenario: Scenario) -> PersonProfile:
-    person = scenario.spec.person
-    return PersonProfile(
-        surname=person.surname or None,
-        sex=person.sex,
-        age=person.age,
-        profile_group=person.profile_group,
-        amount=person.amount,
-        app_name=person.app_name,
-    )
-
-
-@dataclass
-class SimulatedPerson:
-    """The person's state: resistance and what they have said about their objections."""
-
-    scenario: Scenario
-    resistance: int = 0
-    raised: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-    handled: list[str] = field(default_factory=list)
-    ignored: dict[str, int] = field(default_factory=dict)
-    said_nodes: set[str] = field(default_factory=set)
-    warned: bool = False
-    revealed: list[int] = field(default_factory=list)  # indexes into scenario facts
-    asked: list[str] = field(default_factory=list)
-    misreads: dict[str, int] = field(default_factory=dict)
-    committed: set[str] = field(default_factory=set)  # actions the person just said yes to
-
-    def __post_init__(self) -> None:
-        if not self.resistance:
-            self.resistance = self.scenario.spec.start_resistance
-
-    def objection(self, code: str) -> ScenarioObjection | None:
-        return next((o for o in self.scenario.spec.objections if o.code == code), None)
-
-    def answer_at(self, ref: str) -> str | None:
-        """What the person really answers at a step, given the facts revealed so far."""
-        answer = self.scenario.spec.answers.get(ref)
-        for index in self.revealed:
-            answer = self.scenario.spec.facts[index].answers.get(ref, answer)
-        return answer
-
-    def hidden_facts(self) -> list[ScenarioFact]:
-        return [f for i, f in enumerate(self.scenario.spec.facts) if i not in self.revealed]
-
-    def adjust(self, delta: int) -> None:
-        self.resistance = max(0, min(HANG_UP_AT, self.resistance + delta))
-
-    def mood_line(self) -> str:
-        if self.scenario.spec.temperament == "hostile" and self.resistance >= 60:
-            return MOOD_LINES["hostile"]
-        if self.resistance <= 35:
-            return MOOD_LINES["low"]
-        return MOOD_LINES["mid"] if self.resistance < 60 else MOOD_LINES["high"]
+# re-exported for callers that know the run only (the GUI shows resistance against HANG_UP_AT)
+__all__ = ["AGREE_AT", "BLAME_PENALTY", "HANG_UP_AT", "IGNORED_PENALTY", "NEEDLESS_QUESTION_PENALTY", "PROGRESS_RELIEF",
+           "SKIPPED_PENALTY", "WRONG_HANDLER_PENALTY", "PersonLine", "Reaction", "RehearsalRun", "SimulatedPerson"]
 
 
 class RehearsalRun:
@@ -201,6 +104,7 @@ class RehearsalRun:
         self.visited: set[str] = {script.start}
         self.skipped: list[str] = []
         self.trapped: list[str] = []
+        self.feedback: list[StepFeedback] = []
         self.hung_up = False
         self.persuaded = False
         self.ended = False
@@ -225,6 +129,12 @@ class RehearsalRun:
     def _say(self, line: PersonLine) -> PersonLine:
         self.transcript.append(("person", line.text))
         return line
+
+    def _coach(self, key: str, chosen: str) -> None:
+        """Keep the trainee's move beside the model answer at this moment (computed before the move)."""
+        advice = model_move(self.session, self.person, self.spec)
+        self.feedback.append(StepFeedback(self._elapsed(), self.session.current_ref, self.session.title,
+                                          chosen, advice.label, advice.why, advice.key == key))
 
     def _reaction(self, accepted: bool, lines: list[PersonLine]) -> Reaction:
         return Reaction(accepted, tuple(lines), self.person.resistance, self.ended)
@@ -318,6 +228,7 @@ class RehearsalRun:
             raise IndexError(f"no response {index} at '{self.session.current_ref}'")
         response = node.responses[index]
         ref = self.session.current_ref
+        self._coach(f"choose:{index}", response.label)
         self.transcript.append(("trainee", " ".join(self.session.lines)))
         self.transcript.append(("answer", response.label))
         lines: list[PersonLine] = []
@@ -334,7 +245,7 @@ class RehearsalRun:
                 objection = person.objection(code)
                 repeat = objection.ignored_line if objection and objection.ignored_line else IGNORED_LINE
                 lines.append(self._say(PersonLine(repeat, "objection")))
-        if _is_blaming(response):
+        if is_blaming(response):
             person.adjust(BLAME_PENALTY)
             self._log("blamed", ref, response.label)
             lines.append(self._say(PersonLine(BLAME_LINE)))
@@ -387,6 +298,7 @@ class RehearsalRun:
             raise KeyError(question)
         person = self.person
         ref = self.session.current_ref
+        self._coach(f"ask:{question}", f"追问：{CHECK_QUESTION_LABELS[question]}")
         self.transcript.append(("trainee", CHECK_QUESTION_LABELS[question]))
         lines: list[PersonLine] = []
         first_time = question not in person.asked
@@ -415,6 +327,7 @@ class RehearsalRun:
         handler = self.session.script.objections.get(code)
         if handler is None:
             raise KeyError(code)
+        self._coach(f"objection:{code}", f"处理异议：{handler.title or code}")
         lines: list[PersonLine] = []
         before = set(self.session.key_actions)
         waiting = list(person.pending)
@@ -522,6 +435,7 @@ class RehearsalRun:
             "trapped": list(self.trapped),
             "steps_missing": self.steps_missing(),
             "first_key_action_s": self.first_key_action_s,
+            "feedback": [item.as_dict() for item in self.feedback],
             "outcome": self.outcome,
             "ended": self.ended,
         }

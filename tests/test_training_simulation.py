@@ -253,3 +253,39 @@ def test_transcript_labels_the_recorded_answer_as_the_persons(scenarios: Scenari
     assert all(run.transcript[i - 1][0] == "trainee" for i in answers)
     assert "工作人员" in run.transcript[answers[1] - 1][1]  # what the trainee said is the step's lines
     assert not any(speaker == "trainee" and "本人接听" in text for speaker, text in run.transcript)
+
+
+def test_feedback_shows_each_move_beside_a_model_answer_and_why(scenarios: ScenarioSet) -> None:
+    clock = StepClock()
+    run = make_run(scenarios, "hard_money_gone_student_task", clock)
+    play_mechanically(run, clock)
+    assert len(run.feedback) == sum(1 for e in run.log if e.kind in ("choose", "misread", "refused", "handled",
+                                                                    "objection", "wrong_handler", "preempted",
+                                                                    "irrelevant", "asked", "revealed"))
+    missed = [f for f in run.feedback if not f.matched]
+    assert missed, "the shortcut must be told where it went wrong"
+    at_money = next(f for f in missed if f.ref == "check_money")
+    assert at_money.chosen == "正准备转账"
+    assert at_money.model.startswith("追问：钱是不是已经转出去了")
+    assert "不会主动说" in at_money.why
+
+
+@pytest.mark.parametrize("scenario_id", sorted(load_scenarios(load_library()).scenarios))
+def test_playing_the_model_answers_wins_every_scenario(scenario_id: str, scenarios: ScenarioSet) -> None:
+    from scripts_library.coaching import model_move
+
+    clock = StepClock()
+    run = make_run(scenarios, scenario_id, clock)
+    for _ in range(80):
+        if run.ended:
+            break
+        clock.advance(10)
+        kind, _sep, value = model_move(run.session, run.person, run.spec).key.partition(":")
+        if kind == "objection":
+            run.raise_objection(value)
+        elif kind == "ask":
+            run.ask(value)
+        else:
+            run.choose(int(value))
+    assert run.outcome == "dissuaded", run.log
+    assert all(f.matched for f in run.feedback)
