@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scripts_library.codes import CHECK_QUESTION_LABELS, OBJECTION_LABELS, RETURN_TARGET
+from scripts_library.codes import OBJECTION_LABELS, RETURN_TARGET, check_question_text
 from scripts_library.engine import ScriptSession
 from scripts_library.scenario_schema import ScenarioFile
 from scripts_library.simulated_person import AGREE_AT, SimulatedPerson
@@ -89,7 +89,7 @@ def model_move(session: ScriptSession, person: SimulatedPerson, spec: ScenarioFi
         return _handler_answer(session, person)
     question = _hidden_check(session, person)
     if question is not None:
-        return Advice(f"ask:{question}", f"追问：{CHECK_QUESTION_LABELS[question]}",
+        return Advice(f"ask:{question}", f"追问：{check_question_text(question, session.script.address)}",
                       "这一步列出的核查问题还没问；对方不会主动说，只有问到才会讲出实情。")
     responses = session.current_node.responses
     answer = person.answer_at(session.current_ref)

@@ -92,6 +92,12 @@ CHECK_QUESTION_LABELS: Final[dict[str, str]] = {
 }
 CHECK_QUESTION_CODES: Final[tuple[str, ...]] = tuple(CHECK_QUESTION_LABELS)
 
+
+def check_question_text(code: str, address: str = "formal") -> str:
+    """The question as the operator says it: 你 for an informal (student) script."""
+    text = CHECK_QUESTION_LABELS.get(code, code)
+    return text.replace("您", "你") if address == "informal" else text
+
 # Address registers: students are spoken to with 你 throughout, everyone else with 您.
 ADDRESS_REGISTERS: Final[tuple[str, ...]] = ("formal", "informal")
 

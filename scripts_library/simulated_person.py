@@ -48,6 +48,20 @@ WRONG_HANDLER_LINE = "我说的不是这个。"
 RESTATE_LINE = "我再说一遍："
 GIVE_UP_LINE = "算了，你根本没在听我说话。（对方挂断了电话）"
 NOTHING_TO_HIDE_LINE = "没有啊。"
+# what a person with nothing to hide says to each checking question (a scenario may override them)
+PLAIN_REPLIES = {
+    "still_on_call": "没有，就在跟你说话。",
+    "screen_share": "没有开。",
+    "money_moved": "还没转呢。",
+    "codes_given": "没有，验证码我没给过别人。",
+    "loans_taken": "没有借过。",
+    "account_holder": "用的是我自己的卡。",
+    "phone_user": "就是我自己在用。",
+    "who_introduced": "没人介绍，是我自己在网上看到的。",
+    "where_now": "在家呢。",
+}
+MONEY_GONE_REPLY = "钱已经转过去了。"
+MONEY_GONE_STAGES = ("transferred", "repeated_losses")
 DEFAULT_TRAP_LINE = "好，那我这就去跟他说。"
 
 MOOD_LINES = {

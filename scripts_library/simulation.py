@@ -39,7 +39,7 @@ from __future__ import annotations
 from typing import Any
 
 from scripts_library.coaching import StepFeedback, model_move
-from scripts_library.codes import CHECK_QUESTION_LABELS, RETURN_TARGET
+from scripts_library.codes import CHECK_QUESTION_LABELS, RETURN_TARGET, check_question_text
 from scripts_library.engine import ScriptSession
 from scripts_library.rendering import build_variables
 from scripts_library.scenario_schema import Scenario
@@ -63,8 +63,11 @@ from scripts_library.simulated_person import (
     MISREAD_LIMIT,
     MISREAD_LINE,
     MISREAD_PENALTY,
+    MONEY_GONE_REPLY,
+    MONEY_GONE_STAGES,
     NEEDLESS_QUESTION_PENALTY,
     NOTHING_TO_HIDE_LINE,
+    PLAIN_REPLIES,
     PREEMPTED_LINE,
     PROGRESS_RELIEF,
     PUSH_PENALTY,
@@ -133,8 +136,12 @@ class RehearsalRun:
     def _coach(self, key: str, chosen: str) -> None:
         """Keep the trainee's move beside the model answer at this moment (computed before the move)."""
         advice = model_move(self.session, self.person, self.spec)
+        kind, _sep, value = key.partition(":")
+        # putting a checking question the step lists is always sound, unless an objection is waiting
+        sound_check = kind == "ask" and value in self.session.checks and not self.person.pending
+        matched = advice.key == key or (sound_check and not advice.key.startswith("ask:"))
         self.feedback.append(StepFeedback(self._elapsed(), self.session.current_ref, self.session.title,
-                                          chosen, advice.label, advice.why, advice.key == key))
+                                          chosen, advice.label, advice.why, matched))
 
     def _reaction(self, accepted: bool, lines: list[PersonLine]) -> Reaction:
         return Reaction(accepted, tuple(lines), self.person.resistance, self.ended)
@@ -298,8 +305,9 @@ class RehearsalRun:
             raise KeyError(question)
         person = self.person
         ref = self.session.current_ref
-        self._coach(f"ask:{question}", f"追问：{CHECK_QUESTION_LABELS[question]}")
-        self.transcript.append(("trainee", CHECK_QUESTION_LABELS[question]))
+        spoken = check_question_text(question, self.session.script.address)
+        self._coach(f"ask:{question}", f"追问：{spoken}")
+        self.transcript.append(("trainee", spoken))
         lines: list[PersonLine] = []
         first_time = question not in person.asked
         if first_time:
@@ -315,9 +323,16 @@ class RehearsalRun:
             if question not in self.session.checks or not first_time:
                 person.adjust(NEEDLESS_QUESTION_PENALTY)
             self._log("asked", ref, question)
-            lines.append(self._say(PersonLine(self.spec.question_replies.get(question, NOTHING_TO_HIDE_LINE))))
+            lines.append(self._say(PersonLine(self._plain_reply(question))))
         self._check_end(lines)
         return self._reaction(True, lines)
+
+    def _plain_reply(self, question: str) -> str:
+        if question in self.spec.question_replies:
+            return self.spec.question_replies[question]
+        if question == "money_moved" and self.spec.stage in MONEY_GONE_STAGES:
+            return MONEY_GONE_REPLY
+        return PLAIN_REPLIES.get(question, NOTHING_TO_HIDE_LINE)
 
     def raise_objection(self, code: str) -> Reaction:
         """The trainee opens the handler for ``code`` (answering, or pre-empting, an objection)."""

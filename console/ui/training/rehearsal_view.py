@@ -37,6 +37,12 @@ class RehearsalScriptView(ScriptView):
             return
         self._react(self.run.raise_objection(code))
 
+    def ask_question(self, code: str) -> None:
+        if self.run is None or self.run.ended or not self.isVisible():
+            return
+        self.asked.add(code)
+        self._react(self.run.ask(code))
+
     def go_back(self) -> None:
         if self.run is None or self.run.ended or not self.isVisible():
             return
