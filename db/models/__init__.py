@@ -19,12 +19,14 @@ from db.models.escalation import (
     EscalationEvent,
     EscalationTask,
 )
+from db.models.leads import LEAD_KINDS, Lead, RelativeContact, StopPaymentRecord
 from db.models.org import ROLES, JurisdictionRule, Station, User
 from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
 
 __all__ = [
     "DISPOSITIONS",
     "KEY_ACTIONS",
+    "LEAD_KINDS",
     "OBJECTIONS",
     "QUEUE_ITEM_KINDS",
     "RISK_LEVELS",
@@ -44,12 +46,15 @@ __all__ = [
     "FollowUp",
     "ImportBatch",
     "JurisdictionRule",
+    "Lead",
     "Person",
     "QuarantinedRow",
     "QueueItem",
     "Rehearsal",
+    "RelativeContact",
     "ScriptVersion",
     "Station",
+    "StopPaymentRecord",
     "User",
     "Warning",
     "WarningMerge",
