@@ -101,6 +101,8 @@ def _informal_text(text: str) -> str:
 
 def _informal_node(node: Node) -> Node:
     """The same step spoken with 你: lines and answer labels (students are never addressed 您)."""
+    if node.address == "formal":
+        return node
     responses = tuple(r.model_copy(update={"label": _informal_text(r.label)}) for r in node.responses)
     return node.model_copy(update={"lines": tuple(_informal_text(x) for x in node.lines), "responses": responses})
 

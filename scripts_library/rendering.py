@@ -148,6 +148,8 @@ def render_script_text(
     ft_labels = fraud_type_labels or {}
     pg_labels = profile_group_labels or {}
     values = dict(variables) if variables is not None else dict(DEFAULT_VARIABLES)
+    if script.address == "informal":
+        values = informal_variables(values)
     out = [
         f"话术：{script.title}（{script.id}）",
         f"版本：{script.version}    类型：{script.kind}",

@@ -41,6 +41,8 @@ class Node(_Frozen):
     disposition: str | None = None
     purpose: str | None = None  # see codes.STEP_PURPOSES
     checks: tuple[str, ...] = ()  # checking questions that belong to this step (codes.CHECK_QUESTION_CODES)
+    # a step spoken to someone else keeps its own register (a parent answering a student's phone: 您)
+    address: str | None = None
 
 
 def _default_return() -> tuple[Response, ...]:

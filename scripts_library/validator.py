@@ -86,6 +86,8 @@ def _node_content_issues(file: str, where: str, node: Node, in_handler: bool) ->
     issues += _text_issues(file, where, node.lines, "line")
     issues += _text_issues(file, where, [r.label for r in node.responses], "response label")
     issues += _codes_issues(file, where, node.grants)
+    if node.address is not None and node.address not in ADDRESS_REGISTERS:
+        issues.append(ScriptIssue(file, f"unknown address '{node.address}' (formal or informal)", where))
     if node.purpose is not None and node.purpose not in STEP_PURPOSES:
         issues.append(ScriptIssue(file, f"unknown step purpose '{node.purpose}'", where))
     for check in node.checks:
@@ -194,27 +196,27 @@ def validate_handler(file: str, code: str, handler: Handler) -> list[ScriptIssue
     return issues
 
 
-def _spoken(script: Script) -> Iterable[tuple[str, str, str]]:
-    """(file, node ref, line) for every line the operator says, handlers included."""
+def _spoken(script: Script) -> Iterable[tuple[str, str, str, str]]:
+    """(file, node ref, line, register) for every line the operator says, handlers included."""
     for ref, node in script.iter_all_nodes():
         if ref.startswith("@"):
             file = script.handler_sources.get(ref[1:].split("/")[0], script.source)
         else:
             file = script.node_sources.get(ref, script.source)
         for line in node.lines:
-            yield file, ref, line
+            yield file, ref, line, node.address or script.address
 
 
 def register_issues(script: Script) -> list[ScriptIssue]:
     """Students hear 你 throughout, everyone else 您; quoted words (“…”) are not addressed to the person."""
     if script.address not in ADDRESS_REGISTERS:
         return [ScriptIssue(script.source, f"unknown address '{script.address}' (formal or informal)")]
-    wrong = "你" if script.address == "formal" else "您"
     issues: list[ScriptIssue] = []
-    for file, ref, line in _spoken(script):
+    for file, ref, line, address in _spoken(script):
+        wrong = "你" if address == "formal" else "您"
         if wrong in _QUOTED.sub("", line):
             issues.append(ScriptIssue(
-                file, f"{script.id}: says '{wrong}' in a {script.address} script: {line!r}", ref))
+                file, f"{script.id}: says '{wrong}' in a {address} step: {line!r}", ref))
     return issues
 
 

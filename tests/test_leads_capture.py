@@ -4,6 +4,7 @@ listed masked, exported audited, the stop-payment launched as an escalation task
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -132,3 +133,15 @@ def test_stop_payment_is_launched_as_an_escalation_task_and_printed(database: Da
     with database.sessions() as session:
         prints = session.scalars(select(AuditEvent).where(AuditEvent.action == "print")).all()
         assert [p.object_type for p in prints] == ["stop_payment"]
+
+
+def test_findings_survive_the_outbox_round_trip(database: Database, make_actor) -> None:  # type: ignore[no-untyped-def]
+    from console.services.calls import drafts
+
+    warning_id = add_warning(database)
+    ctx = ctx_for(database, make_actor("op5"), FakeClock())
+    log = _call(warning_id, leads=LEADS[:2], stop_payment=FACTS, relative=RelativeContactInput("儿子", "13600003333"))
+    document = json.loads(drafts._dump(drafts._log_to_document(log, ctx.actor)))
+    restored, _actor = drafts._log_from_document(document)
+    assert restored == log
+    assert log_call(ctx, restored).stop_payment_record_id is not None

@@ -131,7 +131,10 @@ def test_students_hear_ni_and_everyone_else_nin(script_id: str) -> None:
     script = LIBRARY.get(script_id)
     profile = {"surname": "林", "profile_group": "student"} if "student" in script.profile_groups else {}
     session = ScriptSession(script, build_variables(profile))
-    rendered = [render_text(line, session.variables) for line in spoken(script)]
+    to_person = [line for _ref, node in script.iter_all_nodes() if node.address != "formal" for line in node.lines]
+    rendered = [render_text(line, session.variables) for line in to_person]
+    others = [ref for ref, node in script.iter_all_nodes() if node.address == "formal"]
+    assert set(others) <= {"wrong_person", "relay_warning", "close_wrong_person"}  # whoever answered: 您
     if "student" in script.profile_groups:
         assert script.address == "informal"
         assert not any("您" in text for text in rendered), [t for t in rendered if "您" in t]
@@ -178,3 +181,15 @@ def test_profile_variants_differ_where_it_matters(script_id: str) -> None:
     involved = "".join(line for n in own_nodes for line in script.nodes[n].lines)
     group = script.profile_groups[0]
     assert any(word in involved for word in WHO_TO_INVOLVE[group]), (group, involved)
+
+
+def test_printed_student_script_says_ni_to_the_student() -> None:
+    from scripts_library.rendering import render_script_text
+
+    script = LIBRARY.get("task_rebate_student")
+    text = render_script_text(script)
+    with_nin = [line for line in text.splitlines() if "您" in line]
+    assert "打扰你一下" in text and "对方让你装的软件" in text
+    formal = "".join(line for node_id in ("wrong_person", "relay_warning", "close_wrong_person")
+                     for line in script.nodes[node_id].lines)
+    assert all(line.strip().strip("“”") in formal for line in with_nin), with_nin

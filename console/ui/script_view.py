@@ -3,8 +3,9 @@ responses as numbered buttons, objections reachable at any moment, a back step a
 checklist.  Used by the operator's call panel and by the training window.
 
 Keys (window-wide while the widget is visible; a focused text field keeps its own typing):
-1–9 choose a response, Alt+1…Alt+0 raise an objection, Ctrl+1…Ctrl+9 put one of the step's
-checking questions, Backspace steps back, Alt+Q…Alt+I tick a key action by hand.
+1–9 choose a response, Alt+1…Alt+0 raise an objection, Backspace steps back, Alt+Q…Alt+I tick a
+key action by hand.  The step's checking questions are buttons; in a rehearsal (no outcome panel
+owns Ctrl+1…Ctrl+9 there) they also answer to Ctrl+1…Ctrl+9.
 
 The widget only drives a :class:`scripts_library.ScriptSession`; it emits :attr:`changed` after
 every step so the owner can save a draft or refresh a preview.
@@ -41,6 +42,7 @@ CHECK_KEYS = tuple(f"Ctrl+{n}" for n in range(1, 10))
 
 
 class ScriptView(QWidget):
+    check_shortcuts = False  # Ctrl+digits belong to the outcome panel on the workstation
     changed = Signal()  # a step was taken, undone, or a key action ticked
     finished_reached = Signal(str)  # the script reached an end node; carries its suggested disposition
 
@@ -106,8 +108,9 @@ class ScriptView(QWidget):
 
         for index, key in enumerate(RESPONSE_KEYS):
             self._shortcut(key, lambda i=index: self.choose(i))
-        for index, key in enumerate(CHECK_KEYS):
-            self._shortcut(key, lambda i=index: self._ask_nth(i))
+        if self.check_shortcuts:
+            for index, key in enumerate(CHECK_KEYS):
+                self._shortcut(key, lambda i=index: self._ask_nth(i))
         self._shortcut("Backspace", self.go_back)
 
         layout = QVBoxLayout(self)
@@ -183,7 +186,7 @@ class ScriptView(QWidget):
             self.response_buttons.append(button)
         for index, code in enumerate(session.checks[: len(CHECK_KEYS)]):
             text = check_question_text(code, session.script.address)
-            check = QPushButton(f"{CHECK_KEYS[index]}   {text}")
+            check = QPushButton(f"{CHECK_KEYS[index]}   {text}" if self.check_shortcuts else text)
             check.setObjectName("checkButton")
             check.setEnabled(code not in self.asked)
             check.clicked.connect(lambda _checked=False, c=code: self.ask_question(c))

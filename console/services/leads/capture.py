@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,6 +61,21 @@ class RelativeContactInput:
     phone: str = ""
     name: str = ""
     whereabouts: str = ""
+
+
+def findings_from_document(call: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild the findings of a call read back from the outbox (plain JSON) as input objects."""
+    call = dict(call)
+    call["leads"] = [LeadInput(**item) for item in call.get("leads") or []]
+    facts = call.get("stop_payment")
+    if facts:
+        facts = dict(facts)
+        if facts.get("transferred_at"):
+            facts["transferred_at"] = dt.datetime.fromisoformat(facts["transferred_at"])
+        call["stop_payment"] = StopPaymentInput(**facts)
+    if call.get("relative"):
+        call["relative"] = RelativeContactInput(**call["relative"])
+    return call
 
 
 def clean_leads(leads: Sequence[LeadInput]) -> list[LeadInput]:

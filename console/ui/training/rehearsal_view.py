@@ -10,6 +10,7 @@ from scripts_library.simulation import Reaction, RehearsalRun
 
 
 class RehearsalScriptView(ScriptView):
+    check_shortcuts = True
     reacted = Signal(object)  # a Reaction after each trainee move
 
     def __init__(self) -> None:
