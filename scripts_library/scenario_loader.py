@@ -25,7 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from scripts_library.codes import CHECK_QUESTION_CODES, KEY_ACTION_CODES, OBJECTION_CODES
-from scripts_library.loader import ScriptLibrary
+from scripts_library.loader import ScriptLibrary, safe_yaml
 from scripts_library.scenario_schema import (
     DIFFICULTIES,
     STAGES,
@@ -227,7 +227,7 @@ def validate_scenario(file: str, spec: ScenarioFile, library: ScriptLibrary) -> 
 
 def _parse(path: Path) -> tuple[ScenarioFile | None, list[ScenarioIssue]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         return None, [ScenarioIssue(path.name, "file is not valid UTF-8")]
     except yaml.YAMLError as exc:

@@ -106,7 +106,7 @@ def test_missing_steps_and_identity_first_are_reported(tmp_path: Path) -> None:
 
 def test_register_rule_and_informal_scripts(tmp_path: Path) -> None:
     make_library(tmp_path, GOOD.replace("'谢谢配合。'", "'谢谢你的配合。'"))
-    assert any("says '你' in a formal script" in m for m in messages(tmp_path))
+    assert any("says '你' in a formal step" in m for m in messages(tmp_path))
     make_library(tmp_path, GOOD.replace("fallback: true", "fallback: true\naddress: informal"))
     assert messages(tmp_path) == []  # 您 is turned into 你 for an informal script
 
