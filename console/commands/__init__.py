@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "console.commands.queue",
     "console.commands.intake",
     "console.commands.stats",
+    "console.commands.leads",
     "console.commands.escalation",  # before report: it adds the escalation sheet to REPORT_BUILDERS
     "console.commands.report",
 ]
