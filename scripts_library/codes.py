@@ -116,8 +116,46 @@ KNOWN_VARIABLES: Final[frozenset[str]] = frozenset(
         "app_name",
         "centre_name",
         "fraud_contact",
+        "salutation",
     }
 )
+
+# What a step is for, when it matters beyond its text.  The console opens the matching form
+# (a relative's contact, the stop-payment facts, leads) and `dissuade scripts check` requires that
+# every dissuasion script has a reachable step of each REQUIRED_STEP_PURPOSES.
+STEP_PURPOSE_LABELS: Final[dict[str, str]] = {
+    "wrong_person": "非本人：问清关系和联系方式",
+    "stop_payment": "止付：问清转账信息",
+    "secure_device": "共享屏幕或远程软件之后的处置",
+    "leads": "收集涉诈线索",
+}
+STEP_PURPOSES: Final[tuple[str, ...]] = tuple(STEP_PURPOSE_LABELS)
+REQUIRED_STEP_PURPOSES: Final[tuple[str, ...]] = STEP_PURPOSES
+
+# Checking questions an operator can put at any moment; a step lists the ones that belong to it
+# (`checks:`).  In a rehearsal the simulated person answers them, and only the right question
+# brings a hidden fact to light.
+CHECK_QUESTION_LABELS: Final[dict[str, str]] = {
+    "still_on_call": "现在是不是还有人在另一部电话、另一个App里跟您通着话？",
+    "screen_share": "手机上有没有开着屏幕共享，或者装了远程控制软件？",
+    "money_moved": "钱是不是已经转出去了，包括别人替您操作转的？",
+    "codes_given": "有没有把短信验证码、密码告诉过别人？",
+    "loans_taken": "对方有没有让您在网上借过钱、开过贷款？",
+    "account_holder": "转账用的是谁的卡、谁的账户？",
+    "phone_user": "这部手机平时是谁在用？",
+    "who_introduced": "这件事最早是谁介绍给您的？",
+    "where_now": "您现在人在哪里？是不是在银行？",
+}
+CHECK_QUESTION_CODES: Final[tuple[str, ...]] = tuple(CHECK_QUESTION_LABELS)
+
+
+def check_question_text(code: str, address: str = "formal") -> str:
+    """The question as the operator says it: 你 for an informal (student) script."""
+    text = CHECK_QUESTION_LABELS.get(code, code)
+    return text.replace("您", "你") if address == "informal" else text
+
+# Address registers: students are spoken to with 你 throughout, everyone else with 您.
+ADDRESS_REGISTERS: Final[tuple[str, ...]] = ("formal", "informal")
 
 # Special response target inside an objection handler: go back to where the objection was raised.
 RETURN_TARGET: Final[str] = "return"

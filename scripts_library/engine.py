@@ -16,7 +16,7 @@ from typing import Any
 
 from scripts_library.codes import KEY_ACTION_CODES, OBJECTION_LABELS, RETURN_TARGET
 from scripts_library.loader import ScriptLibrary
-from scripts_library.rendering import build_variables, render_text
+from scripts_library.rendering import build_variables, informal_variables, render_text
 from scripts_library.schema import Node, Script
 
 RECORD_FORMAT = 1
@@ -70,6 +70,8 @@ class ScriptSession:
     def __init__(self, script: Script, variables: Mapping[str, str] | None = None) -> None:
         self.script = script
         self.variables: dict[str, str] = dict(variables) if variables is not None else build_variables()
+        if script.address == "informal":
+            self.variables = informal_variables(self.variables)
         start = Position(script.start)
         self._history: list[_Step] = [_Step("start", start, (), self._node_at(start).grants)]
         self._manual_actions: list[str] = []
@@ -114,6 +116,16 @@ class ScriptSession:
     @property
     def hint(self) -> str:
         return self.current_node.hint
+
+    @property
+    def purpose(self) -> str | None:
+        """What the current step is for (e.g. ``stop_payment``): the console opens the matching form."""
+        return self.current_node.purpose
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """Checking questions that belong to the current step."""
+        return self.current_node.checks
 
     @property
     def responses(self) -> list[ResponseOption]:

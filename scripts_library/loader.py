@@ -1,4 +1,4 @@
-"""Read a script library directory: parse YAML (safe_load only), apply inheritance, hash versions.
+"""Read a script library directory: parse YAML (safe loader only), apply inheritance, hash versions.
 
 A library directory holds one `_common.yaml` (labels for fraud types, profile groups and signals,
 plus default objection handlers) and one script per `*.yaml` file.  A script may `extends:` another
@@ -32,6 +32,13 @@ from scripts_library.schema import (
 )
 
 COMMON_FILE = "_common.yaml"
+
+
+def safe_yaml(text: str) -> Any:
+    """Parse YAML with a safe loader: libyaml's when PyYAML has it (several times faster)."""
+    if yaml.__with_libyaml__:
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    return yaml.load(text, Loader=yaml.SafeLoader)
 DEFAULT_LIBRARY_DIR = Path(__file__).resolve().parent / "scripts"
 
 
@@ -55,6 +62,7 @@ class ScriptLibrary:
     profile_group_labels: Mapping[str, str] = field(default_factory=dict)
     signal_labels: Mapping[str, str] = field(default_factory=dict)
     common_objections: Mapping[str, Handler] = field(default_factory=dict)
+    type_markers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Script]:
         return iter(self.scripts.values())
@@ -76,15 +84,10 @@ class ScriptLibrary:
         return self.profile_group_labels.get(code, code)
 
 
-# libyaml's safe parser when PyYAML was built with it (about four times faster), else the Python one.
-_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
-
-
 def _read_yaml(path: Path, issues: list[ScriptIssue]) -> tuple[bytes, dict[str, Any]] | None:
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
-        data = yaml.load(text, Loader=yaml.CSafeLoader) if _LIBYAML else yaml.safe_load(text)
+        data = safe_yaml(raw.decode("utf-8"))
     except UnicodeDecodeError:
         issues.append(ScriptIssue(path.name, "file is not valid UTF-8"))
         return None
@@ -97,6 +100,24 @@ def _read_yaml(path: Path, issues: list[ScriptIssue]) -> tuple[bytes, dict[str, 
         issues.append(ScriptIssue(path.name, "top level must be a mapping"))
         return None
     return raw, data
+
+
+def _informal_text(text: str) -> str:
+    return text.replace("您", "你")
+
+
+def _informal_node(node: Node) -> Node:
+    """The same step spoken with 你: lines and answer labels (students are never addressed 您)."""
+    if node.address == "formal":
+        return node
+    responses = tuple(r.model_copy(update={"label": _informal_text(r.label)}) for r in node.responses)
+    return node.model_copy(update={"lines": tuple(_informal_text(x) for x in node.lines), "responses": responses})
+
+
+def _informal_handler(handler: Handler) -> Handler:
+    entry = _informal_node(handler.entry_node())
+    steps = {step_id: _informal_node(step) for step_id, step in handler.steps.items()}
+    return handler.model_copy(update={"lines": entry.lines, "responses": entry.responses, "steps": steps})
 
 
 def _merge_nodes(base: Mapping[str, Node], override: Mapping[str, Node]) -> dict[str, Node]:
@@ -137,6 +158,7 @@ def _resolve(
         sources: dict[str, str] = {code: COMMON_FILE for code in common.objections}
         node_sources: dict[str, str] = {}
         start: str | None = None
+        address = "formal"
         fraud_types: tuple[str, ...] = ()
         digest = hashlib.sha256(common_raw)
         for ancestor_file, ancestor_raw, ancestor in chain:
@@ -146,11 +168,15 @@ def _resolve(
             handlers.update(ancestor.objections)
             sources.update({code: ancestor_file for code in ancestor.objections})
             start = ancestor.start or start
+            address = ancestor.address or address
             if ancestor.fraud_types is not None:
                 fraud_types = ancestor.fraud_types
         if start is None:
             issues.append(ScriptIssue(file_name, "no start node given (field 'start')"))
             continue
+        if address == "informal":
+            nodes = {node_id: _informal_node(node) for node_id, node in nodes.items()}
+            handlers = {code: _informal_handler(handler) for code, handler in handlers.items()}
         resolved[script_id] = Script(
             id=spec.id,
             title=spec.title,
@@ -170,6 +196,7 @@ def _resolve(
             version=digest.hexdigest()[:12],
             source=file_name,
             lineage=tuple(item[0] for item in chain),
+            address=address,
         )
     return resolved
 
@@ -225,6 +252,7 @@ def read_library(path: str | Path | None = None) -> tuple[ScriptLibrary, list[Sc
         profile_group_labels=common.profile_groups,
         signal_labels=common.signals,
         common_objections=common.objections,
+        type_markers=common.type_markers,
     )
     return library, issues
 

@@ -3,6 +3,8 @@ rendering of lines and whole scripts (the latter for `dissuade scripts show` and
 
 Lines use placeholders such as ``{address_form}`` (王阿姨 / 李同学 / 您), ``{amount}``, ``{app_name}``.
 Every placeholder gets a sensible default, so a line always reads well even when little is known.
+``{salutation}`` is the vocative at the head of a sentence ("王阿姨，"), and empty when no title can
+be chosen, so "{salutation}我只占您一分钟。" never becomes "您，我只占您一分钟。".
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ DEFAULT_VARIABLES: Mapping[str, str] = {
     "app_name": "对方让您装的软件",
     "centre_name": "公安局反诈中心",
     "fraud_contact": "对方",
+    "salutation": "",
 }
 
 
@@ -84,6 +87,7 @@ def build_variables(profile: PersonProfile | Mapping[str, Any] | None = None) ->
     if title is not None:
         variables["address_form"] = f"{surname}{title}"
         variables["greeting"] = f"{surname}{title}，您好"
+        variables["salutation"] = f"{surname}{title}，"
     variables["surname"] = surname
     variables["amount"] = format_amount(profile.amount)
     if profile.app_name:
@@ -93,6 +97,11 @@ def build_variables(profile: PersonProfile | Mapping[str, Any] | None = None) ->
     if profile.fraud_contact:
         variables["fraud_contact"] = profile.fraud_contact
     return variables
+
+
+def informal_variables(variables: Mapping[str, str]) -> dict[str, str]:
+    """The same variables for a script spoken with 你 (students): "李同学，你好", "对方让你装的软件"."""
+    return {key: value.replace("您", "你") for key, value in variables.items()}
 
 
 class _Defaults(dict[str, str]):
@@ -139,6 +148,8 @@ def render_script_text(
     ft_labels = fraud_type_labels or {}
     pg_labels = profile_group_labels or {}
     values = dict(variables) if variables is not None else dict(DEFAULT_VARIABLES)
+    if script.address == "informal":
+        values = informal_variables(values)
     out = [
         f"话术：{script.title}（{script.id}）",
         f"版本：{script.version}    类型：{script.kind}",

@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from scripts_library.codes import KEY_ACTION_CODES, OBJECTION_CODES
-from scripts_library.loader import ScriptLibrary
+from scripts_library.codes import CHECK_QUESTION_CODES, KEY_ACTION_CODES, OBJECTION_CODES
+from scripts_library.loader import ScriptLibrary, safe_yaml
 from scripts_library.scenario_schema import (
     DIFFICULTIES,
     STAGES,
@@ -99,6 +99,12 @@ def _spoken_texts(spec: ScenarioFile) -> Iterator[tuple[str, str]]:
             yield f"objections[{index}].handled_line", objection.handled_line
         if objection.ignored_line:
             yield f"objections[{index}].ignored_line", objection.ignored_line
+    for index, fact in enumerate(spec.facts):
+        yield f"facts[{index}].line", fact.line
+        if fact.trap_line:
+            yield f"facts[{index}].trap_line", fact.trap_line
+    for code, text in spec.question_replies.items():
+        yield f"question_replies.{code}", text
 
 
 def _obtainable_actions(script: Script) -> set[str]:
@@ -186,18 +192,42 @@ def validate_scenario(file: str, spec: ScenarioFile, library: ScriptLibrary) -> 
         for index, step in enumerate(steps):
             if step not in nodes:
                 add(f"verify_before.{node_ref}[{index}]", f"unknown node '{step}' in script '{script.id}'")
-    for node_ref, label in spec.answers.items():
-        node = nodes.get(node_ref)
-        if node is None:
-            add(f"answers.{node_ref}", f"unknown node '{node_ref}' in script '{script.id}'")
-        elif not any(label in response.label for response in node.responses):
-            add(f"answers.{node_ref}", f"no response of node '{node_ref}' matches '{label}'")
+    answer_sets = [("answers", spec.answers)]
+    answer_sets += [(f"facts[{i}].answers", fact.answers) for i, fact in enumerate(spec.facts)]
+    for where, answers in answer_sets:
+        for node_ref, label in answers.items():
+            node = nodes.get(node_ref)
+            if node is None:
+                add(f"{where}.{node_ref}", f"unknown node '{node_ref}' in script '{script.id}'")
+            elif not any(label in response.label for response in node.responses):
+                add(f"{where}.{node_ref}", f"no response of node '{node_ref}' matches '{label}'")
+    listed_checks = {check for _ref, node in script.iter_all_nodes() for check in node.checks}
+    for index, fact in enumerate(spec.facts):
+        if fact.question not in CHECK_QUESTION_CODES:
+            add(f"facts[{index}].question", f"unknown checking question '{fact.question}'")
+        elif fact.question not in listed_checks:
+            add(f"facts[{index}].question", f"no step of script '{script.id}' lists the question '{fact.question}'")
+        for code in fact.traps:
+            if code not in KEY_ACTION_CODES:
+                add(f"facts[{index}].traps", f"unknown key action '{code}'")
+    for code in spec.question_replies:
+        if code not in CHECK_QUESTION_CODES:
+            add(f"question_replies.{code}", f"unknown checking question '{code}'")
+    for index, objection in enumerate(spec.objections):
+        for code in objection.agrees_to:
+            if code not in KEY_ACTION_CODES:
+                add(f"objections[{index}].agrees_to", f"unknown key action '{code}'")
+    for index, step in enumerate(spec.required_steps):
+        if step not in nodes:
+            add(f"required_steps[{index}]", f"unknown node '{step}' in script '{script.id}'")
+    if spec.difficulty == "hard" and not spec.facts and "from_case_review" not in spec.tags:
+        add("facts", "a hard scenario needs at least one hidden fact that only the right question reveals")
     return issues
 
 
 def _parse(path: Path) -> tuple[ScenarioFile | None, list[ScenarioIssue]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         return None, [ScenarioIssue(path.name, "file is not valid UTF-8")]
     except yaml.YAMLError as exc:

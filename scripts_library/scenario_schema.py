@@ -51,6 +51,12 @@ TAGS: Final[dict[str, str]] = {
     "coached_denial": "被教唆否认",
     "elderly": "老年人",
     "from_case_review": "来自案例复盘",
+    "hidden_fact": "隐藏情况",
+    "second_scammer": "另一名骗子在线",
+    "money_gone": "钱已转出",
+    "relative_in_scam": "亲属牵涉其中",
+    "not_account_holder": "不是账户本人",
+    "bank_counter": "正在银行柜台",
 }
 
 
@@ -80,6 +86,22 @@ class ScenarioObjection(_Frozen):
     handled_line: str = ""
     ignored_line: str = ""
     weight: int = Field(default=15, ge=1, le=60)
+    # key actions the person commits to in ``handled_line`` ("行，我自己打110"): picking the matching
+    # answer right after is accepted whatever the resistance, so the person never refuses their own words
+    agrees_to: tuple[str, ...] = ()
+
+
+class ScenarioFact(_Frozen):
+    """Something the person does not volunteer; only the checking question ``question`` brings it out."""
+
+    question: str  # a code of codes.CHECK_QUESTION_LABELS
+    line: str  # what the person says when asked
+    # once revealed, the person's answers at these steps change (e.g. check_money: 已经转过钱)
+    answers: dict[str, str] = Field(default_factory=dict)
+    relief: int = Field(default=5, ge=0, le=40)  # the right question builds trust
+    # key actions that do harm while the fact is unknown (telling the relative who is in the scam)
+    traps: tuple[str, ...] = ()
+    trap_line: str = ""
 
 
 class ScenarioFile(_Frozen):
@@ -101,6 +123,9 @@ class ScenarioFile(_Frozen):
     verify_before: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     answers: dict[str, str] = Field(default_factory=dict)
     objections: tuple[ScenarioObjection, ...] = ()
+    facts: tuple[ScenarioFact, ...] = ()
+    required_steps: tuple[str, ...] = ()  # steps the call must reach to count as a success
+    question_replies: dict[str, str] = Field(default_factory=dict)  # replies to questions hiding nothing
     lines: dict[str, str] = Field(default_factory=dict)
     refusal_line: str = ""
     success_line: str = ""

@@ -39,6 +39,10 @@ class Node(_Frozen):
     grants: tuple[str, ...] = ()
     end: bool = False
     disposition: str | None = None
+    purpose: str | None = None  # see codes.STEP_PURPOSES
+    checks: tuple[str, ...] = ()  # checking questions that belong to this step (codes.CHECK_QUESTION_CODES)
+    # a step spoken to someone else keeps its own register (a parent answering a student's phone: 您)
+    address: str | None = None
 
 
 def _default_return() -> tuple[Response, ...]:
@@ -79,6 +83,7 @@ class ScriptFile(_Frozen):
     priority: int = 0
     fallback: bool = False
     description: str = ""
+    address: str | None = None  # formal (您) or informal (你); inherited, default formal
     start: str | None = None
     nodes: dict[str, Node] = Field(default_factory=dict)
     objections: dict[str, Handler] = Field(default_factory=dict)
@@ -91,6 +96,9 @@ class CommonFile(_Frozen):
     fraud_types: dict[str, str] = Field(default_factory=dict)
     profile_groups: dict[str, str] = Field(default_factory=dict)
     signals: dict[str, str] = Field(default_factory=dict)
+    # fraud type -> words that only belong to that type's story; a handler naming them may not be
+    # used by a script of another type (validator rule).
+    type_markers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     objections: dict[str, Handler] = Field(default_factory=dict)
 
 
@@ -131,6 +139,10 @@ class Script:
     version: str
     source: str
     lineage: tuple[str, ...] = field(default=())
+    address: str = "formal"
+
+    def nodes_with_purpose(self, purpose: str) -> list[str]:
+        return [node_id for node_id, node in self.nodes.items() if node.purpose == purpose]
 
     @property
     def is_general(self) -> bool:

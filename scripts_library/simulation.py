@@ -6,20 +6,29 @@ response, open an objection handler, step back, mark a key action) go through th
 
 * resistance starts from the temperament (0–100);
 * the person raises each scripted objection when the call reaches its node; opening the handler
-  for a raised objection *handles* it (resistance − weight); pre-empting an objection the person
-  would raise later counts as handled at half weight; a handler for something the person never
-  worries about costs a little (+5);
+  for a raised objection *handles* it (resistance − weight, less 5 for each time it was ignored
+  first: an answer in time counts more); pre-empting an objection the person would raise later
+  counts as handled at half weight; opening another handler while an objection is waiting is the
+  wrong answer (+8, "that's not what I said"); a handler for something the person never worries
+  about costs a little (+5);
 * carrying on while an objection is unanswered ignores it (+10 each time, the person repeats it);
 * picking an answer the person did not give (scenario ``answers``) is refused (+5: "you are not
-  listening");
+  listening"); the person restates it once more, and at the third wrong pick hangs up, so a wrong
+  answer never loops;
+* when the person just committed to something while an objection was answered (``agrees_to``:
+  "行，我自己打110"), the matching answer is accepted whatever the resistance;
+* checking questions (:meth:`RehearsalRun.ask`) reveal hidden facts (scenario ``facts``), which
+  change the person's answers; a question the current step does not list, and that hides
+  nothing, costs +2; obtaining a key action that a still-hidden fact turns into harm (telling the
+  relative who is part of the scam) springs a trap and the call cannot count as a success;
 * reaching a node before its verification steps (scenario ``verify_before``) skips them (+15 each);
 * a response the script marks as blaming (``note`` containing "blame" or "责备") costs +20;
 * a response that obtains key actions is accepted only while resistance ≤ :data:`AGREE_AT`;
   otherwise the person refuses and the move does not happen (+5);
 * each new step reached calmly (nothing unanswered, nothing skipped) lowers resistance a little
   (−3): an orderly conversation builds trust;
-* at :data:`HANG_UP_AT` the person hangs up; when every required action is obtained and resistance
-  is low the person is persuaded.
+* at :data:`HANG_UP_AT` the person hangs up; when every required action is obtained, every required
+  step reached and resistance is low the person is persuaded.
 
 Every move is logged with its time from the injectable clock, so the score (time to the first key
 action, objections handled, steps skipped) is computed from the log alone.
@@ -27,131 +36,60 @@ action, objections handled, steps skipped) is computed from the log alone.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from scripts_library.codes import RETURN_TARGET
+from scripts_library.coaching import StepFeedback, model_move
+from scripts_library.codes import CHECK_QUESTION_LABELS, RETURN_TARGET, check_question_text
 from scripts_library.engine import ScriptSession
-from scripts_library.rendering import PersonProfile, build_variables
-from scripts_library.scenario_schema import Scenario, ScenarioObjection
-from scripts_library.schema import Response, Script
+from scripts_library.rendering import build_variables
+from scripts_library.scenario_schema import Scenario
+from scripts_library.schema import Script
+from scripts_library.simulated_person import (
+    AGREE_AT,
+    BLAME_LINE,
+    BLAME_PENALTY,
+    DEFAULT_HANG_UP,
+    DEFAULT_REFUSAL,
+    DEFAULT_SUCCESS,
+    DEFAULT_TRAP_LINE,
+    GIVE_UP_LINE,
+    HANDLED_LINE,
+    HANG_UP_AT,
+    IGNORED_LINE,
+    IGNORED_PENALTY,
+    IRRELEVANT_LINE,
+    IRRELEVANT_PENALTY,
+    LATE_ANSWER_DISCOUNT,
+    MISREAD_LIMIT,
+    MISREAD_LINE,
+    MISREAD_PENALTY,
+    MONEY_GONE_REPLY,
+    MONEY_GONE_STAGES,
+    NEEDLESS_QUESTION_PENALTY,
+    NOTHING_TO_HIDE_LINE,
+    PLAIN_REPLIES,
+    PREEMPTED_LINE,
+    PROGRESS_RELIEF,
+    PUSH_PENALTY,
+    RESTATE_LINE,
+    SKIPPED_LINE,
+    SKIPPED_PENALTY,
+    WARN_AT,
+    WARNING_LINE,
+    WRONG_HANDLER_LINE,
+    WRONG_HANDLER_PENALTY,
+    Clock,
+    LoggedEvent,
+    PersonLine,
+    Reaction,
+    SimulatedPerson,
+    is_blaming,
+    scenario_profile,
+)
 
-AGREE_AT = 45
-HANG_UP_AT = 100
-WARN_AT = 85
-IGNORED_PENALTY = 10
-MISREAD_PENALTY = 5
-SKIPPED_PENALTY = 15
-BLAME_PENALTY = 20
-PUSH_PENALTY = 5
-IRRELEVANT_PENALTY = 5
-PROGRESS_RELIEF = 3
-BLAME_MARKERS = ("blame", "责备")
-
-Clock = Callable[[], dt.datetime]
-
-DEFAULT_REFUSAL = "这个我现在不能答应你。"
-DEFAULT_SUCCESS = "好吧，我听你们的，先不转了，谢谢你们。"
-DEFAULT_HANG_UP = "别再打来了！（对方挂断了电话）"
-WARNING_LINE = "你再这样说，我就挂电话了。"
-MISREAD_LINE = "我刚才不是这么说的，你有没有在听？"
-SKIPPED_LINE = "你什么情况都没问清楚，就让我照你说的做？"
-BLAME_LINE = "你这是在怪我吗？我已经够难受了。"
-IRRELEVANT_LINE = "你说的这些跟我有什么关系？"
-HANDLED_LINE = "嗯……你这么说，好像也有道理。"
-PREEMPTED_LINE = "这一点你说得对，我本来也在犹豫。"
-IGNORED_LINE = "你还没回答我刚才的问题。"
-
-MOOD_LINES = {
-    "low": "嗯，你说，我听着。",
-    "mid": "你接着说吧，我还没想好。",
-    "high": "我不太相信你说的这些。",
-    "hostile": "你到底想干什么？我很忙。",
-}
-
-
-@dataclass(frozen=True)
-class PersonLine:
-    """One thing the person says (or an event the trainee should notice, e.g. hanging up)."""
-
-    text: str
-    kind: str = "say"  # say | objection | refusal | hang_up | success
-
-
-@dataclass(frozen=True)
-class Reaction:
-    """The outcome of one trainee move."""
-
-    accepted: bool
-    lines: tuple[PersonLine, ...]
-    resistance: int
-    ended: bool
-
-
-@dataclass
-class LoggedEvent:
-    """One entry of the rehearsal log (stored as JSON in the rehearsal's details)."""
-
-    t: float  # seconds since the start
-    kind: str  # start | choose | objection | back | mark | unmark | refused | misread | ignored |
-    # skipped | blamed | handled | preempted | irrelevant | raised | hang_up | persuaded | end
-    ref: str = ""
-    detail: str = ""
-    resistance: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"t": round(self.t, 3), "kind": self.kind, "ref": self.ref, "detail": self.detail,
-                "resistance": self.resistance}
-
-
-def _is_blaming(response: Response) -> bool:
-    note = response.note.lower()
-    return any(marker in note for marker in BLAME_MARKERS)
-
-
-def scenario_profile(scenario: Scenario) -> PersonProfile:
-    person = scenario.spec.person
-    return PersonProfile(
-        surname=person.surname or None,
-        sex=person.sex,
-        age=person.age,
-        profile_group=person.profile_group,
-        amount=person.amount,
-        app_name=person.app_name,
-    )
-
-
-@dataclass
-class SimulatedPerson:
-    """The person's state: resistance and what they have said about their objections."""
-
-    scenario: Scenario
-    resistance: int = 0
-    raised: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-    handled: list[str] = field(default_factory=list)
-    ignored: dict[str, int] = field(default_factory=dict)
-    said_nodes: set[str] = field(default_factory=set)
-    warned: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.resistance:
-            self.resistance = self.scenario.spec.start_resistance
-
-    def objection(self, code: str) -> ScenarioObjection | None:
-        return next((o for o in self.scenario.spec.objections if o.code == code), None)
-
-    def adjust(self, delta: int) -> None:
-        self.resistance = max(0, min(HANG_UP_AT, self.resistance + delta))
-
-    def mood_line(self) -> str:
-        if self.scenario.spec.temperament == "hostile" and self.resistance >= 60:
-            return MOOD_LINES["hostile"]
-        if self.resistance <= 35:
-            return MOOD_LINES["low"]
-        return MOOD_LINES["mid"] if self.resistance < 60 else MOOD_LINES["high"]
+# re-exported for callers that know the run only (the GUI shows resistance against HANG_UP_AT)
+__all__ = ["AGREE_AT", "BLAME_PENALTY", "HANG_UP_AT", "IGNORED_PENALTY", "NEEDLESS_QUESTION_PENALTY", "PROGRESS_RELIEF",
+           "SKIPPED_PENALTY", "WRONG_HANDLER_PENALTY", "PersonLine", "Reaction", "RehearsalRun", "SimulatedPerson"]
 
 
 class RehearsalRun:
@@ -168,7 +106,8 @@ class RehearsalRun:
         self.transcript: list[tuple[str, str]] = []  # (speaker: trainee|person, text)
         self.visited: set[str] = {script.start}
         self.skipped: list[str] = []
-        self.first_key_action_s: float | None = None
+        self.trapped: list[str] = []
+        self.feedback: list[StepFeedback] = []
         self.hung_up = False
         self.persuaded = False
         self.ended = False
@@ -194,15 +133,44 @@ class RehearsalRun:
         self.transcript.append(("person", line.text))
         return line
 
+    def _coach(self, key: str, chosen: str) -> None:
+        """Keep the trainee's move beside the model answer at this moment (computed before the move)."""
+        advice = model_move(self.session, self.person, self.spec)
+        kind, _sep, value = key.partition(":")
+        # putting a checking question the step lists is always sound, unless an objection is waiting
+        sound_check = kind == "ask" and value in self.session.checks and not self.person.pending
+        matched = advice.key == key or (sound_check and not advice.key.startswith("ask:"))
+        self.feedback.append(StepFeedback(self._elapsed(), self.session.current_ref, self.session.title,
+                                          chosen, advice.label, advice.why, matched))
+
     def _reaction(self, accepted: bool, lines: list[PersonLine]) -> Reaction:
         return Reaction(accepted, tuple(lines), self.person.resistance, self.ended)
 
-    def _note_key_actions(self, before: set[str]) -> None:
+    def _note_key_actions(self, before: set[str], lines: list[PersonLine] | None = None) -> None:
         gained = [code for code in self.session.key_actions if code not in before]
-        if gained and self.first_key_action_s is None:
-            self.first_key_action_s = self._elapsed()
         for code in gained:
             self._log("key_action", self.session.current_ref, code)
+            for fact in self.person.hidden_facts():
+                if code in fact.traps and code not in self.trapped:
+                    self.trapped.append(code)
+                    self._log("trap", self.session.current_ref, code)
+                    if lines is not None:
+                        lines.append(self._say(PersonLine(fact.trap_line or DEFAULT_TRAP_LINE)))
+
+    @property
+    def first_key_action_s(self) -> float | None:
+        """Time of the first key action that still stands (one undone by ``back`` does not count)."""
+        kept = set(self.session.key_actions)
+        return next((e.t for e in self.log if e.kind == "key_action" and e.detail in kept), None)
+
+    def steps_missing(self) -> list[str]:
+        """Required steps the call has not reached yet."""
+        return [step for step in self.spec.required_steps if step not in self.visited]
+
+    def succeeded(self) -> bool:
+        """Every required action obtained, every required step reached, no trap sprung."""
+        return (set(self.spec.required_actions) <= set(self.session.key_actions)
+                and not self.steps_missing() and not self.trapped)
 
     def _check_end(self, lines: list[PersonLine]) -> None:
         person = self.person
@@ -215,9 +183,7 @@ class RehearsalRun:
         if person.resistance >= WARN_AT and not person.warned:
             person.warned = True
             lines.append(self._say(PersonLine(WARNING_LINE)))
-        obtained = set(self.session.key_actions)
-        if (not self.persuaded and set(self.spec.required_actions) <= obtained
-                and person.resistance <= AGREE_AT and not person.pending):
+        if not self.persuaded and self.succeeded() and person.resistance <= AGREE_AT and not person.pending:
             self.persuaded = True
             self._log("persuaded", self.session.current_ref)
             lines.append(self._say(PersonLine(self.spec.success_line or DEFAULT_SUCCESS, "success")))
@@ -269,16 +235,15 @@ class RehearsalRun:
             raise IndexError(f"no response {index} at '{self.session.current_ref}'")
         response = node.responses[index]
         ref = self.session.current_ref
-        self.transcript.append(("trainee", response.label))
+        self._coach(f"choose:{index}", response.label)
+        self.transcript.append(("trainee", " ".join(self.session.lines)))
+        self.transcript.append(("answer", response.label))
         lines: list[PersonLine] = []
         person = self.person
-        expected = self.spec.answers.get(ref) if self.session.position.handler is None else None
+        committed, person.committed = person.committed, set()
+        expected = person.answer_at(ref) if self.session.position.handler is None else None
         if expected is not None and expected not in response.label:
-            person.adjust(MISREAD_PENALTY)
-            self._log("misread", ref, response.label)
-            lines.append(self._say(PersonLine(f"{MISREAD_LINE}我说的是：{expected}。", "refusal")))
-            self._check_end(lines)
-            return self._reaction(False, lines)
+            return self._misread(ref, response.label, expected)
         if self.session.position.handler is None and person.pending:
             for code in person.pending:
                 person.ignored[code] = person.ignored.get(code, 0) + 1
@@ -287,7 +252,7 @@ class RehearsalRun:
                 objection = person.objection(code)
                 repeat = objection.ignored_line if objection and objection.ignored_line else IGNORED_LINE
                 lines.append(self._say(PersonLine(repeat, "objection")))
-        if _is_blaming(response):
+        if is_blaming(response):
             person.adjust(BLAME_PENALTY)
             self._log("blamed", ref, response.label)
             lines.append(self._say(PersonLine(BLAME_LINE)))
@@ -298,7 +263,7 @@ class RehearsalRun:
                       if target_handler else self.session.script.nodes[response.target])
             grants |= set(target.grants)
         new_grants = grants - set(self.session.key_actions)
-        if new_grants and person.resistance > AGREE_AT:
+        if new_grants and person.resistance > AGREE_AT and not new_grants <= committed:
             person.adjust(PUSH_PENALTY)
             self._log("refused", ref, ",".join(sorted(new_grants)))
             lines.append(self._say(PersonLine(self.spec.refusal_line or DEFAULT_REFUSAL, "refusal")))
@@ -307,11 +272,67 @@ class RehearsalRun:
         before = set(self.session.key_actions)
         self.session.choose(index)
         self._log("choose", self.session.current_ref, str(index))
-        self._note_key_actions(before)
+        self._note_key_actions(before, lines)
         if not self.hung_up:
             lines += self._arrive()
         self._check_end(lines)
         return self._reaction(True, lines)
+
+    def _misread(self, ref: str, label: str, expected: str) -> Reaction:
+        """The trainee recorded an answer the person did not give: said once, restated, then given up."""
+        person = self.person
+        person.misreads[ref] = person.misreads.get(ref, 0) + 1
+        person.adjust(MISREAD_PENALTY)
+        self._log("misread", ref, label)
+        lines: list[PersonLine] = []
+        count = person.misreads[ref]
+        if count >= MISREAD_LIMIT:
+            self.hung_up = True
+            self.ended = True
+            self._log("hang_up", ref, "misread")
+            lines.append(self._say(PersonLine(GIVE_UP_LINE, "hang_up")))
+            return self._reaction(False, lines)
+        text = f"{MISREAD_LINE}我说的是：{expected}。" if count == 1 else f"{RESTATE_LINE}{expected}。"
+        lines.append(self._say(PersonLine(text, "refusal")))
+        self._check_end(lines)
+        return self._reaction(False, lines)
+
+    def ask(self, question: str) -> Reaction:
+        """The trainee puts a checking question; a hidden fact behind it comes out."""
+        if self.ended:
+            return self._reaction(False, [])
+        if question not in CHECK_QUESTION_LABELS:
+            raise KeyError(question)
+        person = self.person
+        ref = self.session.current_ref
+        spoken = check_question_text(question, self.session.script.address)
+        self._coach(f"ask:{question}", f"追问：{spoken}")
+        self.transcript.append(("trainee", spoken))
+        lines: list[PersonLine] = []
+        first_time = question not in person.asked
+        if first_time:
+            person.asked.append(question)
+        facts = [(i, f) for i, f in enumerate(self.spec.facts) if f.question == question and i not in person.revealed]
+        if facts:
+            for index, fact in facts:
+                person.revealed.append(index)
+                person.adjust(-fact.relief)
+                self._log("revealed", ref, question)
+                lines.append(self._say(PersonLine(fact.line)))
+        else:
+            if question not in self.session.checks or not first_time:
+                person.adjust(NEEDLESS_QUESTION_PENALTY)
+            self._log("asked", ref, question)
+            lines.append(self._say(PersonLine(self._plain_reply(question))))
+        self._check_end(lines)
+        return self._reaction(True, lines)
+
+    def _plain_reply(self, question: str) -> str:
+        if question in self.spec.question_replies:
+            return self.spec.question_replies[question]
+        if question == "money_moved" and self.spec.stage in MONEY_GONE_STAGES:
+            return MONEY_GONE_REPLY
+        return PLAIN_REPLIES.get(question, NOTHING_TO_HIDE_LINE)
 
     def raise_objection(self, code: str) -> Reaction:
         """The trainee opens the handler for ``code`` (answering, or pre-empting, an objection)."""
@@ -321,18 +342,29 @@ class RehearsalRun:
         handler = self.session.script.objections.get(code)
         if handler is None:
             raise KeyError(code)
-        self.transcript.append(("trainee", handler.title or code))
+        self._coach(f"objection:{code}", f"处理异议：{handler.title or code}")
         lines: list[PersonLine] = []
         before = set(self.session.key_actions)
+        waiting = list(person.pending)
         self.session.raise_objection(code)
+        self.transcript.append(("trainee", " ".join(self.session.lines) or handler.title or code))
+        person.committed = set()
         scripted = person.objection(code)
         if code in person.pending:
             person.pending.remove(code)
             person.handled.append(code)
-            person.adjust(-(scripted.weight if scripted else 15))
+            weight = scripted.weight if scripted else 15
+            late = person.ignored.get(code, 0) * LATE_ANSWER_DISCOUNT
+            person.adjust(-max(weight // 3, weight - late))
             self._log("handled", self.session.current_ref, code)
             text = scripted.handled_line if scripted and scripted.handled_line else HANDLED_LINE
             lines.append(self._say(PersonLine(text)))
+            if scripted is not None:
+                person.committed = set(scripted.agrees_to)
+        elif waiting:
+            person.adjust(WRONG_HANDLER_PENALTY)
+            self._log("wrong_handler", self.session.current_ref, code)
+            lines.append(self._say(PersonLine(WRONG_HANDLER_LINE)))
         elif scripted is not None and code not in person.handled and code not in person.raised:
             person.handled.append(code)
             person.adjust(-(scripted.weight // 2))
@@ -370,7 +402,7 @@ class RehearsalRun:
         before = set(self.session.key_actions)
         self.session.mark_key_action(code)
         self._log("mark", self.session.current_ref, code)
-        self._note_key_actions(before)
+        self._note_key_actions(before, lines)
         self._check_end(lines)
         return self._reaction(True, lines)
 
@@ -386,9 +418,14 @@ class RehearsalRun:
         """dissuaded, hung_up, or the script's disposition / refused."""
         if self.hung_up:
             return "hung_up"
-        if self.persuaded or set(self.spec.required_actions) <= set(self.session.key_actions):
+        if self.trapped:
+            return "trapped"
+        if self.persuaded or self.succeeded():
             return "dissuaded"
-        return self.session.suggested_disposition or "refused"
+        disposition = self.session.suggested_disposition
+        if disposition == "dissuaded":
+            return "incomplete"  # the script was walked to its end, but the scenario's goal was missed
+        return disposition or "refused"
 
     def count(self, kind: str) -> int:
         return sum(1 for event in self.log if event.kind == kind)
@@ -408,7 +445,12 @@ class RehearsalRun:
             "handled": list(self.person.handled),
             "ignored": dict(self.person.ignored),
             "skipped": list(self.skipped),
+            "asked": list(self.person.asked),
+            "revealed": [self.spec.facts[i].question for i in self.person.revealed],
+            "trapped": list(self.trapped),
+            "steps_missing": self.steps_missing(),
             "first_key_action_s": self.first_key_action_s,
+            "feedback": [item.as_dict() for item in self.feedback],
             "outcome": self.outcome,
             "ended": self.ended,
         }

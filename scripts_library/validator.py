@@ -3,6 +3,13 @@
 Pydantic already checked types and field names.  Here we check meaning: node references, reachable
 and finishing graphs (no loop without an exit), objection handlers that cover every code and always
 return, known codes and variables, and that every spoken line is Chinese text.
+
+Rules about content that a trainer would otherwise catch by reading:
+- every dissuasion script reaches the steps that find the person and save the money (a wrong-person
+  step offered at the start, stop-payment, after-screen-sharing, leads: codes.REQUIRED_STEP_PURPOSES);
+- ``{address_form}`` is never a vocative (use ``{salutation}``, which is empty when unknown);
+- a formal script never says 你 to the person, an informal (student) one never says 您;
+- no script uses a handler whose text names another fraud type's specifics (``type_markers``).
 """
 
 from __future__ import annotations
@@ -13,12 +20,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from scripts_library.codes import (
+    ADDRESS_REGISTERS,
+    CHECK_QUESTION_CODES,
     DISPOSITION_CODES,
     KEY_ACTION_CODES,
     KNOWN_VARIABLES,
     OBJECTION_CODES,
+    REQUIRED_STEP_PURPOSES,
     RETURN_TARGET,
     SCRIPT_KINDS,
+    STEP_PURPOSES,
 )
 from scripts_library.schema import Handler, Node, Response, Script, ScriptIssue
 
@@ -26,6 +37,8 @@ if TYPE_CHECKING:
     from scripts_library.loader import ScriptLibrary
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_VOCATIVE = re.compile(r"\{address_form\}[，,]")
+_QUOTED = re.compile(r"“[^”]*”")
 _FORMATTER = string.Formatter()
 
 
@@ -52,6 +65,9 @@ def _text_issues(file: str, where: str, texts: Iterable[str], what: str) -> list
         for name in names:
             if name not in KNOWN_VARIABLES:
                 issues.append(ScriptIssue(file, f"undefined variable '{{{name}}}' in {what}", where))
+        if _VOCATIVE.search(text):
+            issues.append(ScriptIssue(
+                file, f"'{{address_form}}，' reads '您，' when the name is unknown; use '{{salutation}}': {text!r}", where))
     return issues
 
 
@@ -70,6 +86,13 @@ def _node_content_issues(file: str, where: str, node: Node, in_handler: bool) ->
     issues += _text_issues(file, where, node.lines, "line")
     issues += _text_issues(file, where, [r.label for r in node.responses], "response label")
     issues += _codes_issues(file, where, node.grants)
+    if node.address is not None and node.address not in ADDRESS_REGISTERS:
+        issues.append(ScriptIssue(file, f"unknown address '{node.address}' (formal or informal)", where))
+    if node.purpose is not None and node.purpose not in STEP_PURPOSES:
+        issues.append(ScriptIssue(file, f"unknown step purpose '{node.purpose}'", where))
+    for check in node.checks:
+        if check not in CHECK_QUESTION_CODES:
+            issues.append(ScriptIssue(file, f"unknown checking question '{check}'", where))
     for response in node.responses:
         issues += _codes_issues(file, where, response.grants)
     if in_handler and (node.end or node.disposition):
@@ -173,6 +196,70 @@ def validate_handler(file: str, code: str, handler: Handler) -> list[ScriptIssue
     return issues
 
 
+def _spoken(script: Script) -> Iterable[tuple[str, str, str, str]]:
+    """(file, node ref, line, register) for every line the operator says, handlers included."""
+    for ref, node in script.iter_all_nodes():
+        if ref.startswith("@"):
+            file = script.handler_sources.get(ref[1:].split("/")[0], script.source)
+        else:
+            file = script.node_sources.get(ref, script.source)
+        for line in node.lines:
+            yield file, ref, line, node.address or script.address
+
+
+def register_issues(script: Script) -> list[ScriptIssue]:
+    """Students hear 你 throughout, everyone else 您; quoted words (“…”) are not addressed to the person."""
+    if script.address not in ADDRESS_REGISTERS:
+        return [ScriptIssue(script.source, f"unknown address '{script.address}' (formal or informal)")]
+    issues: list[ScriptIssue] = []
+    for file, ref, line, address in _spoken(script):
+        wrong = "你" if address == "formal" else "您"
+        if wrong in _QUOTED.sub("", line):
+            issues.append(ScriptIssue(
+                file, f"{script.id}: says '{wrong}' in a {address} step: {line!r}", ref))
+    return issues
+
+
+def step_issues(script: Script) -> list[ScriptIssue]:
+    """The steps that find the person and save the money must be reachable in every dissuasion script."""
+    if script.kind != "dissuasion" or script.start not in script.nodes:
+        return []
+    edges = {node_id: [r.target for r in node.responses if r.target in script.nodes]
+             for node_id, node in script.nodes.items()}
+    reachable = _reach(script.start, edges)
+    issues: list[ScriptIssue] = []
+    for purpose in REQUIRED_STEP_PURPOSES:
+        if not any(script.nodes[n].purpose == purpose for n in reachable):
+            issues.append(ScriptIssue(script.source, f"{script.id}: no reachable step with purpose '{purpose}'"))
+    first = script.nodes[script.start]
+    if not any(script.nodes[r.target].purpose == "wrong_person" for r in first.responses if r.target in script.nodes):
+        issues.append(ScriptIssue(
+            script.source, "the start step must offer the wrong-person step (identity first)", script.start))
+    return issues
+
+
+def marker_issues(script: Script, markers: Mapping[str, tuple[str, ...]]) -> list[ScriptIssue]:
+    """A handler may only name the specifics of the script's own fraud types."""
+    issues: list[ScriptIssue] = []
+    own = set(script.fraud_types)
+    for code, handler in script.objections.items():
+        nodes = [handler.entry_node(), *handler.steps.values()]
+        text = "".join(line for node in nodes for line in (*node.lines, node.title))
+        for fraud_type, words in markers.items():
+            if fraud_type in own:
+                continue
+            hits = [word for word in words if word in text]
+            if hits:
+                source = script.handler_sources.get(code, script.source)
+                issues.append(ScriptIssue(
+                    script.source,
+                    f"handler from {source} names {fraud_type} specifics ({'、'.join(hits)}); give "
+                    f"{script.id} its own handler",
+                    f"@{code}",
+                ))
+    return issues
+
+
 def validate_script(script: Script, library: ScriptLibrary) -> list[ScriptIssue]:
     """All checks for one resolved script."""
     file = script.source
@@ -211,6 +298,9 @@ def validate_script(script: Script, library: ScriptLibrary) -> list[ScriptIssue]
         source = script.handler_sources.get(code, file)
         if source != "_common.yaml":  # common handlers are checked once, by validate_library
             issues += validate_handler(source, code, handler)
+    issues += step_issues(script)
+    issues += register_issues(script)
+    issues += marker_issues(script, library.type_markers)
     return issues
 
 
@@ -228,6 +318,9 @@ def validate_library(library: ScriptLibrary) -> list[ScriptIssue]:
         issues.append(ScriptIssue(COMMON_FILE, "no generic fallback script (a script with fallback: true)"))
     elif len(fallbacks) > 1:
         issues.append(ScriptIssue(COMMON_FILE, f"more than one fallback script: {', '.join(fallbacks)}"))
+    for code in library.type_markers:
+        if code not in library.fraud_type_labels:
+            issues.append(ScriptIssue(COMMON_FILE, f"type_markers names unknown fraud type '{code}'"))
     for code in library.fraud_type_labels:
         if not any(code in s.fraud_types and s.kind == "dissuasion" for s in library):
             issues.append(ScriptIssue(COMMON_FILE, f"fraud type '{code}' has no script"))

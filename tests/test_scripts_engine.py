@@ -145,15 +145,20 @@ def test_multi_step_handler_and_nested_objections() -> None:
 
 def test_full_call_records_path_actions_and_disposition() -> None:
     session = ScriptSession(LIBRARY.get("task_rebate_student"), build_variables({"surname": "李", "profile_group": "student"}))
-    assert session.lines[0].startswith("李同学，您好")
-    for label in ["本人接听，愿意听", "正在屏幕共享或通话", "已经断开", "还没转钱", "明白了", "全部答应"]:
+    assert session.lines[0].startswith("李同学，你好")  # students hear 你 throughout
+    labels = ["本人接听，愿意听", "正在屏幕共享或通话", "已经断开", "答应一项项做完", "还没转钱", "明白了", "全部答应",
+              "提供了线索"]  # fmt: skip
+    for label in labels:
         session.choose([r.label for r in session.responses].index(label))
     record = session.to_record()
     assert record["path"] == [
-        "opening", "check_activity", "stop_share", "check_money", "reveal", "ask_actions", "close_dissuaded",
+        "opening", "check_activity", "stop_share", "secure_device", "check_money", "reveal", "ask_actions",
+        "collect_leads", "close_dissuaded",
     ]  # fmt: skip
     assert record["finished"] and record["suggested_disposition"] == "dissuaded"
-    assert record["key_actions"] == ["end_screen_share", "stop_transfer", "tell_family", "install_national_antifraud_app"]
+    assert record["key_actions"] == [
+        "end_screen_share", "uninstall_app", "stop_transfer", "tell_family", "install_national_antifraud_app",
+    ]  # fmt: skip
     assert record["script_id"] == "task_rebate_student" and len(record["script_version"]) == 12
 
 

@@ -102,9 +102,10 @@ def run_cli(*argv: str) -> int:
 def test_cli_check_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("scripts", "check") == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    # one summary line for the scripts and one for the rehearsal scenarios checked against them
-    assert len(lines) == 2
-    assert lines[0].startswith("话术库校验通过") and lines[1].startswith("演练场景校验通过")
+    # a summary line for the scripts, the content rules they passed, and one for the rehearsal scenarios
+    assert len(lines) == 3
+    assert lines[0].startswith("话术库校验通过") and lines[2].startswith("演练场景校验通过")
+    assert "止付信息" in lines[1] and "涉诈线索" in lines[1]
 
 
 def test_cli_check_broken_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

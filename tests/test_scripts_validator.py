@@ -38,14 +38,43 @@ nodes:
     lines: ['{address_form}您好，我是{centre_name}的工作人员。']
     responses:
       - {label: 愿意听, target: reveal}
+      - {label: 不是本人, target: who}
+  who:
+    purpose: wrong_person
+    lines: ['请问您是机主的什么人？现在怎么能找到他？']
+    responses:
+      - {label: 留下了联系方式, target: close_wrong}
   reveal:
     lines: ['对方接下来会让您交解冻费。']
+    checks: [money_moved]
     responses:
       - {label: 明白了, target: close, grants: [stop_transfer]}
+      - {label: 说出了对方的号码, target: leads}
+      - {label: 开着屏幕共享, target: secure}
+      - {label: 已经转过钱, target: stop}
+  secure:
+    purpose: secure_device
+    lines: ['请删掉那个软件，改掉支付密码。']
+    responses:
+      - {label: 答应照做, target: leads}
+  stop:
+    purpose: stop_payment
+    lines: ['钱是什么时候转的，转了多少？']
+    responses:
+      - {label: 说清了, target: leads}
+  leads:
+    purpose: leads
+    lines: ['对方用什么号码联系您？']
+    responses:
+      - {label: 提供了线索, target: close}
   close:
     lines: ['谢谢配合。']
     end: true
     disposition: dissuaded
+  close_wrong:
+    lines: ['谢谢您，打扰了。']
+    end: true
+    disposition: wrong_person
 """
 
 

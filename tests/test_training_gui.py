@@ -18,7 +18,7 @@ from db.models import CallAttempt, Rehearsal
 from scripts_library.codes import OBJECTION_CODES
 from scripts_library.simulation import AGREE_AT
 from tests.test_training_service import seed_production
-from tests.training_helpers import best_response, missing_action_handler
+from tests.training_helpers import best_response, missing_action_handler, unasked_check
 
 pytestmark = pytest.mark.gui
 
@@ -73,6 +73,10 @@ def test_full_rehearsal_with_keys_and_clicks_is_scored_and_printed(qtbot, sqlite
             else:
                 qtbot.keyClick(window, objection_key(code), Qt.KeyboardModifier.AltModifier)
             continue
+        question = unasked_check(run)
+        if question is not None:  # the checking questions of the step, by mouse
+            qtbot.mouseClick(panel.script_view.check_buttons[question], Qt.MouseButton.LeftButton)
+            continue
         handler = missing_action_handler(run)
         if handler is not None:
             qtbot.keyClick(window, objection_key(handler), Qt.KeyboardModifier.AltModifier)
@@ -82,6 +86,8 @@ def test_full_rehearsal_with_keys_and_clicks_is_scored_and_printed(qtbot, sqlite
     assert panel.resistance.value() <= AGREE_AT
     assert "通话已结束" in panel.status.text()
     assert "学员：" in panel.transcript.toPlainText()
+    assert "验证码" in panel.transcript.toPlainText()  # the question that brought the hidden fact out
+    assert "少了两万" in panel.transcript.toPlainText()
     assert panel.script_view.key_action_boxes["stop_transfer"].isChecked()
 
     with qtbot.waitSignal(panel.rehearsal_finished) as finished:

@@ -96,4 +96,4 @@ def test_scripts_check_command_also_validates_scenarios(tmp_path: Path) -> None:
     clean = subprocess.run([sys.executable, "-m", "console.cli", "scripts", "check"], capture_output=True,
                            text=True, cwd=ROOT, timeout=120, check=False)
     assert clean.returncode == 0, clean.stderr
-    assert "演练场景校验通过：18 个场景" in clean.stdout
+    assert "演练场景校验通过：24 个场景" in clean.stdout

@@ -78,7 +78,8 @@ def test_full_rehearsal_is_scored_and_stored(database: Database, make_actor) -> 
     card = training.finish_rehearsal(ctx, active)
     assert card.outcome == "dissuaded"
     assert set(card.required_obtained) == {"stop_transfer", "call_110_to_verify"}
-    assert card.objections_raised == ("doubts_caller", "hostile", "authority_claim")
+    assert card.objections_raised == ("doubts_caller", "hostile")  # money gone: no "reveal" step any more
+    assert card.facts_revealed == ("codes_given",) and card.steps_missing == ()
     assert set(card.objections_handled) == set(card.objections_raised)
     assert card.steps_skipped == ()
     assert card.time_to_first_key_action_s is not None and card.time_to_first_key_action_s > 0
@@ -212,3 +213,31 @@ def test_node_effectiveness_counts_calls_through_each_node(database: Database, m
     assert effects["ask_actions"].calls == 2 and effects["ask_actions"].share == 0.5
     assert effects["victim_help"].calls == 1 and effects["victim_help"].dissuaded == 0
     assert effects["@doubts_caller"].calls == 1
+
+
+def test_score_sheet_agrees_with_the_run_and_explains_each_step(database: Database, make_actor,  # type: ignore[no-untyped-def]
+                                                                tmp_path: Path) -> None:
+    from tests.stats_helpers import pdftotext as _pdf_text
+    from tests.training_helpers import play_mechanically
+
+    clock = StepClock()
+    ctx = replace(database.context(make_actor("shortcut", "operator")), clock=clock)
+    active = training.start_rehearsal(ctx, "hard_money_gone_student_task")
+    play_mechanically(active.run, clock)
+    card = training.finish_rehearsal(ctx, active)
+    assert card.outcome == "incomplete" and card.score <= 59
+    assert card.facts_missed == ("money_moved",) and card.steps_missing == ("victim_help",)
+    build_training_sheet(tmp_path / "sheet.pdf", card)
+    text = _pdf_text(tmp_path / "sheet.pdf")
+    assert "[困难]" not in text and text.count("困难") == 1  # the difficulty once, in its own row
+    assert "分步点评" in text and "示范做法" in text and "不会主动说" in text
+    assert "已经转账：马上止付" in text  # the missed step by its title, not its id
+    assert "记录的回答" in text  # the answer the trainee recorded is not labelled as the trainee's words
+
+    nothing = training.start_rehearsal(ctx, "fake_loan_worker_fee")
+    nothing.run.raise_objection("no_time")
+    card = training.finish_rehearsal(ctx, nothing)
+    assert card.obtained_actions == () and card.time_to_first_key_action_s is None
+    build_training_sheet(tmp_path / "empty.pdf", card)
+    empty = _pdf_text(tmp_path / "empty.pdf")
+    assert "首个关键动作用时" in empty and "未取得" in empty

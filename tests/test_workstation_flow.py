@@ -71,11 +71,16 @@ def test_next_call_script_objection_and_dissuaded_outcome_with_keys(qtbot, sqlit
     press(qtbot, window, Qt.Key.Key_1)  # he will call 110 himself → back where we were
     assert script.session.current_ref == "stop_share"
     assert script.key_action_boxes["call_110_to_verify"].isChecked()
-    press(qtbot, window, Qt.Key.Key_1, Qt.Key.Key_2)  # sharing stopped; then a wrong choice …
+    press(qtbot, window, Qt.Key.Key_1)  # sharing stopped: now clean up the phone
+    assert script.session.current_ref == "secure_device" and script.session.purpose == "secure_device"
+    assert "密码" in script.line_label.text() and script.check_buttons  # the step's checking questions
+    press(qtbot, window, Qt.Key.Key_1, Qt.Key.Key_2)  # will do it all; then a wrong choice …
     assert script.session.current_ref == "reveal"
     press(qtbot, window, Qt.Key.Key_Backspace)  # … undone with one key
     assert script.session.current_ref == "check_money"
     press(qtbot, window, Qt.Key.Key_1, Qt.Key.Key_1, Qt.Key.Key_1)  # no money sent; understood; agrees to all
+    assert script.session.current_ref == "collect_leads" and script.session.purpose == "leads"
+    press(qtbot, window, Qt.Key.Key_1)  # gave the scammer's number and group
     assert script.session.finished
     press(qtbot, window, Qt.Key.Key_U, modifier=ALT)  # also agrees to visit the station (ticked by hand)
     assert script.key_action_boxes["visit_station"].isChecked()
@@ -98,6 +103,7 @@ def test_next_call_script_objection_and_dissuaded_outcome_with_keys(qtbot, sqlit
         assert call.disposition == "dissuaded" and call.connected
         assert call.script_id == "task_rebate" and call.script_version
         assert call.node_path[0] == "opening" and call.node_path[-1] == "close_dissuaded"
+        assert "secure_device" in call.node_path and "collect_leads" in call.node_path
         assert "@doubts_caller" in call.node_path
         assert call.objections == ["doubts_caller"]
         assert {"call_110_to_verify", "end_screen_share", "stop_transfer", "visit_station"} <= set(call.key_actions)

@@ -25,10 +25,15 @@ def best_response(run: RehearsalRun) -> int:
     """The response a good trainee picks: the person's actual answer, else the one obtaining most."""
     session = run.session
     responses = session.current_node.responses
-    expected = run.spec.answers.get(session.current_ref) if session.position.handler is None else None
+    expected = run.person.answer_at(session.current_ref) if session.position.handler is None else None
     if expected is not None:
         return next(i for i, r in enumerate(responses) if expected in r.label)
     in_handler = session.position.handler is not None
+    committed = run.person.committed
+    if in_handler and committed:  # the person just said yes to something: write down their words
+        agreed = [i for i, r in enumerate(responses) if r.grants and set(r.grants) <= committed]
+        if agreed:
+            return agreed[0]
     if in_handler:
         ready = run.person.resistance <= AGREE_AT
         ranked = sorted(range(len(responses)), key=lambda i: (len(responses[i].grants) if ready else -len(responses[i].grants), -i))
@@ -64,8 +69,16 @@ def missing_action_handler(run: RehearsalRun) -> str | None:
     return None
 
 
-def play_well(run: RehearsalRun, clock: StepClock, step_s: float = 10.0, max_moves: int = 60) -> None:
-    """Handle every objection as soon as it is raised and walk towards the key actions."""
+def unasked_check(run: RehearsalRun) -> str | None:
+    """A checking question the current step lists and the trainee has not put yet."""
+    if run.session.position.handler is not None:
+        return None
+    return next((q for q in run.session.checks if q not in run.person.asked), None)
+
+
+def play_well(run: RehearsalRun, clock: StepClock, step_s: float = 10.0, max_moves: int = 80) -> None:
+    """Handle every objection as soon as it is raised, put the checking questions each step lists,
+    and walk towards the key actions."""
     moves = 0
     while not run.ended and moves < max_moves:
         moves += 1
@@ -73,8 +86,31 @@ def play_well(run: RehearsalRun, clock: StepClock, step_s: float = 10.0, max_mov
         if run.session.position.handler is None and run.person.pending:
             run.raise_objection(run.person.pending[0])
             continue
+        question = unasked_check(run)
+        if question is not None:
+            run.ask(question)
+            continue
         handler = missing_action_handler(run)
         if handler is not None:
             run.raise_objection(handler)
             continue
         run.choose(best_response(run))
+
+
+def play_mechanically(run: RehearsalRun, clock: StepClock, step_s: float = 10.0, max_moves: int = 80) -> None:
+    """The shortcut a trainee learns from easy rehearsals: answer the pending objection, then pick
+    the answer the person gave (else the response that obtains the most).  No checking questions."""
+    moves = 0
+    while not run.ended and moves < max_moves:
+        moves += 1
+        clock.advance(step_s)
+        session = run.session
+        if session.position.handler is None and run.person.pending:
+            run.raise_objection(run.person.pending[0])
+            continue
+        responses = session.current_node.responses
+        said = run.person.answer_at(session.current_ref) if session.position.handler is None else None
+        if said is not None:
+            run.choose(next(i for i, r in enumerate(responses) if said in r.label))
+            continue
+        run.choose(max(range(len(responses)), key=lambda i: (len(responses[i].grants), -i)))

@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "console.commands.warnings",
     "console.commands.intake",
     "console.commands.stats",
+    "console.commands.leads",
     "console.commands.escalation",  # before report: it adds the escalation sheet to REPORT_BUILDERS
     "console.commands.report",
     "console.commands.phone",

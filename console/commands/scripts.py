@@ -50,6 +50,9 @@ def handle_check(args: argparse.Namespace) -> int:
         return 1
     nodes = sum(len(script.nodes) for script in library)
     print(f"话术库校验通过：{len(library)} 条话术，{nodes} 个节点，目录 {library.path}")
+    dissuasion = sum(1 for script in library if script.kind == "dissuasion")
+    print(f"  {dissuasion} 条劝阻话术均含：先确认本人（非本人时问清关系和联系方式）、止付信息、"
+          "屏幕共享后的处置、涉诈线索；异议应对不借用其他类型的内容；学生用“你”，其他人用“您”。")
     scenario_dir = Path(library.path).parent / "scenarios"  # rehearsal scenarios live next to the scripts
     if scenario_dir.is_dir():
         scenarios, scenario_issues = check_scenarios(library, [scenario_dir])

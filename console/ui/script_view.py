@@ -3,8 +3,9 @@ responses as numbered buttons, objections reachable at any moment, a back step a
 checklist.  Used by the operator's call panel and by the training window.
 
 Keys (window-wide while the widget is visible; a focused text field keeps its own typing):
-1–9 choose a response, Alt+1…Alt+0 raise an objection, Backspace steps back,
-Alt+Q…Alt+I tick a key action by hand.
+1–9 choose a response, Alt+1…Alt+0 raise an objection, Backspace steps back, Alt+Q…Alt+I tick a
+key action by hand.  The step's checking questions are buttons; in a rehearsal (no outcome panel
+owns Ctrl+1…Ctrl+9 there) they also answer to Ctrl+1…Ctrl+9.
 
 The widget only drives a :class:`scripts_library.ScriptSession`; it emits :attr:`changed` after
 every step so the owner can save a draft or refresh a preview.
@@ -26,14 +27,22 @@ from PySide6.QtWidgets import (
 )
 
 from scripts_library import ScriptSession
-from scripts_library.codes import KEY_ACTION_CODES, KEY_ACTION_LABELS, OBJECTION_CODES, OBJECTION_LABELS
+from scripts_library.codes import (
+    KEY_ACTION_CODES,
+    KEY_ACTION_LABELS,
+    OBJECTION_CODES,
+    OBJECTION_LABELS,
+    check_question_text,
+)
 
 RESPONSE_KEYS = tuple(str(n) for n in range(1, 10))
 OBJECTION_KEYS = tuple(f"Alt+{n}" for n in (*range(1, 10), 0))
 KEY_ACTION_KEYS = tuple(f"Alt+{c}" for c in "QWERTYUI")
+CHECK_KEYS = tuple(f"Ctrl+{n}" for n in range(1, 10))
 
 
 class ScriptView(QWidget):
+    check_shortcuts = False  # Ctrl+digits belong to the outcome panel on the workstation
     changed = Signal()  # a step was taken, undone, or a key action ticked
     finished_reached = Signal(str)  # the script reached an end node; carries its suggested disposition
 
@@ -60,6 +69,11 @@ class ScriptView(QWidget):
         self.responses_layout = QVBoxLayout(self.responses_box)
         self.responses_layout.setContentsMargins(0, 0, 0, 0)
         self.response_buttons: list[QPushButton] = []
+        self.checks_box = QGroupBox(self.tr("这一步要问清（点一下表示已问）"))
+        self.checks_layout = QVBoxLayout(self.checks_box)
+        self.checks_layout.setContentsMargins(6, 6, 6, 6)
+        self.check_buttons: dict[str, QPushButton] = {}
+        self.asked: set[str] = set()
         self.back_button = QPushButton(self.tr("← 上一步  (Backspace)"))
         self.back_button.setToolTip(self.tr("撤销上一步选择（Backspace）"))
         self.back_button.clicked.connect(self.go_back)
@@ -94,6 +108,9 @@ class ScriptView(QWidget):
 
         for index, key in enumerate(RESPONSE_KEYS):
             self._shortcut(key, lambda i=index: self.choose(i))
+        if self.check_shortcuts:
+            for index, key in enumerate(CHECK_KEYS):
+                self._shortcut(key, lambda i=index: self._ask_nth(i))
         self._shortcut("Backspace", self.go_back)
 
         layout = QVBoxLayout(self)
@@ -107,6 +124,7 @@ class ScriptView(QWidget):
         layout.addWidget(self.line_label)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.responses_box)
+        layout.addWidget(self.checks_box)
         back_row = QHBoxLayout()
         back_row.addWidget(self.back_button)
         back_row.addStretch(1)
@@ -123,6 +141,7 @@ class ScriptView(QWidget):
     # -- state ---------------------------------------------------------------------------
     def set_session(self, session: ScriptSession | None, reason: str = "") -> None:
         self.session = session
+        self.asked = set()
         self.selection_reason.setText(reason)
         # the reason matters when it adds something: matched signals, or a fallback script
         self.selection_reason.setVisible("（" in reason or "无专用" in reason)
@@ -136,6 +155,11 @@ class ScriptView(QWidget):
             self.responses_layout.removeWidget(button)
             button.deleteLater()
         self.response_buttons = []
+        for button in self.check_buttons.values():
+            self.checks_layout.removeWidget(button)
+            button.deleteLater()
+        self.check_buttons = {}
+        self.checks_box.setVisible(bool(session and session.checks))
         if session is None:
             self.script_title.setText(self.tr("话术"))
             self.node_title.clear()
@@ -160,6 +184,14 @@ class ScriptView(QWidget):
             button.clicked.connect(lambda _checked=False, i=option.index: self.choose(i))
             self.responses_layout.addWidget(button)
             self.response_buttons.append(button)
+        for index, code in enumerate(session.checks[: len(CHECK_KEYS)]):
+            text = check_question_text(code, session.script.address)
+            check = QPushButton(f"{CHECK_KEYS[index]}   {text}" if self.check_shortcuts else text)
+            check.setObjectName("checkButton")
+            check.setEnabled(code not in self.asked)
+            check.clicked.connect(lambda _checked=False, c=code: self.ask_question(c))
+            self.checks_layout.addWidget(check)
+            self.check_buttons[code] = check
         if session.finished:
             done = QLabel(self.tr("话术已走完，请在右侧选择通话结果并保存。"))
             done.setObjectName("hintLabel")
@@ -184,6 +216,17 @@ class ScriptView(QWidget):
             return
         self.session.raise_objection(code)
         self._stepped()
+
+    def _ask_nth(self, index: int) -> None:
+        if self.session is not None and index < len(self.session.checks):
+            self.ask_question(self.session.checks[index])
+
+    def ask_question(self, code: str) -> None:
+        """On a real call the operator ticks the question off once asked; a rehearsal asks the person."""
+        if self.session is None or not self.isVisible():
+            return
+        self.asked.add(code)
+        self.refresh()
 
     def go_back(self) -> None:
         if self.session is None or not self.isVisible():

@@ -14,6 +14,7 @@ from db.models.escalation import (
     EscalationEvent,
     EscalationTask,
 )
+from db.models.leads import LEAD_KINDS, Lead, RelativeContact, StopPaymentRecord
 from db.models.org import ROLES, JurisdictionRule, Station, User
 from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
 from db.models.telephony import AGENT_STATES, AgentState, CallRecording
@@ -22,6 +23,7 @@ __all__ = [
     "AGENT_STATES",
     "AgentState",
     "CallRecording",
+    "LEAD_KINDS",
     "ROLES",
     "AppState",
     "AuditEvent",
@@ -35,12 +37,15 @@ __all__ = [
     "FollowUp",
     "ImportBatch",
     "JurisdictionRule",
+    "Lead",
     "Person",
     "QuarantinedRow",
     "QueueItem",
     "Rehearsal",
+    "RelativeContact",
     "ScriptVersion",
     "Station",
+    "StopPaymentRecord",
     "User",
     "Warning",
     "WarningMerge",

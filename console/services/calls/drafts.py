@@ -35,6 +35,7 @@ from console.services.core.storage import (
     describe_storage_error,
     is_connection_error,
 )
+from console.services.leads.capture import findings_from_document
 from db.engine import data_dir
 
 _log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def _log_from_document(document: dict[str, Any]) -> tuple[CallLog, Actor]:
     for key in ("amount_at_risk", "amount_protected"):
         if call.get(key) is not None:
             call[key] = Decimal(str(call[key]))
-    return CallLog(**call), Actor(**document["actor"])
+    return CallLog(**findings_from_document(call)), Actor(**document["actor"])
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ Rules (figures from resources/triage.yaml):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -38,6 +38,15 @@ from console.services.core.vocabulary import (
     WarningStatus,
 )
 from console.services.followups.programme import schedule_follow_ups
+from console.services.leads.capture import (
+    LeadInput,
+    RelativeContactInput,
+    StopPaymentInput,
+    clean_leads,
+    clean_relative,
+    clean_stop_payment,
+    store_findings,
+)
 from console.services.queue.claims import bump_queue_version, open_items_of
 from console.services.queue.states import item_may_move, move_item, move_warning
 from console.services.telephony.recordings import link_recordings
@@ -71,6 +80,10 @@ class CallLog:
     notes: str = ""
     dialled_number: str = ""
     follow_up_id: int | None = None
+    # what the call captured besides its outcome (see console/services/leads/capture.py)
+    leads: list[LeadInput] = field(default_factory=list)
+    stop_payment: StopPaymentInput | None = None
+    relative: RelativeContactInput | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,7 @@ class LoggedCall:
     next_step: NextStep
     follow_up_ids: list[int] = field(default_factory=list)
     duplicate: bool = False  # True when the same client_uuid had already been logged
+    stop_payment_record_id: int | None = None
 
 
 def _days(days: list[int]) -> str:
@@ -216,6 +230,10 @@ def log_call(ctx: ServiceContext, log: CallLog) -> LoggedCall:
     previous = _existing(ctx, log.client_uuid)
     if previous is not None:
         return previous
+    # bad findings are refused before anything is written
+    log = replace(log, leads=clean_leads(log.leads),
+                  stop_payment=clean_stop_payment(log.stop_payment, ctx.now()) if log.stop_payment else None,
+                  relative=clean_relative(log.relative) if log.relative else None)
     try:
         return _write(ctx, log)
     except IntegrityError:
@@ -254,6 +272,8 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
         session.add(attempt)
         session.flush()
         link_recordings(session, log.client_uuid, attempt.id)
+        record_id = store_findings(session, warning, attempt.id, ctx.actor.user_id, now, leads=log.leads,
+                                   stop_payment=log.stop_payment, relative=log.relative)
 
         if log.follow_up_id is None:
             _apply_to_warning(warning, log, step, now)
@@ -269,7 +289,7 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
             if person is not None:
                 person.dissuaded_before = True
         bump_queue_version(session)
-        return LoggedCall(attempt.id, step, follow_up_ids)
+        return LoggedCall(attempt.id, step, follow_up_ids, stop_payment_record_id=record_id)
 
 
 def _apply_to_warning(warning: Warning, log: CallLog, step: NextStep, now: dt.datetime) -> None:

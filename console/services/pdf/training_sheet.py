@@ -1,4 +1,8 @@
-"""The printable rehearsal score sheet: scenario, score, key actions, objections, timing, transcript."""
+"""The printable rehearsal score sheet: scenario, score, key actions, objections, hidden facts, timing,
+step-by-step feedback (what the trainee did, a model answer and why) and the transcript.
+
+Every figure comes from the same run, so the sheet cannot say "no key action obtained" next to a time
+for the first key action."""
 
 from __future__ import annotations
 
@@ -16,6 +20,15 @@ def _seconds(value: float | None) -> str:
     return f"{minutes}分{seconds:02d}秒" if minutes else f"{seconds}秒"
 
 
+SPEAKERS = {"trainee": "学员", "person": "模拟对象", "answer": "记录的回答"}
+
+
+def _first_action(card: ScoreCard) -> str:
+    if not card.obtained_actions or card.time_to_first_key_action_s is None:
+        return "未取得"
+    return _seconds(card.time_to_first_key_action_s)
+
+
 def build_training_sheet(out_path: str | Path, card: ScoreCard, clock: CentreClock, centre: str = "") -> int:
     """Write the score sheet for one rehearsal (times on the centre's clock); returns the page count."""
     st = S.sheet_styles()
@@ -28,6 +41,7 @@ def build_training_sheet(out_path: str | Path, card: ScoreCard, clock: CentreClo
                 ("学员", card.trainee),
                 ("演练编号", f"R-{card.rehearsal_id}"),
                 ("场景", card.scenario_title),
+                ("难度", card.difficulty_label),
                 ("结果", card.outcome_label),
                 ("开始时间", clock.format(card.started_at)),
                 ("用时", _seconds(card.duration_s)),
@@ -46,17 +60,31 @@ def build_training_sheet(out_path: str | Path, card: ScoreCard, clock: CentreClo
                 ["对方提出的异议", card.objection_labels(card.objections_raised)],
                 ["已化解", card.objection_labels(card.objections_handled)],
                 ["未化解", card.objection_labels(unhandled)],
-                ["首个关键动作用时", _seconds(card.time_to_first_key_action_s)],
-                ["跳过的核查步骤", "、".join(card.steps_skipped) or "无"],
-                ["忽略异议 / 责备 / 听错回答", f"{card.ignored} 次 / {card.blamed} 次 / {card.misread} 次"],
+                ["首个关键动作用时", _first_action(card)],
+                ["问出的隐藏情况", card.question_labels(card.facts_revealed)],
+                ["没问出的隐藏情况", card.question_labels(card.facts_missed)],
+                ["踩中的陷阱", card.action_labels(card.trapped)],
+                ["没走到的必要步骤", card.step_labels(card.steps_missing)],
+                ["跳过的核查步骤", card.step_labels(card.steps_skipped)],
+                ["忽略异议", f"{card.ignored} 次"],
+                ["责备对方", f"{card.blamed} 次"],
+                ["记错对方的回答", f"{card.misread} 次"],
             ],
             st,
-            col_widths=[50 * S.mm, None],
+            col_widths=[42 * S.mm, None],
         ),
-        S.para("通话记录（模拟对象为虚构人物）", st.heading),
     ]
+    if card.feedback:
+        story.append(S.para("分步点评", st.heading))
+        steps: list[list[object]] = [["步骤", "学员的做法", "示范做法", "为什么"]]
+        for item in card.feedback:
+            chosen = item.chosen + ("（与示范一致）" if item.matched else "")
+            steps.append([item.step_title or item.ref, chosen, "—" if item.matched else item.model,
+                          "—" if item.matched else item.why])
+        story.append(S.data_table(steps, st, col_widths=[26 * S.mm, None, None, None]))
+    story.append(S.para("通话记录（模拟对象为虚构人物）", st.heading))
     rows: list[list[object]] = [["说话人", "内容"]]
-    rows += [["学员" if speaker == "trainee" else "模拟对象", text] for speaker, text in card.transcript]
-    story.append(S.data_table(rows, st, col_widths=[22 * S.mm, None]))
+    rows += [[SPEAKERS.get(speaker, speaker), text] for speaker, text in card.transcript]
+    story.append(S.data_table(rows, st, col_widths=[24 * S.mm, None]))
     story.append(S.para("签字（培训员）：____________    日期：____________", st.body))
     return S.build_pdf(out_path, story, S.PageSetup(title="劝阻演练评分表", centre=centre, confidential=False))

@@ -9,13 +9,16 @@ Score (0–100), from the run's log:
 - 30 × share of raised objections that were handled (full marks when none was raised);
 - 20 for speed: full when the first key action came within :data:`FAST_S`, nothing after
   :data:`SLOW_S` (or when none was obtained);
-- minus 10 per skipped verification step and 5 per ignored objection, blaming answer or misread.
+- minus 10 per skipped verification step and 5 per ignored objection, blaming answer or misread;
+- a run that missed a required step or sprang a trap (a hidden fact never asked about) is not a
+  success, whatever its points: the outcome says so and the score is capped at 59.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,7 +28,8 @@ from console.services.core.context import NotFound, PermissionDenied, ServiceCon
 from console.services.core.vocabulary import DISPOSITION_LABELS
 from db.engine import data_dir
 from db.models import Rehearsal, User
-from scripts_library.codes import KEY_ACTION_LABELS, OBJECTION_LABELS
+from scripts_library.coaching import StepFeedback
+from scripts_library.codes import CHECK_QUESTION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
 from scripts_library.loader import ScriptLibrary, load_library
 from scripts_library.scenario_loader import ScenarioSet, load_scenarios
 from scripts_library.scenario_schema import DIFFICULTIES, STAGES, TEMPERAMENT_LABELS, Scenario
@@ -33,6 +37,19 @@ from scripts_library.simulation import RehearsalRun
 
 FAST_S = 120.0
 SLOW_S = 600.0
+MISSED_GOAL_CAP = 59
+
+OUTCOME_LABELS = {
+    "dissuaded": "劝阻成功",
+    "hung_up": "对方挂断",
+    "refused": "拒绝劝阻",
+    "victimized": "已被骗",
+    "false_positive": "误报",
+    "wrong_person": "非本人",
+    "incomplete": "未达成劝阻目标",
+    "trapped": "踩中陷阱（隐藏情况没问出来）",
+}
+
 
 def user_scenario_dir() -> Path:
     """Where scenarios made from case reviews are saved (outside the installed program)."""
@@ -103,6 +120,7 @@ class ScoreCard:
     rehearsal_id: int
     scenario_id: str
     scenario_title: str
+    difficulty_label: str
     trainee: str
     started_at: dt.datetime
     finished_at: dt.datetime
@@ -122,6 +140,16 @@ class ScoreCard:
     duration_s: float
     path: tuple[str, ...]
     transcript: tuple[tuple[str, str], ...]
+    questions_asked: tuple[str, ...] = ()
+    facts_revealed: tuple[str, ...] = ()
+    facts_missed: tuple[str, ...] = ()
+    trapped: tuple[str, ...] = ()
+    steps_missing: tuple[str, ...] = ()
+    feedback: tuple[StepFeedback, ...] = ()
+    step_titles: Mapping[str, str] = field(default_factory=dict)
+
+    def step_labels(self, node_ids: tuple[str, ...]) -> str:
+        return "、".join(self.step_titles.get(n, n) for n in node_ids) or "无"
 
     @property
     def required_obtained(self) -> tuple[str, ...]:
@@ -132,6 +160,9 @@ class ScoreCard:
 
     def objection_labels(self, codes: tuple[str, ...]) -> str:
         return "、".join(OBJECTION_LABELS.get(c, c) for c in codes) or "无"
+
+    def question_labels(self, codes: tuple[str, ...]) -> str:
+        return "；".join(CHECK_QUESTION_LABELS.get(c, c) for c in codes) or "无"
 
 
 def score_points(run: RehearsalRun) -> int:
@@ -152,6 +183,8 @@ def score_points(run: RehearsalRun) -> int:
     points = 50 * actions + 30 * objections + 20 * speed
     points -= 10 * len(run.skipped)
     points -= 5 * (run.count("ignored") + run.count("blamed") + run.count("misread"))
+    if run.trapped or run.steps_missing():
+        points = min(points, MISSED_GOAL_CAP)
     return max(0, min(100, round(points)))
 
 
@@ -161,6 +194,7 @@ def _scorecard(rehearsal_id: int, run: RehearsalRun, trainee: str, finished_at: 
         rehearsal_id=rehearsal_id,
         scenario_id=run.spec.id,
         scenario_title=run.spec.title,
+        difficulty_label=DIFFICULTIES.get(run.spec.difficulty, run.spec.difficulty),
         trainee=trainee,
         started_at=run.started_at,
         finished_at=finished_at,
@@ -180,6 +214,13 @@ def _scorecard(rehearsal_id: int, run: RehearsalRun, trainee: str, finished_at: 
         duration_s=(finished_at - run.started_at).total_seconds(),
         path=tuple(run.session.path),
         transcript=tuple((speaker, text) for speaker, text in run.transcript),
+        questions_asked=tuple(run.person.asked),
+        facts_revealed=tuple(run.spec.facts[i].question for i in run.person.revealed),
+        facts_missed=tuple(fact.question for fact in run.person.hidden_facts()),
+        trapped=tuple(run.trapped),
+        steps_missing=tuple(run.steps_missing()),
+        feedback=tuple(run.feedback),
+        step_titles={node_id: node.title for node_id, node in run.session.script.nodes.items()},
     )
 
 

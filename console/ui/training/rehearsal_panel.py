@@ -138,9 +138,11 @@ class RehearsalPanel(QWidget):
         if self.active is None:
             return
         run = self.active.run
-        said = [text for speaker, text in run.transcript if speaker == "trainee"]
-        if said:
-            self.transcript.appendPlainText(self.tr("学员：") + said[-1])
+        said = [(speaker, text) for speaker, text in run.transcript if speaker in ("trainee", "answer")]
+        if said and said[-1][0] == "answer":
+            self.transcript.appendPlainText(self.tr("记录对方回答：") + said[-1][1])
+        elif said:
+            self.transcript.appendPlainText(self.tr("学员：") + said[-1][1])
         self._show_lines(reaction.lines)
         self.resistance.setValue(reaction.resistance)
         active = self.active

@@ -10,6 +10,7 @@ from scripts_library.simulation import Reaction, RehearsalRun
 
 
 class RehearsalScriptView(ScriptView):
+    check_shortcuts = True
     reacted = Signal(object)  # a Reaction after each trainee move
 
     def __init__(self) -> None:
@@ -36,6 +37,12 @@ class RehearsalScriptView(ScriptView):
         if self.run is None or self.run.ended or not self.isVisible() or code not in self.run.session.script.objections:
             return
         self._react(self.run.raise_objection(code))
+
+    def ask_question(self, code: str) -> None:
+        if self.run is None or self.run.ended or not self.isVisible():
+            return
+        self.asked.add(code)
+        self._react(self.run.ask(code))
 
     def go_back(self) -> None:
         if self.run is None or self.run.ended or not self.isVisible():

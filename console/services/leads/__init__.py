@@ -1,0 +1,1 @@
+"""What a dissuasion call captures besides its outcome: leads, stop-payment facts, a relative's contact."""
