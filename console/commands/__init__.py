@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "console.commands.scripts",
     "console.commands.training",
     "console.commands.tts",
+    "console.commands.sms",
     "console.commands.security",
     "console.commands.queue",
     "console.commands.intake",

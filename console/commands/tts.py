@@ -4,7 +4,9 @@
   (九六幺幺零, 五万元) and spoken at the audience's rate; prints voice, seconds and path;
 - ``dissuade tts export --text TEXT --out FILE.wav``: a script or scenario line (placeholders filled);
 - ``dissuade tts warning --surname 王 --sex F --age 67 --fraud-type TYPE --out FILE.wav``: a whole
-  recorded warning for the phone or a loudspeaker (elderly rate for elderly persons unless told).
+  recorded warning for the phone or a loudspeaker (elderly rate for elderly persons unless told);
+- ``dissuade tts check [--json]``: every shipped line through ``espeak-ng -x`` with the configured
+  voice; lists lines that would not be read wholly in Mandarin (exit 1 when there are any).
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def register(subparsers: Any) -> None:
     warning.add_argument("--out", required=True, help="输出 WAV 文件")
     warning.add_argument("--json", action="store_true", help="以 JSON 输出文件信息和文字")
     warning.set_defaults(func=handle_warning)
+    check = sub.add_parser("check", help="检查所有内置话术、场景、预警语音和短信模板的读音")
+    check.add_argument("--json", action="store_true", help="以 JSON 输出问题列表")
+    check.set_defaults(func=handle_check)
 
 
 def _wav_document(info: tts.WavInfo, settings: tts.TtsSettings, text: str) -> dict[str, Any]:
@@ -94,3 +99,29 @@ def handle_warning(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         return fail(str(exc), 1)
     return _report(info, settings, args.json, text, audience=audience)
+
+
+def handle_check(args: argparse.Namespace) -> int:
+    from console.services.messaging import speech_check
+    from scripts_library.loader import ScriptLibraryError, load_library
+    from scripts_library.scenario_loader import ScenarioError, load_scenarios
+
+    try:
+        settings = tts.load_tts_settings()
+        library = load_library()
+        lines = (speech_check.script_lines(library)
+                 + speech_check.scenario_lines(load_scenarios(library).scenarios.values())
+                 + speech_check.simulator_lines() + speech_check.warning_lines(settings.centre_name)
+                 + speech_check.sms_template_lines())
+        problems = speech_check.pronunciation_problems(lines, settings)
+    except (ServiceError, ScriptLibraryError, ScenarioError) as exc:
+        return fail(str(exc), 1)
+    if args.json:
+        print_json({"voice": settings.voice, "lines": len(lines),
+                    "problems": [{"source": p.line.source, "text": p.line.text, "spoken": p.spoken,
+                                  "reason": p.reason, "phonemes": p.phonemes} for p in problems]})
+    else:
+        for problem in problems:
+            print(f"{problem.line.source}：{problem.reason}\n    {problem.spoken}")
+        print(f"共检查 {len(lines)} 句（语音 {settings.voice}），{len(problems)} 句有问题")
+    return 1 if problems else 0

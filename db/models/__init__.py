@@ -19,6 +19,7 @@ from db.models.escalation import (
     EscalationEvent,
     EscalationTask,
 )
+from db.models.messaging import SMS_STATUSES, SmsMessage, SmsOptOut, SmsReceipt
 from db.models.org import ROLES, JurisdictionRule, Station, User
 from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
 
@@ -29,6 +30,7 @@ __all__ = [
     "QUEUE_ITEM_KINDS",
     "RISK_LEVELS",
     "ROLES",
+    "SMS_STATUSES",
     "TASK_KINDS",
     "TASK_RESULTS",
     "TASK_STATUSES",
@@ -49,6 +51,9 @@ __all__ = [
     "QueueItem",
     "Rehearsal",
     "ScriptVersion",
+    "SmsMessage",
+    "SmsOptOut",
+    "SmsReceipt",
     "Station",
     "User",
     "Warning",

@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "retention": "到期清理",
     "legal_hold": "诉讼保留",
     "warning_edit": "修改预警",
+    "sms_send": "发送短信",
+    "sms_opt_out": "短信退订",
 }
 
 

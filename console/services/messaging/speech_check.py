@@ -5,7 +5,7 @@ Latin letters or digits after normalisation is reported.
 
 Spoken lines are: script lines (read aloud in script review), the simulated person's lines in
 rehearsals (scenario files and the simulator's stock replies), the recorded warnings for every fraud
-type and audience, and any extra texts a caller adds (the SMS templates).
+type, and the SMS templates.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from console.services.core.context import ServiceError
 from console.services.messaging import tts
+from console.services.messaging.sms.settings import SmsSettings, load_sms_settings
 from console.services.messaging.speech_text import speech_text
 from scripts_library import simulation
 from scripts_library.loader import ScriptLibrary
@@ -86,6 +87,14 @@ def warning_lines(centre_name: str) -> list[SpokenLine]:
             text = tts.voice_warning_message(centre_name, surname, address, fraud_type)
             out.append(SpokenLine(f"warning {fraud_type} ({surname or '无称呼'})", text))
     return out
+
+
+def sms_template_lines(settings: SmsSettings | None = None) -> list[SpokenLine]:
+    """The SMS templates, rendered for a typical person (the automated voice lane reads them too)."""
+    settings = settings or load_sms_settings()
+    variables = {"address_form": "王阿姨", "centre_name": settings.centre_name, "fraud_type_label": "冒充公检法"}
+    return [SpokenLine(f"sms {name}", template.render(settings.signature, variables))
+            for name, template in (settings.templates or {}).items()]
 
 
 def _phonemes(texts: Sequence[str], settings: tts.TtsSettings) -> str:
