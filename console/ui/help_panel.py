@@ -25,6 +25,7 @@ GENERAL_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+M", "填写保住金额"),
     ("Ctrl+N", "填写备注"),
     ("Ctrl+E", "上报派出所"),
+    ("Ctrl+T", "给当事人发“请立即挂断”短信（确认后发送）"),
     ("Ctrl+Enter", "保存通话结果"),
     ("Ctrl+L", "锁定屏幕（离开席位时）"),
     ("Ctrl+I", "导入预警文件"),
