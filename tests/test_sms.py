@@ -234,3 +234,23 @@ def test_cli_templates_and_send(sqlite_db: Database, smsc: SmscSimulator, tmp_pa
     assert missing.returncode == 1 and "不存在" in missing.stderr and "Traceback" not in missing.stderr
     with sqlite_db.context().session() as session:
         assert session.execute(select(Person.id)).first() is not None
+
+
+@pytest.mark.postgres
+def test_two_seats_cannot_both_take_the_last_slot(pg_db: Database, smsc: SmscSimulator, settings: SmsSettings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx = dataclasses.replace(pg_db.context(), clock=FakeClock(DAYTIME))
+    warning_id, _phone = elderly_warning(ctx)
+    once = dataclasses.replace(settings, per_person_per_day=1, receipt_wait_s=0)
+
+    def send(template: str) -> str:
+        try:
+            return service.send_warning_sms(ctx, warning_id, template, settings=once).status
+        except service.SmsRefused:
+            return "refused"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(send, ["hang_up_now", "after_call"]))
+    assert outcomes == ["refused", "submitted"]
+    assert len(smsc.messages()) == 1

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from console.services.core import audit
@@ -38,6 +39,7 @@ from scripts_library.rendering import address_title
 _log = logging.getLogger("console.sms")
 BAND_AGES = {"minor": 16, "18-25": 22, "26-40": 33, "41-55": 48, "56-65": 60, "65+": 70}
 OPT_OUT_WORDS = ("TD", "T", "退订", "N", "0000")
+SMS_LOCK_KEY = 7_110_96111
 
 
 class SmsRefused(ServiceError):
@@ -135,6 +137,9 @@ def send_warning_sms(ctx: ServiceContext, warning_id: int, template_name: str, *
         warning, person = _load(session, warning_id)
         text = _render(settings, template_name, warning, person, ctx.now())
         encoded = encode_message(text, flash=use_flash, max_parts=settings.max_parts)
+        if session.get_bind().dialect.name == "postgresql":
+            # seats check the limits one at a time, so two sends cannot both take the last slot
+            session.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": SMS_LOCK_KEY})
         refusal = refusal_reason(session, settings, person.phone, ctx.now())
         if refusal:
             raise SmsRefused(refusal)
