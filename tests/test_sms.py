@@ -254,3 +254,20 @@ def test_two_seats_cannot_both_take_the_last_slot(pg_db: Database, smsc: SmscSim
         outcomes = sorted(pool.map(send, ["hang_up_now", "after_call"]))
     assert outcomes == ["refused", "submitted"]
     assert len(smsc.messages()) == 1
+
+
+def test_retention_erases_the_number_and_text_of_old_sms(ctx: ServiceContext, clock: FakeClock, smsc: SmscSimulator,
+                                                          settings: SmsSettings) -> None:
+    from console.services.people.retention import apply_retention
+
+    warning_id, phone = elderly_warning(ctx)
+    result = service.send_warning_sms(ctx, warning_id, "hang_up_now", settings=settings)
+    with ctx.session() as session:
+        warning = session.get_one(Warning, warning_id)
+        warning.status, warning.closed_at = "closed", DAYTIME
+    clock.advance(days=400)
+    apply_retention(ctx, older_than_days=365)
+    with ctx.session() as session:
+        row = session.get_one(SmsMessage, result.sms_id)
+        assert (row.phone, row.text, row.status, row.parts) == (f"erased-sms-{row.id}", "", "delivered", 1)
+        assert session.execute(select(SmsMessage.id).where(SmsMessage.phone == phone)).first() is None
