@@ -271,3 +271,18 @@ def test_retention_erases_the_number_and_text_of_old_sms(ctx: ServiceContext, cl
         row = session.get_one(SmsMessage, result.sms_id)
         assert (row.phone, row.text, row.status, row.parts) == (f"erased-sms-{row.id}", "", "delivered", 1)
         assert session.execute(select(SmsMessage.id).where(SmsMessage.phone == phone)).first() is None
+
+
+def test_a_supervisor_sends_a_template_to_a_selection(ctx: ServiceContext, make_actor, smsc: SmscSimulator,  # type: ignore[no-untyped-def]
+                                                      settings: SmsSettings) -> None:
+    first, phone1 = elderly_warning(ctx)
+    second, phone2 = elderly_warning(ctx)
+    service.add_opt_out(ctx, phone2, "本人要求")
+    supervisor = ctx.as_actor(make_actor("duty1", "supervisor"))
+    outcomes = service.send_to_warnings(supervisor, [first, second, 999999], "after_call", settings=settings)
+    assert [(o.warning_id, o.status) for o in outcomes] == [(first, "delivered"), (second, "refused"),
+                                                             (999999, "failed")]
+    assert [dest for dest, _text, _parts in smsc.messages()] == [phone1]
+    assert smsc.binds == ["bind_transceiver"]  # one connection for the whole selection
+    with pytest.raises(PermissionDenied):
+        service.send_to_warnings(ctx.as_actor(make_actor("op9")), [first], "after_call", settings=settings)

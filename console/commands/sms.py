@@ -4,6 +4,7 @@
 - ``dissuade sms preview --warning ID --template NAME [--json]``: the text the person would get;
 - ``dissuade sms send --warning ID --template NAME [--flash] [--json]``:
   ``{"message_id": ..., "parts": N, "status": ...}``;
+- ``dissuade sms batch --warnings ID,ID --template NAME [--json]``: a supervisor's send to a selection;
 - ``dissuade sms receipts [--wait S] [--json]``: collect delivery receipts and 退订 replies;
 - ``dissuade sms opt-out PHONE [--reason TEXT]``: no more messages to that number.
 
@@ -25,7 +26,7 @@ from console.services.messaging.sms.templates import SITUATIONS
 
 def register(subparsers: Any) -> None:
     sms = subparsers.add_parser("sms", help="预警短信：模板、预览、发送、回执、退订")
-    sub = sms.add_subparsers(dest="sms_command", metavar="{templates,preview,send,receipts,opt-out}")
+    sub = sms.add_subparsers(dest="sms_command", metavar="{templates,preview,send,batch,receipts,opt-out}")
     sub.required = True
     templates = sub.add_parser("templates", help="列出短信模板")
     templates.add_argument("--json", action="store_true", help="输出一个 JSON 数组")
@@ -41,6 +42,13 @@ def register(subparsers: Any) -> None:
         add_db_option(command)
         add_actor_option(command)
         command.set_defaults(func=handler)
+    batch = sub.add_parser("batch", help="值班长：把一个模板发给多条预警的当事人")
+    batch.add_argument("--warnings", required=True, metavar="ID,ID,…", help="预警编号，逗号分隔")
+    batch.add_argument("--template", required=True, metavar="NAME")
+    batch.add_argument("--json", action="store_true")
+    add_db_option(batch)
+    add_actor_option(batch)
+    batch.set_defaults(func=handle_batch)
     receipts = sub.add_parser("receipts", help="接收短信网关的送达回执和退订回复")
     receipts.add_argument("--wait", type=float, default=5.0, help="等待秒数（默认 5）")
     receipts.add_argument("--json", action="store_true")
@@ -102,6 +110,28 @@ def handle_send(args: argparse.Namespace) -> int:
                     "sms_id": result.sms_id, "phone": result.phone_masked})
         return 0
     print(f"短信已发往 {result.phone_masked}：{result.parts} 条，状态 {result.status}，编号 {result.message_id}")
+    return 0
+
+
+def handle_batch(args: argparse.Namespace) -> int:
+    try:
+        ids = [int(part) for part in args.warnings.replace("，", ",").split(",") if part.strip()]
+    except ValueError:
+        return fail("--warnings 应为逗号分隔的预警编号，例如 12,15,20")
+    database = open_db(args)
+    try:
+        outcomes = service.send_to_warnings(context_for(database, args.as_login), ids, args.template)
+    except ServiceError as exc:
+        return fail(str(exc), 1)
+    finally:
+        database.dispose()
+    if args.json:
+        print_json([{"warning": o.warning_id, "status": o.status, "detail": o.detail} for o in outcomes])
+        return 0
+    for outcome in outcomes:
+        print(f"预警 {outcome.warning_id}：{outcome.status}  {outcome.detail}")
+    done = sum(1 for o in outcomes if o.status not in ("refused", "failed"))
+    print(f"共 {len(outcomes)} 条预警，已发送 {done} 条")
     return 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
@@ -27,6 +27,7 @@ from console.services.messaging.sms.gateway import (
     DeliveryReceipt,
     GatewayFactory,
     InboundMessage,
+    SmsGateway,
     Submission,
     open_gateway,
 )
@@ -128,8 +129,11 @@ def preview_warning_sms(ctx: ServiceContext, warning_id: int, template_name: str
 
 def send_warning_sms(ctx: ServiceContext, warning_id: int, template_name: str, *,
                      settings: SmsSettings | None = None, flash: bool | None = None,
-                     gateway_factory: GatewayFactory = open_gateway) -> SmsSendResult:
-    """Send one template to the warning's person; raises :class:`SmsRefused` when a rule forbids it."""
+                     gateway_factory: GatewayFactory = open_gateway, gateway: SmsGateway | None = None) -> SmsSendResult:
+    """Send one template to the warning's person; raises :class:`SmsRefused` when a rule forbids it.
+
+    ``gateway`` is an open connection to reuse (left open); without it one is opened and closed.
+    """
     ctx.require("call.log")
     settings = settings or load_sms_settings()
     use_flash = settings.flash if flash is None else flash
@@ -152,13 +156,14 @@ def send_warning_sms(ctx: ServiceContext, warning_id: int, template_name: str, *
         sms_id = row.id
     masked = mask_phone(phone)
     try:
-        gateway = gateway_factory(settings)
+        connection = gateway or gateway_factory(settings)
         try:
-            ids = gateway.submit(Submission(phone, encoded))
-            receipts = gateway.wait_for_receipts(ids, settings.receipt_wait_s) if settings.receipt_wait_s else []
-            inbound = gateway.inbound()
+            ids = connection.submit(Submission(phone, encoded))
+            receipts = connection.wait_for_receipts(ids, settings.receipt_wait_s) if settings.receipt_wait_s else []
+            inbound = connection.inbound() if gateway is None else []
         finally:
-            gateway.close()
+            if gateway is None:
+                connection.close()
     except ServiceError as exc:
         _finish_failed(ctx, sms_id, warning_id, template_name, masked, str(exc))
         raise
@@ -174,6 +179,51 @@ def send_warning_sms(ctx: ServiceContext, warning_id: int, template_name: str, *
     with ctx.session() as session:
         status = session.get_one(SmsMessage, sms_id).status
     return SmsSendResult(sms_id, ids[0], len(ids), status, text, masked)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    warning_id: int
+    status: str  # submitted / delivered / undelivered, or refused / failed
+    detail: str  # the masked number, or why nothing was sent
+
+
+def send_to_warnings(ctx: ServiceContext, warning_ids: Iterable[int], template_name: str, *,
+                     settings: SmsSettings | None = None,
+                     gateway_factory: GatewayFactory = open_gateway) -> list[BatchOutcome]:
+    """A supervisor sends one template to a selection of warnings over one connection; each message
+    obeys the same rules as a single send, and receipts are awaited once for all of them."""
+    ctx.require("queue.manage")
+    settings = settings or load_sms_settings()
+    settings.template(template_name)
+    each = replace(settings, receipt_wait_s=0)
+    outcomes: list[BatchOutcome] = []
+    sent: dict[int, int] = {}  # warning id → sms id
+    gateway = gateway_factory(settings)
+    try:
+        for warning_id in warning_ids:
+            try:
+                result = send_warning_sms(ctx, warning_id, template_name, settings=each, gateway=gateway)
+            except SmsRefused as exc:
+                outcomes.append(BatchOutcome(warning_id, "refused", str(exc)))
+            except ServiceError as exc:
+                outcomes.append(BatchOutcome(warning_id, "failed", str(exc)))
+            else:
+                sent[warning_id] = result.sms_id
+                outcomes.append(BatchOutcome(warning_id, result.status, result.phone_masked))
+        with ctx.session() as session:
+            ids = [i for m in session.execute(select(SmsMessage).where(SmsMessage.id.in_(sent.values()))).scalars()
+                   for i in (m.message_ids or [])]
+        receipts = gateway.wait_for_receipts(ids, settings.receipt_wait_s) if ids and settings.receipt_wait_s else []
+        inbound = gateway.inbound()
+    finally:
+        gateway.close()
+    record_receipts(ctx, receipts)
+    record_inbound(ctx, inbound)
+    with ctx.session() as session:
+        statuses = dict(session.execute(select(SmsMessage.id, SmsMessage.status)
+                                        .where(SmsMessage.id.in_(sent.values()))).all())
+    return [replace(o, status=statuses[sent[o.warning_id]]) if o.warning_id in sent else o for o in outcomes]
 
 
 def _finish_failed(ctx: ServiceContext, sms_id: int, warning_id: int, template: str, masked: str, error: str) -> None:
