@@ -185,3 +185,13 @@ def test_cli_say_reports_voice_seconds_and_path(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "console.cli", "tts", "say", "  ", "--out", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert bad.returncode == 1 and "没有要朗读的文字" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_broken_command_setting_is_refused_in_chinese(tmp_path: Path) -> None:
+    settings_file = tmp_path / "tts.yaml"
+    for text, reason in (("engine: command\ncommand: \"mytts --out\"\n", "{wav}"),
+                         ("engine: command\ncommand: \"mytts 'x {wav}\"\n", "引号"),
+                         ("engine: festival\n", "engine")):
+        settings_file.write_text(text, encoding="utf-8")
+        with pytest.raises(tts.ServiceError, match=reason):
+            tts.load_tts_settings(settings_file)

@@ -114,7 +114,10 @@ class TtsSettings:
     @property
     def voice_label(self) -> str:
         """The voice name as reported to users (usable with ``espeak-ng -v`` for the embedded engine)."""
-        return self.voice if self.engine == "espeak-ng" else f"command:{shlex.split(self.command)[0]}"
+        if self.engine == "espeak-ng":
+            return self.voice
+        program = shlex.split(self.command)[:1] if self.command.strip() else []
+        return f"command:{program[0] if program else ''}"
 
 
 def _int_setting(values: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
@@ -136,6 +139,10 @@ def load_tts_settings(path: Path | None = None) -> TtsSettings:
     command = str(values.get("command") or "")
     if engine == "command" and "{wav}" not in command:
         raise ServiceError("语音配置项 command 必须包含 {wav}（外部命令写出的 WAV 文件路径）")
+    try:
+        shlex.split(command)
+    except ValueError as exc:
+        raise ServiceError(f"语音配置项 command 的引号不成对：{command}") from exc
     general_default = _int_setting(values, "rate", DEFAULT_RATES["general"], 60, 450)  # older files
     audiences = {
         name: AudienceSpeech(
