@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 libxcb-xinerama0 xvfb xauth fonts-wqy-microhei \
-	libespeak-ng1 espeak-ng-data postgresql poppler-utils sox baresip-core sip-tester python3-venv
+	libespeak-ng1 espeak-ng espeak-ng-data postgresql poppler-utils sox baresip-core sip-tester python3-venv
 
 .PHONY: run test bench lint typecheck deb system-packages setup clean
 

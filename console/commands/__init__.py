@@ -10,6 +10,8 @@ COMMAND_MODULES = [
     "console.commands.users",
     "console.commands.scripts",
     "console.commands.training",
+    "console.commands.tts",
+    "console.commands.sms",
     "console.commands.security",
     "console.commands.queue",
     "console.commands.warnings",

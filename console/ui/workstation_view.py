@@ -33,6 +33,7 @@ from console.ui.draft_keeper import DraftKeeper
 from console.ui.errors import error_text
 from console.ui.outcome_panel import OutcomePanel
 from console.ui.phone_line import PhoneLine
+from console.ui.sms_action import HangUpSmsAction
 from console.ui.tasks import Change, TaskRunner
 from console.ui.warning_panel import WarningPanel
 from scripts_library import ScriptLibrary, ScriptRestoreError, ScriptSession, load_library
@@ -92,6 +93,10 @@ class WorkstationView(QWidget):
         self.outcome_panel.changed.connect(self._changed)
         self.outcome_panel.save_requested.connect(self.save)
         self.outcome_panel.escalation_requested.connect(self.request_escalation)
+
+        self.sms_action = HangUpSmsAction(ctx, runner, self, self._sms_target)
+        self.sms_action.shortcut.setEnabled(self.can_call)
+        self.sms_action.status_changed.connect(self._show_status)
 
         self.lease_timer = QTimer(self)
         self.lease_timer.setInterval(max(settings.lease_renew_seconds, 5) * 1000)
@@ -341,6 +346,16 @@ class WorkstationView(QWidget):
         self.warning_panel.reload()
         if self.state is not None and self.outcome_panel.plan is not None:
             self.window().statusBar().showMessage(self.tr("已上报派出所"), 8000)  # type: ignore[attr-defined]
+
+    # -- SMS ---------------------------------------------------------------------------------
+    def _sms_target(self) -> tuple[int, str] | None:
+        """The claimed warning the "hang up now" SMS goes to (None while only browsing)."""
+        if self.state is None or self.detail is None or self.detail.warning_id != self.state.warning_id:
+            return None
+        return self.detail.warning_id, self.detail.fraud_type
+
+    def _show_status(self, text: str) -> None:
+        self.window().statusBar().showMessage(text, 10000)  # type: ignore[attr-defined]
 
     def focus_script(self) -> None:
         self.script_view.setFocus()

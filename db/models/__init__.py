@@ -15,6 +15,7 @@ from db.models.escalation import (
     EscalationTask,
 )
 from db.models.leads import LEAD_KINDS, Lead, RelativeContact, StopPaymentRecord
+from db.models.messaging import SMS_STATUSES, SmsMessage, SmsOptOut, SmsReceipt
 from db.models.org import ROLES, JurisdictionRule, Station, User
 from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
 from db.models.telephony import AGENT_STATES, AgentState, CallRecording
@@ -25,6 +26,7 @@ __all__ = [
     "CallRecording",
     "LEAD_KINDS",
     "ROLES",
+    "SMS_STATUSES",
     "AppState",
     "AuditEvent",
     "Base",
@@ -44,6 +46,9 @@ __all__ = [
     "Rehearsal",
     "RelativeContact",
     "ScriptVersion",
+    "SmsMessage",
+    "SmsOptOut",
+    "SmsReceipt",
     "Station",
     "StopPaymentRecord",
     "User",

@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "dial": "外呼",
     "inbound_call": "来电",
     "recording_play": "播放录音",
+    "sms_send": "发送短信",
+    "sms_opt_out": "短信退订",
 }
 
 

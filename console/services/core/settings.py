@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -31,8 +33,13 @@ _log = logging.getLogger(__name__)
 RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_RETENTION_DAYS = 180
-DEFAULT_VOICE = "sit/cmn"
-DEFAULT_RATE = 165
+# Speech: cmn-latn-pinyin reads Latin letters as pinyin; the voice sit/cmn, by contrast, reads them as English.
+DEFAULT_VOICE = "cmn-latn-pinyin"
+ENGINES = ("espeak-ng", "command")
+AUDIENCES = ("general", "elderly")
+DEFAULT_RATES = {"general": 220, "elderly": 175}
+DEFAULT_PAUSES_MS = {"general": 150, "elderly": 400}
+DEFAULT_RATE = DEFAULT_RATES["general"]
 DEFAULT_TTS_TIMEOUT_S = 60.0
 
 
@@ -139,24 +146,79 @@ def parse_workstation_settings(values: dict[str, Any]) -> WorkstationSettings:
 
 # ---- speech ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class AudienceSpeech:
+    """How fast, and with how long a pause after each sentence, one audience is spoken to."""
+
+    rate: int  # eSpeak NG words per minute (for Mandarin about syllables per minute)
+    sentence_pause_ms: int
+
+
+@dataclass(frozen=True)
 class TtsSettings:
     voice: str = DEFAULT_VOICE
-    rate: int = DEFAULT_RATE
+    engine: str = "espeak-ng"
+    command: str = ""
+    general: AudienceSpeech = AudienceSpeech(DEFAULT_RATES["general"], DEFAULT_PAUSES_MS["general"])
+    elderly: AudienceSpeech = AudienceSpeech(DEFAULT_RATES["elderly"], DEFAULT_PAUSES_MS["elderly"])
     centre_name: str = "公安局反诈中心"
     timeout_s: float = DEFAULT_TTS_TIMEOUT_S
+
+    @property
+    def rate(self) -> int:
+        return self.general.rate
+
+    def audience(self, name: str) -> AudienceSpeech:
+        if name not in AUDIENCES:
+            raise ServiceError(f"未知的收听对象“{name}”，可选：general（普通）、elderly（老年人）")
+        speech: AudienceSpeech = getattr(self, name)
+        return speech
+
+    @property
+    def voice_label(self) -> str:
+        """The voice name as reported to users (usable with ``espeak-ng -v`` for the embedded engine)."""
+        if self.engine == "espeak-ng":
+            return self.voice
+        program = shlex.split(self.command)[:1] if self.command.strip() else []
+        return f"command:{program[0] if program else ''}"
+
+
+def _int_setting(values: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ServiceError(f"语音配置项 {key} 应为 {low}–{high} 之间的整数，当前为：{value!r}")
+    return value
 
 
 def parse_tts_settings(values: dict[str, Any]) -> TtsSettings:
     defaults = TtsSettings()
-    rate = values.get("rate", defaults.rate)
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 60 <= rate <= 400:
-        raise ServiceError(f"语音配置项 rate 应为 60–400 之间的整数，当前为：{rate!r}")
     timeout = values.get("timeout_s", defaults.timeout_s)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ServiceError(f"语音配置项 timeout_s 应为正数，当前为：{timeout!r}")
+    engine = str(values.get("engine", defaults.engine))
+    if engine not in ENGINES:
+        raise ServiceError(f"语音配置项 engine 应为 espeak-ng 或 command，当前为：{engine!r}")
+    command = str(values.get("command") or "")
+    if engine == "command" and "{wav}" not in command:
+        raise ServiceError("语音配置项 command 必须包含 {wav}（外部命令写出的 WAV 文件路径）")
+    try:
+        shlex.split(command)
+    except ValueError as exc:
+        raise ServiceError(f"语音配置项 command 的引号不成对：{command}") from exc
+    general_default = _int_setting(values, "rate", DEFAULT_RATES["general"], 60, 450)  # older files
+    audiences = {
+        name: AudienceSpeech(
+            _int_setting(values, f"{name}_rate", general_default if name == "general" else DEFAULT_RATES[name],
+                         60, 450),
+            _int_setting(values, f"{name}_pause_ms", DEFAULT_PAUSES_MS[name], 0, 3000),
+        )
+        for name in AUDIENCES
+    }
     return TtsSettings(
         voice=str(values.get("voice", defaults.voice)),
-        rate=rate,
+        engine=engine,
+        command=command,
+        general=audiences["general"],
+        elderly=audiences["elderly"],
         centre_name=str(values.get("centre_name", defaults.centre_name)),
         timeout_s=float(timeout),
     )

@@ -1,46 +1,63 @@
-"""Text to speech (Mandarin) for rehearsals and recorded warnings: WAV files from pyttsx3 + eSpeak NG.
+"""Text to speech (Mandarin) for rehearsals, recorded warnings and automated calls: WAV files.
 
-Every synthesis runs in its own worker *process* (multiprocessing, spawn context): pyttsx3 2.99
-misbehaves when ``say`` and ``save_to_file`` share an engine, its driver loop must not run on the
-GUI thread, and a stuck engine can be killed after a timeout without harming the console.
+Each synthesis is one short-lived child process, so a crash or a hang never harms the console and
+no engine state leaks from one job to the next:
 
-- :func:`synthesize_to_wav` writes a WAV and checks it (:class:`WavInfo`: duration, sample rate,
-  frames, peak); an empty or silent file is an error.
+- the embedded engine is the ``espeak-ng`` command with the ``cmn-latn-pinyin`` voice (Mandarin,
+  Latin letters as pinyin: the ``sit/cmn`` voice reads digits and Latin as English);
+- a centre with a better local engine sets ``engine: command`` and ``command: "mytts --out {wav}"``
+  in ``tts.yaml``: the command gets the text on stdin (UTF-8) and must write a WAV to ``{wav}``.
+
+Text is normalised first (:func:`speech_text.speech_text`: 九六幺幺零, 五万元, 十五点三十分).  The rate and
+the pause after each sentence depend on the audience (``general`` / ``elderly``).  A child that dies
+is reported as soon as it exits; one that hangs is killed after ``timeout_s``.
+
+- :func:`synthesize_to_wav` writes a WAV and checks it (:class:`WavInfo`); an empty or silent file
+  is an error.
 - :func:`tts_available` says whether speech works here, with a Chinese message for text-only mode.
-- :func:`voice_warning_message` composes a whole recorded warning ("您好，这里是××反诈中心…") for
-  the centre's phone and loudspeaker announcements; :func:`export_line` renders and exports any
-  script or scenario line.
-- :func:`audio_player_command` finds a command-line player (``paplay`` / ``aplay``) for playback
-  when the GUI has no QtMultimedia.
+- :func:`voice_warning_message` composes a whole recorded warning ("您好，这里是××反诈中心…");
+  :func:`export_line` renders and exports any script or scenario line.
+- :func:`audio_player_command` finds a command-line player (``paplay`` / ``aplay``).
 
-Settings (voice id, rate, centre name) are the speech section of the settings (``ctx.settings.tts``:
-``resources/tts.yaml``, overridden key by key by ``tts.yaml`` in the user data directory).
+Settings are the speech section of the settings (``ctx.settings.tts``: ``resources/tts.yaml``,
+overridden key by key by ``tts.yaml`` in the user data directory).
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import queue as queue_module
+import shlex
 import shutil
+import signal
 import struct
+import subprocess
 import wave
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from xml.sax.saxutils import escape
 
 from console.services.core.context import ServiceError
-from console.services.core.settings import TtsSettings
+from console.services.core.settings import (
+    TtsSettings,
+    default_settings,
+    layered_settings,
+    parse_tts_settings,
+)
 from console.services.core.vocabulary import FRAUD_TYPE_LABELS
+from console.services.messaging.speech_text import speech_text
 from scripts_library.rendering import address_title, render_text
 
+TTS_FILE = "tts.yaml"
+ESPEAK = "espeak-ng"
+AUDIENCE_LABELS = {"general": "普通", "elderly": "老年人"}
 SILENCE_PEAK = 500  # of 32767: below this a 16-bit file is treated as silent
+SENTENCE_ENDS = "。！？；"
 
 TEXT_ONLY = "已切换为文字模式"
-NO_PYTTSX3 = f"未安装语音组件 pyttsx3，无法朗读，{TEXT_ONLY}。"
-NO_ENGINE = f"找不到语音引擎 eSpeak NG（请安装 libespeak-ng1），无法朗读，{TEXT_ONLY}。"
+NO_ENGINE = f"找不到语音引擎 eSpeak NG（请安装 espeak-ng），无法朗读，{TEXT_ONLY}。"
+NO_COMMAND = "找不到外部语音合成命令“{command}”，无法朗读，" + TEXT_ONLY + "。"
 NO_VOICE = "找不到普通话语音“{voice}”（请安装 espeak-ng-data），" + TEXT_ONLY + "。"
 NO_AUDIO_DEVICE = "本机无音频设备，已切换为文字模式"
 
@@ -63,6 +80,12 @@ WARNING_TIPS: Mapping[str, str] = {
 }
 
 
+def load_tts_settings(path: Path | None = None) -> TtsSettings:
+    """The speech section read afresh (``path`` alone, or the shipped file under the user's copy), for
+    the command line and tests; the console itself reads ``ctx.settings.tts`` once at start-up."""
+    return parse_tts_settings(layered_settings(TTS_FILE, path))
+
+
 class TtsUnavailable(ServiceError):
     """Speech cannot work on this machine; the message says why and that text mode is on."""
 
@@ -77,87 +100,86 @@ class WavInfo:
     channels: int
 
 
-def _find_voice(engine: Any, wanted: str) -> str | None:
-    """The id of the voice matching ``wanted`` by id, or by language code (cmn / zh)."""
-    voices = engine.getProperty("voices") or []
-    for voice in voices:
-        if voice.id == wanted:
-            return str(voice.id)
-    language = wanted.split("/")[-1]
-    for voice in voices:
-        languages = [str(lang) for lang in (getattr(voice, "languages", None) or [])]
-        if language in languages or any(lang.startswith(language) for lang in languages):
-            return str(voice.id)
-    return None
+def ssml_with_pauses(text: str, pause_ms: int) -> str:
+    """The text as SSML for eSpeak NG, with a break of ``pause_ms`` after every sentence."""
+    marked = escape(text)
+    if pause_ms > 0:
+        for end in SENTENCE_ENDS:
+            marked = marked.replace(end, f'{end}<break time="{pause_ms}ms"/>')
+    return f"<speak>{marked}</speak>"
 
 
-def _worker(job: dict[str, Any], results: Any) -> None:
-    """Runs in the child process: synthesise one text (or just probe the engine)."""
+def espeak_argv(voice: str, rate: int, output: list[str]) -> list[str]:
+    """The eSpeak NG command line for SSML on stdin; ``output`` is ``["-w", path]`` or ``["-x", "-q"]``."""
+    return [ESPEAK, "-v", voice, "-s", str(rate), "-m", *output, "--stdin"]
+
+
+def _command_argv(settings: TtsSettings, out: Path, rate: int, audience: str) -> list[str]:
+    values = {"wav": str(out), "voice": settings.voice, "rate": str(rate), "audience": audience}
     try:
-        import pyttsx3
-    except ImportError:
-        results.put(("error", "no_pyttsx3", ""))
-        return
-    try:
-        engine = pyttsx3.init()
-    except Exception as exc:  # noqa: BLE001 - pyttsx3 raises anything when the driver is missing
-        results.put(("error", "no_engine", repr(exc)))
-        return
-    voice = _find_voice(engine, job["voice"])
-    if voice is None:
-        results.put(("error", "no_voice", job["voice"]))
-        return
-    if job.get("probe"):
-        results.put(("ok", voice, ""))
-        return
-    engine.setProperty("voice", voice)
-    engine.setProperty("rate", int(job["rate"]))
-    # pyttsx3 2.99's eSpeak driver silently drops a save_to_file queued in the same loop as a
-    # rate change, so the properties get their own loop first.
-    engine.runAndWait()
-    engine.save_to_file(job["text"], job["path"])
-    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):  # the driver prints "Audio saved"
-        engine.runAndWait()
-    results.put(("ok", voice, ""))
+        return [part.format(**values) for part in shlex.split(settings.command)]
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ServiceError(f"语音配置项 command 无法解析：{settings.command}（{exc}）") from exc
 
 
-def _run_job(job: dict[str, Any], timeout_s: float) -> tuple[str, str, str]:
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    process = context.Process(target=_worker, args=(job, results), daemon=True)
-    process.start()
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"被信号 {signal.Signals(-code).name} 终止"
+        except ValueError:
+            return f"被信号 {-code} 终止"
+    return f"退出码 {code}"
+
+
+def run_speech_process(argv: list[str], stdin_text: str, timeout_s: float) -> None:
+    """Run one synthesis child; a child that exits with an error is reported the moment it exits."""
     try:
-        outcome: tuple[str, str, str] = results.get(timeout=timeout_s)
-    except queue_module.Empty:
-        process.kill()
-        process.join(5)
+        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+    except OSError as exc:
+        raise TtsUnavailable(f"无法启动语音合成程序 {argv[0]}（{exc.strerror}），{TEXT_ONLY}。") from exc
+    try:
+        _out, err = process.communicate(stdin_text.encode("utf-8"), timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
         raise TtsUnavailable(f"语音合成超时（{timeout_s:.0f} 秒），{TEXT_ONLY}。") from None
-    process.join(timeout_s)
-    if process.is_alive():
-        process.kill()
-        process.join(5)
-    return outcome
+    if process.returncode != 0:
+        detail = err.decode("utf-8", "replace").strip().splitlines()
+        reason = f"：{detail[-1][:200]}" if detail else ""
+        raise TtsUnavailable(
+            f"语音合成进程意外退出（{_describe_exit(process.returncode)}）{reason}，{TEXT_ONLY}。")
 
 
-def _error_message(kind: str, detail: str) -> str:
-    if kind == "no_pyttsx3":
-        return NO_PYTTSX3
-    if kind == "no_voice":
-        return NO_VOICE.format(voice=detail)
-    return NO_ENGINE
+def _espeak_voices() -> set[str]:
+    listing = subprocess.run([ESPEAK, "--voices"], capture_output=True, text=True, timeout=30, check=False).stdout
+    names: set[str] = set()
+    for line in listing.splitlines()[1:]:
+        columns = line.split()
+        if len(columns) >= 5:
+            names.update({columns[1].lower(), columns[3].lower(), columns[4].lower()})
+    return names
 
 
-def tts_available(settings: TtsSettings) -> tuple[bool, str]:
-    """(True, voice id) when Mandarin speech works here; (False, Chinese reason) otherwise.
+def tts_available(settings: TtsSettings | None = None) -> tuple[bool, str]:
+    """(True, voice name) when Mandarin speech works here; (False, Chinese reason) otherwise.
 
-    Each call probes in a fresh worker process (about a second); a caller that needs the answer
-    often keeps it itself, as the rehearsal speaker keeps its text-only mode after a failure.
+    Asked afresh each time (a PATH look-up and the voice list, a few milliseconds); a caller that needs
+    the answer often keeps it itself, as the rehearsal speaker keeps its text-only mode after a failure.
     """
-    try:
-        status, value, detail = _run_job({"probe": True, "voice": settings.voice}, settings.timeout_s)
-    except TtsUnavailable as exc:
-        return False, str(exc)
-    return (True, value) if status == "ok" else (False, _error_message(value, detail))
+    settings = settings or default_settings().tts
+    if settings.engine == "command":
+        program = shlex.split(settings.command)[0] if settings.command.strip() else ""
+        ok = bool(program) and shutil.which(program) is not None
+        result = (True, settings.voice_label) if ok else (False, NO_COMMAND.format(command=program))
+    elif shutil.which(ESPEAK) is None:
+        result = (False, NO_ENGINE)
+    elif settings.voice.lower() not in _espeak_voices():
+        result = (False, NO_VOICE.format(voice=settings.voice))
+    else:
+        result = (True, settings.voice)
+    return result
 
 
 def read_wav_info(path: Path) -> WavInfo:
@@ -188,17 +210,26 @@ def synthesize_to_wav(
     rate: int | None = None,
     voice: str | None = None,
     *,
-    settings: TtsSettings,
+    audience: str = "general",
+    settings: TtsSettings | None = None,
 ) -> WavInfo:
-    """Speak ``text`` into a WAV at ``path`` (in a worker process) and verify the result."""
+    """Normalise ``text``, speak it into a WAV at ``path`` (in a child process) and verify the result."""
     if not text.strip():
         raise ServiceError("没有要朗读的文字")
+    settings = settings or default_settings().tts
+    speech = settings.audience(audience)
+    spoken = speech_text(text)
     out = Path(path).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    job = {"text": text, "path": str(out), "rate": rate or settings.rate, "voice": voice or settings.voice}
-    status, value, detail = _run_job(job, settings.timeout_s)
-    if status != "ok":
-        raise TtsUnavailable(_error_message(value, detail))
+    effective_rate = rate or speech.rate
+    if settings.engine == "command":
+        run_speech_process(_command_argv(settings, out, effective_rate, audience), spoken, settings.timeout_s)
+    else:
+        ok, reason = tts_available(settings)
+        if not ok:
+            raise TtsUnavailable(reason)
+        argv = espeak_argv(voice or settings.voice, effective_rate, ["-w", str(out)])
+        run_speech_process(argv, ssml_with_pauses(spoken, speech.sentence_pause_ms), settings.timeout_s)
     if not out.exists() or out.stat().st_size <= 44:
         raise ServiceError(f"语音合成没有生成文件：{out.name}")
     info = read_wav_info(out)
@@ -229,10 +260,11 @@ def voice_warning_message(centre_name: str, surname: str, address_form: str, fra
 
 
 def export_line(
-    text: str, path: str | Path, variables: Mapping[str, str] | None = None, *, settings: TtsSettings
+    text: str, path: str | Path, variables: Mapping[str, str] | None = None, *, audience: str = "general",
+    settings: TtsSettings | None = None,
 ) -> WavInfo:
     """Render a script or scenario line (placeholders filled) and export it as a WAV."""
-    return synthesize_to_wav(render_text(text, variables), path, settings=settings)
+    return synthesize_to_wav(render_text(text, variables), path, audience=audience, settings=settings)
 
 
 def audio_player_command() -> list[str] | None:

@@ -2,8 +2,8 @@
 
 After ``older_than_days`` (``ctx.settings.retention``: ``resources/retention.yaml``, overridable in
 the user data directory) a closed warning loses its note, its raw payload values, the call notes and
-recordings, the escalation details and, when none of the person's warnings is still kept, the person's
-name, numbers, ID and address.
+recordings, the escalation details, the number and text of its SMS warnings and, when none of the
+person's warnings is still kept, the person's name, numbers, ID and address.
 The coded fields the statistics are computed from (fraud type, risk, dispositions, durations,
 amounts, timestamps, age band, sex, profile group, station) stay, so the figures before and after
 erasure are the same.  A legal hold on the warning or the person keeps the record whole.
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable, delete, select, update
+from sqlalchemy import CursorResult, Executable, String, cast, delete, select, update
 from sqlalchemy.orm import Session
 
 from console.services.core import audit
@@ -34,6 +34,7 @@ from db.models import (
     FollowUp,
     Person,
     QuarantinedRow,
+    SmsMessage,
     Warning,
     WarningMerge,
 )
@@ -138,6 +139,9 @@ def _erase_warning(session: Session, warning: Warning, now: dt.datetime, counts:
                                                                  CallRecording.purged_at.is_(None))).scalars():
         recording.purged_at = now  # the file goes once the transaction has committed
         counts.recording_files.append(recording.path)
+    # SMS warnings: the number and the text (it holds the form of address) go; counts and states stay
+    session.execute(update(SmsMessage).where(SmsMessage.warning_id == wid)
+                    .values(phone="erased-sms-" + cast(SmsMessage.id, String), text=""))
     for merge in session.execute(select(WarningMerge).where(WarningMerge.warning_id == wid)).scalars():
         merge.raw_payload = _blank_values(merge.raw_payload or {})
         counts.merges += 1
