@@ -1,7 +1,7 @@
 """leads, stop-payment facts and relatives' contacts captured during a call
 
-Revision ID: 0004_scripts_leads
-Revises: 0003_prefix_indexes
+Revision ID: 0005_scripts_leads
+Revises: 0004_telephony
 Create Date: 2026-12-01 21:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import db.base
 
-revision = "0004_scripts_leads"
-down_revision = "0003_prefix_indexes"
+revision = "0005_scripts_leads"
+down_revision = "0004_telephony"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sms messages, delivery receipts and opt-outs
 
-Revision ID: 0004_speech_sms
-Revises: 0003_prefix_indexes
+Revision ID: 0006_speech_sms
+Revises: 0005_scripts_leads
 Create Date: 2026-12-01 21:00:00
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 import db.base
 
-revision = "0004_speech_sms"
-down_revision = "0003_prefix_indexes"
+revision = "0006_speech_sms"
+down_revision = "0005_scripts_leads"
 branch_labels = None
 depends_on = None
 
