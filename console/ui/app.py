@@ -83,12 +83,32 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
     hint = ""
     if demo:
         hint = "演示库账号：op01（接线员）、zhiban（值班长）、peixun（培训员）、admin；密码均为 demo1234"
+    elif first_run_needed(database):
+        if not _first_run(database):
+            return 0
+        database.dispose()
+        database = prepare_database(url, False)  # the centre's name is a setting: read it afresh
+        hint = "首次设置已完成：请用刚创建的管理员账号登录，再添加其他人员的账号。"
     actor = _login(database, hint)
     if actor is None:
         return 0
     window = MainWindow(database, actor)
     window.show()
     return int(app.exec())
+
+
+def first_run_needed(database: Database) -> bool:
+    from console.services.security.first_run import needs_first_run
+
+    return needs_first_run(database.context())
+
+
+def _first_run(database: Database) -> bool:
+    from console.ui.first_run_dialog import FirstRunDialog
+    from console.ui.tasks import TaskRunner
+
+    dialog = FirstRunDialog(database.context(), TaskRunner(), database.data_dir)
+    return bool(dialog.exec())
 
 
 def _login(database: Database, hint: str) -> Actor | None:

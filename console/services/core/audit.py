@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "script_edit": "修改话术",
     "station_edit": "修改派出所",
     "user_add": "新增用户",
+    "first_run": "首次设置",
     "import": "导入",
     "escalate": "上报派出所",
     "retention": "到期清理",
