@@ -20,7 +20,15 @@ from db.models.escalation import (
     EscalationTask,
 )
 from db.models.org import ROLES, JurisdictionRule, Station, User
-from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
+from db.models.records import (
+    AuditEvent,
+    CaseReview,
+    ImportBatch,
+    ImportedRow,
+    QuarantinedRow,
+    Rehearsal,
+    ScriptVersion,
+)
 
 __all__ = [
     "DISPOSITIONS",
@@ -43,6 +51,7 @@ __all__ = [
     "EscalationTask",
     "FollowUp",
     "ImportBatch",
+    "ImportedRow",
     "JurisdictionRule",
     "Person",
     "QuarantinedRow",
