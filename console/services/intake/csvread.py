@@ -95,16 +95,19 @@ class _Lines:
         return (b"".join(bad) if bad else None), seen
 
 
-def dominant_encoding(sample: bytes) -> str:
-    """The encoding most of the file is in, judged from its first bytes."""
+def dominant_encoding(sample: bytes, complete: bool) -> str:
+    """The encoding most lines of the file's first block are in (UTF-8 when it has a UTF-8 BOM)."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(sample, final=False)  # a character cut at the end of the sample is fine
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
+    lines = sample.split(b"\n")
+    if not complete and len(lines) > 1:
+        lines.pop()  # cut off by the end of the block
+    votes = {"utf-8": 0, "gb18030": 0}
+    for line in lines:
+        decoded = decode_line(line)
+        if decoded is not None and decoded[1] != "ascii":
+            votes["utf-8" if decoded[1] == "utf-8" else "gb18030"] += 1
+    return "gb18030" if votes["gb18030"] > votes["utf-8"] else "utf-8"
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -126,7 +129,7 @@ def csv_records(handle: IO[bytes], file_name: str, limits: InputLimits) -> tuple
         return _utf16_records(handle, file_name, limits), "utf-16"
     if b"\x00" in head[:4096]:
         raise UnreadableInput(f"文件“{file_name}”不是 CSV、XLSX 或 JSON 文件（含有二进制内容）")
-    encoding = dominant_encoding(head)
+    encoding = dominant_encoding(head, len(head) < 65536)
     lines = _Lines(handle, file_name, limits, head.startswith(codecs.BOM_UTF8))
     return _records(lines, file_name, limits, encoding), "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else encoding
 
