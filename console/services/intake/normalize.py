@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 import phonenumbers
+from stdnum import numdb
 
 from console.services.core.vocabulary import FRAUD_TYPES, SIGNALS
 
@@ -74,33 +75,95 @@ def _mobile_prefix_valid(prefix5: str) -> bool:
     return bool(phonenumbers.is_valid_number(number))
 
 
-def _one_phone(chunk: str) -> str | None:
-    """Normalise one number: 11-digit mobile, or a landline as 0 + area code + number."""
-    digits = "".join(ch for ch in chunk if ch.isdigit() or ch == "+")
-    if not digits:
-        return None
-    float_tail = _FLOAT_TAIL.match(chunk.replace(" ", ""))
-    if float_tail:
-        digits = float_tail.group(1)
-    bare = digits.lstrip("+")
-    if bare.startswith("0086"):
-        bare = bare[4:]
-    elif bare.startswith("86") and len(bare) in (13, 12, 11) and not _MOBILE.match(bare):
-        bare = bare[2:]
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(?:tel|phone|mobile|mob)\s*[.:：]?\s*", re.IGNORECASE)
+_LETTER = re.compile(r"[A-Za-z]")
+_SERVICE = re.compile(r"^(?:400|800)\d{7}$")
+_SMS_PORT = re.compile(r"^106\d{2,}$")
+
+
+def _ascii_digits(text: str) -> str:
+    """Any script's decimal digits (Arabic-Indic, Devanagari…) as ASCII; other characters kept."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def _with_extension(number: str, extension: str) -> str:
+    return f"{number}转{extension}" if extension else number
+
+
+def _foreign(digits: str, extension: str) -> tuple[str | None, str]:
+    """An international number written with + or 00 (not +86): kept as E.164, never made Chinese."""
+    try:
+        parsed = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None, f"境外号码无法识别（+{digits}）"
+    if not phonenumbers.is_valid_number(parsed):
+        return None, f"境外号码无效（+{digits}）"
+    return _with_extension(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), extension), ""
+
+
+def _national(bare: str, extension: str, trunk: bool = False) -> tuple[str | None, str]:
+    """A mainland number: an 11-digit mobile, or a landline as 0 + area code + number.  ``trunk``:
+    it was written with the 0 of an area code, so 106… is Beijing (010 6…), not an SMS port."""
+    if not trunk and _SMS_PORT.match(bare):
+        return None, f"{bare} 是以 106 开头的短信端口号，不是电话号码"
     if _MOBILE.match(bare):
-        return bare if _mobile_prefix_valid(bare[:5]) else None
+        return (_with_extension(bare, extension), "") if _mobile_prefix_valid(bare[:5]) else (None, "")
+    if _SERVICE.match(bare):
+        return None, f"{bare} 是 400/800 企业服务号码，不是当事人的电话"
     try:
         parsed = phonenumbers.parse(bare if bare.startswith("0") else "0" + bare, "CN")
     except phonenumbers.NumberParseException:
-        return None
+        return None, ""
     if not phonenumbers.is_valid_number(parsed):
-        return None
+        return None, ""
     kind = phonenumbers.number_type(parsed)
     if kind == phonenumbers.PhoneNumberType.MOBILE:
-        return str(parsed.national_number)
+        return _with_extension(str(parsed.national_number), extension), ""
     if kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        return "0" + str(parsed.national_number)
-    return None
+        return _with_extension("0" + str(parsed.national_number), extension), ""
+    return None, ""
+
+
+def _one_phone(chunk: str) -> str | None:
+    return _phone_and_problem(chunk)[0]
+
+
+def _phone_and_problem(chunk: str) -> tuple[str | None, str]:
+    """Normalise one number; the problem says why a number-like text was refused (may be empty).
+
+    The ``+`` (or ``00``) of an international number is honoured: ``+86`` numbers become mainland
+    numbers (``+86 0531…`` and ``+86 (0)531…`` drop the trunk 0), any other country stays E.164.
+    Extensions (``转123``, ``分机123``, ``ext 123``) are kept after ``转``.  Letters left in a number
+    refuse it rather than being dropped silently."""
+    text = _LABEL.sub("", _ascii_digits(chunk).strip())
+    float_tail = _FLOAT_TAIL.match(text.replace(" ", ""))
+    if float_tail:
+        text = float_tail.group(1)
+    extension = ""
+    found = _EXTENSION.search(text)
+    if found and any(ch.isdigit() for ch in text[:found.start()]):
+        extension, text = found.group(1), text[:found.start()]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        return None, ""
+    if _LETTER.search(text):
+        return None, f"号码中含有字母（{chunk.strip()}）"
+    international = text.lstrip().startswith("+") or digits.startswith("00")
+    if international:
+        digits = digits[2:] if digits.startswith("00") and not text.lstrip().startswith("+") else digits
+        if not digits.startswith("86"):
+            return _foreign(digits, extension)
+        bare = digits[2:]
+        if bare.startswith("0"):  # +86 0531… / +86 (0)531…: the trunk prefix does not belong after +86
+            bare = bare[1:]
+        return _national(bare, extension, trunk=True)  # +86 10 6…: an area code follows +86, never an SMS port
+    bare = digits
+    if bare.startswith("86") and len(bare) in (13, 12, 11) and not _MOBILE.match(bare):
+        bare = bare[2:]
+    return _national(bare, extension)
 
 
 def normalise_phones(value: Any) -> PhoneResult:
@@ -112,23 +175,32 @@ def normalise_phones(value: Any) -> PhoneResult:
         # the common case, a bare mobile number: the same answer as the general path below
         if _mobile_prefix_valid(text[:5]):
             return PhoneResult(text, ())
+        if _SMS_PORT.match(text):
+            return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）：106 开头的是短信端口号，不是电话号码")
         return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）")
     if _SCIENTIFIC.match(text.replace(" ", "")):
         return PhoneResult(None, (), f"手机号被 Excel 转成了科学计数法（{text}），位数已丢失")
     found: list[str] = []
+    problems: list[str] = []
     for chunk in _PHONE_SPLIT.split(text):
         if not chunk.strip():
             continue
-        number = _one_phone(chunk)
-        if number is None and len(chunk.split()) > 1:
+        number, problem = _phone_and_problem(chunk)
+        if (number is None and len(chunk.split()) > 1 and not chunk.lstrip().startswith("+")
+                and not _LETTER.search(_LABEL.sub("", chunk))):
             # "13800138000 13900139000": spaces separate numbers, not digit groups
-            candidates = [_one_phone(part) for part in chunk.split()]
-            found.extend(n for n in candidates if n)
+            candidates = [_phone_and_problem(part) for part in chunk.split()]
+            found.extend(n for n, _p in candidates if n)
+            if not any(n for n, _p in candidates):
+                problems.extend(p for _n, p in candidates if p)
         elif number is not None:
             found.append(number)
+        elif problem:
+            problems.append(problem)
     unique = list(dict.fromkeys(found))
     if not unique:
-        return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）")
+        detail = f"：{problems[0]}" if problems else ""
+        return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）{detail}")
     return PhoneResult(unique[0], tuple(unique[1:]))
 
 
@@ -169,7 +241,40 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def parse_id_number(value: Any) -> IdResult:
+EARLIEST_BIRTH: Final = dt.date(1900, 1, 1)
+
+
+@lru_cache(maxsize=65536)
+def region_known(code: str, year: int) -> bool:
+    """Whether ``code`` (the first six digits) is a county-level region that still existed in
+    ``year`` (the birth year), by the administrative division table python-stdnum maintains
+    (``stdnum.cn.ric``).  Unlike ``ric.validate`` a code created after the birth year is accepted:
+    cards were first issued from 1984 on, with the code current then, to people born long before."""
+    found = {key: value for _part, props in numdb.get("cn/loc").info(code) for key, value in props.items()}
+    if "county" not in found:
+        return False
+    for county in found["county"].split(","):
+        if not county.startswith("["):
+            return True
+        end = county[1:].split("]", 1)[0].partition("-")[2]
+        if not end or year <= int(end):
+            return True
+    return False
+
+
+def _birth_problem(text: str, birth: dt.date | None, today: dt.date) -> str:
+    if birth is None:
+        return f"身份证号中的出生日期无效（{text}）"
+    if birth > today:
+        return f"身份证号中的出生日期在未来（{birth.isoformat()}），请核对原件"
+    if birth < EARLIEST_BIRTH:
+        return f"身份证号中的出生日期早于 1900 年（{birth.isoformat()}），请核对原件"
+    return ""
+
+
+def parse_id_number(value: Any, today: dt.date | None = None) -> IdResult:
+    """An 18-digit (or legacy 15-digit) resident ID: format, ASCII digits, a plausible birth date
+    (not in the future, not before 1900), the check digit and a region code that existed."""
     if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e15):
         return IdResult(repr(value), "scientific", problem="身份证号被 Excel 转成了数字，后几位已丢失，请核对原件")
     text = clean_text(value).replace(" ", "").upper()
@@ -177,17 +282,30 @@ def parse_id_number(value: Any) -> IdResult:
         return IdResult("", "missing")
     if _SCIENTIFIC.match(text):
         return IdResult(text, "scientific", problem=f"身份证号被 Excel 转成了科学计数法（{text}），后几位已丢失，请核对原件")
+    if not text.isascii():
+        if any(ch.isdecimal() for ch in text if not ch.isascii()):
+            return IdResult(text, "invalid", problem=f"身份证号含有非标准数字字符（{text}），只接受 0-9 和 X，请核对原件")
+        return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{text}）")
+    day = today or dt.datetime.now(SHANGHAI).date()
     if _ID18.match(text):
         birth = _date_or_none(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-        if birth is None:
-            return IdResult(text, "invalid", problem=f"身份证号中的出生日期无效（{text}）")
+        problem = _birth_problem(text, birth, day)
+        if problem:
+            return IdResult(text, "invalid", problem=problem)
         if id_check_digit(text[:17]) != text[17]:
             return IdResult(text, "invalid", problem=f"身份证号校验位不符（{text}）")
+        assert birth is not None
+        if not region_known(text[:6], birth.year):
+            return IdResult(text, "invalid", problem=f"身份证号的地区码 {text[:6]} 不存在，请核对原件")
         return IdResult(text, "", birth, "M" if int(text[16]) % 2 else "F")
     if _ID15.match(text):
         birth = _date_or_none(1900 + int(text[6:8]), int(text[8:10]), int(text[10:12]))
-        if birth is None:
-            return IdResult(text, "invalid", problem=f"15位身份证号中的出生日期无效（{text}）")
+        problem = _birth_problem(text, birth, day)
+        if problem:
+            return IdResult(text, "invalid", problem="15位" + problem)
+        assert birth is not None
+        if not region_known(text[:6], birth.year):
+            return IdResult(text, "invalid", problem=f"15位身份证号的地区码 {text[:6]} 不存在，请核对原件")
         return IdResult(text, "legacy15", birth, "M" if int(text[14]) % 2 else "F")
     return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{text}）")
 

@@ -17,6 +17,7 @@ from typing import Any
 from console.services.core.vocabulary import SOURCE_LABELS, age_band
 from console.services.intake.fields import FIELD_LABELS
 from console.services.intake.normalize import (
+    SHANGHAI,
     IdResult,
     age_on,
     clean_text,
@@ -161,7 +162,7 @@ def prepare_row(
         issues.append(Issue("received_at", message))
         received_at = now
 
-    id_info = parse_id_number(cell("id_number"))
+    id_info = parse_id_number(cell("id_number"), now.astimezone(SHANGHAI).date())
     if id_info.problem:
         issues.append(Issue("id_number", id_info.problem))
 
