@@ -59,13 +59,16 @@ class _Lines:
         self.handle = handle
         self.file_name = file_name
         self.limits = limits
-        self.number = 0
-        self.pending: dict[int, bytes] = {}  # undecodable lines not yet claimed by a row
+        self.number = 0  # physical lines read so far
+        self.current = 0  # the physical line of the text the CSV reader was last given
+        self.pending: dict[int, bytes] = {}  # lines not yet claimed by a row, as read
+        self.bad: set[int] = set()  # which of them decode in no encoding
         self.encodings: dict[int, str] = {}  # lines in a non-ASCII encoding, not yet claimed by a row
         if skip_bom:
             handle.read(3)
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        """(text, physical line number); a line with lone CRs yields one text per CR-ended part."""
         limit = self.limits.max_line_bytes
         while raw := self.handle.readline(limit + 1):
             self.number += 1
@@ -76,23 +79,39 @@ class _Lines:
             if b"\x00" in raw:
                 raise UnreadableInput(f"文件“{self.file_name}”不是文本表格（第 {self.number} 行含有二进制内容），请导出为 CSV、XLSX 或 JSON")
             decoded = decode_line(raw)
+            self.pending[self.number] = raw
             if decoded is None:
-                self.pending[self.number] = raw
-                text = raw.decode("ascii", errors="replace")  # keeps the row's shape; never stored
-            else:
-                text, encoding = decoded
-                if encoding != "ascii":
-                    self.encodings[self.number] = encoding
+                self.bad.add(self.number)
+                yield "\n", self.number  # a neutral stand-in: no quote or delimiter can shift other rows
+                continue
+            text, encoding = decoded
+            if encoding != "ascii":
+                self.encodings[self.number] = encoding
             if "\r" in text[:-2]:
-                yield from _LINE_BREAKS.split(text)
+                for part in _LINE_BREAKS.split(text):
+                    yield part, self.number
             else:
-                yield text
+                yield text, self.number
+
+    def feed(self, first: list[tuple[str, int]], rest: Iterator[tuple[str, int]]) -> Iterator[str]:
+        """The texts for the CSV reader, remembering which physical line each came from."""
+        for text, number in first:
+            self.current = number
+            yield text
+        for text, number in rest:
+            self.current = number
+            yield text
 
     def claim(self, upto: int) -> tuple[bytes | None, set[str]]:
-        """The original bytes of undecodable lines up to ``upto`` (or None), and the encodings seen."""
-        bad = [self.pending.pop(n) for n in sorted(self.pending) if n <= upto]
-        seen = {self.encodings.pop(n) for n in sorted(self.encodings) if n <= upto}
-        return (b"".join(bad) if bad else None), seen
+        """For the row that ends on line ``upto``: all its original bytes if one of its lines is
+        undecodable (else None), and the encodings its lines were read in."""
+        numbers = [n for n in self.pending if n <= upto]  # in reading order: a few lines at most
+        raw = [self.pending.pop(n) for n in numbers]
+        seen = {self.encodings.pop(n) for n in numbers if n in self.encodings}
+        if self.bad and any(n in self.bad for n in numbers):
+            self.bad.difference_update(numbers)
+            return b"".join(raw), seen
+        return None, seen
 
 
 def dominant_encoding(sample: bytes, complete: bool) -> str:
@@ -136,16 +155,16 @@ def csv_records(handle: IO[bytes], file_name: str, limits: InputLimits) -> tuple
 
 def _records(lines: _Lines, file_name: str, limits: InputLimits, encoding: str) -> Iterator[list[str]]:
     source = iter(lines)
-    first: list[str] = []
+    first: list[tuple[str, int]] = []
     try:
         for line in source:
             first.append(line)
             if len(first) >= SNIFF_LINES:
                 break
         csv.field_size_limit(limits.max_cell_chars)
-        reader = csv.reader(_chain(first, source), delimiter=sniff_delimiter(first))
-        for cells in reader:
-            bad, seen = lines.claim(reader.line_num)
+        reader = csv.reader(lines.feed(first, source), delimiter=sniff_delimiter([text for text, _n in first]))
+        for cells in reader:  # the reader never reads past the end of the row it returns
+            bad, seen = lines.claim(lines.current)
             if bad is not None:
                 yield Undecodable(bad)
                 continue
@@ -157,11 +176,6 @@ def _records(lines: _Lines, file_name: str, limits: InputLimits, encoding: str) 
                 f"文件“{file_name}”第 {lines.number} 行附近有一格超过 {limits.max_cell_chars} 个字符，已拒绝导入"
             ) from exc
         raise UnreadableInput(f"文件“{file_name}”第 {lines.number} 行附近的 CSV 格式无法解析") from exc
-
-
-def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
-    yield from first
-    yield from rest
 
 
 def _utf16_records(handle: IO[bytes], file_name: str, limits: InputLimits) -> Iterator[list[str]]:

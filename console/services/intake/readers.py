@@ -208,7 +208,7 @@ def read_xlsx(path: Path, file_name: str, limits: InputLimits = INPUT_LIMITS) ->
             )
         try:
             rows = sheet.iter_rows(values_only=True)
-            return _tabular(file_name, "xlsx", _closing(rows, workbook, file_name), estimate=declared_rows or None,
+            return _tabular(file_name, "xlsx", _closing(rows, workbook, file_name, limits), estimate=declared_rows or None,
                             limits=limits)
         except UnreadableInput as exc:
             last_error = exc
@@ -224,9 +224,14 @@ def _declared_size(sheet: Any) -> tuple[int, int]:
         return 0, 0
 
 
-def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str) -> Iterator[Sequence[Any]]:
+def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str,
+             limits: InputLimits = INPUT_LIMITS) -> Iterator[Sequence[Any]]:
+    longest = limits.max_cell_chars
     try:
-        yield from rows
+        for row in rows:
+            if any(type(v) is str and len(v) > longest for v in row):
+                raise UnreadableInput(f"文件“{file_name}”中有一格超过 {longest} 个字符，已拒绝导入")
+            yield row
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError,
             ElementTree.ParseError) as exc:
         # sheets are decompressed lazily: a damaged archive can surface only in the middle of the rows
