@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import gc
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -35,6 +32,7 @@ from console.services.intake.bulk import (
     insert_with_ids,
     stores_json_text,
 )
+from console.services.intake.gcpause import collector_paused
 from console.services.intake.limits import INPUT_LIMITS
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
@@ -58,7 +56,7 @@ IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several 
 SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the default is 2 MiB)
 
 Progress = Callable[[ImportProgress], None]
-__all__ = ["BatchResult", "ImportProgress", "ImportSummary", "RowIssue", "RowOutcome", "import_files", "import_table"]
+__all__ = ["collector_paused", "BatchResult", "ImportProgress", "ImportSummary", "RowIssue", "RowOutcome", "import_files", "import_table"]
 
 
 @dataclass
@@ -225,38 +223,6 @@ def _open_batch(ctx: ServiceContext, table: Table, source: str, file_sha256: str
         session.add(record)
         session.flush()
         return BatchResult(record.id, table.file_name)
-
-
-_pause_lock = threading.Lock()
-_pause_depth = 0
-_pause_reenable = False
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an import runs.
-
-    An import keeps every warning and person of its batch in memory for the merge rules, and each
-    full collection walks all of them again: on 100,000 rows that was about a sixth of the run.  The
-    import makes almost no reference cycles, and reference counting still frees everything else at
-    once.  Imports in several threads share one pause; the collector is re-enabled (if it was on)
-    when the last of them ends, then one collection catches up."""
-    global _pause_depth, _pause_reenable
-    with _pause_lock:
-        if _pause_depth == 0:
-            _pause_reenable = gc.isenabled()
-            gc.disable()
-        _pause_depth += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pause_depth -= 1
-            resume = _pause_depth == 0 and _pause_reenable
-            if resume:
-                gc.enable()
-        if resume:
-            gc.collect(1)
 
 
 def _lock_for_import(session: Session) -> None:
