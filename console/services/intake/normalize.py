@@ -143,22 +143,39 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
 EARLIEST_BIRTH: Final = dt.date(1900, 1, 1)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1)
+def _region_table() -> dict[str, tuple[int | None, ...]]:
+    """Every county-level code of python-stdnum's table (``stdnum.cn.ric``), with the last year
+    each of its uses was valid (None: still valid).  Built once: looking codes up one by one in the
+    table's prefix tree cost more than the rest of an ID check."""
+    table: dict[str, tuple[int | None, ...]] = {}
+    for length, low, high, _props, children in numdb.get("cn/loc").prefixes:
+        if length != 2 or low != high:
+            continue
+        for c_length, c_low, c_high, props, _children in children:
+            county = props.get("county")
+            if c_length != 4 or county is None:
+                continue
+            ends = tuple(_end_year(part) for part in county.split(","))
+            for number in range(int(c_low), int(c_high) + 1):
+                table[f"{low}{number:04d}"] = ends
+    return table
+
+
+def _end_year(county: str) -> int | None:
+    if not county.startswith("["):
+        return None
+    end = county[1:].split("]", 1)[0].partition("-")[2]
+    return int(end) if end else None
+
+
 def region_known(code: str, year: int) -> bool:
     """Whether ``code`` (the first six digits) is a county-level region that still existed in
-    ``year`` (the birth year), by the administrative division table python-stdnum maintains
-    (``stdnum.cn.ric``).  Unlike ``ric.validate`` a code created after the birth year is accepted:
-    cards were first issued from 1984 on, with the code current then, to people born long before."""
-    found = {key: value for _part, props in numdb.get("cn/loc").info(code) for key, value in props.items()}
-    if "county" not in found:
-        return False
-    for county in found["county"].split(","):
-        if not county.startswith("["):
-            return True
-        end = county[1:].split("]", 1)[0].partition("-")[2]
-        if not end or year <= int(end):
-            return True
-    return False
+    ``year`` (the birth year), by the administrative division table python-stdnum maintains.
+    Unlike ``ric.validate`` a code created after the birth year is accepted: cards were first
+    issued from 1984 on, with the code current then, to people born long before."""
+    ends = _region_table().get(code)
+    return ends is not None and any(end is None or year <= end for end in ends)
 
 
 def _birth_problem(text: str, birth: dt.date | None, today: dt.date) -> str:
