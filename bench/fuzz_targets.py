@@ -23,6 +23,7 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from console.services.intake.limits import InputLimits
 from console.services.intake.readers import UnreadableInput, open_table
 from scripts_library.loader import COMMON_FILE, DEFAULT_LIBRARY_DIR, read_library
 from scripts_library.validator import validate_library
@@ -212,7 +213,142 @@ def run_reader(rng: random.Random, scratch: Path) -> str:
     return "rows" if count else "empty"
 
 
+# ---------------------------------------------------------------- bombs, at a small scale
+
+SMALL_LIMITS = InputLimits(max_file_bytes=256 * 1024, max_json_bytes=64 * 1024, max_rows=50, max_columns=30,
+                           max_cell_chars=512, max_line_bytes=4096, max_xlsx_inflated=1 << 20, max_xlsx_members=40,
+                           max_shared_strings_bytes=64 * 1024, max_json_depth=8)
+
+
+def _sheet_xml(rows: list[bytes], dimension: str = "") -> bytes:
+    head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+            b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+    if dimension:
+        head += f'<dimension ref="{dimension}"/>'.encode()
+    return head + b"<sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+
+
+def _with_sheet(sheet: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_xlsx_bytes([HEADERS, ROW]))) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, sheet if info.filename == "xl/worksheets/sheet1.xml" else source.read(info))
+    return out.getvalue()
+
+
+def _inline_row(number: int, cells: list[str]) -> bytes:
+    body = "".join(f'<c r="{chr(65 + i % 26)}{number}" t="inlineStr"><is><t>{c}</t></is></c>'
+                   for i, c in enumerate(cells))
+    return f'<row r="{number}">{body}</row>'.encode()
+
+
+def bomb_case(rng: random.Random) -> tuple[str, bytes]:
+    """A file near or over one of :data:`SMALL_LIMITS`: rows, columns, cell, line, depth, inflation."""
+    limits = SMALL_LIMITS
+    around = lambda bound: max(1, bound + rng.randint(-3, 3) * max(1, bound // 8))  # noqa: E731
+    kind = rng.randrange(9)
+    if kind == 0:  # CSV rows
+        return "rows.csv", _csv_bytes([HEADERS] + [ROW] * around(limits.max_rows), "utf-8")
+    if kind == 1:  # CSV columns
+        return "wide.csv", _csv_bytes([HEADERS + ["x"] * around(limits.max_columns)] + [ROW], "utf-8")
+    if kind == 2:  # CSV giant field, quoted over lines or on one line
+        text = ("很" * around(limits.max_cell_chars)) if rng.random() < 0.5 else ("x" * 60 + "\n") * around(12)
+        return "field.csv", _csv_bytes([HEADERS, ROW[:-1] + [text]], "utf-8")
+    if kind == 3:  # JSON depth
+        depth = around(limits.max_json_depth)
+        return "deep.json", ("[" * depth + "]" * depth).encode()
+    if kind == 4:  # JSON value length and record count
+        records = [dict(zip(HEADERS, ROW, strict=True)) for _ in range(around(limits.max_rows))]
+        records[0]["备注"] = "长" * around(limits.max_cell_chars)
+        return "long.json", json.dumps(records, ensure_ascii=False).encode()
+    if kind == 5:  # XLSX inflation
+        sheet = _sheet_xml([b"<row/>" * around(limits.max_xlsx_inflated // 6)])
+        return "inflate.xlsx", _with_sheet(sheet)
+    if kind == 6:  # XLSX giant cell
+        return "cell.xlsx", _with_sheet(_sheet_xml([_inline_row(1, HEADERS), _inline_row(2, ["A" * around(
+            limits.max_cell_bytes)])]))
+    if kind == 7:  # XLSX rows without a dimension, or a dimension that lies
+        rows = [_inline_row(1, HEADERS)] + [_inline_row(n, list(ROW)) for n in range(2, around(limits.max_rows) + 2)]
+        dimension = rng.choice(["", f"A1:J{rng.randint(1, 10**9)}", "A1:ZZZ9"])
+        return "rows.xlsx", _with_sheet(_sheet_xml(rows, dimension))
+    row = [_inline_row(1, HEADERS), f'<row r="{rng.randint(3, 10**8)}"/>'.encode()]  # a far-away empty row
+    return "sparse.xlsx", _with_sheet(_sheet_xml(row))
+
+
+def run_bomb(rng: random.Random, scratch: Path) -> str:
+    """A bomb is refused clearly or read within every bound; never a crash, never past a limit."""
+    name, content = bomb_case(rng)
+    if rng.random() < 0.3:
+        content = mutate_bytes(rng, content, rounds=rng.randint(1, 2))
+    scratch.mkdir(parents=True, exist_ok=True)
+    path = scratch / name
+    path.write_bytes(content)
+    limits = SMALL_LIMITS
+    try:
+        table = open_table(path, limits)
+        assert len(table.headers) <= limits.max_columns
+        count = 0
+        for row in table.rows:
+            count += 1
+            assert len(row.values) <= limits.max_columns + 1
+            assert all(len(str(v)) <= limits.max_cell_chars for v in row.values.values() if isinstance(v, str))
+        assert count <= limits.max_rows
+    except UnreadableInput as exc:
+        assert str(exc), "an unreadable file must say why"
+        return "unreadable"
+    finally:
+        path.unlink()
+    return "rows" if count else "empty"
+
+
+# ---------------------------------------------------------------- mixed encodings
+
+_LINE_ENCODINGS = ["utf-8", "utf-8", "gbk", "gb18030", "latin-1", "raw"]
+
+
+def mixed_case(rng: random.Random) -> bytes:
+    """A CSV whose lines are each in a random encoding (or random bytes), sometimes with a BOM."""
+    rows = [HEADERS] + [[_random_cell(rng) if rng.random() < 0.2 else v for v in ROW] for _ in range(rng.randint(1, 8))]
+    data = b"\xef\xbb\xbf" if rng.random() < 0.4 else b""
+    for row in rows:
+        line = ",".join("" if c is None else str(c).replace(",", " ").replace("\n", " ") for c in row) + "\r\n"
+        encoding = rng.choice(_LINE_ENCODINGS) if row is not HEADERS else rng.choice(["utf-8", "gbk"])
+        if encoding == "raw":
+            data += bytes(rng.randrange(256) for _ in range(rng.randint(1, 60))).replace(b"\n", b"") + b"\r\n"
+        else:
+            data += line.encode(encoding, errors="replace")
+    return mutate_bytes(rng, data, rounds=1) if rng.random() < 0.2 else data
+
+
+def run_mixed(rng: random.Random, scratch: Path) -> str:
+    """Rows of a mixed-encoding CSV are decoded cleanly or handed on with their bytes, never garbled."""
+    content = mixed_case(rng)
+    scratch.mkdir(parents=True, exist_ok=True)
+    path = scratch / "mixed.csv"
+    path.write_bytes(content)
+    try:
+        table = open_table(path)
+        rows = list(table.rows)
+    except UnreadableInput as exc:
+        assert str(exc), "an unreadable file must say why"
+        return "unreadable"
+    finally:
+        path.unlink()
+    for row in rows:
+        if row.undecodable is not None:
+            assert row.undecodable and row.values == {}
+            assert row.undecodable in content.replace(b"\xef\xbb\xbf", b"", 1)
+        elif "\ufffd".encode() not in content:
+            assert not any("\ufffd" in str(v) for v in row.values.values()), row
+    return "quarantined" if any(r.undecodable is not None for r in rows) else ("rows" if rows else "empty")
+
+
 TARGETS: dict[str, Callable[[random.Random, Path], str]] = {
     "script_loader": run_script_loader,
     "importer_readers": run_reader,
+    "importer_bombs": run_bomb,
+    "importer_mixed_encodings": run_mixed,
 }

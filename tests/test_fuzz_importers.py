@@ -13,7 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.fuzz_targets import HEADERS, ROW, _xlsx_bytes, importer_case, run_reader
+from bench.fuzz_targets import (
+    HEADERS,
+    ROW,
+    _xlsx_bytes,
+    importer_case,
+    mixed_case,
+    run_bomb,
+    run_mixed,
+    run_reader,
+)
 from console.app.bootstrap import Database
 from console.services.intake.importer import import_files
 from console.services.intake.readers import UnreadableInput, open_table
@@ -24,6 +33,34 @@ from console.services.intake.readers import UnreadableInput, open_table
 def test_mutated_exports_are_read_or_refused_clearly(rng: random.Random) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         assert run_reader(rng, Path(scratch)) in ("rows", "empty", "unreadable")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_bombs_are_refused_or_read_within_every_bound(rng: random.Random) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        assert run_bomb(rng, Path(scratch)) in ("rows", "empty", "unreadable")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_mixed_encodings_are_never_read_garbled(rng: random.Random) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        assert run_mixed(rng, Path(scratch)) in ("rows", "empty", "unreadable", "quarantined")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.randoms(use_true_random=False))
+def test_importing_mixed_encodings_keeps_exact_accounting(sqlite_db: Database, rng: random.Random) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "mixed.csv"
+        path.write_bytes(mixed_case(rng))
+        try:
+            summary = import_files(sqlite_db.context(), [path])
+        except UnreadableInput as exc:
+            assert str(exc)
+            return
+    assert summary.rows == summary.imported + summary.merged + summary.rejected + summary.unchanged
 
 
 @settings(max_examples=200, deadline=None)
@@ -53,7 +90,7 @@ def test_importing_mutated_exports_keeps_exact_accounting(sqlite_db: Database, r
         except UnreadableInput as exc:
             assert str(exc)
             return
-    assert summary.rows == summary.imported + summary.merged + summary.rejected
+    assert summary.rows == summary.imported + summary.merged + summary.rejected + summary.unchanged
 
 
 def _damaged_workbook(damage: str) -> bytes:

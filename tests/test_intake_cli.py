@@ -37,7 +37,8 @@ def test_import_json_summary_and_exit_code(sqlite_db: Database, capsys: pytest.C
     assert [(e["file"], e["row"]) for e in rejected] == [("messy_phones.csv", n) for n in (11, 12, 13, 14)]
     assert main(["import", *files, "--json", "--db", db_url(sqlite_db)]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert (again["imported"], again["merged"], again["rejected"]) == (0, 16, 4)
+    # the same files again change nothing: no repeats, no new quarantine entries
+    assert (again["imported"], again["merged"], again["rejected"], again["unchanged"]) == (0, 0, 0, 20)
 
 
 def test_unreadable_input_exits_2_with_a_chinese_message(sqlite_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,10 +80,11 @@ def test_drop_folder_moves_files_and_never_deletes(sqlite_db: Database, tmp_path
     assert sorted(p.name for p in (drop / "failed").iterdir()) == ["no_header.csv", "no_header.csv.原因.txt"]
     assert "找不到表头" in (drop / "failed" / "no_header.csv.原因.txt").read_text(encoding="utf-8")
     assert (drop / "~$titled.xlsx").exists()
-    # the same export dropped again merges, and the earlier copy in processed/ is kept
+    # the same export dropped again changes nothing, and the earlier copy in processed/ is kept
     shutil.copy(FIXTURES / "platform_gbk.csv", drop / "platform_gbk.csv")
     (again,) = DropWatcher(drop).scan_once(ctx)
-    assert again.summary is not None and (again.summary.imported, again.summary.merged) == (0, 4)
+    assert again.summary is not None
+    assert (again.summary.imported, again.summary.merged, again.summary.unchanged) == (0, 0, 4)
     assert len(list((drop / "processed").iterdir())) == 3
 
 

@@ -30,7 +30,7 @@ def run(database: Database, *names: str, now: dt.datetime = NOW) -> ImportSummar
 
 
 def counts(summary: ImportSummary) -> tuple[int, int, int, int]:
-    assert summary.rows == summary.imported + summary.merged + summary.rejected
+    assert summary.rows == summary.imported + summary.merged + summary.rejected + summary.unchanged
     return summary.rows, summary.imported, summary.merged, summary.rejected
 
 
@@ -68,25 +68,45 @@ def test_platform_csv_imports_every_field(database: Database) -> None:
         assert audit.details["imported"] == 4 and audit.details["file"] == "platform_utf8.csv"
 
 
-def test_same_file_twice_merges_never_duplicates(database: Database) -> None:
+def test_same_file_twice_changes_nothing(database: Database) -> None:
     assert counts(run(database, "platform_utf8.csv")) == (4, 4, 0, 0)
-    assert counts(run(database, "platform_utf8.csv")) == (4, 0, 4, 0)
+    with database.sessions() as session:
+        before = {w.external_id: (w.risk_score, w.risk_level, w.deadline_at) for w in session.scalars(select(Warning))}
+    again = run(database, "platform_utf8.csv")
+    assert counts(again) == (4, 0, 0, 0) and again.unchanged == 4
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Warning)) == 4
         assert session.scalar(select(func.count()).select_from(QueueItem)) == 4
-        merges = session.scalars(select(WarningMerge)).all()
-        assert {m.reason for m in merges} == {"external_id"}
-        assert all(m.raw_payload["姓名"] for m in merges)
-        assert all(w.repeat_count == 1 for w in session.scalars(select(Warning)))
+        assert session.scalars(select(WarningMerge)).all() == []
+        after = {w.external_id: (w.risk_score, w.risk_level, w.deadline_at) for w in session.scalars(select(Warning))}
+        assert all(w.repeat_count == 0 for w in session.scalars(select(Warning)))
+        batch = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+        assert batch is not None and (batch.rows, batch.unchanged) == (4, 4)
+    assert after == before
+
+
+def test_same_rows_in_another_file_are_unchanged_but_edited_rows_merge(database: Database, tmp_path: Path) -> None:
+    original = (FIXTURES / "platform_utf8.csv").read_bytes()
+    assert counts(run(database, "platform_utf8.csv")) == (4, 4, 0, 0)
+    copy = tmp_path / "导出副本.csv"  # the same rows with a trailing blank line: another file hash
+    copy.write_bytes(original + b"\n")
+    assert import_files(ctx_at(database), [copy]).unchanged == 4
+    edited = tmp_path / "更新.csv"  # one row's content changed: a real repeat of that warning
+    lines = original.decode("utf-8-sig").splitlines()
+    lines[1] = lines[1].replace("张", "章", 1) if "张" in lines[1] else lines[1] + "更新"
+    edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = import_files(ctx_at(database), [edited])
+    assert (summary.merged, summary.unchanged) == (1, 3)
 
 
 def test_gbk_and_bom_exports_read_like_utf8(sqlite_db: Database) -> None:
     summary = run(sqlite_db, "platform_gbk.csv", "platform_bom.csv", "platform_utf8.csv")
-    assert counts(summary) == (12, 4, 8, 0)
+    # the same rows in three encodings: read alike, so the second and third copies change nothing
+    assert counts(summary) == (12, 4, 0, 0) and summary.unchanged == 8
     w = warnings_by_external_id(sqlite_db)["YJ-002"]
     assert w.fraud_type == "task_rebate" and w.fraud_contact == "wx_abc123"
     assert w.raw_payload["预警编号"] == "YJ-002"  # from the GBK file, decoded
-    assert w.repeat_count == 2
+    assert w.repeat_count == 0
 
 
 def test_xlsx_with_title_rows(sqlite_db: Database) -> None:
@@ -108,13 +128,14 @@ def test_xlsx_with_title_rows(sqlite_db: Database) -> None:
 
 def test_json_both_shapes(sqlite_db: Database) -> None:
     assert counts(run(sqlite_db, "array.json")) == (3, 2, 0, 1)
-    assert counts(run(sqlite_db, "wrapped.json")) == (3, 0, 2, 1)
+    wrapped = run(sqlite_db, "wrapped.json")  # the same records in the other shape: nothing changes
+    assert counts(wrapped) == (3, 0, 0, 0) and wrapped.unchanged == 3
     found = warnings_by_external_id(sqlite_db)
     assert found["J-1"].fraud_type == "fake_investment" and found["J-1"].raw_payload["extra"] == '{"k": 1}'
     assert found["J-3"].fraud_type == "tool_person"
-    assert counts(run(sqlite_db, "array.json")) == (3, 0, 2, 1)
-    with sqlite_db.sessions() as session:  # one entry per file: the re-imported row is not stored twice
-        assert session.scalar(select(func.count()).select_from(QuarantinedRow)) == 2
+    assert counts(run(sqlite_db, "array.json")) == (3, 0, 0, 0)
+    with sqlite_db.sessions() as session:  # the rejected row is quarantined once, not once per import
+        assert session.scalar(select(func.count()).select_from(QuarantinedRow)) == 1
 
 
 def test_messy_phones(sqlite_db: Database) -> None:
@@ -156,12 +177,25 @@ def test_duplicates_merge_by_external_id_and_by_phone_and_type(database: Databas
     assert any(r["factor"] == "repeat" for r in d1.risk_reasons)
 
 
-def test_repeat_raises_priority_of_an_existing_open_warning(sqlite_db: Database) -> None:
+def edited_copy(tmp_path: Path, name: str, note: str) -> Path:
+    """The fixture with every row's note changed: the same warnings pushed again with new content."""
+    lines = (FIXTURES / name).read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    column = header.index("备注")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[column] = note
+    path = tmp_path / f"{note}-{name}"
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_repeat_raises_priority_of_an_existing_open_warning(sqlite_db: Database, tmp_path: Path) -> None:
     run(sqlite_db, "platform_utf8.csv")
     with sqlite_db.sessions() as session:
         before = session.scalars(select(QueueItem).join(Warning).where(Warning.external_id == "YJ-003")).one().priority
-    run(sqlite_db, "platform_utf8.csv")
-    run(sqlite_db, "platform_bom.csv")
+    import_files(ctx_at(sqlite_db), [edited_copy(tmp_path, "platform_utf8.csv", "再次推送")])
+    import_files(ctx_at(sqlite_db), [edited_copy(tmp_path, "platform_utf8.csv", "第三次推送")])
     with sqlite_db.sessions() as session:
         w = session.scalars(select(Warning).where(Warning.external_id == "YJ-003")).one()
         item = session.scalars(select(QueueItem).where(QueueItem.warning_id == w.id)).one()
@@ -169,12 +203,12 @@ def test_repeat_raises_priority_of_an_existing_open_warning(sqlite_db: Database)
     assert item.priority == w.risk_score > before
 
 
-def test_closed_warning_only_records_the_merge(sqlite_db: Database) -> None:
+def test_closed_warning_only_records_the_merge(sqlite_db: Database, tmp_path: Path) -> None:
     run(sqlite_db, "platform_utf8.csv")
     with sqlite_db.sessions() as session, session.begin():
         w = session.scalars(select(Warning).where(Warning.external_id == "YJ-003")).one()
         w.status = "closed"
-    summary = run(sqlite_db, "platform_utf8.csv")
+    summary = import_files(ctx_at(sqlite_db), [edited_copy(tmp_path, "platform_utf8.csv", "再次推送")])
     assert counts(summary) == (4, 0, 4, 0)
     w = warnings_by_external_id(sqlite_db)["YJ-003"]
     assert w.repeat_count == 0

@@ -73,5 +73,5 @@ def test_import_keeps_rows_equal_to_the_sum_of_outcomes(
     path = tmp_path / f"random-{next(_counter)}.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
     summary = import_files(ServiceContext(sqlite_db.sessions, SYSTEM, lambda: NOW), [path], chunk_size=chunk)
-    assert summary.rows == summary.imported + summary.merged + summary.rejected
+    assert summary.rows == summary.imported + summary.merged + summary.rejected + summary.unchanged
     assert summary.rows <= non_blank

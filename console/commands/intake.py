@@ -79,7 +79,10 @@ def _import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.as_json())
         return 0
-    print(f"共 {summary.rows} 行：新增 {summary.imported}，合并 {summary.merged}，拒绝 {summary.rejected}")
+    unchanged = f"，此前已导入（未改动）{summary.unchanged}" if summary.unchanged else ""
+    print(f"共 {summary.rows} 行：新增 {summary.imported}，合并 {summary.merged}，拒绝 {summary.rejected}{unchanged}")
+    if any(batch.resumed for batch in summary.batches):
+        print("上次中断的导入已从中断处继续")
     for issue in summary.errors:
         print(f"  {issue.file} 第 {issue.row} 行 [{issue.field}] {issue.message}")
     if summary.rejected:
@@ -142,7 +145,8 @@ def _watch(args: argparse.Namespace) -> int:
             print(f"{result.file_name}：无法读取，已移到 {result.moved_to}（{result.error}）")
         else:
             s = result.summary
-            print(f"{result.file_name}：共 {s.rows} 行，新增 {s.imported}，合并 {s.merged}，拒绝 {s.rejected}")
+            print(f"{result.file_name}：共 {s.rows} 行，新增 {s.imported}，合并 {s.merged}，拒绝 {s.rejected}，"
+                  f"此前已导入 {s.unchanged}")
 
     if args.once:
         try:

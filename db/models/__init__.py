@@ -17,7 +17,15 @@ from db.models.escalation import (
 from db.models.leads import LEAD_KINDS, Lead, RelativeContact, StopPaymentRecord
 from db.models.messaging import SMS_STATUSES, SmsMessage, SmsOptOut, SmsReceipt
 from db.models.org import ROLES, JurisdictionRule, Station, User
-from db.models.records import AuditEvent, CaseReview, ImportBatch, QuarantinedRow, Rehearsal, ScriptVersion
+from db.models.records import (
+    AuditEvent,
+    CaseReview,
+    ImportBatch,
+    ImportedRow,
+    QuarantinedRow,
+    Rehearsal,
+    ScriptVersion,
+)
 from db.models.telephony import AGENT_STATES, AgentState, CallRecording
 
 __all__ = [
@@ -38,6 +46,7 @@ __all__ = [
     "EscalationTask",
     "FollowUp",
     "ImportBatch",
+    "ImportedRow",
     "JurisdictionRule",
     "Lead",
     "Person",

@@ -37,14 +37,33 @@ class ImportBatch(Base):
     file_name: Mapped[str] = mapped_column(String(260), default="")
     file_sha256: Mapped[str] = mapped_column(String(64), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed
+    # running | done | failed | interrupted (its process died; a re-import of the file resumes it)
+    status: Mapped[str] = mapped_column(String(16), default="running")
     rows: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
     merged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rows imported before
     error: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
+    worker: Mapped[str] = mapped_column(String(128), default="", server_default="")  # host:pid:start
+    heartbeat_at: Mapped[dt.datetime | None]  # last committed chunk
+
+
+class ImportedRow(Base):
+    """A file row that became (or merged into, or was rejected as) a warning: importing the same row
+    again (same file and row, or same external id and content) changes nothing."""
+
+    __tablename__ = "imported_rows"
+    __table_args__ = (UniqueConstraint("file_sha256", "row_number", name="uq_imported_rows_file_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    row_number: Mapped[int] = mapped_column(Integer)
+    content_sha: Mapped[str] = mapped_column(String(32), index=True)  # hash of the row's mapped fields
+    outcome: Mapped[str] = mapped_column(String(16))  # imported | merged | rejected
 
 
 class QuarantinedRow(Base):

@@ -9,14 +9,12 @@ looked up once per chunk (by external id and by phone), not once per row.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -37,9 +35,14 @@ from console.services.intake.bulk import (
     insert_with_ids,
     stores_json_text,
 )
+from console.services.intake.gcpause import collector_paused
+from console.services.intake.limits import INPUT_LIMITS
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
-from console.services.intake.readers import SourceRow, Table, UnreadableInput, open_table
+from console.services.intake.readers import SourceRow, Table, UnreadableInput, is_regular_file, open_table
+from console.services.intake.recovery import recover_interrupted, resumable, wall_clock, worker_id
+from console.services.intake.results import BatchResult, ImportProgress, ImportSummary, RowIssue, RowOutcome
+from console.services.intake.rowkeys import RowKey, known_rows, remember_rows, row_key
 from console.services.queue.claims import bump_queue_version
 from console.services.triage.scoring import (
     TriageInput,
@@ -53,74 +56,8 @@ MERGE_WINDOW = dt.timedelta(hours=24)
 IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several seats take turns per chunk
 SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the default is 2 MiB)
 
-Progress = Callable[["ImportProgress"], None]
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    file_name: str
-    file_index: int
-    file_count: int
-    rows_done: int
-    rows_estimate: int | None
-
-
-@dataclass(frozen=True)
-class RowIssue:
-    file: str
-    row: int
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "row": self.row, "field": self.field, "message": self.message}
-
-
-@dataclass(frozen=True)
-class RowOutcome:
-    row: int
-    outcome: str  # imported | merged | rejected
-    warning_id: int | None
-    quarantine_id: int | None = None
-
-
-@dataclass
-class BatchResult:
-    batch_id: int
-    file_name: str
-    rows: int = 0
-    imported: int = 0
-    merged: int = 0
-    rejected: int = 0
-    errors: list[RowIssue] = field(default_factory=list)
-    outcomes: list[RowOutcome] = field(default_factory=list)
-
-
-@dataclass
-class ImportSummary:
-    rows: int = 0
-    imported: int = 0
-    merged: int = 0
-    rejected: int = 0
-    errors: list[RowIssue] = field(default_factory=list)
-    batches: list[BatchResult] = field(default_factory=list)
-
-    def add(self, batch: BatchResult) -> None:
-        self.batches.append(batch)
-        self.rows += batch.rows
-        self.imported += batch.imported
-        self.merged += batch.merged
-        self.rejected += batch.rejected
-        self.errors.extend(batch.errors)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "imported": self.imported,
-            "merged": self.merged,
-            "rejected": self.rejected,
-            "errors": [e.as_dict() for e in self.errors],
-        }
+Progress = Callable[[ImportProgress], None]
+__all__ = ["collector_paused", "BatchResult", "ImportProgress", "ImportSummary", "RowIssue", "RowOutcome", "import_files", "import_table"]
 
 
 @dataclass
@@ -148,6 +85,7 @@ class _BatchState:
     keep_outcomes: bool
     persons: PersonIndex
     zone: dt.tzinfo  # the centre's: times without an offset are its wall times
+    file_sha256: str = ""  # rows of a file are keyed, so importing them again changes nothing
     quarantine: bool = True  # False when the caller keeps the rejected row itself (retry, manual entry)
     by_external: dict[str, _Target] = field(default_factory=dict)
     by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
@@ -169,7 +107,14 @@ def import_files(
     anything is written (:class:`UnreadableInput`).  ``pause_collector``: see :func:`import_table`."""
     ctx.require("import.run")
     path_list = list(paths)
-    tables = [open_table(path) for path in path_list]
+    recover_interrupted(ctx)
+    tables = []
+    for path in path_list:
+        try:
+            tables.append(open_table(path))
+        except UnreadableInput as exc:
+            _record_refused(ctx, path, str(exc), source)
+            raise
     summary = ImportSummary()
     for index, (path, table) in enumerate(zip(path_list, tables, strict=True)):
 
@@ -177,12 +122,29 @@ def import_files(
             if progress is not None:
                 progress(ImportProgress(_name, _i, len(tables), done, estimate))
 
+        sha = _sha256(path)
+        with ctx.session() as session:
+            resume = resumable(session, sha)
         batch = import_table(
-            ctx, table, source=source, file_sha256=_sha256(path), on_rows=report,
-            chunk_size=chunk_size, pause_collector=pause_collector,
+            ctx, table, source=source, file_sha256=sha, on_rows=report,
+            chunk_size=chunk_size, pause_collector=pause_collector, resume=resume,
         )
         summary.add(batch)
     return summary
+
+
+def _record_refused(ctx: ServiceContext, path: Path, error: str, source: str) -> None:
+    """A file refused as a whole still leaves a failed batch and an audit entry."""
+    size_ok = is_regular_file(path) and path.stat().st_size <= INPUT_LIMITS.max_file_bytes
+    sha = _sha256(path) if size_ok else ""
+    now = ctx.now()
+    with ctx.session() as session:
+        record = ImportBatch(source=source, file_name=path.name[:260], file_sha256=sha, user_id=ctx.actor.user_id,
+                             status="failed", error=error, started_at=now, finished_at=now, worker=worker_id())
+        session.add(record)
+        session.flush()
+        audit.record(session, ctx.actor, "import", object_type="import_batch", object_id=record.id, reason=error,
+                     details={"file": path.name, "rows": 0, "status": "failed"}, at=now)
 
 
 def _sha256(path: Path) -> str:
@@ -211,25 +173,26 @@ def import_table(
     audit_details: dict[str, Any] | None = None,
     permission: str = "import.run",
     pause_collector: bool = False,
+    resume: int | None = None,
 ) -> BatchResult:
-    """Import the rows of one opened table as one :class:`ImportBatch`.
+    """Import the rows of one opened table as one :class:`ImportBatch`; ``resume`` names an
+    interrupted batch of the same file to continue after the rows it already holds.
 
     ``pause_collector`` switches Python's garbage collector off for the run (:func:`collector_paused`);
     only a process that does nothing else meanwhile asks for it (``dissuade import``), never the GUI.
     """
     ctx.require(permission)
     now = ctx.now()
-    with ctx.session() as session:
-        record = ImportBatch(source=source, file_name=table.file_name[:260], file_sha256=file_sha256,
-                             user_id=ctx.actor.user_id, status="running", started_at=now)
-        session.add(record)
-        session.flush()
-        batch = BatchResult(record.id, table.file_name)
+    batch = _open_batch(ctx, table, source, file_sha256, resume)
     state = _BatchState(batch, table.file_name, source, now, TriageScorer(ctx.settings.triage, now),
-                        keep_outcomes, PersonIndex(ctx.centre_clock.today(now)), ctx.centre_clock.zone, quarantine)
+                        keep_outcomes, PersonIndex(ctx.centre_clock.today(now)), ctx.centre_clock.zone,
+                        file_sha256, quarantine)
+    rows = islice(table.rows, batch.rows, None) if batch.resumed else table.rows
+    if batch.resumed:
+        audit_details = (audit_details or {}) | {"resumed": True}
     try:
         with collector_paused() if pause_collector else contextlib.nullcontext():
-            for chunk in _chunks(table.rows, chunk_size):
+            for chunk in _chunks(rows, chunk_size):
                 with ctx.session() as session:
                     _lock_for_import(session)
                     _import_chunk(session, chunk, table.field_columns, state)
@@ -239,6 +202,9 @@ def import_table(
     except UnreadableInput as exc:
         _finish(ctx, batch, "failed", str(exc), audit_details)
         raise
+    except (KeyboardInterrupt, SystemExit):
+        _finish(ctx, batch, "interrupted", f"导入被中止，已导入前 {batch.rows} 行；重新导入同一文件将继续", audit_details)
+        raise
     except Exception as exc:
         _finish(ctx, batch, "failed", f"导入中断：{exc}", audit_details)
         raise
@@ -246,36 +212,24 @@ def import_table(
     return batch
 
 
-_pause_lock = threading.Lock()
-_pause_depth = 0
-_pause_reenable = False
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an import runs (only when its caller asks).
-
-    An import keeps every warning and person of its batch in memory for the merge rules, and each
-    full collection walks all of them again: on 100,000 rows that was about a sixth of the run.  The
-    import makes almost no reference cycles, and reference counting still frees everything else at
-    once.  Imports in several threads share one pause; the collector is re-enabled (if it was on)
-    when the last of them ends, then one collection catches up."""
-    global _pause_depth, _pause_reenable
-    with _pause_lock:
-        if _pause_depth == 0:
-            _pause_reenable = gc.isenabled()
-            gc.disable()
-        _pause_depth += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pause_depth -= 1
-            resume = _pause_depth == 0 and _pause_reenable
-            if resume:
-                gc.enable()
-        if resume:
-            gc.collect(1)
+def _open_batch(ctx: ServiceContext, table: Table, source: str, file_sha256: str, resume: int | None) -> BatchResult:
+    """A new running batch, or the interrupted batch ``resume`` taken over by this process."""
+    with ctx.session() as session:
+        if resume is not None:
+            taken = session.execute(
+                update(ImportBatch).where(ImportBatch.id == resume, ImportBatch.status == "interrupted")
+                .values(status="running", worker=worker_id(), heartbeat_at=wall_clock(), error="", finished_at=None)
+            )
+            record = session.get(ImportBatch, resume) if getattr(taken, "rowcount", 0) == 1 else None
+            if record is not None:
+                return BatchResult(record.id, table.file_name, record.rows, record.imported, record.merged,
+                                   record.rejected, record.unchanged, resumed=True)
+        record = ImportBatch(source=source, file_name=table.file_name[:260], file_sha256=file_sha256,
+                             user_id=ctx.actor.user_id, status="running", started_at=ctx.now(),
+                             worker=worker_id(), heartbeat_at=wall_clock())
+        session.add(record)
+        session.flush()
+        return BatchResult(record.id, table.file_name)
 
 
 def _lock_for_import(session: Session) -> None:
@@ -293,7 +247,8 @@ def _lock_for_import(session: Session) -> None:
 def _store_counts(session: Session, batch: BatchResult) -> None:
     session.execute(
         update(ImportBatch).where(ImportBatch.id == batch.batch_id)
-        .values(rows=batch.rows, imported=batch.imported, merged=batch.merged, rejected=batch.rejected)
+        .values(rows=batch.rows, imported=batch.imported, merged=batch.merged, rejected=batch.rejected,
+                unchanged=batch.unchanged, heartbeat_at=wall_clock())
     )
 
 
@@ -305,7 +260,8 @@ def _finish(ctx: ServiceContext, batch: BatchResult, status: str, error: str,
             .values(status=status, error=error, finished_at=ctx.now())
         )
         details = {"file": batch.file_name, "rows": batch.rows, "imported": batch.imported,
-                   "merged": batch.merged, "rejected": batch.rejected, "status": status}
+                   "merged": batch.merged, "rejected": batch.rejected, "unchanged": batch.unchanged,
+                   "status": status}
         audit.record(session, ctx.actor, "import", object_type="import_batch", object_id=batch.batch_id,
                      reason=error, details=details | (audit_details or {}), at=ctx.now())
         bump_queue_version(session)
@@ -317,10 +273,27 @@ def _finish(ctx: ServiceContext, batch: BatchResult, status: str, error: str,
 def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, str], state: _BatchState) -> None:
     drafts: list[Draft] = []
     rejections: list[Rejection] = []
+    keys: dict[int, RowKey] = {}
+    known: set[int] = set()
+    if state.file_sha256:
+        keys = {row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
+        known = known_rows(session, state.file_sha256, list(keys.values()), state.batch.batch_id)
+    unchanged: list[int] = []
     for row in chunk:
+        if row.number in known:
+            unchanged.append(row.number)
+            continue
+        if row.undecodable is not None:
+            rejections.append(_undecodable(row))
+            continue
         prepared = prepare_row(row.number, row.values, columns, default_source=state.default_source, now=state.now,
                                zone=state.zone)
-        (drafts if isinstance(prepared, Draft) else rejections).append(prepared)  # type: ignore[arg-type]
+        if isinstance(prepared, Draft):
+            if row.encoding:
+                prepared.issues.append(Issue("encoding", f"本行是 {row.encoding} 编码，与文件其余部分不同，已按 {row.encoding} 读取"))
+            drafts.append(prepared)
+        else:
+            rejections.append(prepared)
     _load_candidates(session, drafts, state)
 
     new: list[tuple[Draft, _Target, int]] = []  # draft, target, person slot
@@ -353,7 +326,20 @@ def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, s
     _insert_merges(session, merges, state)
     _update_repeated(session, state)
     quarantine_ids = _insert_quarantine(session, rejections, state)
-    _account(new, merges, rejections, quarantine_ids, state)
+    if keys:
+        remember_rows(session, state.file_sha256, state.batch.batch_id,
+                      [(keys[d.number], "imported") for d, _t, _s in new]
+                      + [(keys[d.number], "merged") for d, _t, _r in merges]
+                      + [(keys[r.number], "rejected") for r in rejections])
+    _account(new, merges, rejections, quarantine_ids, state, unchanged)
+
+
+def _undecodable(row: SourceRow) -> Rejection:
+    """A row in no readable encoding: quarantined with its original bytes, never decoded by guess."""
+    raw = row.undecodable or b""
+    payload = {"原始字节(base64)": base64.b64encode(raw).decode("ascii"), "字节数": len(raw)}
+    return Rejection(row.number, payload, "encoding",
+                     "本行编码无法识别（既不是 UTF-8 也不是 GBK），为免乱码未导入；原始字节已原样保存，请核对源文件")
 
 
 def _find_target(draft: Draft, state: _BatchState) -> tuple[_Target | None, str]:
@@ -530,12 +516,14 @@ def _canonical(raw: Any) -> str:
 
 
 def _account(new: list[tuple[Draft, _Target, int]], merges: list[tuple[Draft, _Target, str]],
-             rejections: list[Rejection], quarantine_ids: list[int | None], state: _BatchState) -> None:
+             rejections: list[Rejection], quarantine_ids: list[int | None], state: _BatchState,
+             unchanged: list[int]) -> None:
     batch = state.batch
     batch.imported += len(new)
     batch.merged += len(merges)
     batch.rejected += len(rejections)
-    batch.rows += len(new) + len(merges) + len(rejections)
+    batch.unchanged += len(unchanged)
+    batch.rows += len(new) + len(merges) + len(rejections) + len(unchanged)
     name = state.file_name
     issues: list[tuple[int, Issue]] = [(d.number, i) for d, _t, _s in new for i in d.issues]
     issues += [(d.number, i) for d, _t, _r in merges for i in d.issues]
@@ -547,4 +535,5 @@ def _account(new: list[tuple[Draft, _Target, int]], merges: list[tuple[Draft, _T
         batch.outcomes.extend(RowOutcome(d.number, "merged", t.warning_id) for d, t, _r in merges)
         batch.outcomes.extend(RowOutcome(r.number, "rejected", None, q)
                               for r, q in zip(rejections, quarantine_ids, strict=True))
+        batch.outcomes.extend(RowOutcome(number, "unchanged", None) for number in unchanged)
         batch.outcomes.sort(key=lambda o: o.row)

@@ -16,11 +16,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
-import phonenumbers
+from stdnum import numdb
 
 from console.services.core.amounts import AmountError
 from console.services.core.amounts import parse_amount as read_amount
 from console.services.core.vocabulary import FRAUD_TYPES, SIGNALS
+from console.services.intake.phones import LABEL, LETTER, SMS_PORT, mobile_prefix_valid, phone_and_problem
 
 
 def clean_text(value: Any) -> str:
@@ -59,46 +60,7 @@ class PhoneResult:
 
 
 _PHONE_SPLIT = re.compile(r"[,;，；/、|\n]+|或|及|和")
-_FLOAT_TAIL = re.compile(r"^(\d+)\.0+$")
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?e\+?\d+$", re.IGNORECASE)
-_MOBILE = re.compile(r"^1\d{10}$")
-
-
-@lru_cache(maxsize=4096)
-def _mobile_prefix_valid(prefix5: str) -> bool:
-    # Mainland mobile validity depends only on the first five digits (the metadata pattern fixes at
-    # most five, the remaining six are free), so one phonenumbers check per prefix covers them all.
-    number = phonenumbers.parse(prefix5 + "000000", "CN")
-    return bool(phonenumbers.is_valid_number(number))
-
-
-def _one_phone(chunk: str) -> str | None:
-    """Normalise one number: 11-digit mobile, or a landline as 0 + area code + number."""
-    digits = "".join(ch for ch in chunk if ch.isdigit() or ch == "+")
-    if not digits:
-        return None
-    float_tail = _FLOAT_TAIL.match(chunk.replace(" ", ""))
-    if float_tail:
-        digits = float_tail.group(1)
-    bare = digits.lstrip("+")
-    if bare.startswith("0086"):
-        bare = bare[4:]
-    elif bare.startswith("86") and len(bare) in (13, 12, 11) and not _MOBILE.match(bare):
-        bare = bare[2:]
-    if _MOBILE.match(bare):
-        return bare if _mobile_prefix_valid(bare[:5]) else None
-    try:
-        parsed = phonenumbers.parse(bare if bare.startswith("0") else "0" + bare, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    kind = phonenumbers.number_type(parsed)
-    if kind == phonenumbers.PhoneNumberType.MOBILE:
-        return str(parsed.national_number)
-    if kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        return "0" + str(parsed.national_number)
-    return None
 
 
 def normalise_phones(value: Any) -> PhoneResult:
@@ -108,25 +70,34 @@ def normalise_phones(value: Any) -> PhoneResult:
         return PhoneResult(None, (), "未填写手机号")
     if len(text) == 11 and text[0] == "1" and text.isdigit() and text.isascii():
         # the common case, a bare mobile number: the same answer as the general path below
-        if _mobile_prefix_valid(text[:5]):
+        if mobile_prefix_valid(text[:5]):
             return PhoneResult(text, ())
+        if SMS_PORT.match(text):
+            return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）：106 开头的是短信端口号，不是电话号码")
         return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）")
     if _SCIENTIFIC.match(text.replace(" ", "")):
         return PhoneResult(None, (), f"手机号被 Excel 转成了科学计数法（{text}），位数已丢失")
     found: list[str] = []
+    problems: list[str] = []
     for chunk in _PHONE_SPLIT.split(text):
         if not chunk.strip():
             continue
-        number = _one_phone(chunk)
-        if number is None and len(chunk.split()) > 1:
+        number, problem = phone_and_problem(chunk)
+        if (number is None and len(chunk.split()) > 1 and not chunk.lstrip().startswith("+")
+                and not LETTER.search(LABEL.sub("", chunk))):
             # "13800138000 13900139000": spaces separate numbers, not digit groups
-            candidates = [_one_phone(part) for part in chunk.split()]
-            found.extend(n for n in candidates if n)
+            candidates = [phone_and_problem(part) for part in chunk.split()]
+            found.extend(n for n, _p in candidates if n)
+            if not any(n for n, _p in candidates):
+                problems.extend(p for _n, p in candidates if p)
         elif number is not None:
             found.append(number)
+        elif problem:
+            problems.append(problem)
     unique = list(dict.fromkeys(found))
     if not unique:
-        return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）")
+        detail = f"：{problems[0]}" if problems else ""
+        return PhoneResult(None, (), f"无法识别有效的手机号或固定电话（{text}）{detail}")
     return PhoneResult(unique[0], tuple(unique[1:]))
 
 
@@ -167,7 +138,57 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def parse_id_number(value: Any) -> IdResult:
+EARLIEST_BIRTH: Final = dt.date(1900, 1, 1)
+
+
+@lru_cache(maxsize=1)
+def _region_table() -> dict[str, tuple[int | None, ...]]:
+    """Every county-level code of python-stdnum's table (``stdnum.cn.ric``), with the last year
+    each of its uses was valid (None: still valid).  Built once: looking codes up one by one in the
+    table's prefix tree cost more than the rest of an ID check."""
+    table: dict[str, tuple[int | None, ...]] = {}
+    for length, low, high, _props, children in numdb.get("cn/loc").prefixes:
+        if length != 2 or low != high:
+            continue
+        for c_length, c_low, c_high, props, _children in children:
+            county = props.get("county")
+            if c_length != 4 or county is None:
+                continue
+            ends = tuple(_end_year(part) for part in county.split(","))
+            for number in range(int(c_low), int(c_high) + 1):
+                table[f"{low}{number:04d}"] = ends
+    return table
+
+
+def _end_year(county: str) -> int | None:
+    if not county.startswith("["):
+        return None
+    end = county[1:].split("]", 1)[0].partition("-")[2]
+    return int(end) if end else None
+
+
+def region_known(code: str, year: int) -> bool:
+    """Whether ``code`` (the first six digits) is a county-level region that still existed in
+    ``year`` (the birth year), by the administrative division table python-stdnum maintains.
+    Unlike ``ric.validate`` a code created after the birth year is accepted: cards were first
+    issued from 1984 on, with the code current then, to people born long before."""
+    ends = _region_table().get(code)
+    return ends is not None and any(end is None or year <= end for end in ends)
+
+
+def _birth_problem(text: str, birth: dt.date | None, today: dt.date) -> str:
+    if birth is None:
+        return f"身份证号中的出生日期无效（{text}）"
+    if birth > today:
+        return f"身份证号中的出生日期在未来（{birth.isoformat()}），请核对原件"
+    if birth < EARLIEST_BIRTH:
+        return f"身份证号中的出生日期早于 1900 年（{birth.isoformat()}），请核对原件"
+    return ""
+
+
+def parse_id_number(value: Any, today: dt.date | None = None) -> IdResult:
+    """An 18-digit (or legacy 15-digit) resident ID: format, ASCII digits, a plausible birth date
+    (not in the future, not before 1900), the check digit and a region code that existed."""
     if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e15):
         return IdResult(repr(value), "scientific", problem="身份证号被 Excel 转成了数字，后几位已丢失，请核对原件")
     text = clean_text(value).replace(" ", "").upper()
@@ -175,17 +196,30 @@ def parse_id_number(value: Any) -> IdResult:
         return IdResult("", "missing")
     if _SCIENTIFIC.match(text):
         return IdResult(text, "scientific", problem=f"身份证号被 Excel 转成了科学计数法（{text}），后几位已丢失，请核对原件")
+    if not text.isascii():
+        if any(ch.isdecimal() for ch in text if not ch.isascii()):
+            return IdResult(text, "invalid", problem=f"身份证号含有非标准数字字符（{text}），只接受 0-9 和 X，请核对原件")
+        return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{text}）")
+    day = today or dt.datetime.now(dt.UTC).date()  # callers pass the centre's date; UTC only as a fallback
     if _ID18.match(text):
         birth = _date_or_none(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-        if birth is None:
-            return IdResult(text, "invalid", problem=f"身份证号中的出生日期无效（{text}）")
+        problem = _birth_problem(text, birth, day)
+        if problem:
+            return IdResult(text, "invalid", problem=problem)
         if id_check_digit(text[:17]) != text[17]:
             return IdResult(text, "invalid", problem=f"身份证号校验位不符（{text}）")
+        assert birth is not None
+        if not region_known(text[:6], birth.year):
+            return IdResult(text, "invalid", problem=f"身份证号的地区码 {text[:6]} 不存在，请核对原件")
         return IdResult(text, "", birth, "M" if int(text[16]) % 2 else "F")
     if _ID15.match(text):
         birth = _date_or_none(1900 + int(text[6:8]), int(text[8:10]), int(text[10:12]))
-        if birth is None:
-            return IdResult(text, "invalid", problem=f"15位身份证号中的出生日期无效（{text}）")
+        problem = _birth_problem(text, birth, day)
+        if problem:
+            return IdResult(text, "invalid", problem="15位" + problem)
+        assert birth is not None
+        if not region_known(text[:6], birth.year):
+            return IdResult(text, "invalid", problem=f"15位身份证号的地区码 {text[:6]} 不存在，请核对原件")
         return IdResult(text, "legacy15", birth, "M" if int(text[14]) % 2 else "F")
     return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{text}）")
 

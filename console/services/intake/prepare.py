@@ -163,7 +163,7 @@ def prepare_row(
         issues.append(Issue("received_at", message))
         received_at = now
 
-    id_info = parse_id_number(cell("id_number"))
+    id_info = parse_id_number(cell("id_number"), now.astimezone(zone).date())
     if id_info.problem:
         issues.append(Issue("id_number", id_info.problem))
 

@@ -1,41 +1,52 @@
-"""Read warning exports into rows: CSV (UTF-8, BOM, GBK/GB18030, UTF-16), XLSX, JSON.
+"""Read warning exports into rows: CSV (UTF-8, BOM, GBK/GB18030, UTF-16, mixed), XLSX, JSON.
 
 The format is recognised from the content, not only the file name.  The header row is searched for
 among the first rows, so a sheet with a title line ("某某县反诈中心预警推送清单") and a date line above
-the real header still reads.  A file that cannot be read at all raises :class:`UnreadableInput`
-with a message for the operator; everything else becomes rows for the importer to judge.
+the real header still reads.  Only regular files are opened (a FIFO or a device would block or never
+end), and every file is held to :data:`~console.services.intake.limits.INPUT_LIMITS`.  A file that
+cannot be read at all raises :class:`UnreadableInput` with a message for the operator; everything
+else becomes rows for the importer to judge (a CSV row in no readable encoding comes with its
+original bytes, for the quarantine).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import os
+import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
+from console.services.intake.csvread import Decoded, Undecodable, csv_records
 from console.services.intake.fields import looks_like_header, map_headers
+from console.services.intake.limits import INPUT_LIMITS, InputLimits, UnreadableInput, size_text
 from console.services.intake.normalize import clean_text
+from console.services.intake.xlsxguard import check_workbook
+
+__all__ = ["INPUT_LIMITS", "SourceRow", "Table", "UnreadableInput", "open_table"]
 
 HEADER_SEARCH_ROWS = 30
 JSON_LIST_KEYS = ("data", "rows", "records", "items", "list", "warnings", "result", "results", "预警", "数据")
 
 
-class UnreadableInput(Exception):
-    """The file as a whole cannot be read (message in Chinese, for stderr and dialogs)."""
-
-
 @dataclass(frozen=True)
 class SourceRow:
-    """One data row: its number as the operator sees it in the file, and header -> cell value."""
+    """One data row: its number as the operator sees it in the file, and header -> cell value.
+
+    ``undecodable`` holds the original bytes of a CSV row that no encoding reads cleanly (its
+    ``values`` are then empty); ``encoding`` names the encoding of a row that differs from the rest
+    of the file."""
 
     number: int
     values: dict[str, Any]
+    undecodable: bytes | None = None
+    encoding: str = ""
 
 
 @dataclass
@@ -73,14 +84,17 @@ def _field_columns(headers: list[str]) -> dict[str, str]:
 
 
 def _tabular(
-    file_name: str, kind: str, records: Iterator[Sequence[Any]], encoding: str = "", estimate: int | None = None
+    file_name: str, kind: str, records: Iterator[Sequence[Any]], encoding: str = "", estimate: int | None = None,
+    limits: InputLimits = INPUT_LIMITS,
 ) -> Table:
     """Find the header among the first rows, then yield the rows below it as dicts."""
     skipped = 0
     for number, cells in enumerate(records, start=1):
-        if looks_like_header(cells):
+        if not isinstance(cells, Undecodable) and looks_like_header(cells):
+            if len(cells) > limits.max_columns:
+                raise _too_many_columns(file_name, limits)
             headers = _header_texts(cells)
-            rows = _rows_after(headers, records, number)
+            rows = _rows_after(headers, records, number, file_name, limits)
             left = None if estimate is None else max(estimate - number, 0)
             return Table(file_name, kind, headers, _field_columns(headers), rows, encoding, left)
         skipped += 1
@@ -93,27 +107,46 @@ def _tabular(
     )
 
 
-def _rows_after(headers: list[str], records: Iterator[Sequence[Any]], header_number: int) -> Iterator[SourceRow]:
+def _too_many_columns(file_name: str, limits: InputLimits) -> UnreadableInput:
+    return UnreadableInput(f"文件“{file_name}”超过 {limits.max_columns} 列的上限，不像预警表格，已拒绝导入")
+
+
+def _rows_after(headers: list[str], records: Iterator[Sequence[Any]], header_number: int, file_name: str,
+                limits: InputLimits) -> Iterator[SourceRow]:
     width = len(headers)
+    last = header_number + limits.max_rows
     for number, cells in enumerate(records, start=header_number + 1):
+        if number > last:
+            raise UnreadableInput(f"文件“{file_name}”超过 {limits.max_rows} 行的上限，已拒绝导入其余部分（请拆分后再导入）")
+        if isinstance(cells, Undecodable):
+            yield SourceRow(number, {}, undecodable=cells.raw)
+            continue
+        if len(cells) > limits.max_columns:
+            raise _too_many_columns(file_name, limits)
         values = {headers[i]: cells[i] for i in range(min(width, len(cells)))}
         for extra in range(width, len(cells)):  # cells beyond the header are kept, not lost
             if clean_text(cells[extra]):
                 values[f"列{extra + 1}"] = cells[extra]
         if is_blank(values):
             continue
-        yield SourceRow(number, values)
+        yield SourceRow(number, values, encoding=cells.encoding if isinstance(cells, Decoded) else "")
 
 
 # ---------------------------------------------------------------- CSV
 
 
 def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
-    """(text, encoding): BOMs first, then strict UTF-8, then GB18030 (a superset of GBK)."""
+    """(text, encoding) of a whole document: BOMs first, then strict UTF-8, then GB18030."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UnreadableInput(f"文件“{file_name}”声明为 UTF-8，但有内容不是 UTF-8 编码") from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableInput(f"文件“{file_name}”的编码无法识别（UTF-16 内容已损坏）") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -124,35 +157,40 @@ def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
         raise UnreadableInput(f"文件“{file_name}”的编码无法识别（不是 UTF-8，也不是 GBK/GB18030）") from exc
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:8192].splitlines()[:HEADER_SEARCH_ROWS] or [""]
-    best, best_count = ",", 0
-    for delimiter in (",", "\t", ";", "|"):
-        count = max(line.count(delimiter) for line in sample)
-        if count > best_count:
-            best, best_count = delimiter, count
-    return best
+def _count_lines(handle: IO[bytes]) -> int:
+    lines, last = 0, b""
+    while block := handle.read(1 << 20):
+        lines += block.count(b"\n")
+        last = block
+    handle.seek(0)
+    return lines + (1 if last and not last.endswith(b"\n") else 0)
 
 
-def read_csv_bytes(data: bytes, file_name: str) -> Table:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableInput(f"文件“{file_name}”不是 CSV、XLSX 或 JSON 文件（含有二进制内容）")
-    text, encoding = decode_text(data, file_name)
-    if "\x00" in text:
-        raise UnreadableInput(f"文件“{file_name}”不是文本表格（含有二进制内容），请导出为 CSV、XLSX 或 JSON")
-    if not text.strip():
-        raise UnreadableInput(f"文件“{file_name}”是空的")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    return _tabular(file_name, "csv", iter(reader), encoding, text.count("\n") + 1)
+def read_csv(handle: IO[bytes], file_name: str, limits: InputLimits = INPUT_LIMITS) -> Table:
+    """A CSV table streamed from ``handle`` (closed when its rows end or fail)."""
+    lines = _count_lines(handle)
+    if lines > limits.max_rows + HEADER_SEARCH_ROWS:
+        raise UnreadableInput(f"文件“{file_name}”有 {lines} 行，超过 {limits.max_rows} 行的上限，已拒绝导入（请拆分后再导入）")
+    records, encoding = csv_records(handle, file_name, limits)
+    table = _tabular(file_name, "csv", _closing_handle(records, handle), encoding, lines, limits)
+    return table
+
+
+def _closing_handle(records: Iterator[Sequence[Any]], handle: IO[bytes]) -> Iterator[Sequence[Any]]:
+    try:
+        yield from records
+    finally:
+        handle.close()
 
 
 # ---------------------------------------------------------------- XLSX
 
 
-def read_xlsx(path: Path, file_name: str) -> Table:
+def read_xlsx(path: Path, file_name: str, limits: InputLimits = INPUT_LIMITS) -> Table:
     import openpyxl  # imported here: only XLSX imports pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_workbook(path, file_name, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException, zlib.error, EOFError,
@@ -161,18 +199,39 @@ def read_xlsx(path: Path, file_name: str) -> Table:
         raise UnreadableInput(f"文件“{file_name}”不是有效的 XLSX 工作簿（文件损坏或格式不符）") from exc
     last_error: UnreadableInput | None = None
     for sheet in workbook.worksheets:
+        declared_rows, declared_columns = _declared_size(sheet)
+        if declared_rows > limits.max_rows + HEADER_SEARCH_ROWS or declared_columns > limits.max_columns:
+            workbook.close()
+            raise UnreadableInput(
+                f"文件“{file_name}”的工作表声明有 {declared_rows} 行 {declared_columns} 列，"
+                f"超过 {limits.max_rows} 行或 {limits.max_columns} 列的上限，已拒绝导入"
+            )
         try:
             rows = sheet.iter_rows(values_only=True)
-            return _tabular(file_name, "xlsx", _closing(rows, workbook, file_name), estimate=sheet.max_row)
+            return _tabular(file_name, "xlsx", _closing(rows, workbook, file_name, limits), estimate=declared_rows or None,
+                            limits=limits)
         except UnreadableInput as exc:
             last_error = exc
     workbook.close()
     raise last_error or UnreadableInput(f"文件“{file_name}”中没有工作表")
 
 
-def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str) -> Iterator[Sequence[Any]]:
+def _declared_size(sheet: Any) -> tuple[int, int]:
+    """Rows and columns a sheet declares in its dimension element (0 when it declares none)."""
     try:
-        yield from rows
+        return int(sheet.max_row or 0), int(sheet.max_column or 0)
+    except (TypeError, ValueError):
+        return 0, 0
+
+
+def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str,
+             limits: InputLimits = INPUT_LIMITS) -> Iterator[Sequence[Any]]:
+    longest = limits.max_cell_chars
+    try:
+        for row in rows:
+            if any(type(v) is str and len(v) > longest for v in row):
+                raise UnreadableInput(f"文件“{file_name}”中有一格超过 {longest} 个字符，已拒绝导入")
+            yield row
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError,
             ElementTree.ParseError) as exc:
         # sheets are decompressed lazily: a damaged archive can surface only in the middle of the rows
@@ -201,15 +260,70 @@ def _find_records(document: Any, depth: int = 0) -> list[Any] | None:
     return None
 
 
-def read_json_bytes(data: bytes, file_name: str) -> Table:
+def _check_nesting(document: Any, file_name: str, limits: InputLimits) -> None:
+    """Depth and string length of a parsed document, walked without recursion."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if len(value) > limits.max_cell_chars:
+                raise UnreadableInput(f"文件“{file_name}”中有一个值超过 {limits.max_cell_chars} 个字符，已拒绝导入")
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > limits.max_json_depth:
+            raise _too_deep(file_name, limits)
+        items = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict) and len(value) > limits.max_columns:
+            raise _too_many_columns(file_name, limits)
+        stack.extend((item, depth + 1) for item in items if isinstance(item, str | dict | list))
+        if isinstance(value, dict):
+            stack.extend((key, depth + 1) for key in value if isinstance(key, str) and len(key) > 64)
+
+
+def _too_deep(file_name: str, limits: InputLimits) -> UnreadableInput:
+    return UnreadableInput(f"文件“{file_name}”的 JSON 嵌套超过 {limits.max_json_depth} 层，不像预警列表，已拒绝导入")
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def _json_depth_exceeds(text: str, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit``, checked before parsing (the parser
+    recurses once per level).  Strings are blanked, then the innermost bracket pairs are removed
+    ``limit`` times: whatever is left nests deeper (or does not balance, which the parser reports)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    for _ in range(limit):
+        brackets, removed = _INNERMOST.subn("", brackets)
+        if not brackets or not removed:
+            return False
+    return brackets.count("[") == brackets.count("]") and brackets.count("{") == brackets.count("}")
+
+
+def read_json_bytes(data: bytes, file_name: str, limits: InputLimits = INPUT_LIMITS) -> Table:
+    if len(data) > limits.max_json_bytes:
+        raise UnreadableInput(
+            f"JSON 文件“{file_name}”有 {size_text(len(data))}，超过 {size_text(limits.max_json_bytes)} 的上限，已拒绝导入"
+        )
     text, encoding = decode_text(data, file_name)
+    if _json_depth_exceeds(text, limits.max_json_depth):
+        raise _too_deep(file_name, limits)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UnreadableInput(f"文件“{file_name}”不是有效的 JSON（第 {exc.lineno} 行附近有错误）") from exc
+    except RecursionError as exc:
+        raise _too_deep(file_name, limits) from exc
+    _check_nesting(document, file_name, limits)
     records = _find_records(document)
     if records is None:
         raise UnreadableInput(f"文件“{file_name}”中找不到预警列表：应为对象数组，或在某个键下放对象数组")
+    if len(records) > limits.max_rows:
+        raise UnreadableInput(f"文件“{file_name}”有 {len(records)} 条记录，超过 {limits.max_rows} 条的上限，已拒绝导入")
     headers: list[str] = []
     for record in records:
         if isinstance(record, dict):
@@ -239,28 +353,79 @@ def _json_rows(records: list[Any]) -> Iterator[SourceRow]:
 # ---------------------------------------------------------------- dispatch
 
 
-def open_table(path: Path) -> Table:
-    """Open one export file, whatever its format; raises :class:`UnreadableInput`."""
-    file_name = path.name
+def _open_regular(path: Path, file_name: str, limits: InputLimits) -> IO[bytes]:
+    """Open ``path`` for reading only if it is a regular file within the size limit.  The type is
+    checked before opening (opening a FIFO blocks until a writer comes) and again on the open file."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
+        info = os.stat(path)
     except FileNotFoundError as exc:
         raise UnreadableInput(f"找不到文件“{path}”") from exc
     except OSError as exc:
         raise UnreadableInput(f"无法打开文件“{path}”：{exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        kind = "文件夹" if stat.S_ISDIR(info.st_mode) else "管道、设备或套接字"
+        raise UnreadableInput(f"“{file_name}”是{kind}，不是普通文件，不能导入")
+    if info.st_size > limits.max_file_bytes:
+        raise UnreadableInput(
+            f"文件“{file_name}”有 {size_text(info.st_size)}，超过 {size_text(limits.max_file_bytes)} 的上限，"
+            "已拒绝导入（请拆分后再导入）"
+        )
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise UnreadableInput(f"无法打开文件“{path}”：{exc.strerror or exc}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
+        os.close(fd)
+        raise UnreadableInput(f"“{file_name}”不是普通文件，不能导入")
+    return os.fdopen(fd, "rb")
+
+
+def is_regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def open_table(path: Path, limits: InputLimits = INPUT_LIMITS) -> Table:
+    """Open one export file, whatever its format; raises :class:`UnreadableInput`."""
+    file_name = path.name
+    handle = _open_regular(path, file_name, limits)
+    try:
+        return _dispatch(path, file_name, handle, limits)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _dispatch(path: Path, file_name: str, handle: IO[bytes], limits: InputLimits) -> Table:
+    head = handle.read(8)
     if head.startswith(b"PK\x03\x04"):
-        return read_xlsx(path, file_name)
+        handle.close()
+        return read_xlsx(path, file_name, limits)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableInput(f"文件“{file_name}”是旧版 Excel（.xls）格式，请在 Excel 中另存为 .xlsx 或 CSV 后再导入")
     if head.startswith(b"%PDF") or path.suffix.lower() in (".docx", ".pdf", ".zip", ".xls"):
         raise UnreadableInput(f"文件“{file_name}”不是 CSV、XLSX 或 JSON 文件")
     if path.suffix.lower() == ".xlsx":
         raise UnreadableInput(f"文件“{file_name}”不是有效的 XLSX 工作簿（文件损坏或格式不符）")
-    data = path.read_bytes()
-    if not data.strip():
+    first = head + handle.read(4096)
+    handle.seek(0)
+    stripped = first.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped and not _has_content(handle):
         raise UnreadableInput(f"文件“{file_name}”是空的")
-    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if path.suffix.lower() == ".json" or stripped[:1] in (b"[", b"{"):
-        return read_json_bytes(data, file_name)
-    return read_csv_bytes(data, file_name)
+        data = handle.read(limits.max_json_bytes + 1)
+        handle.close()
+        return read_json_bytes(data, file_name, limits)
+    return read_csv(handle, file_name, limits)
+
+
+def _has_content(handle: IO[bytes]) -> bool:
+    """Whether anything but whitespace follows (the first block was blank)."""
+    while block := handle.read(1 << 20):
+        if block.strip(b"\xef\xbb\xbf \t\r\n\x0b\x0c"):
+            handle.seek(0)
+            return True
+    handle.seek(0)
+    return False

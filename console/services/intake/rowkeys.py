@@ -1,0 +1,72 @@
+"""Which file rows were imported before, so importing them again is a no-op and not a repeat.
+
+A row counts as already imported when the same file (by SHA-256) was imported with that row, or
+when an earlier batch imported a row with the same external id and the same content (the mapped
+fields, cleaned).  Keys are written in the chunk's own transaction, together with the warnings and
+the batch counts, so a crash never leaves a row imported without its key or the reverse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.services.intake.bulk import insert_columns
+from console.services.intake.normalize import clean_text
+from db.models import ImportedRow
+
+
+@dataclass(frozen=True)
+class RowKey:
+    number: int
+    content: str
+    has_external_id: bool
+
+
+def content_sha(values: dict[str, Any], columns: dict[str, str], undecodable: bytes | None = None) -> str:
+    """A short hash of what a row says: its mapped fields, cleaned (or its bytes, if undecodable)."""
+    if undecodable is not None:
+        data = b"\x00raw\x00" + undecodable
+    else:
+        data = "\x1e".join(
+            f"{field}\x1f{clean_text(values.get(header))}" for field, header in sorted(columns.items())
+        ).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def row_key(number: int, values: dict[str, Any], columns: dict[str, str], undecodable: bytes | None) -> RowKey:
+    header = columns.get("external_id")
+    has_external = header is not None and undecodable is None and bool(clean_text(values.get(header)))
+    return RowKey(number, content_sha(values, columns, undecodable), has_external)
+
+
+def known_rows(session: Session, file_sha256: str, keys: list[RowKey], batch_id: int) -> set[int]:
+    """Numbers of the rows in ``keys`` that an earlier import already took in."""
+    if not keys:
+        return set()
+    found = set(session.scalars(
+        select(ImportedRow.row_number).where(ImportedRow.file_sha256 == file_sha256,
+                                             ImportedRow.row_number.in_({k.number for k in keys}))
+    ))
+    contents = {k.content for k in keys if k.has_external_id and k.number not in found}
+    if contents:
+        seen = set(session.scalars(
+            select(ImportedRow.content_sha).where(ImportedRow.content_sha.in_(contents),
+                                                  ImportedRow.batch_id != batch_id)
+        ))
+        found |= {k.number for k in keys if k.has_external_id and k.content in seen}
+    return found
+
+
+def remember_rows(session: Session, file_sha256: str, batch_id: int, rows: list[tuple[RowKey, str]]) -> None:
+    """Store the keys of rows this chunk imported, merged or rejected (``(key, outcome)`` pairs)."""
+    if rows:
+        insert_columns(session, ImportedRow, {
+            "row_number": [key.number for key, _outcome in rows],
+            "content_sha": [key.content for key, _outcome in rows],
+            "outcome": [outcome for _key, outcome in rows],
+        }, {"batch_id": batch_id, "file_sha256": file_sha256})

@@ -1,0 +1,84 @@
+"""Check an XLSX workbook against the input limits before openpyxl parses any of it.
+
+A workbook is a zip archive, and a few megabytes of it may inflate to gigabytes of sheet XML.  The
+zip directory states every member's inflated size, and Python's zipfile never inflates a member past
+the size stated there (it fails the CRC check instead), so the stated sizes are a real bound.  Then
+each sheet is inflated once as a stream, in blocks, to count its rows and find its longest text or
+attribute run (one giant cell), without building anything: memory stays at one block.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+from console.services.intake.limits import InputLimits, UnreadableInput, size_text
+
+BLOCK = 1 << 20
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError, OSError,
+               ValueError)
+
+
+def _corrupt(file_name: str) -> UnreadableInput:
+    return UnreadableInput(f"文件“{file_name}”不是有效的 XLSX 工作簿（文件损坏或格式不符）")
+
+
+def check_workbook(path: Path, file_name: str, limits: InputLimits) -> None:
+    """Raise :class:`UnreadableInput` when the workbook would exceed a limit once inflated."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > limits.max_xlsx_members:
+                raise UnreadableInput(f"文件“{file_name}”含有 {len(members)} 个内部文件，不像预警表格，已拒绝导入")
+            inflated = sum(member.file_size for member in members)
+            if inflated > limits.max_xlsx_inflated:
+                raise UnreadableInput(
+                    f"文件“{file_name}”解压后有 {size_text(inflated)}，超过 {size_text(limits.max_xlsx_inflated)} 的上限，"
+                    "已拒绝导入（请拆分后再导入）"
+                )
+            for member in members:
+                name = member.filename.lower()
+                if name.endswith("sharedstrings.xml") and member.file_size > limits.max_shared_strings_bytes:
+                    raise UnreadableInput(
+                        f"文件“{file_name}”中的文字表有 {size_text(member.file_size)}，"
+                        f"超过 {size_text(limits.max_shared_strings_bytes)} 的上限，已拒绝导入"
+                    )
+                if (name.startswith("xl/worksheets/") and name.endswith(".xml")) or name.endswith("sharedstrings.xml"):
+                    _scan(archive, member, file_name, limits)
+    except UnreadableInput:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise _corrupt(file_name) from exc
+
+
+def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, limits: InputLimits) -> None:
+    """Count rows and measure the longest run between tags of one member, block by block."""
+    rows = 0
+    run = 0  # length of the text or tag run that reaches the end of the previous block
+    sheet = "sharedstrings" not in member.filename.lower()
+    with archive.open(member) as stream:
+        carry = b""
+        while block := stream.read(BLOCK):
+            data = carry + block
+            cut = max(data.rfind(b"<"), data.rfind(b">"))
+            if cut < 0:
+                run += len(data)
+                carry = b""
+            else:
+                whole, carry = data[:cut], data[cut:]
+                parts = whole.replace(b">", b"<").split(b"<")
+                longest = max(run + len(parts[0]), max(map(len, parts)))
+                run = 0
+                if longest > limits.max_cell_bytes:
+                    raise _too_long(file_name, limits)
+                if sheet:
+                    rows += whole.count(b"<row ") + whole.count(b"<row>")
+                    if rows > limits.max_rows + 1:
+                        raise UnreadableInput(f"文件“{file_name}”超过 {limits.max_rows} 行的上限，已拒绝导入（请拆分后再导入）")
+            if run + len(carry) > limits.max_cell_bytes:
+                raise _too_long(file_name, limits)
+
+
+def _too_long(file_name: str, limits: InputLimits) -> UnreadableInput:
+    return UnreadableInput(f"文件“{file_name}”中有一格超过 {limits.max_cell_chars} 个字符，已拒绝导入")
