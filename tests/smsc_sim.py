@@ -204,7 +204,10 @@ class SmscSimulator:
 
     def close(self) -> None:
         self._running = False
+        with suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept() below; close() alone does not
         self._server.close()
+        self._accept.join(5)
         with self._lock:
             receivers = list(self._receivers)
         for conn, _seq in receivers:

@@ -13,6 +13,7 @@ from console.cli import main
 from console.services.core.context import ServiceError
 from console.services.core.settings import (
     RESOURCES,
+    AudienceSpeech,
     CentreSettings,
     SecurityPolicy,
     TtsSettings,
@@ -27,7 +28,9 @@ def test_the_shipped_files_are_the_defaults(tmp_path: Path) -> None:
     assert settings.triage == parse_triage_settings(read_settings_file(RESOURCES / "triage.yaml"))
     assert settings.security == SecurityPolicy(idle_lock_minutes=10, max_failed_logins=5, lockout_minutes=15,
                                                min_password_length=8)
-    assert settings.tts == TtsSettings(voice="sit/cmn", rate=165, centre_name="公安局反诈中心", timeout_s=60.0)
+    assert settings.tts == TtsSettings(voice="cmn-latn-pinyin", engine="espeak-ng", command="",
+                                       general=AudienceSpeech(220, 150), elderly=AudienceSpeech(175, 400),
+                                       centre_name="公安局反诈中心", timeout_s=60.0)
     assert settings.retention.older_than_days == 180
     assert settings.centre == CentreSettings(unit_name="", time_zone="Asia/Shanghai", seat_name="")
     assert settings.escalation.ack_window("red") == dt.timedelta(minutes=10)

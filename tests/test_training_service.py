@@ -227,7 +227,7 @@ def test_score_sheet_agrees_with_the_run_and_explains_each_step(database: Databa
     card = training.finish_rehearsal(ctx, active)
     assert card.outcome == "incomplete" and card.score <= 59
     assert card.facts_missed == ("money_moved",) and card.steps_missing == ("victim_help",)
-    build_training_sheet(tmp_path / "sheet.pdf", card)
+    build_training_sheet(tmp_path / "sheet.pdf", card, ctx.centre_clock)
     text = _pdf_text(tmp_path / "sheet.pdf")
     assert "[困难]" not in text and text.count("困难") == 1  # the difficulty once, in its own row
     assert "分步点评" in text and "示范做法" in text and "不会主动说" in text
@@ -238,6 +238,6 @@ def test_score_sheet_agrees_with_the_run_and_explains_each_step(database: Databa
     nothing.run.raise_objection("no_time")
     card = training.finish_rehearsal(ctx, nothing)
     assert card.obtained_actions == () and card.time_to_first_key_action_s is None
-    build_training_sheet(tmp_path / "empty.pdf", card)
+    build_training_sheet(tmp_path / "empty.pdf", card, ctx.centre_clock)
     empty = _pdf_text(tmp_path / "empty.pdf")
     assert "首个关键动作用时" in empty and "未取得" in empty
