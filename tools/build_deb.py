@@ -31,16 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "dissuasion-console"
 PREFIX = Path("/opt/dissuasion-console")
 SYSTEM_PYTHON = "/usr/bin/python3"
-# What the console needs from the system at run time (the Qt libraries PySide6's wheels load, the CJK
-# font for windows and PDFs, the speech engine); the SIP engine is recommended, not required: a seat
-# without telephony dials by hand.
+# What the console needs from the system at run time: the Qt libraries PySide6's wheels load, the CJK
+# font for windows and PDFs, the speech engine (each synthesis runs the espeak-ng command) and the SIP
+# engine each seat supervises (a seat without a configured SIP account still dials by hand).
 DEPENDS = [
     "python3 (>= 3.11)", "libegl1", "libgl1", "libxkbcommon0", "libxkbcommon-x11-0", "libfontconfig1",
     "libglib2.0-0", "libdbus-1-3", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-shape0",
     "libxcb-randr0", "libxcb-render-util0", "libxcb-image0", "libxcb-xinerama0", "fonts-wqy-microhei",
-    "libespeak-ng1", "espeak-ng-data",
+    "libespeak-ng1", "espeak-ng", "espeak-ng-data", "baresip-core",
 ]
-RECOMMENDS = ["baresip-core", "poppler-utils"]
+RECOMMENDS = ["poppler-utils"]
 DESKTOP_ENTRY = """[Desktop Entry]
 Type=Application
 Version=1.0

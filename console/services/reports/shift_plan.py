@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, Spacer
 
+from console.services.core.clock import CentreClock
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.pdf import styles as S
 from console.services.reports.common import (
@@ -22,7 +23,7 @@ from console.services.reports.common import (
     line_chart,
     page_setup,
 )
-from console.services.simulation.runner import CENTRE_TZ, ShiftResult
+from console.services.simulation.runner import ShiftResult
 
 PERMISSION = "report.print"
 SOURCE_LABELS = {"arrivals": "到达量", "stations": "派出所签收用时", "outcomes.red": "红色接通与结果",
@@ -62,8 +63,8 @@ def level_rows(result: ShiftResult) -> list[list[str]]:
     return rows
 
 
-def _clock_labels(result: ShiftResult) -> list[str]:
-    base = result.start.astimezone(CENTRE_TZ)
+def _clock_labels(result: ShiftResult, clock: CentreClock) -> list[str]:
+    base = clock.local(result.start)
     return [(base + dt.timedelta(minutes=m)).strftime("%H:%M") for m, _n, _l in result.backlog]
 
 
@@ -74,7 +75,7 @@ def build_shift_plan_pdf(ctx: ServiceContext, results: list[ShiftResult], out: s
         raise ServiceError("没有可打印的测算结果")
     st = S.sheet_styles()
     first = results[0]
-    start_local = first.start.astimezone(CENTRE_TZ)
+    start_local = ctx.centre_clock.local(first.start)
     story: list[Flowable] = [
         S.para("排班测算（值班计划参考）", st.title),
         S.para(f"班次：{start_local:%Y年%m月%d日 %H:%M} 起 {first.scenario.hours:g} 小时；"
@@ -83,7 +84,7 @@ def build_shift_plan_pdf(ctx: ServiceContext, results: list[ShiftResult], out: s
         S.para("方案对比", st.heading),
         S.data_table(summary_rows(results), st),
     ]
-    labels = _clock_labels(first)
+    labels = _clock_labels(first, ctx.centre_clock)
     story.append(line_chart("班次内待拨打积压（条）", labels, [[n for _m, n, _l in r.backlog] for r in results],
                             [r.scenario.name() for r in results], st.font, label_from=0))
     story.append(line_chart("班次内超时未拨打的预警（条）", labels, [[late for _m, _n, late in r.backlog] for r in results],

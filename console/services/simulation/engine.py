@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 
 from console.services.calls.log import CallLog, log_call
 from console.services.core.context import SYSTEM, Actor, ServiceContext, ServiceError
+from console.services.core.vocabulary import CLOSED_ESCALATION_STATUSES, QueueItemStatus
 from console.services.escalation.orders import TaskRequest, acknowledge, create_escalation
 from console.services.intake.importer import import_table
 from console.services.intake.readers import SourceRow, Table
@@ -37,7 +38,6 @@ RENEW_EVERY_S = 120.0  # the workstation renews its lease while a call goes on
 FIELD_COLUMNS = {name: name for name in
                  ("external_id", "received_at", "phone", "fraud_type", "signals", "amount", "call_duration_s",
                   "id_number", "source", "station")}
-OPEN_ESCALATION = ("open", "acknowledged", "in_progress")
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ class ShiftLoop:
         with self.ctx.sessions() as session:
             return session.execute(
                 select(func.count()).select_from(Escalation)
-                .where(Escalation.warning_id == warning_id, Escalation.status.in_(OPEN_ESCALATION))
+                .where(Escalation.warning_id == warning_id, Escalation.status.not_in(CLOSED_ESCALATION_STATUSES))
             ).scalar_one() > 0
 
     def _escalate(self, ctx: ServiceContext, warning_id: int, reason: str) -> None:
@@ -262,7 +262,7 @@ class ShiftLoop:
         self.log.acknowledgements += 1
 
     def _on_sample(self, _payload: None) -> None:
-        due = (QueueItem.status == "open") & ((QueueItem.not_before.is_(None)) | (QueueItem.not_before <= self.now))
+        due = (QueueItem.status == QueueItemStatus.OPEN) & ((QueueItem.not_before.is_(None)) | (QueueItem.not_before <= self.now))
         with self.ctx.sessions() as session:
             open_now = {str(level): int(n) for level, n in session.execute(
                 select(QueueItem.risk_level, func.count()).where(due).group_by(QueueItem.risk_level))}

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, event, insert, select, update
 
 from console.services.core.context import SYSTEM, Actor, ServiceContext, ServiceError
+from console.services.core.vocabulary import LIVE_ITEM_STATUSES, QueueItemStatus
 from console.services.simulation.arrivals import build_arrivals, parse_burst, read_rate_file
 from console.services.simulation.engine import ShiftLoop, default_seat_plans, import_arrivals
 from console.services.simulation.history import HistoryProfile, load_defaults, read_history
@@ -30,7 +31,6 @@ from db.engine import make_engine, make_session_factory
 from db.models import CallAttempt, Escalation, JurisdictionRule, QueueItem, Station, User, Warning
 
 LEVELS = ("red", "orange", "yellow", "blue")
-CENTRE_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 UNUSABLE_PASSWORD = "!simulated-seat"  # no argon2 hash: these accounts can never log in
 
 
@@ -149,8 +149,8 @@ def _prepare_copy(engine: Engine, scenario: ShiftScenario, now: dt.datetime) -> 
     actors: dict[str, Actor] = {}
     with sessions() as session, session.begin():
         if not scenario.keep_backlog:
-            session.execute(update(QueueItem).where(QueueItem.status.in_(("open", "claimed")))
-                            .values(status="done", closed_at=now, claimed_by=None, lease_expires_at=None,
+            session.execute(update(QueueItem).where(QueueItem.status.in_(LIVE_ITEM_STATUSES))
+                            .values(status=QueueItemStatus.DONE, closed_at=now, claimed_by=None, lease_expires_at=None,
                                     skip_reason="排班测算：开始前的积压不计入"))
         for plan in default_seat_plans(scenario.seats, scenario.hours):
             user = User(login=plan.login, display_name=f"测算席位{plan.login[3:]}", role="operator",
@@ -209,8 +209,7 @@ def _figures(engine: Engine, start: dt.datetime, end: dt.datetime) -> tuple[int,
     return len(warnings), figures, by_station
 
 
-def simulate_shift(ctx: ServiceContext, scenario: ShiftScenario, *, profile: HistoryProfile | None = None,
-                   tz: dt.tzinfo = CENTRE_TZ) -> ShiftResult:
+def simulate_shift(ctx: ServiceContext, scenario: ShiftScenario, *, profile: HistoryProfile | None = None) -> ShiftResult:
     """Run one scenario; the centre's database is read, never written."""
     ctx.require("stats.view")
     if scenario.seats < 0 or scenario.seats > 200:
@@ -219,9 +218,9 @@ def simulate_shift(ctx: ServiceContext, scenario: ShiftScenario, *, profile: His
         raise ServiceError("班次时长必须在0到24小时之间")
     started = time.perf_counter()
     defaults = load_defaults()
-    profile = profile or read_history(ctx, weeks=scenario.weeks, tz=tz, defaults=defaults)
+    profile = profile or read_history(ctx, weeks=scenario.weeks, tz=ctx.centre_clock.zone, defaults=defaults)
     start = scenario.start or ctx.now()
-    start_local = start.astimezone(tz)
+    start_local = ctx.centre_clock.local(start)
     rates = None
     mode = scenario.arrivals
     if mode not in ("history", "busiest"):
@@ -257,16 +256,16 @@ def simulate_shift(ctx: ServiceContext, scenario: ShiftScenario, *, profile: His
 
 def compare_scenarios(ctx: ServiceContext, scenarios: Sequence[ShiftScenario], *,
                       on_done: Callable[[int, ShiftResult], None] | None = None,
-                      tz: dt.tzinfo = CENTRE_TZ) -> list[ShiftResult]:
+                      ) -> list[ShiftResult]:
     """Run several scenarios on the same history and the same arrivals (same seed), side by side."""
     if not scenarios:
         raise ServiceError("请至少给出一个测算方案")
     weeks = scenarios[0].weeks
-    profile = read_history(ctx, weeks=weeks, tz=tz)
+    profile = read_history(ctx, weeks=weeks, tz=ctx.centre_clock.zone)
     start = scenarios[0].start or ctx.now()
     results = []
     for i, scenario in enumerate(scenarios):
-        result = simulate_shift(ctx, replace(scenario, start=scenario.start or start), profile=profile, tz=tz)
+        result = simulate_shift(ctx, replace(scenario, start=scenario.start or start), profile=profile)
         results.append(result)
         if on_done is not None:
             on_done(i, result)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.reports.common import ReportResult, fmt_rate
 from console.services.reports.shift_plan import build_shift_plan_pdf, fmt_wait
-from console.services.simulation.runner import CENTRE_TZ, ShiftResult, ShiftScenario, compare_scenarios
+from console.services.simulation.runner import ShiftResult, ShiftScenario, compare_scenarios
 from console.ui.rows_model import RowsTableModel
 from console.ui.supervisor.charts import LineChart
 from console.ui.tasks import TaskRunner
@@ -202,7 +202,7 @@ class ShiftPlannerWindow(QWidget):
         self.results = results
         self.model.set_rows(results)
         first = results[0]
-        start = first.start.astimezone(CENTRE_TZ)
+        start = self.ctx.centre_clock.local(first.start)
         labels = [(start + dt.timedelta(minutes=m)).strftime("%H:%M") for m, _n, _l in first.backlog]
         names = [r.scenario.name() for r in results]
         self.backlog_chart.set_data(labels, [[n for _m, n, _l in r.backlog] for r in results], names)
