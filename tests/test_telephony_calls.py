@@ -17,13 +17,13 @@ from sqlalchemy import select
 from console.app.bootstrap import Database
 from console.services.calls.log import plan_next_step
 from console.services.core.context import SYSTEM, ServiceContext
+from console.services.core.settings import default_settings
 from console.services.telephony.baresip import BaresipEngine, free_port
 from console.services.telephony.calls import log_dialled_call, record_dial
 from console.services.telephony.dialer import CallResult, place_call
 from console.services.telephony.engine import ENGINE_DOWN, ENGINE_UP, ESTABLISHED, EngineEvent
 from console.services.telephony.recordings import wav_duration
 from console.services.telephony.settings import TelephonySettings, load_telephony_settings
-from console.services.triage.scoring import load_triage_settings
 from db.models import AuditEvent, CallAttempt, CallRecording
 from tests.queue_helpers import add_warning
 from tests.sip.phones import SippPhone, VictimPhone
@@ -159,7 +159,7 @@ def test_rejected_calls(seat: Seat, sqlite_db: Database, tmp_path: Path, code: i
 def test_busy_on_red_suggests_escalation_from_the_real_signal(seat: Seat, tmp_path: Path) -> None:
     with SippPhone(tmp_path / "sipp", "reject", code=486, reason="Busy Here") as far_end:
         result = seat.call(far_end.dial_template())
-    step = plan_next_step(load_triage_settings(), None, result.disposition, 0, "red")
+    step = plan_next_step(default_settings(), None, result.disposition, 0, "red")
     assert step.suggest_escalation and "正在与骗子通话" in step.escalation_reason
 
 
