@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from console.commands import COMMAND_MODULES
-from console.commands.common import add_db_option
+from console.commands.common import add_db_option, describe_failure
 from console.services.people.privacy import install_log_masking
 
 
@@ -44,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - one Chinese line instead of a traceback, exit code 1
+        if os.environ.get("DISSUADE_DEBUG"):
+            raise
+        print(f"错误：{describe_failure(exc)}", file=sys.stderr)
+        return 1
 
 
 def gui_main() -> int:

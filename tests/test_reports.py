@@ -9,6 +9,7 @@ import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
 from console.services.stats.figures import compute_stats
 from db.models import AuditEvent
+from tests.cli_helpers import login_as
 from tests.stats_helpers import (
     TODAY,
     add_call,
@@ -108,7 +110,9 @@ def test_warning_record_masks_for_an_operator_and_reveals_for_a_supervisor(
     assert [(e.login, e.details["masked"]) for e in entries] == [("op_rep", True), ("sup_rep", False)]
 
 
-def test_cli_report_commands_write_pdfs(database: Database, tmp_path: Path) -> None:
+def test_cli_report_commands_write_pdfs(database: Database, tmp_path: Path, make_actor,  # type: ignore[no-untyped-def]
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_actor("sup_cli", "supervisor")
     ctx = fixed_ctx(database)
     wid = add_warning(ctx, received=local(TODAY, 9), first_contact=local(TODAY, 9, 5), outcome="dissuaded")
     url = db_url(database)
@@ -118,6 +122,6 @@ def test_cli_report_commands_write_pdfs(database: Database, tmp_path: Path) -> N
                  ["report", "warning", str(wid)]):
         out = tmp_path / f"{argv[1]}.pdf"
         with redirect_stdout(io.StringIO()):
-            assert main([*argv, "--out", str(out), "--db", url]) == 0
+            assert main([*argv, "--out", str(out), "--db", url, *login_as(monkeypatch, "sup_cli")]) == 0
         assert out.read_bytes().startswith(b"%PDF")
     assert (tmp_path / "d.xlsx").exists()

@@ -47,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ls = sub.add_parser("list", help="列出派出所及其辖区规则")
     ls.add_argument("--json", action="store_true", help="以 JSON 输出")
     ls.add_argument("--all", action="store_true", help="包括已停用的派出所")
+    add_actor_option(ls)
     add_db_option(ls)
     ls.set_defaults(func=_list)
 
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _import(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         result = stations.import_stations_csv(ctx, args.file)
     except ServiceError as exc:
         return fail(str(exc), 2)
@@ -74,7 +75,9 @@ def _import(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        found = stations.list_stations(database.context(), include_inactive=args.all)
+        found = stations.list_stations(context_for(database, args), include_inactive=args.all)
+    except ServiceError as exc:
+        return fail(str(exc), 1)
     finally:
         database.dispose()
     if args.json:

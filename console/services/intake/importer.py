@@ -13,6 +13,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,8 @@ IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several 
 SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the default is 2 MiB)
 
 Progress = Callable[["ImportProgress"], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,10 @@ def import_table(
         _finish(ctx, batch, "failed", str(exc), audit_details)
         raise
     except Exception as exc:
-        _finish(ctx, batch, "failed", f"导入中断：{exc}", audit_details)
+        # The exception's text may quote the row being written (names, phones): it goes to the
+        # (masked) log only, never into the batch or the audit trail.
+        log.exception("import of batch %s interrupted", batch.batch_id)
+        _finish(ctx, batch, "failed", f"导入中断：内部错误（{type(exc).__name__}），详情见日志", audit_details)
         raise
     _finish(ctx, batch, "done", "", audit_details)
     return batch
