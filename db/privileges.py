@@ -63,6 +63,7 @@ def grant_seat_privileges(engine: Engine, seat_role: str = DEFAULT_SEAT_ROLE) ->
         tables = [str(t) for t in conn.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).scalars()]
         conn.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
+        conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))  # the default before PostgreSQL 15
         conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
         conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}"))
         for table in tables:
