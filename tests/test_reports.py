@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -21,6 +22,7 @@ from console.services.reports.daily import build_daily_report, summary_line
 from console.services.reports.period import build_period_report
 from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
+from console.services.security import auth
 from console.services.stats.figures import compute_stats
 from db.models import AuditEvent
 from tests.cli_helpers import login_as
@@ -48,6 +50,7 @@ def test_daily_report_prints_the_stats_figures(database: Database, tmp_path: Pat
     seed_demo(database, warnings=300)
     day = TODAY - dt.timedelta(days=2)
     ctx = fixed_ctx(database)
+    auth.add_user(ctx, "sup_daily", "secret-pass", "supervisor")  # an audit entry before the report
     progress: list[int] = []
     result = build_daily_report(ctx, day, tmp_path / "daily.pdf", xlsx=tmp_path / "daily.xlsx",
                                 progress=lambda p, _m: progress.append(p))
@@ -66,6 +69,11 @@ def test_daily_report_prints_the_stats_figures(database: Database, tmp_path: Pat
     assert [[c.value for c in r] for r in sheet.iter_rows(min_row=2)] == [list(r) for r in T.totals_table(stats).rows]
     printed = _audits(database, "print")[-1]
     assert printed.details["report"] == "daily" and printed.details["pages"] == result.pages
+    head = re.search(r"审计链头：第(\d+)条，哈希([0-9a-f]{16})", re.sub(r"\s", "", text))
+    assert head is not None  # the chain head on paper: a copy of it nobody can rewrite in the database
+    with database.sessions() as session:
+        entry = session.get(AuditEvent, int(head.group(1)))
+    assert entry is not None and entry.hash.startswith(head.group(2)) and entry.id < printed.id
 
 
 def test_period_and_scripts_reports_print_the_stats_figures(database: Database, tmp_path: Path) -> None:

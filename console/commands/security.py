@@ -51,9 +51,12 @@ def _verify(args: argparse.Namespace) -> int:
         database.dispose()
     if args.json:
         print_json({"ok": report.ok, "entries": report.entries, "first_broken_id": report.first_broken_id,
-                    "message": report.message})
+                    "message": report.message, "head_id": report.head_id, "head_hash": report.head_hash,
+                    "anchored": report.anchored})
     else:
         print(report.message)
+        if report.ok and report.head_id is not None:
+            print(audit.head_line((report.head_id, report.head_hash)))
     return 0 if report.ok else 1
 
 

@@ -198,8 +198,26 @@ def verify_chain(ctx: ServiceContext, *, anchor: bool = True) -> ChainReport:
     return ChainReport(count, True, None, f"审计链完整，共 {count} 条", last_id or None, last_hash, True)
 
 
-def chain_head(ctx: ServiceContext) -> tuple[int, str] | None:
-    """The id and hash of the newest entry (printed in the daily report as an anchor on paper)."""
+def chain_head(ctx: ServiceContext, *, anchor: bool = False) -> tuple[int, str] | None:
+    """The id and hash of the newest entry (printed in the daily report as an anchor on paper).
+
+    With ``anchor`` the head is also signed into the anchor file when this machine holds the key.
+    """
     with ctx.sessions() as session:
+        bind = session.get_bind()
         row = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    return (int(row[0]), str(row[1])) if row else None
+    if row is None:
+        return None
+    head = (int(row[0]), str(row[1]))
+    key = anchors.load_key(create=bind.dialect.name == "sqlite") if anchor else None
+    if key is not None:
+        with contextlib.suppress(OSError):
+            anchors.append_anchor(key, anchors.database_identity(bind.engine.url), anchors.Anchor(*head))
+    return head
+
+
+def head_line(head: tuple[int, str] | None) -> str:
+    """How a report prints the head, short enough to read out and compare."""
+    if head is None:
+        return "审计链头：尚无审计记录"
+    return f"审计链头：第 {head[0]} 条，哈希 {head[1][:16]}"
