@@ -17,8 +17,9 @@ from console.app.bootstrap import Database
 from console.cli import main
 from console.services.core import audit
 from console.services.core import audit_anchors as anchors
+from console.services.intake.importer import import_files
 from console.services.security import auth
-from db.models import AuditEvent
+from db.models import AuditEvent, ImportBatch
 from tests.cli_helpers import PASSWORD, login_as
 
 
@@ -168,3 +169,24 @@ def test_personal_numbers_never_reach_an_audit_reason(database: Database) -> Non
         assert clear not in stored
     assert "139****5678" in entry.reason
     assert audit.verify_chain(database.context()).ok
+
+
+def test_a_crashed_import_keeps_the_row_out_of_the_batch_error_and_the_audit(sqlite_db: Database,
+                                                                            tmp_path: Path) -> None:
+    """The database refuses the write (a real error whose text quotes the row); nothing personal is kept."""
+    source = tmp_path / "预警.csv"
+    source.write_text("预警编号,预警时间,姓名,手机号,身份证号,预警类型\n"
+                      "P-1,2026-11-20 14:00,欧阳娜娜,13912345678,110101199003071234,冒充客服诈骗\n", encoding="utf-8")
+    with sqlite_db.engine.begin() as conn:
+        conn.execute(text("CREATE TRIGGER refuse_persons BEFORE INSERT ON persons "
+                          "BEGIN SELECT RAISE(ABORT, 'disk controller gave up'); END"))
+    with pytest.raises(DBAPIError) as crash:
+        import_files(sqlite_db.context(), [source])
+    assert "13912345678" in str(crash.value)  # the raw error does quote the row
+    with sqlite_db.sessions() as session:
+        batch = session.execute(select(ImportBatch)).scalars().one()
+        entry = session.execute(select(AuditEvent).where(AuditEvent.action == "import")).scalars().one()
+    stored = " ".join([batch.error or "", entry.reason, json.dumps(entry.details, ensure_ascii=False)])
+    assert batch.status == "failed" and "导入中断" in batch.error
+    for clear in ("13912345678", "110101199003071234", "欧阳娜娜"):
+        assert clear not in stored
