@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -47,35 +48,47 @@ def grant_seat_privileges(engine: Engine, seat_role: str = DEFAULT_SEAT_ROLE) ->
         return None
     if not _ROLE_NAME.match(seat_role):
         raise PrivilegeError(f"席位角色名不合法：{seat_role}（只能用小写字母、数字和下划线）")
-    role = f'"{seat_role}"'
     with engine.begin() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": seat_role}).first()
-        created = False
-        if exists is None:
-            can_create = conn.execute(text("SELECT rolcreaterole OR rolsuper FROM pg_roles "
-                                           "WHERE rolname = current_user")).scalar_one()
-            if not can_create:
-                raise PrivilegeError(f"数据库角色“{seat_role}”不存在，当前角色无权创建：请数据库管理员先执行 "
-                                     f"CREATE ROLE {seat_role} LOGIN PASSWORD '…'")
-            conn.execute(text(f"CREATE ROLE {role} LOGIN"))
-            created = True
-        database = conn.execute(text("SELECT current_database()")).scalar_one()
+        can_create = conn.execute(text("SELECT rolcreaterole OR rolsuper FROM pg_roles "
+                                       "WHERE rolname = current_user")).scalar_one()
+        if exists is None and not can_create:
+            raise PrivilegeError(f"数据库角色“{seat_role}”不存在，当前角色无权创建：请数据库管理员先执行 "
+                                 f"CREATE ROLE {seat_role} LOGIN PASSWORD '…'")
+        database = str(conn.execute(text("SELECT current_database()")).scalar_one())
         tables = [str(t) for t in conn.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).scalars()]
-        conn.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
+        # Role and table names cannot be bound parameters; psycopg quotes them as identifiers.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        grant = _Grants(cursor, seat_role)
+        if exists is None:
+            grant("CREATE ROLE {role} LOGIN")
+        grant("GRANT CONNECT ON DATABASE {} TO {role}", database)
         conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))  # the default before PostgreSQL 15
-        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-        conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}"))
+        grant("GRANT USAGE ON SCHEMA public TO {role}")
+        grant("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
         for table in tables:
-            name = f'"{table}"'
             if table in READ_ONLY_TABLES:
-                conn.execute(text(f"GRANT SELECT ON {name} TO {role}"))
+                grant("GRANT SELECT ON {} TO {role}", table)
             elif table in APPEND_ONLY_TABLES:
-                conn.execute(text(f"GRANT SELECT, INSERT ON {name} TO {role}"))
+                grant("GRANT SELECT, INSERT ON {} TO {role}", table)
             else:
-                conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {role}"))
+                grant("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {role}", table)
         if "users" in tables:
-            columns = ", ".join(LOGIN_BOOKKEEPING_COLUMNS)
-            conn.execute(text(f"GRANT UPDATE ({columns}) ON users TO {role}"))
-        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
-    return GrantReport(seat_role, created, len(tables))
+            grant("GRANT UPDATE ({}, {}, {}) ON users TO {role}", *LOGIN_BOOKKEEPING_COLUMNS)
+        grant("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    return GrantReport(seat_role, exists is None, len(tables))
+
+
+class _Grants:
+    """Runs one statement whose ``{}`` and ``{role}`` slots are identifiers quoted by psycopg."""
+
+    def __init__(self, cursor: Any, role: str) -> None:
+        self.cursor = cursor
+        self.role = role
+
+    def __call__(self, template: str, *identifiers: str) -> None:
+        from psycopg import sql
+
+        statement = sql.SQL(template).format(*map(sql.Identifier, identifiers), role=sql.Identifier(self.role))
+        self.cursor.execute(statement)

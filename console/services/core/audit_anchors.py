@@ -59,20 +59,30 @@ def key_path() -> Path:
     return Path(override).expanduser() if override else data_dir() / "audit.key"
 
 
+_key_cache: dict[Path, tuple[int, bytes | None]] = {}  # path -> (mtime_ns, key): one read per change
+
+
 def load_key(*, create: bool = False) -> bytes | None:
     """The signing key, or None when this machine does not hold it (created 0600 if ``create``)."""
     path = key_path()
     try:
-        text = path.read_text(encoding="ascii").strip()
+        stamp = path.stat().st_mtime_ns
     except FileNotFoundError:
-        if not create:
-            return None
-        return _create_key(path)
-    except (OSError, UnicodeDecodeError):
+        return _create_key(path) if create else None
+    except OSError:
         return None
+    cached = _key_cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    key = _read_key(path)
+    _key_cache[path] = (stamp, key)
+    return key
+
+
+def _read_key(path: Path) -> bytes | None:
     try:
-        key = bytes.fromhex(text)
-    except ValueError:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
     return key if len(key) >= 16 else None
 

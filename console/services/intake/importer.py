@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table as SqlTable
 from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from console.services.core import audit
@@ -38,6 +39,7 @@ from console.services.intake.bulk import (
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
 from console.services.intake.readers import SourceRow, Table, UnreadableInput, open_table
+from console.services.people.masking import mask_text
 from console.services.queue.claims import bump_queue_version
 from console.services.triage.scoring import (
     TriageInput,
@@ -240,10 +242,24 @@ def import_table(
         # The exception's text may quote the row being written (names, phones): it goes to the
         # (masked) log only, never into the batch or the audit trail.
         log.exception("import of batch %s interrupted", batch.batch_id)
-        _finish(ctx, batch, "failed", f"导入中断：内部错误（{type(exc).__name__}），详情见日志", audit_details)
+        _finish(ctx, batch, "failed", f"导入中断：{_crash_description(exc)}", audit_details)
         raise
     _finish(ctx, batch, "done", "", audit_details)
     return batch
+
+
+def _crash_description(exc: BaseException) -> str:
+    """What stopped an import, without the row it was writing.
+
+    A database error's full text quotes the statement's parameters (the row: names, phones), so
+    only its first line, the server's own message, is kept; numbers that look personal are masked.
+    """
+    if isinstance(exc, DBAPIError):
+        first_line = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return mask_text(f"数据库错误（{type(exc.orig).__name__}）：{first_line}"[:300])
+    if isinstance(exc, OSError):
+        return mask_text(str(exc)[:300])
+    return f"内部错误（{type(exc).__name__}），详情见日志"
 
 
 _pause_lock = threading.Lock()
