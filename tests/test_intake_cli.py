@@ -15,7 +15,7 @@ from console.cli import main
 from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
 from console.services.intake.dropfolder import DropWatcher
 from console.services.intake.manual import ManualReport, submit_manual_report, validate_manual_report
-from db.models import Person, Warning, WarningMerge
+from db.models import AuditEvent, Person, Warning, WarningMerge
 from tests.cli_helpers import login_as
 from tests.conftest import actor_for
 
@@ -59,6 +59,10 @@ def test_quarantine_list_and_retry_commands(sqlite_db: Database, capsys: pytest.
     assert main(["quarantine", "list", "--json", "--db", url, *login_as(monkeypatch, "op1")]) == 0
     (entry,) = json.loads(capsys.readouterr().out)
     assert (entry["file"], entry["row"], entry["field"], entry["raw"]["姓名"]) == ("array.json", 2, "phone", "郑某")
+    with sqlite_db.sessions() as session:  # the raw rows were shown: audited, for op1 on the command line
+        seen = session.execute(select(AuditEvent.login, AuditEvent.channel)
+                               .where(AuditEvent.action == "reveal", AuditEvent.object_type == "quarantine")).all()
+    assert [tuple(r) for r in seen] == [("op1", "cli")]
     assert main(["quarantine", "retry", str(entry["id"]), "--set", "phone=139 0000 1111", "--json", "--db", url, *login_as(monkeypatch, "op1")]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["outcome"] == "imported"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from console.app.bootstrap import Database
 from console.services.demo import generate as demo
 from console.services.security import auth, session_policy
-from db.models import User
+from db.models import AuditEvent, User
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = session_policy.SecurityPolicy(max_failed_logins=5, lockout_minutes=15)
@@ -112,3 +112,15 @@ def test_the_cli_on_a_lost_database_prints_one_chinese_line(url: str) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("错误：") and "Traceback" not in result.stderr
     assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[0])
+
+
+def test_the_audit_trail_names_the_channel_of_each_login(sqlite_db: Database) -> None:
+    auth.add_user(sqlite_db.context(), "op1", "right-password", "operator")
+    gui = auth.authenticate(sqlite_db.context(), "op1", "right-password")  # the console's login dialog
+    cli = auth.authenticate(sqlite_db.context(), "op1", "right-password", channel="cli")
+    with pytest.raises(auth.LoginFailed):
+        auth.authenticate(sqlite_db.context(), "op1", "wrong-password", channel="cli")
+    assert (gui.channel, cli.channel) == ("gui", "cli")
+    with sqlite_db.sessions() as session:
+        rows = session.execute(select(AuditEvent.action, AuditEvent.channel).order_by(AuditEvent.id)).all()
+    assert [tuple(r) for r in rows] == [("user_add", ""), ("login", "gui"), ("login", "cli"), ("login_failed", "cli")]
