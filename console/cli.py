@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from console import __version__
 from console.commands import COMMAND_MODULES
-from console.commands.common import add_db_option, fail
-from console.services.core.context import ServiceError
+from console.commands.common import add_db_option, describe_failure
 from console.services.people.privacy import install_log_masking
 
 
@@ -48,8 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
-    except ServiceError as exc:  # e.g. a broken settings file met while opening the database
-        return fail(str(exc), 1)
+    except Exception as exc:  # noqa: BLE001 - one Chinese line instead of a traceback, exit code 1
+        if os.environ.get("DISSUADE_DEBUG"):
+            raise
+        print(f"错误：{describe_failure(exc)}", file=sys.stderr)
+        return 1
 
 
 def gui_main() -> int:

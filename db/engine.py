@@ -6,6 +6,7 @@ Engines are built explicitly by the application at start-up, never at import tim
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -28,12 +29,40 @@ SessionFactory = sessionmaker[Session]
 JSON_TEXT = functools.partial(json.dumps, ensure_ascii=False)
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) readable by this OS user only; tighten it if it exists.
+
+    Missing parents are created 0700 as well; existing parents are left alone (they may be the
+    user's own folders).
+    """
+    missing: list[Path] = []
+    current = path
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Make an existing file readable and writable by this OS user only (no-op when missing)."""
+    with contextlib.suppress(FileNotFoundError, PermissionError):  # someone else's file: nothing to do
+        if path.stat().st_mode & 0o077:
+            path.chmod(PRIVATE_FILE_MODE)
+
+
 def data_dir() -> Path:
-    """The per-user data directory (database, drafts, drop folder, logs)."""
+    """The per-user data directory (database, drafts, drop folder, logs), mode 0700."""
     override = os.environ.get("DISSUADE_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(path)
 
 
 def default_sqlite_path() -> Path:
@@ -74,6 +103,19 @@ def sqlite_on_connect(dbapi_connection: Any, _record: Any = None) -> None:
     cursor.close()
 
 
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (its -wal and -shm files copy that mode).
+
+    A file left 0644 by an older version is tightened, together with its -wal/-shm companions.
+    """
+    if not path.parent.exists():
+        private_dir(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    for member in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        private_file(member)
+
+
 def _sqlite_begin(conn: Any) -> None:
     # pysqlite's implicit transactions are disabled below; BEGIN IMMEDIATE takes the write lock at the
     # start, so two processes can never interleave read-then-write (claims rely on this).
@@ -86,7 +128,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     parsed = make_url(resolved)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _prepare_sqlite_file(Path(parsed.database))
         kwargs.setdefault("json_serializer", JSON_TEXT)
         engine = create_engine(resolved, connect_args={"timeout": 30, "isolation_level": None}, **kwargs)
         event.listen(engine, "connect", sqlite_on_connect)

@@ -16,6 +16,7 @@ from console.services.core.context import SYSTEM, PermissionDenied, ServiceConte
 from console.services.demo import generate as demo
 from console.services.security import auth
 from db.models import CallAttempt, Escalation, FollowUp, Person, QueueItem, Station, User, Warning
+from tests.cli_helpers import login_as
 
 NOW = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
 
@@ -80,14 +81,26 @@ def test_cli_db_upgrade_user_add_and_demo(tmp_path: Path, monkeypatch: pytest.Mo
     assert main(["db", "upgrade", "--db", url]) == 0
     assert "升级" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
-    assert main(["user", "add", "wang", "--role", "supervisor", "--db", url]) == 0
+    assert main(["user", "add", "wang", "--role", "supervisor", "--db", url]) == 1
+    assert "第一个用户必须是管理员" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("boss-password\n"))
+    assert main(["user", "add", "boss", "--role", "admin", "--db", url]) == 0  # the first admin: no login
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    assert main(["user", "add", "mallory", "--role", "admin", "--db", url]) == 1  # now an admin must log in
+    assert "需要登录" in capsys.readouterr().err
+    login = login_as(monkeypatch, "boss", "boss-password", "a-long-password")
+    assert main(["user", "add", "wang", "--role", "supervisor", "--db", url, *login]) == 0
     db = open_database(url)
     actor = auth.authenticate(db.context(), "wang", "a-long-password")
     assert actor.role == "supervisor"
-    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
-    assert main(["user", "add", "li", "--role", "operator", "--db", url]) == 1
+    assert main(["user", "add", "li", "--role", "operator", "--db", url,
+                 *login_as(monkeypatch, "wang", "a-long-password", "another-password")]) == 1
+    assert "无权" in capsys.readouterr().err  # a supervisor does not manage users
+    assert main(["user", "add", "li", "--role", "operator", "--db", url,
+                 *login_as(monkeypatch, "boss", "boss-password", "short")]) == 1
     assert "密码至少" in capsys.readouterr().err
-    assert main(["demo", "--warnings", "40", "--seed", "2", "--db", url]) == 0
+    assert auth.get_user(db.context(), "mallory") is None and auth.get_user(db.context(), "li") is None
+    assert main(["demo", "--warnings", "40", "--seed", "2", "--db", url, *login_as(monkeypatch, "boss", "boss-password")]) == 0
     with db.sessions() as s:
         assert s.execute(select(func.count()).select_from(Warning)).scalar_one() == 40
 

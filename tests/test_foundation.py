@@ -158,6 +158,8 @@ def test_audit_chain_detects_a_modified_entry(database: Database) -> None:
             audit.record(session, SYSTEM, "export", object_type="report", object_id=i)
     assert audit.verify_chain(ctx).ok
     with ctx.session() as session:
+        if database.engine.dialect.name == "postgresql":  # past the append-only trigger, as a superuser could
+            session.execute(text("SET LOCAL session_replication_role = replica"))
         session.execute(text("UPDATE audit_events SET reason = 'x' WHERE id = 2"))
     report = audit.verify_chain(ctx)
     assert not report.ok and report.first_broken_id == 2

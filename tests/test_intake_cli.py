@@ -16,7 +16,9 @@ from console.cli import main
 from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
 from console.services.intake.dropfolder import DropWatcher
 from console.services.intake.manual import ManualReport, submit_manual_report, validate_manual_report
-from db.models import Person, Warning, WarningMerge
+from db.models import AuditEvent, Person, Warning, WarningMerge
+from tests.cli_helpers import login_as
+from tests.conftest import actor_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 NOW = dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC)
@@ -27,42 +29,49 @@ def db_url(database: Database) -> str:
     return database.engine.url.render_as_string(hide_password=False)
 
 
-def test_import_json_summary_and_exit_code(sqlite_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_json_summary_and_exit_code(sqlite_db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    actor_for(sqlite_db, "op1", "operator")
     files = [str(FIXTURES / "messy_phones.csv"), str(FIXTURES / "duplicates.csv")]
-    assert main(["import", *files, "--json", "--db", db_url(sqlite_db)]) == 0
+    assert main(["import", *files, "--json", "--db", db_url(sqlite_db), *login_as(monkeypatch, "op1")]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert {k: summary[k] for k in ("rows", "imported", "merged", "rejected")} == {
         "rows": 20, "imported": 13, "merged": 3, "rejected": 4}
     rejected = [e for e in summary["errors"] if e["field"] == "phone"]
     assert [(e["file"], e["row"]) for e in rejected] == [("messy_phones.csv", n) for n in (11, 12, 13, 14)]
-    assert main(["import", *files, "--json", "--db", db_url(sqlite_db)]) == 0
+    assert main(["import", *files, "--json", "--db", db_url(sqlite_db), *login_as(monkeypatch, "op1")]) == 0
     again = json.loads(capsys.readouterr().out)
     # the same files again change nothing: no repeats, no new quarantine entries
     assert (again["imported"], again["merged"], again["rejected"], again["unchanged"]) == (0, 0, 0, 20)
 
 
-def test_unreadable_input_exits_2_with_a_chinese_message(sqlite_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["import", str(FIXTURES / "unreadable" / "old.xls"), "--json", "--db", db_url(sqlite_db)])
+def test_unreadable_input_exits_2_with_a_chinese_message(sqlite_db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    actor_for(sqlite_db, "op1", "operator")
+    code = main(["import", str(FIXTURES / "unreadable" / "old.xls"), "--json", "--db", db_url(sqlite_db), *login_as(monkeypatch, "op1")])
     out = capsys.readouterr()
     assert code == 2 and out.out == ""
     assert "旧版 Excel" in out.err
-    assert main(["import", "/nonexistent/预警.csv", "--db", db_url(sqlite_db)]) == 2
+    assert main(["import", "/nonexistent/预警.csv", "--db", db_url(sqlite_db), *login_as(monkeypatch, "op1")]) == 2
     assert "找不到文件" in capsys.readouterr().err
 
 
-def test_quarantine_list_and_retry_commands(sqlite_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quarantine_list_and_retry_commands(sqlite_db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    actor_for(sqlite_db, "op1", "operator")
     url = db_url(sqlite_db)
-    main(["import", str(FIXTURES / "array.json"), "--db", url])
+    main(["import", str(FIXTURES / "array.json"), "--db", url, *login_as(monkeypatch, "op1")])
     capsys.readouterr()
-    assert main(["quarantine", "list", "--json", "--db", url]) == 0
+    assert main(["quarantine", "list", "--json", "--db", url, *login_as(monkeypatch, "op1")]) == 0
     (entry,) = json.loads(capsys.readouterr().out)
     assert (entry["file"], entry["row"], entry["field"], entry["raw"]["姓名"]) == ("array.json", 2, "phone", "郑某")
-    assert main(["quarantine", "retry", str(entry["id"]), "--set", "phone=139 0000 1111", "--json", "--db", url]) == 0
+    with sqlite_db.sessions() as session:  # the raw rows were shown: audited, for op1 on the command line
+        seen = session.execute(select(AuditEvent.login, AuditEvent.channel)
+                               .where(AuditEvent.action == "reveal", AuditEvent.object_type == "quarantine")).all()
+    assert [tuple(r) for r in seen] == [("op1", "cli")]
+    assert main(["quarantine", "retry", str(entry["id"]), "--set", "phone=139 0000 1111", "--json", "--db", url, *login_as(monkeypatch, "op1")]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["outcome"] == "imported"
-    assert main(["quarantine", "list", "--json", "--db", url]) == 0
+    assert main(["quarantine", "list", "--json", "--db", url, *login_as(monkeypatch, "op1")]) == 0
     assert json.loads(capsys.readouterr().out) == []
-    assert main(["quarantine", "retry", str(entry["id"]), "--set", "phone=1", "--db", url]) == 1
+    assert main(["quarantine", "retry", str(entry["id"]), "--set", "phone=1", "--db", url, *login_as(monkeypatch, "op1")]) == 1
 
 
 def test_drop_folder_moves_files_and_never_deletes(sqlite_db: Database, tmp_path: Path) -> None:
@@ -98,11 +107,12 @@ def test_watch_waits_for_a_file_to_settle(sqlite_db: Database, tmp_path: Path) -
     assert [r.file_name for r in watcher.scan_once(ctx)] == ["array.json"]
 
 
-def test_watch_once_command(sqlite_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_watch_once_command(sqlite_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    actor_for(sqlite_db, "op1", "operator")
     drop = tmp_path / "drop"
     drop.mkdir()
     shutil.copy(FIXTURES / "array.json", drop / "array.json")
-    assert main(["watch", str(drop), "--once", "--db", db_url(sqlite_db)]) == 0
+    assert main(["watch", str(drop), "--once", "--db", db_url(sqlite_db), *login_as(monkeypatch, "op1")]) == 0
     assert "新增 2" in capsys.readouterr().out
     assert (drop / "processed" / "array.json").exists()
 

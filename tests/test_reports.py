@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -20,8 +22,10 @@ from console.services.reports.daily import build_daily_report, summary_line
 from console.services.reports.period import build_period_report
 from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
+from console.services.security import auth
 from console.services.stats.figures import compute_stats
 from db.models import AuditEvent
+from tests.cli_helpers import login_as
 from tests.stats_helpers import (
     TODAY,
     add_call,
@@ -46,6 +50,7 @@ def test_daily_report_prints_the_stats_figures(database: Database, tmp_path: Pat
     seed_demo(database, warnings=300)
     day = TODAY - dt.timedelta(days=2)
     ctx = fixed_ctx(database)
+    auth.add_user(ctx, "sup_daily", "secret-pass", "supervisor")  # an audit entry before the report
     progress: list[int] = []
     result = build_daily_report(ctx, day, tmp_path / "daily.pdf", xlsx=tmp_path / "daily.xlsx",
                                 progress=lambda p, _m: progress.append(p))
@@ -64,6 +69,11 @@ def test_daily_report_prints_the_stats_figures(database: Database, tmp_path: Pat
     assert [[c.value for c in r] for r in sheet.iter_rows(min_row=2)] == [list(r) for r in T.totals_table(stats).rows]
     printed = _audits(database, "print")[-1]
     assert printed.details["report"] == "daily" and printed.details["pages"] == result.pages
+    head = re.search(r"审计链头：第(\d+)条，哈希([0-9a-f]{16})", re.sub(r"\s", "", text))
+    assert head is not None  # the chain head on paper: a copy of it nobody can rewrite in the database
+    with database.sessions() as session:
+        entry = session.get(AuditEvent, int(head.group(1)))
+    assert entry is not None and entry.hash.startswith(head.group(2)) and entry.id < printed.id
 
 
 def test_period_and_scripts_reports_print_the_stats_figures(database: Database, tmp_path: Path) -> None:
@@ -108,7 +118,9 @@ def test_warning_record_masks_for_an_operator_and_reveals_for_a_supervisor(
     assert [(e.login, e.details["masked"]) for e in entries] == [("op_rep", True), ("sup_rep", False)]
 
 
-def test_cli_report_commands_write_pdfs(database: Database, tmp_path: Path) -> None:
+def test_cli_report_commands_write_pdfs(database: Database, tmp_path: Path, make_actor,  # type: ignore[no-untyped-def]
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_actor("sup_cli", "supervisor")
     ctx = fixed_ctx(database)
     wid = add_warning(ctx, received=local(TODAY, 9), first_contact=local(TODAY, 9, 5), outcome="dissuaded")
     url = db_url(database)
@@ -118,6 +130,6 @@ def test_cli_report_commands_write_pdfs(database: Database, tmp_path: Path) -> N
                  ["report", "warning", str(wid)]):
         out = tmp_path / f"{argv[1]}.pdf"
         with redirect_stdout(io.StringIO()):
-            assert main([*argv, "--out", str(out), "--db", url]) == 0
+            assert main([*argv, "--out", str(out), "--db", url, *login_as(monkeypatch, "sup_cli")]) == 0
         assert out.read_bytes().startswith(b"%PDF")
     assert (tmp_path / "d.xlsx").exists()

@@ -28,6 +28,7 @@ from db.models import (
     Warning,
     WarningMerge,
 )
+from tests.cli_helpers import login_as
 from tests.security_data import NOW, add_call, add_person_and_warning, fixed_clock
 
 OLD = NOW - dt.timedelta(days=200)
@@ -183,13 +184,19 @@ def test_legal_hold_is_audited_and_needs_a_reason(database: Database, make_actor
     assert [(r, d["on"]) for r, d in holds] == [("法院调查令（2026）苏0102协字18号", True), ("诉讼结束", False)]
 
 
-def test_cli_retention_run_prints_json(database: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_retention_run_prints_json(database: Database, capsys: pytest.CaptureFixture[str], make_actor,  # type: ignore[no-untyped-def]
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     _seed(database, None)
+    make_actor("adm_ret", "admin")
+    make_actor("sup_ret", "supervisor")
     url = database.engine.url.render_as_string(hide_password=False)
-    assert main(["retention", "run", "--older-than-days", "100000", "--json", "--db", url]) == 0
+    assert main(["retention", "run", "--dry-run", "--db", url, *login_as(monkeypatch, "sup_ret")]) == 1
+    assert "无权" in capsys.readouterr().err  # a supervisor may not erase anything
+    login = login_as(monkeypatch, "adm_ret")
+    assert main(["retention", "run", "--older-than-days", "100000", "--json", "--db", url, *login]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["warnings_erased"] == 0 and document["older_than_days"] == 100000
-    assert main(["retention", "run", "--dry-run", "--db", url]) == 0
+    assert main(["retention", "run", "--dry-run", "--db", url, *login_as(monkeypatch, "adm_ret")]) == 0
     assert "试运行（未修改）" in capsys.readouterr().out
 
 

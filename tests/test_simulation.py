@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from console.app.bootstrap import Database
 from console.cli import main
 from console.services.core.context import ServiceError
+from console.services.demo.generate import DEMO_PASSWORD
 from console.services.reports.shift_plan import build_shift_plan_pdf
 from console.services.simulation.runner import ShiftResult, ShiftScenario, compare_scenarios, simulate_shift
 from db.models import CallAttempt, QueueItem, Warning
+from tests.cli_helpers import login_as
 from tests.conftest import make_sqlite_database
 from tests.stats_helpers import db_url, fixed_ctx, pdftotext, seed_demo
 
@@ -125,16 +127,25 @@ def test_escalations_reach_the_stations_of_the_history(county: Database) -> None
     assert all("派出所" in name for name in result.escalations_by_station)
 
 
-def test_cli_prints_the_contract_json(county: Database, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_the_contract_json(county: Database, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
     url = db_url(county)
     code = main(["simulate", "shift", "--seats", "2", "--hours", "1", "--warnings", "15", "--seed", "3",
-                 "--json", "--db", url])
+                 "--json", "--db", url, *login_as(monkeypatch, "zhiban", DEMO_PASSWORD)])
     assert code == 0
     document = json.loads(capsys.readouterr().out)
     assert document["seats"] == 2 and document["warnings"] == 15
     assert set(document["levels"]["red"]) >= {"first_dial_p50_s", "first_dial_p90_s", "within_deadline"}
     assert 0 <= document["utilisation"] <= 1
     assert isinstance(document["max_backlog"], int)
+
+
+def test_cli_acts_only_for_a_user_who_may_see_the_figures(county: Database, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    url = db_url(county)
+    assert main(["simulate", "shift", "--seats", "1", "--hours", "1", "--db", url,
+                 *login_as(monkeypatch, "op01", DEMO_PASSWORD)]) == 1
+    assert "无权" in capsys.readouterr().err
 
 
 def test_cli_refuses_bad_input_in_chinese(county: Database, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,9 @@ import pytest
 from console.app.bootstrap import Database
 from console.cli import main
 from console.services.core.context import PermissionDenied
+from console.services.demo import generate as demo
 from console.services.stats.figures import compute_stats
+from tests.cli_helpers import login_as
 from tests.stats_helpers import TODAY, add_call, add_warning, db_url, fixed_ctx, local, seed_demo
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -72,7 +74,7 @@ def test_stats_need_the_stats_permission(database: Database, make_actor) -> None
     assert compute_stats(fixed_ctx(database, trainer), TODAY, TODAY).totals.warnings_received == 0
 
 
-def test_cli_json_equals_compute_stats_on_a_seeded_county(database: Database) -> None:
+def test_cli_json_equals_compute_stats_on_a_seeded_county(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_demo(database, warnings=300)
     start, end = TODAY - dt.timedelta(days=30), TODAY - dt.timedelta(days=1)
     expected = compute_stats(fixed_ctx(database), start, end).to_dict()
@@ -80,7 +82,8 @@ def test_cli_json_equals_compute_stats_on_a_seeded_county(database: Database) ->
     assert expected["scripts"] and expected["escalation_stations"]
     out = io.StringIO()
     with redirect_stdout(out):
-        code = main(["stats", "--from", start.isoformat(), "--to", end.isoformat(), "--json", "--db", db_url(database)])
+        code = main(["stats", "--from", start.isoformat(), "--to", end.isoformat(), "--json", "--db", db_url(database),
+                     *login_as(monkeypatch, "zhiban", demo.DEMO_PASSWORD)])
     assert code == 0
     printed = json.loads(out.getvalue())
     printed.pop("generated_at")

@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ls = sub.add_parser("list", help="列出派出所及其辖区规则")
     ls.add_argument("--json", action="store_true", help="以 JSON 输出")
     ls.add_argument("--all", action="store_true", help="包括已停用的派出所")
+    add_actor_option(ls)
     add_db_option(ls)
     ls.set_defaults(func=_list)
 
@@ -82,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _import(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         result = stations.import_stations_csv(ctx, args.file)
     except ServiceError as exc:
         return fail(str(exc), 2)
@@ -102,7 +103,9 @@ def _import(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        found = stations.list_stations(database.context(), include_inactive=args.all)
+        found = stations.list_stations(context_for(database, args), include_inactive=args.all)
+    except ServiceError as exc:
+        return fail(str(exc), 1)
     finally:
         database.dispose()
     if args.json:
@@ -123,7 +126,7 @@ def _by_code(ctx: ServiceContext, code: str) -> stations.StationInfo | None:
 def _set(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         current = _by_code(ctx, args.code)
         if current is None and not args.name:
             return fail(f"没有编码为“{args.code}”的派出所；新增时请用 --name 给出名称", 2)
@@ -147,7 +150,7 @@ def _set(args: argparse.Namespace) -> int:
 def _rule_add(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         station = _by_code(ctx, args.code)
         if station is None:
             return fail(f"没有编码为“{args.code}”的派出所", 2)
@@ -163,7 +166,7 @@ def _rule_add(args: argparse.Namespace) -> int:
 def _rule_remove(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        stations.remove_rule(context_for(database, args.as_login), args.rule_id)
+        stations.remove_rule(context_for(database, args), args.rule_id)
     except ServiceError as exc:
         return fail(str(exc), 2)
     finally:
@@ -175,7 +178,7 @@ def _rule_remove(args: argparse.Namespace) -> int:
 def _match(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        found = stations.match_station(context_for(database, args.as_login), args.address)
+        found = stations.match_station(context_for(database, args), args.address)
     except ServiceError as exc:
         return fail(str(exc), 2)
     finally:

@@ -1,7 +1,8 @@
 """``dissuade import``, ``dissuade quarantine list|retry`` and ``dissuade watch``: warning intake.
 
 Exit codes: 0 done (even with rejected rows), 2 an input file could not be read at all, 1 internal
-error.  ``--json`` prints exactly one JSON document on stdout.
+error.  ``--json`` prints exactly one JSON document on stdout.  Every command acts for the user who
+logs in (``--as LOGIN`` and their password, see :mod:`console.commands.common`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ import logging
 import sys
 from pathlib import Path
 
-from console.commands.common import add_db_option, fail, open_db, print_json
+from console.commands.common import (
+    add_db_option,
+    add_login_options,
+    describe_failure,
+    fail,
+    open_db,
+    print_json,
+    user_context,
+)
 from console.services.core.context import ServiceError
 from console.services.intake.dropfolder import DropResult, DropWatcher, default_drop_folder
 from console.services.intake.fields import FIELDS
@@ -27,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--source", default="", help="预警来源（文件中没有“预警来源”列时使用）")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出导入汇总")
+    add_login_options(imp)
     add_db_option(imp)
     imp.set_defaults(func=_import)
 
@@ -35,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ls = sub.add_parser("list", help="列出待处理的隔离行")
     ls.add_argument("--all", action="store_true", help="包括已处理的")
     ls.add_argument("--json", action="store_true")
+    add_login_options(ls)
     add_db_option(ls)
     ls.set_defaults(func=_quarantine_list)
     retry = sub.add_parser("retry", help="修正后重新导入一条隔离行")
@@ -42,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     retry.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                        help=f"修正字段（可多次），字段：{', '.join(FIELDS)}")
     retry.add_argument("--json", action="store_true")
+    add_login_options(retry)
     add_db_option(retry)
     retry.set_defaults(func=_quarantine_retry)
 
@@ -51,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     watch.add_argument("--interval", type=float, default=5.0, help="扫描间隔（秒）")
     watch.add_argument("--source", default="")
     watch.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
+    add_login_options(watch)
     add_db_option(watch)
     watch.set_defaults(func=_watch)
 
@@ -64,16 +77,17 @@ def _import(args: argparse.Namespace) -> int:
     try:
         database = open_db(args)
         progress = None if args.json or not sys.stderr.isatty() else _progress
+        ctx = user_context(database, args, "import.run")
         # this process does nothing but the import, so the collector may rest meanwhile
-        summary = import_files(database.context(), [Path(f) for f in args.files], source=args.source,
+        summary = import_files(ctx, [Path(f) for f in args.files], source=args.source,
                                progress=progress, pause_collector=True)
     except UnreadableInput as exc:
         return fail(str(exc), 2)
     except ServiceError as exc:
         return fail(str(exc), 1)
     except Exception as exc:  # noqa: BLE001 - exit code 1 is the contract for internal errors
-        log.exception("import failed")
-        return fail(f"内部错误：{exc}", 1)
+        log.debug("import failed", exc_info=True)
+        return fail(describe_failure(exc), 1)
     if progress is not None:
         print(file=sys.stderr)
     if args.json:
@@ -92,7 +106,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _quarantine_list(args: argparse.Namespace) -> int:
     try:
-        entries = list_quarantine(open_db(args).context(), include_resolved=args.all)
+        entries = list_quarantine(user_context(open_db(args), args), include_resolved=args.all)
     except ServiceError as exc:
         return fail(str(exc), 1)
     if args.json:
@@ -117,7 +131,7 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
 
 def _quarantine_retry(args: argparse.Namespace) -> int:
     try:
-        result = retry_quarantined(open_db(args).context(), args.id, _parse_sets(args.set))
+        result = retry_quarantined(user_context(open_db(args), args), args.id, _parse_sets(args.set))
     except ServiceError as exc:
         return fail(str(exc), 1)
     if args.json:
@@ -133,6 +147,10 @@ def _quarantine_retry(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     folder: Path = args.folder or default_drop_folder()
     database = open_db(args)
+    try:
+        ctx = user_context(database, args, "import.run")
+    except ServiceError as exc:
+        return fail(str(exc), 1)
     watcher = DropWatcher(folder, source=args.source)
 
     def show(result: DropResult) -> None:
@@ -150,11 +168,11 @@ def _watch(args: argparse.Namespace) -> int:
 
     if args.once:
         try:
-            for result in watcher.scan_once(database.context()):
+            for result in watcher.scan_once(ctx):
                 show(result)
         except OSError as exc:
             return fail(f"无法访问投放文件夹“{folder}”：{exc.strerror or exc}", 2)
         return 0
     print(f"正在监视 {folder}（Ctrl+C 退出）", file=sys.stderr)
-    watcher.watch(database.context(), interval_s=args.interval, on_result=show)
+    watcher.watch(ctx, interval_s=args.interval, on_result=show)
     return 0

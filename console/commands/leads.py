@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _export(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         result = export_leads(ctx, args.out, since=args.since, until=args.until, unmasked=args.unmasked,
                               reason=args.reason)
     except ServiceError as exc:
@@ -59,7 +59,7 @@ def _export(args: argparse.Namespace) -> int:
 def _sheet(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         path = render_stop_payment_request(ctx, args.record_id, args.out, reveal=args.reveal)
     except ServiceError as exc:
         return fail(str(exc), 2)

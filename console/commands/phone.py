@@ -13,11 +13,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from console.commands.common import add_db_option, fail, open_db, print_json
+from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
 from console.services.core.context import SYSTEM, ServiceContext, ServiceError
 from console.services.core.vocabulary import DISPOSITION_LABELS
 from console.services.people.masking import mask_phone
-from console.services.security import auth
 from console.services.telephony.baresip import engine_for
 from console.services.telephony.calls import log_dialled_call, record_dial
 from console.services.telephony.dialer import place_call
@@ -37,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     dial.add_argument("number", metavar="NUMBER")
     dial.add_argument("--warning", type=int, default=None, metavar="ID", help="记入该预警的通话记录")
     dial.add_argument("--operator", default=None, metavar="LOGIN", help="以该接线员身份记录（与 --warning 同用）")
+    add_login_options(dial, as_flag=False)
     dial.add_argument("--ring-timeout", type=float, default=None, metavar="S", help="振铃超时（秒）")
     dial.add_argument("--hangup-after", type=float, default=None, metavar="S", help="接通后 S 秒挂断")
     dial.add_argument("--play", type=Path, default=None, metavar="WAV", help="接通后播放的音频（8 kHz 单声道 WAV）")
@@ -94,10 +94,10 @@ def _context(args: argparse.Namespace, database: Any) -> ServiceContext | str:
     if args.operator is None:
         ctx: ServiceContext = database.context(SYSTEM)
         return ctx
-    user = auth.get_user(database.context(), args.operator)
-    if user is None or not user.active:
-        return f"用户“{args.operator}”不存在或已停用"
-    return database.context(user.actor("cli"))  # type: ignore[no-any-return]
+    try:  # the call is logged for this operator: they log in, as for every command acting for a user
+        return user_context(database, args, "call.log", login=args.operator)
+    except ServiceError as exc:
+        return str(exc)
 
 
 def _dial(args: argparse.Namespace) -> int:

@@ -1,19 +1,17 @@
 """``dissuade queue next|list``: claim or list queue items from the command line.
 
-``queue next --operator LOGIN`` claims on behalf of that user without asking for a password: the
-command is an administration and automation tool run on the database host by whoever may already
-open the database directly, not a seat.  Operators work through the console, which authenticates.
+``queue next --operator LOGIN`` claims for that user after checking their password (a prompt, or
+``--password-stdin``); ``queue list`` shows the queue to a logged-in user (``--as LOGIN``).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from console.commands.common import add_db_option, fail, open_db, print_json
-from console.services.core.context import SYSTEM, ServiceError
+from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
+from console.services.core.context import ServiceError
 from console.services.core.vocabulary import QUEUE_ITEM_STATUS_LABELS, RISK_LEVEL_LABELS
 from console.services.queue.claims import claim_next, list_open
-from console.services.security import auth
 from console.services.triage.scoring import explain
 
 
@@ -21,13 +19,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("queue", help="待办队列")
     sub = parser.add_subparsers(dest="queue_command", required=True)
     nxt = sub.add_parser("next", help="为指定接线员领取最紧急的一条")
-    nxt.add_argument("--operator", required=True, metavar="LOGIN", help="以该用户身份领取（不校验密码，仅供服务器端管理使用）")
+    nxt.add_argument("--operator", required=True, metavar="LOGIN", help="以该用户身份领取（须验证其密码）")
     nxt.add_argument("--json", action="store_true", help="输出 JSON")
+    add_login_options(nxt, as_flag=False)
     add_db_option(nxt)
     nxt.set_defaults(func=_next)
     ls = sub.add_parser("list", help="列出队列（按领取顺序）")
     ls.add_argument("--json", action="store_true", help="输出 JSON")
     ls.add_argument("--limit", type=int, default=None, help="最多列出条数")
+    add_login_options(ls)
     add_db_option(ls)
     ls.set_defaults(func=_list)
 
@@ -35,10 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _next(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        user = auth.get_user(database.context(), args.operator)
-        if user is None or not user.active:
-            return fail(f"用户“{args.operator}”不存在或已停用", 1)
-        item = claim_next(database.context(user.actor("cli")))
+        item = claim_next(user_context(database, args, "queue.work", login=args.operator))
     except ServiceError as exc:
         return fail(str(exc), 1)
     finally:
@@ -57,7 +54,9 @@ def _next(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        entries = list_open(database.context(SYSTEM), args.limit)
+        entries = list_open(user_context(database, args), args.limit)
+    except ServiceError as exc:
+        return fail(str(exc), 1)
     finally:
         database.dispose()
     if args.json:

@@ -2,8 +2,8 @@
 
 Report kinds plug in through :data:`REPORT_BUILDERS`: each entry adds its own subparser and handler,
 so another document (e.g. an escalation dispatch sheet) registers the same way.  Reports run as the
-system actor (personal data in clear) unless ``--as LOGIN`` names a user: then that role's
-permissions and masking apply.  Each generated report writes a 'print' audit entry.
+user who logs in (``--as LOGIN`` and their password): that role's permissions and masking apply.
+Each generated report writes a 'print' audit entry.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        result = args.builder(context_for(database, args.as_login), args)
+        result = args.builder(context_for(database, args), args)
     except ServiceError as exc:
         return fail(str(exc), 1)
     except OSError as exc:

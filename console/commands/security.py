@@ -1,11 +1,13 @@
-"""``dissuade audit verify`` and ``dissuade retention run|hold``: the audit chain and data retention."""
+"""``dissuade audit verify`` and ``dissuade retention run|hold``: the audit chain and data retention.
+
+Both act for a logged-in user: verifying needs the audit permission, retention an administrator.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from console.commands.common import add_db_option, fail, open_db, print_json
-from console.commands.stats import add_actor_option, context_for
+from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
 from console.services.core import audit
 from console.services.core.context import ServiceError
 from console.services.people import retention
@@ -16,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="校验审计链是否完整（被改动时报告第一处断点）")
     verify.add_argument("--json", action="store_true", help="输出 JSON")
-    add_actor_option(verify)
+    add_login_options(verify)
     add_db_option(verify)
     verify.set_defaults(func=_verify)
 
@@ -26,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--dry-run", action="store_true", help="只统计，不修改")
     run.add_argument("--older-than-days", type=int, default=None, help="保存天数（默认读取 retention.yaml）")
     run.add_argument("--json", action="store_true", help="输出 JSON")
+    add_login_options(run)
     add_db_option(run)
     run.set_defaults(func=_run)
     hold = ret_sub.add_parser("hold", help="设置或解除某条预警的诉讼保留")
@@ -33,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     hold.add_argument("--reason", required=True, help="事由（必填）")
     hold.add_argument("--off", action="store_true", help="解除保留")
     hold.add_argument("--person", action="store_true", help="同时保留该人员的信息")
+    add_login_options(hold)
     add_db_option(hold)
     hold.set_defaults(func=_hold)
 
@@ -40,23 +44,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _verify(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        report = audit.verify_chain(context_for(database, args.as_login))
+        report = audit.verify_chain(user_context(database, args, "audit.view"))
     except ServiceError as exc:
-        return fail(str(exc), 2)
+        return fail(str(exc), 1)
     finally:
         database.dispose()
     if args.json:
         print_json({"ok": report.ok, "entries": report.entries, "first_broken_id": report.first_broken_id,
-                    "message": report.message})
+                    "message": report.message, "head_id": report.head_id, "head_hash": report.head_hash,
+                    "anchored": report.anchored})
     else:
         print(report.message)
+        if report.ok and report.head_id is not None:
+            print(audit.head_line((report.head_id, report.head_hash)))
     return 0 if report.ok else 1
 
 
 def _run(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        report = retention.apply_retention(database.context(), older_than_days=args.older_than_days,
+        report = retention.apply_retention(user_context(database, args, "retention.run"), older_than_days=args.older_than_days,
                                            dry_run=args.dry_run)
     except ServiceError as exc:
         return fail(str(exc), 1)
@@ -77,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
 def _hold(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        retention.set_legal_hold(database.context(), args.warning_id, not args.off, args.reason,
+        retention.set_legal_hold(user_context(database, args), args.warning_id, not args.off, args.reason,
                                  include_person=args.person)
     except ServiceError as exc:
         return fail(str(exc), 1)

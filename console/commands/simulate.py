@@ -80,7 +80,7 @@ def _shift(args: argparse.Namespace) -> int:
                                keep_backlog=args.keep_backlog) for n in args.seats]
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         results = compare_scenarios(ctx, scenarios)
         if args.pdf is not None:
             from console.services.reports.shift_plan import build_shift_plan_pdf

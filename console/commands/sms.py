@@ -82,7 +82,7 @@ def handle_templates(args: argparse.Namespace) -> int:
 def handle_preview(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        preview = service.preview_warning_sms(context_for(database, args.as_login), args.warning, args.template)
+        preview = service.preview_warning_sms(context_for(database, args), args.warning, args.template)
     except ServiceError as exc:
         return fail(str(exc))
     finally:
@@ -100,7 +100,7 @@ def handle_preview(args: argparse.Namespace) -> int:
 def handle_send(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        result = service.send_warning_sms(context_for(database, args.as_login), args.warning, args.template, flash=args.flash)
+        result = service.send_warning_sms(context_for(database, args), args.warning, args.template, flash=args.flash)
     except ServiceError as exc:
         return fail(str(exc), 1)
     finally:
@@ -120,7 +120,7 @@ def handle_batch(args: argparse.Namespace) -> int:
         return fail("--warnings 应为逗号分隔的预警编号，例如 12,15,20")
     database = open_db(args)
     try:
-        outcomes = service.send_to_warnings(context_for(database, args.as_login), ids, args.template)
+        outcomes = service.send_to_warnings(context_for(database, args), ids, args.template)
     except ServiceError as exc:
         return fail(str(exc), 1)
     finally:
@@ -153,7 +153,7 @@ def handle_receipts(args: argparse.Namespace) -> int:
 def handle_opt_out(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        added = service.add_opt_out(context_for(database, args.as_login), args.phone, args.reason)
+        added = service.add_opt_out(context_for(database, args), args.phone, args.reason)
     except ServiceError as exc:
         return fail(str(exc))
     finally:

@@ -1,9 +1,8 @@
 """``dissuade stats --from DATE --to DATE [--json]``: the figures the reports print.
 
 The numbers come from :func:`console.services.stats.figures.compute_stats`, the same object the PDF reports
-are built from, so ``--json`` equals what is on paper.  The command acts as the system actor unless
-``--as LOGIN`` names a user, whose role rules then apply (no password is asked: this is an
-administration tool run by whoever may already open the database).
+are built from, so ``--json`` equals what is on paper.  The command acts for the user who logs in
+(``--as LOGIN`` and their password), whose role rules then apply.
 """
 
 from __future__ import annotations
@@ -11,10 +10,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from console.commands.common import add_db_option, fail, open_db, print_json
-from console.services.core.context import SYSTEM, ServiceContext, ServiceError
+from console.app.bootstrap import Database
+from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
+from console.services.core.context import ServiceContext, ServiceError
 from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_rate, level_label
-from console.services.security import auth
 from console.services.stats.figures import compute_stats
 
 
@@ -26,19 +25,12 @@ def parse_date(text: str) -> dt.date:
 
 
 def add_actor_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as", dest="as_login", metavar="LOGIN", default=None,
-                        help="以该用户身份执行（按其角色校验权限与脱敏）；默认以系统身份执行")
+    add_login_options(parser)
 
 
-def context_for(database: object, login: str | None) -> ServiceContext:
-    """The system context, or the named user's (raises ServiceError for an unknown login)."""
-    ctx: ServiceContext = database.context(SYSTEM)  # type: ignore[attr-defined]
-    if login is None:
-        return ctx
-    user = auth.get_user(ctx, login)
-    if user is None or not user.active:
-        raise ServiceError(f"用户“{login}”不存在或已停用")
-    return ctx.as_actor(user.actor("cli"))
+def context_for(database: Database, args: argparse.Namespace) -> ServiceContext:
+    """The context of the user who logs in for this command (raises ServiceError when refused)."""
+    return user_context(database, args)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _stats(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        stats = compute_stats(context_for(database, args.as_login), args.date_from, args.date_to)
+        stats = compute_stats(context_for(database, args), args.date_from, args.date_to)
     except ServiceError as exc:
         return fail(str(exc), 1)
     finally:

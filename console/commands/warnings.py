@@ -42,7 +42,7 @@ def _changes(items: list[str]) -> dict[str, str]:
 def _edit(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        ctx = context_for(database, args.as_login)
+        ctx = context_for(database, args)
         changes = _changes(args.set)
         version = args.version if args.version is not None else current_version(ctx, args.warning_id)
         new_version = update_warning(ctx, args.warning_id, version, changes)

@@ -20,6 +20,7 @@ class AuditEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     login: Mapped[str] = mapped_column(String(64), default="")
+    channel: Mapped[str] = mapped_column(String(8), default="")  # gui / cli; empty for the system
     action: Mapped[str] = mapped_column(String(40), index=True)
     object_type: Mapped[str] = mapped_column(String(32), default="")
     object_id: Mapped[str] = mapped_column(String(64), default="")

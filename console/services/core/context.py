@@ -38,6 +38,7 @@ class Actor:
     role: str
     display_name: str = ""
     seat: str = ""
+    channel: str = ""  # "gui" or "cli" for a logged-in user: written into every audit entry
 
     @property
     def is_system(self) -> bool:

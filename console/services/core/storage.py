@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from db.engine import private_dir
+
 DISK_FULL = "磁盘空间已满，无法保存。请清理磁盘或联系管理员；已输入的内容仍保留在窗口中，请勿关闭。"
 READ_ONLY = "数据库或文件为只读，无法写入。请联系管理员检查文件权限；已输入的内容仍保留在窗口中。"
 CONNECTION_LOST = "数据库连接中断，正在自动重连；已输入的内容已暂存在本机，恢复后自动写入。"
@@ -27,8 +29,12 @@ GENERIC = "保存失败（{detail}）。已输入的内容仍保留在窗口中�
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file + fsync + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``data`` atomically (temp file + fsync + rename).
+
+    The file is 0600 (``mkstemp``'s mode survives the rename); missing folders are created 0700.
+    """
+    if not path.parent.exists():
+        private_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -106,10 +106,10 @@ class _Generator:
     # -- reference data -------------------------------------------------------------------
     def staff_and_stations(self) -> None:
         existing = {u.login for u in self.session.execute(select(User)).scalars()}
-        password_hash = hash_password(DEMO_PASSWORD)
         for login, name, role in STAFF:
-            if login not in existing:
-                self.session.add(User(login=login, display_name=name, role=role, password_hash=password_hash))
+            if login not in existing:  # one hash each: every user gets their own salt
+                self.session.add(User(login=login, display_name=name, role=role,
+                                      password_hash=hash_password(DEMO_PASSWORD)))
         known = {s.code: s for s in self.session.execute(select(Station)).scalars()}
         for code, name, phone, towns, communities, keywords in D.STATIONS:
             station = known.get(code)

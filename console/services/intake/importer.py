@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -22,6 +23,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table as SqlTable
 from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from console.services.core import audit
@@ -43,6 +45,7 @@ from console.services.intake.readers import SourceRow, Table, UnreadableInput, i
 from console.services.intake.recovery import recover_interrupted, resumable, wall_clock, worker_id
 from console.services.intake.results import BatchResult, ImportProgress, ImportSummary, RowIssue, RowOutcome
 from console.services.intake.rowkeys import RowKey, known_rows, remember_rows, row_key
+from console.services.people.masking import mask_text
 from console.services.queue.claims import bump_queue_version
 from console.services.triage.scoring import (
     TriageInput,
@@ -58,6 +61,8 @@ SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the de
 
 Progress = Callable[[ImportProgress], None]
 __all__ = ["collector_paused", "BatchResult", "ImportProgress", "ImportSummary", "RowIssue", "RowOutcome", "import_files", "import_table"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -206,7 +211,10 @@ def import_table(
         _finish(ctx, batch, "interrupted", f"导入被中止，已导入前 {batch.rows} 行；重新导入同一文件将继续", audit_details)
         raise
     except Exception as exc:
-        _finish(ctx, batch, "failed", f"导入中断：{exc}", audit_details)
+        # The exception's text may quote the row being written (names, phones): it goes to the
+        # (masked) log only, never into the batch or the audit trail.
+        log.exception("import of batch %s interrupted", batch.batch_id)
+        _finish(ctx, batch, "failed", f"导入中断：{_crash_description(exc)}", audit_details)
         raise
     _finish(ctx, batch, "done", "", audit_details)
     return batch
@@ -230,6 +238,20 @@ def _open_batch(ctx: ServiceContext, table: Table, source: str, file_sha256: str
         session.add(record)
         session.flush()
         return BatchResult(record.id, table.file_name)
+
+
+def _crash_description(exc: BaseException) -> str:
+    """What stopped an import, without the row it was writing.
+
+    A database error's full text quotes the statement's parameters (the row: names, phones), so
+    only its first line, the server's own message, is kept; numbers that look personal are masked.
+    """
+    if isinstance(exc, DBAPIError):
+        first_line = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        return mask_text(f"数据库错误（{type(exc.orig).__name__}）：{first_line}"[:300])
+    if isinstance(exc, OSError):
+        return mask_text(str(exc)[:300])
+    return f"内部错误（{type(exc).__name__}），详情见日志"
 
 
 def _lock_for_import(session: Session) -> None:

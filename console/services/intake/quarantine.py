@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from console.services.core import audit
 from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.intake.fields import FIELDS, map_headers
 from console.services.intake.importer import BatchResult, import_table
@@ -59,7 +60,11 @@ def list_quarantine(ctx: ServiceContext, *, include_resolved: bool = False) -> l
     if not include_resolved:
         stmt = stmt.where(QuarantinedRow.status == "open")
     with ctx.session() as session:
-        return [_entry(row) for row in session.scalars(stmt)]
+        entries = [_entry(row) for row in session.scalars(stmt)]
+        if entries:  # the raw rows carry names, phones and ID numbers as imported
+            audit.record(session, ctx.actor, "reveal", object_type="quarantine", object_id=len(entries),
+                         reason="查看隔离区原始行", details={"rows": [e.id for e in entries[:200]]}, at=ctx.now())
+        return entries
 
 
 def corrected_values(raw: dict[str, Any], corrections: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

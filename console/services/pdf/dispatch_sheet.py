@@ -11,7 +11,6 @@ as ``print``.  The sheet always fits one page: text is shortened and sizes shrin
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from reportlab.platypus import Flowable, Spacer
 from console.services.core import audit
 from console.services.core.clock import CentreClock
 from console.services.core.context import PermissionDenied, ServiceContext, allowed
+from console.services.core.storage import atomic_write_bytes
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     FRAUD_TYPE_LABELS,
@@ -252,8 +252,7 @@ def render_dispatch_sheet_pages(
             pages = S.build_pdf(trial, _story(data, centre_name, scale, max_lines, max_chars, ctx.centre_clock), setup)
             if pages == 1:
                 break
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(trial, out)
+        atomic_write_bytes(out, trial.read_bytes())
     with ctx.session() as session:
         if reveal:
             audit.record(session, ctx.actor, "reveal", object_type="escalation", object_id=escalation_id,

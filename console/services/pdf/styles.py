@@ -25,6 +25,7 @@ Small API (everything a report needs, nothing more)::
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from console.services.core.storage import atomic_write_bytes
 from console.services.pdf.fonts import register_cjk_font
 
 __all__ = [
@@ -256,9 +258,9 @@ def build_pdf(out_path: str | Path, story: list[Flowable], setup: PageSetup) -> 
     """Write ``story`` to ``out_path`` on A4 with header/footer; returns the number of pages."""
     font = register_cjk_font()
     path = Path(out_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()  # built in memory, then written 0600 in one go: a report holds personal data
     doc = SimpleDocTemplate(
-        str(path),
+        buffer,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
@@ -272,4 +274,5 @@ def build_pdf(out_path: str | Path, story: list[Flowable], setup: PageSetup) -> 
     )
     pages: list[int] = []
     doc.build(list(story), canvasmaker=_numbered_canvas(setup, font.name, pages))
+    atomic_write_bytes(path, buffer.getvalue())
     return pages[-1] if pages else 0

@@ -6,6 +6,8 @@ checks the role and writes an audit entry.
 
 from __future__ import annotations
 
+import re
+
 
 def mask_name(name: str) -> str:
     """张三 → 张*, 欧阳娜娜 → 欧阳**, keeping the surname an operator uses to address the person."""
@@ -65,3 +67,16 @@ def surname_of(name: str) -> str:
         if name.startswith(prefix) and len(name) > 2:
             return prefix
     return name[:1]
+
+
+# Free text may carry numbers typed by anyone: mask what looks like a mobile, an ID or a bank card.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_BANK_CARD = re.compile(r"(?<!\d)\d{16}(?:\d{3})?(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """Mask mobile numbers, 18-character ID numbers and bank card numbers inside free text."""
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _BANK_CARD.sub(lambda m: mask_account(m.group(0)), text)
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

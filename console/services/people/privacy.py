@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +29,14 @@ from console.services.core.context import (
     allowed,
 )
 from console.services.core.vocabulary import QueueItemStatus
-from console.services.people.masking import mask_account, mask_address, mask_id_number, mask_name, mask_phone
+from console.services.people.masking import (
+    mask_account,
+    mask_address,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
+from console.services.people.masking import mask_text as mask_text  # re-exported (audit uses it too)
 from db.models import EscalationTask, Person, QueueItem, Warning
 
 FIELD_LABELS = {
@@ -52,19 +58,6 @@ _MASKERS: dict[str, Callable[[str], str]] = {
     "relative_name": mask_name,
     "relative_phone": mask_phone,
 }
-
-# Free text may carry numbers typed by anyone: mask what looks like a mobile, an ID or a bank card.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_BANK_CARD = re.compile(r"(?<!\d)\d{16}(?:\d{3})?(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-
-
-def mask_text(text: str) -> str:
-    """Mask mobile numbers, 18-character ID numbers and bank card numbers inside free text."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _BANK_CARD.sub(lambda m: mask_account(m.group(0)), text)
-    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-
 
 def mask_value(field: str, value: str) -> str:
     """Mask one value of a known personal field; unknown fields get the free-text treatment."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, Spacer
 
+from console.services.core import audit
 from console.services.core.context import ServiceContext
 from console.services.pdf import styles as S
 from console.services.people.export import Table
@@ -93,6 +94,8 @@ def build_daily_report(ctx: ServiceContext, day: dt.date, out: str | Path, *, xl
                         "超时指首次联系晚于该等级的联系时限，或至今未联系且已过时限。", st.small))
     story.append(Spacer(1, 8 * S.mm))
     story.append(S.para("值班长签字：________________　　　交班时间：________________", st.body))
+    story.append(S.para(audit.head_line(audit.chain_head(ctx, anchor=True)) + "（本报表生成前；可与 dissuade audit verify 核对）",
+                        st.small))
     report_progress(progress, 70, "正在生成 PDF…")
     pages = S.build_pdf(out, story, page_setup(f"值班日报 {day.isoformat()}", "值班日报"))
     masked = not may_see_pii(ctx)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import functools
+import secrets
+from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from console.services.core import audit
 from console.services.core.context import Actor, ServiceContext, ServiceError
@@ -63,49 +68,89 @@ def add_user(ctx: ServiceContext, login: str, password: str, role: str, display_
 
 
 def authenticate(ctx: ServiceContext, login: str, password: str, seat: str = "", *, purpose: str = "login",
-                 policy: SecurityPolicy | None = None) -> Actor:
+                 policy: SecurityPolicy | None = None, channel: str = "gui") -> Actor:
     """Check a password; lock the account for a while after too many failures.  Audited either way.
 
-    The failure counter and the audit entry are committed before the refusal is raised.  ``purpose``
-    is "login" or "unlock" (the idle lock), recorded in the audit entry.
+    Each attempt first takes its place in the failure counter with one atomic UPDATE ... RETURNING
+    (committed before the slow password check), so parallel attempts on several seats can never
+    check more than ``max_failed_logins`` passwords before the lock.  An unknown or disabled login
+    checks a dummy hash, so it answers in the same time as a known one.  ``purpose`` is "login" or
+    "unlock" (the idle lock), ``channel`` "gui" or "cli"; both are recorded in the audit entry.
     """
     policy = policy or ctx.settings.security
-    max_failed, lockout = policy.max_failed_logins, policy.lockout
+    max_failed = policy.max_failed_logins
     now = ctx.now()
-    refusal: str | None = None
+    login = login.strip()
     with ctx.session() as session:
-        user = session.execute(select(User).where(User.login == login.strip())).scalar_one_or_none()
-        if user is None or not user.active:
-            audit.record(session, ctx.actor, "login_failed", object_type="user", object_id=login, at=now)
-            refusal = "用户名或密码错误"
-        elif user.locked_until and user.locked_until > now:
-            minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-            audit.record(session, ctx.actor, "login_failed", object_type="user", object_id=user.id,
-                         reason="locked", at=now)
-            refusal = f"账户已锁定，请 {minutes} 分钟后再试或联系管理员"
-        elif not _password_matches(user.password_hash, password):
-            user.failed_logins += 1
-            reason = "bad_password"
-            refusal = "用户名或密码错误"
-            if user.failed_logins >= max_failed:
-                user.locked_until = now + lockout
-                user.failed_logins = 0
-                reason = "locked_now"
-                refusal = f"连续 {max_failed} 次密码错误，账户锁定 {int(lockout.total_seconds() // 60)} 分钟"
-            audit.record(session, ctx.actor, "login_failed", object_type="user", object_id=user.id, reason=reason,
-                         details={"purpose": purpose}, at=now)
-        else:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            if _hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            actor = _info(user).actor(seat)
-            audit.record(session, actor, "login", object_type="user", object_id=user.id,
-                         details={"seat": seat, "purpose": purpose}, at=now)
-    if refusal is not None:
-        raise LoginFailed(refusal)
+        user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
+        user_id = user.id if user is not None and user.active else None
+        attempt = _reserve_attempt(session, user_id, now) if user_id is not None else None
+        locked_until = user.locked_until if user is not None else None
+    if user is None or user_id is None:
+        _password_matches(_dummy_hash(), password)
+        _refuse(ctx, login, "unknown", purpose, channel, now)
+        raise LoginFailed("用户名或密码错误")
+    if attempt is None or attempt > max_failed:
+        until = locked_until if locked_until and locked_until > now else now + policy.lockout
+        _refuse(ctx, user_id, "locked", purpose, channel, now)
+        minutes = int((until - now).total_seconds() // 60) + 1
+        raise LoginFailed(f"账户已锁定，请 {minutes} 分钟后再试或联系管理员")
+    if not _password_matches(user.password_hash, password):
+        if attempt < max_failed:
+            _refuse(ctx, user_id, "bad_password", purpose, channel, now)
+            raise LoginFailed("用户名或密码错误")
+        with ctx.session() as session:
+            session.execute(update(User).where(User.id == user_id)
+                            .values(locked_until=now + policy.lockout, failed_logins=0))
+            _record_refusal(session, ctx, user_id, "locked_now", purpose, channel, now)
+        raise LoginFailed(f"连续 {max_failed} 次密码错误，账户锁定 {int(policy.lockout.total_seconds() // 60)} 分钟")
+    with ctx.session() as session:
+        session.execute(update(User).where(User.id == user_id)
+                        .values(failed_logins=0, locked_until=None, last_login_at=now))
+        if _hasher.check_needs_rehash(user.password_hash):
+            _rehash(session, user_id, password)
+        actor = replace(_info(user).actor(seat), channel=channel)
+        audit.record(session, actor, "login", object_type="user", object_id=user_id,
+                     details={"seat": seat, "purpose": purpose}, at=now)
     return actor
+
+
+def _reserve_attempt(session: Session, user_id: int, now: dt.datetime) -> int | None:
+    """Count this attempt atomically; None while the account is locked."""
+    counted = session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one_or_none()
+    return None if counted is None else int(counted)
+
+
+def _rehash(session: Session, user_id: int, password: str) -> None:
+    """Upgrade an old hash where this role may (a PostgreSQL seat may not write password hashes)."""
+    try:
+        with session.begin_nested():
+            session.execute(update(User).where(User.id == user_id).values(password_hash=hash_password(password)))
+    except DBAPIError:
+        pass
+
+
+def _refuse(ctx: ServiceContext, object_id: object, reason: str, purpose: str, channel: str,
+            now: dt.datetime) -> None:
+    with ctx.session() as session:
+        _record_refusal(session, ctx, object_id, reason, purpose, channel, now)
+
+
+def _record_refusal(session: Session, ctx: ServiceContext, object_id: object, reason: str, purpose: str,
+                    channel: str, now: dt.datetime) -> None:
+    audit.record(session, replace(ctx.actor, channel=channel), "login_failed", object_type="user",
+                 object_id=object_id, reason=reason, details={"purpose": purpose}, at=now)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password with the same parameters, checked for unknown logins."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
