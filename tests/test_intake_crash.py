@@ -6,14 +6,15 @@ import csv
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.bench_import import HEADER, generate_rows
-from console.app.bootstrap import Database
+from console.app.bootstrap import Database, open_database
 from console.services.core.context import SYSTEM, ServiceContext
 from console.services.intake.importer import ImportSummary, import_files
 from db.models import AuditEvent, ImportBatch, QueueItem, Warning
@@ -128,3 +129,24 @@ def test_a_running_import_of_a_live_process_is_not_taken_for_interrupted(sqlite_
     with sqlite_db.sessions() as session:
         statuses = {b.file_name: b.status for b in session.scalars(select(ImportBatch))}
     assert statuses == {"a.csv": "running", "b.csv": "interrupted"}
+
+
+def test_an_interrupted_batch_is_found_when_the_console_starts(sqlite_db: Database) -> None:
+    """Not only at the next import: opening the database marks a batch whose process is gone."""
+    with sqlite_db.sessions() as session, session.begin():
+        batch = ImportBatch(source="platform", file_name="推送.csv", file_sha256="ab" * 32, status="running",
+                            rows=4000, worker=f"{socket.gethostname()}:999999999:1",
+                            heartbeat_at=dt.datetime.now(dt.UTC))
+        session.add(batch)
+        session.flush()
+        batch_id = batch.id
+    reopened = open_database(str(sqlite_db.engine.url))
+    try:
+        with reopened.sessions() as session:
+            found = session.get(ImportBatch, batch_id)
+            assert found is not None and found.status == "interrupted"
+            assert "第 4001 行继续" in found.error
+            assert session.execute(select(func.count()).select_from(AuditEvent)
+                                   .where(AuditEvent.action == "import_interrupted")).scalar_one() == 1
+    finally:
+        reopened.dispose()

@@ -138,3 +138,16 @@ def test_whole_gbk_file_with_a_bom_claiming_utf8_keeps_good_rows(sqlite_db: Data
     summary = import_files(ctx(sqlite_db), [path])
     assert summary.imported == 1
     assert names_and_payloads(sqlite_db)[0] == {"赵敏"}
+
+
+def test_huge_numbers_in_cells_are_row_problems_not_a_crash(sqlite_db: Database, tmp_path: Path) -> None:
+    """Hypothesis found a 40-digit duration cell stopping the import with SQLite's integer overflow."""
+    source = tmp_path / "巨大数字.csv"
+    nines = "9" * 40
+    source.write_text("预警编号,手机号,预警类型,通话时长,涉案金额\n"
+                      f"H-1,13912345678,冒充客服,{nines},{nines}\n"
+                      f"H-2,13912345679,冒充客服,99999999999999999999:00:00,5000\n", encoding="utf-8")
+    summary = import_files(sqlite_db.context(), [source])
+    assert summary.rows == 2 and summary.rows == summary.imported + summary.merged + summary.rejected
+    fields = {e.field for e in summary.errors}
+    assert "call_duration_s" in fields

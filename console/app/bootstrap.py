@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from console.services.core.context import SYSTEM, Actor, ServiceContext
 from console.services.core.last_run import LastRun
 from console.services.core.settings import Settings, default_settings, load_settings
+from console.services.intake.recovery import recover_interrupted
 from db import migrate
 from db.engine import SessionFactory, data_dir, describe, make_engine, make_session_factory
 
@@ -56,4 +57,9 @@ def open_database(url: str | None = None, *, upgrade: bool = True, settings: Set
     settings = load_settings() if settings is None else settings
     engine = make_engine(url)
     migrated = migrate.upgrade(engine) if upgrade else False
-    return Database(engine, make_session_factory(engine), migrated, settings)
+    database = Database(engine, make_session_factory(engine), migrated, settings)
+    if upgrade:
+        # An import whose process died (killed, power cut) is found at the next start, marked
+        # interrupted and audited; importing the same file again resumes it.
+        recover_interrupted(database.context())
+    return database

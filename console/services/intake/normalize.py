@@ -373,28 +373,42 @@ _DURATION_HMS = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2})$")
 _DURATION_CN = re.compile(r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*(?:分钟|分))?\s*(?:(\d+)\s*秒?)?$")
 
 
+MAX_DURATION_S = 10**7  # about 115 days: anything longer is a typing or export error
+
+
 def parse_duration(value: Any) -> tuple[int | None, str]:
-    """(seconds, problem).  Accepts 95, '95秒', '1分35秒', '00:01:35'."""
+    """(seconds, problem).  Accepts 95, '95秒', '1分35秒', '00:01:35'; never more than MAX_DURATION_S."""
+    seconds, problem = _duration_seconds(value)
+    if seconds is not None and seconds > MAX_DURATION_S:
+        shown = clean_text(value)
+        return None, f"通话时长无效（{shown[:40]}{'…' if len(shown) > 40 else ''}）"
+    return seconds, problem
+
+
+def _duration_seconds(value: Any) -> tuple[int | None, str]:
     if value is None or value == "":
         return None, ""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if value != value or value < 0 or value > 10**7:
+        if value != value or value < 0 or value > MAX_DURATION_S:
             return None, f"通话时长无效（{value}）"
         return int(round(value)), ""
     text = clean_text(value).replace(" ", "")
     if not text:
         return None, ""
     if text.isdigit() and text.isascii():  # plain seconds, the usual cell
-        return int(text), ""
+        return (int(text), "") if len(text) <= 12 else (MAX_DURATION_S + 1, "")
     match = _DURATION_HMS.match(text)
     if match:
-        hours, minutes, seconds = (int(p) if p else 0 for p in match.groups())
+        hours, minutes, seconds = (int(p[:12]) if p else 0 for p in match.groups())
         return hours * 3600 + minutes * 60 + seconds, ""
     match = _DURATION_CN.match(text)
     if match and any(match.groups()):
-        hours, minutes, seconds = (int(p) if p else 0 for p in match.groups())
+        hours, minutes, seconds = (int(p[:12]) if p else 0 for p in match.groups())
         return hours * 3600 + minutes * 60 + seconds, ""
     try:
-        return int(round(float(text))), ""
-    except (ValueError, OverflowError):
-        return None, f"通话时长无法识别（{text}）"
+        number = float(text)
+    except ValueError:
+        return None, f"通话时长无法识别（{text[:40]}）"
+    if number != number or number < 0 or number > MAX_DURATION_S:
+        return None, f"通话时长无效（{text[:40]}）"
+    return int(round(number)), ""
