@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from scripts_library.schema import (
+    COMMON_FILE,
     CommonFile,
     Handler,
     Node,
@@ -30,8 +31,6 @@ from scripts_library.schema import (
     ScriptIssue,
     format_pydantic_error,
 )
-
-COMMON_FILE = "_common.yaml"
 
 
 def safe_yaml(text: str) -> Any:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scripts_library.codes import RETURN_TARGET
 
+COMMON_FILE = "_common.yaml"  # the shared base every script extends (handlers, markers, fallbacks)
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -31,7 +31,7 @@ from scripts_library.codes import (
     SCRIPT_KINDS,
     STEP_PURPOSES,
 )
-from scripts_library.schema import Handler, Node, Response, Script, ScriptIssue
+from scripts_library.schema import COMMON_FILE, Handler, Node, Response, Script, ScriptIssue
 
 if TYPE_CHECKING:
     from scripts_library.loader import ScriptLibrary
@@ -306,8 +306,6 @@ def validate_script(script: Script, library: ScriptLibrary) -> list[ScriptIssue]
 
 def validate_library(library: ScriptLibrary) -> list[ScriptIssue]:
     """Every issue in a resolved library; an empty list means the library is clean."""
-    from scripts_library.loader import COMMON_FILE
-
     issues: list[ScriptIssue] = []
     for code, handler in library.common_objections.items():
         issues += validate_handler(COMMON_FILE, code, handler)
