@@ -11,6 +11,7 @@ from console.services.calls.log import call_connected
 from console.services.calls.warning_edit import _amount as edited_amount
 from console.services.core.amounts import AmountError, parse_amount
 from console.services.core.context import ServiceError
+from console.services.core.settings import default_settings
 from console.services.intake.normalize import parse_amount as imported_amount
 
 READABLE = [
@@ -52,7 +53,7 @@ def test_empty_is_no_amount_and_nonsense_is_refused_in_chinese() -> None:
 def test_the_outcome_panel_accepts_what_the_import_accepts(qtbot) -> None:  # type: ignore[no-untyped-def]
     from console.ui.outcome_panel import OutcomePanel
 
-    panel = OutcomePanel(lambda: dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC))
+    panel = OutcomePanel(lambda: dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), default_settings())
     qtbot.addWidget(panel)
     for text in ("¥5,000", "5千"):
         panel.amount_edit.setText(text)

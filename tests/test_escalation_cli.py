@@ -57,30 +57,30 @@ def test_report_escalation_writes_the_dispatch_sheet(sqlite_db: Database, tmp_pa
 
 
 def test_an_admin_edits_stations_and_rules_from_the_command_line(
-        sqlite_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+        sqlite_db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from console.services.security import auth
 
     auth.add_user(sqlite_db.context(SYSTEM), "guanli", "secret-pass", "admin")
     auth.add_user(sqlite_db.context(SYSTEM), "jiexian", "secret-pass", "operator")
     db = ["--db", _url(sqlite_db)]
-    assert main(["stations", "set", "PCS07", *db, "--as", "guanli"]) == 2  # a new one needs a name
+    assert main(["stations", "set", "PCS07", *db, *login_as(monkeypatch, "guanli")]) == 2  # a new one needs a name
     assert "--name" in capsys.readouterr().err
     assert main(["stations", "set", "PCS07", "--name", "湖东派出所", "--duty-phone", "0512-7777", *db,
-                 "--as", "guanli"]) == 0
+                 *login_as(monkeypatch, "guanli")]) == 0
     assert "已新增派出所 PCS07 湖东派出所" in capsys.readouterr().out
-    assert main(["stations", "rule-add", "PCS07", "community", "湖东 社区", *db, "--as", "guanli"]) == 0
+    assert main(["stations", "rule-add", "PCS07", "community", "湖东 社区", *db, *login_as(monkeypatch, "guanli")]) == 0
     assert "社区/村 湖东社区" in capsys.readouterr().out
-    assert main(["stations", "match", "明湖县湖东社区5栋", *db]) == 0
+    assert main(["stations", "match", "明湖县湖东社区5栋", *db, *login_as(monkeypatch, "guanli")]) == 0
     assert "湖东派出所（PCS07）" in capsys.readouterr().out
-    assert main(["stations", "rule-add", "PCS07", "keyword", "东街", *db, "--as", "jiexian"]) == 2
+    assert main(["stations", "rule-add", "PCS07", "keyword", "东街", *db, *login_as(monkeypatch, "jiexian")]) == 2
     assert "无权" in capsys.readouterr().err  # operators may not edit jurisdictions
-    assert main(["stations", "set", "PCS07", "--inactive", *db, "--as", "guanli"]) == 0
+    assert main(["stations", "set", "PCS07", "--inactive", *db, *login_as(monkeypatch, "guanli")]) == 0
     assert "（已停用）" in capsys.readouterr().out
-    assert main(["stations", "list", "--json", "--all", *db]) == 0
+    assert main(["stations", "list", "--json", "--all", *db, *login_as(monkeypatch, "guanli")]) == 0
     [station] = json.loads(capsys.readouterr().out)
     assert (station["name"], station["duty_phone"], station["active"]) == ("湖东派出所", "0512-7777", False)
     rule_id = station["rules"][0]["id"]
-    assert main(["stations", "rule-remove", str(rule_id), *db, "--as", "guanli"]) == 0
-    assert main(["stations", "rule-remove", str(rule_id), *db, "--as", "guanli"]) == 2
+    assert main(["stations", "rule-remove", str(rule_id), *db, *login_as(monkeypatch, "guanli")]) == 0
+    assert main(["stations", "rule-remove", str(rule_id), *db, *login_as(monkeypatch, "guanli")]) == 2
     assert "不存在" in capsys.readouterr().err
-    assert main(["stations", "match", "明湖县湖东社区5栋", *db]) == 1
+    assert main(["stations", "match", "明湖县湖东社区5栋", *db, *login_as(monkeypatch, "guanli")]) == 1

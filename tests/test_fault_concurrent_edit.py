@@ -9,6 +9,7 @@ from console.app.bootstrap import Database
 from console.services.calls.warning_edit import CONFLICT_MESSAGE, update_warning
 from console.services.core.context import ConflictError, PermissionDenied, ServiceContext, ServiceError
 from db.models import AuditEvent, Warning
+from tests.cli_helpers import login_as
 from tests.security_data import add_person_and_warning, claim, fixed_clock
 
 
@@ -96,7 +97,8 @@ def test_operator_edits_only_the_warning_he_holds(database: Database, make_actor
 
 
 def test_the_command_line_edit_checks_the_version_and_the_role(database: Database, make_actor,  # type: ignore[no-untyped-def]
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+                                                               capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from console.cli import main
 
     make_actor("boss", "supervisor")
@@ -105,16 +107,16 @@ def test_the_command_line_edit_checks_the_version_and_the_role(database: Databas
     shown = _version(database, warning_id)
     url = ["--db", database.engine.url.render_as_string(hide_password=False)]
     assert main(["warning", "edit", str(warning_id), "--set", "note=家属已到场", "--set", "amount=5000",
-                 "--as", "boss", *url]) == 0
+                 *login_as(monkeypatch, "boss"), *url]) == 0
     assert f"预警 {warning_id} 已修改（备注、涉案金额），当前版本 {shown + 1}" in capsys.readouterr().out
     # a seat that read the warning before that edit is refused, and says why
     assert main(["warning", "edit", str(warning_id), "--set", "note=旧内容", "--version", str(shown),
-                 "--as", "boss", *url]) == 3
+                 *login_as(monkeypatch, "boss"), *url]) == 3
     assert CONFLICT_MESSAGE in capsys.readouterr().err
     # an operator without the claim may not edit; an unknown field is named
-    assert main(["warning", "edit", str(warning_id), "--set", "note=x", "--as", "op9", *url]) == 2
+    assert main(["warning", "edit", str(warning_id), "--set", "note=x", *login_as(monkeypatch, "op9"), *url]) == 2
     assert "只能修改本人正在处理" in capsys.readouterr().err
-    assert main(["warning", "edit", str(warning_id), "--set", "name=张三", "--as", "boss", *url]) == 2
+    assert main(["warning", "edit", str(warning_id), "--set", "name=张三", *login_as(monkeypatch, "boss"), *url]) == 2
     assert "这些字段不能在此修改：name" in capsys.readouterr().err
     with database.sessions() as session:
         warning = session.get(Warning, warning_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bench.bench_bombs import run_import
+from bench.bench_bombs import add_importer, run_import
 from bench.bombs import BOMBS, mixed_encoding_csv
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, ServiceContext
@@ -58,6 +58,7 @@ def test_bomb_is_refused_as_a_failed_audited_batch(case: str, sqlite_db: Databas
 @pytest.mark.parametrize("case", ["xlsx_inflation_1gb", "csv_field_200mb", "json_nested_100k", "fifo"])
 def test_bomb_exits_2_with_one_chinese_line_and_bounded_memory(case: str, sqlite_db: Database, tmp_path: Path) -> None:
     file_name, build = BOMBS[case]
+    add_importer(url(sqlite_db))
     result = run_import(build(tmp_path / file_name), url(sqlite_db), timeout_s=90)
     assert result.code == 2, result.stderr
     lines = result.stderr.strip().splitlines()

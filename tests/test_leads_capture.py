@@ -148,18 +148,25 @@ def test_findings_survive_the_outbox_round_trip(database: Database, make_actor) 
 
 
 def test_cli_exports_leads_and_prints_the_stop_payment_request(sqlite_db: Database, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                               capsys) -> None:
+                                                               capsys, monkeypatch) -> None:
     from console.cli import main
     from console.services.core.context import SYSTEM
+    from console.services.security import auth
+    from tests.cli_helpers import PASSWORD, login_as
+
+    auth.add_user(sqlite_db.context(SYSTEM), "zhiban", PASSWORD, "supervisor")
 
     standard_stations(sqlite_db)
     warning_id = add_warning(sqlite_db)
     ctx = ctx_for(sqlite_db, SYSTEM, FakeClock())
     record_id = log_call(ctx, _call(warning_id, leads=LEADS, stop_payment=FACTS)).stop_payment_record_id
     url = sqlite_db.engine.url.render_as_string(hide_password=False)
-    assert main(["leads", "export", "--out", str(tmp_path / "leads.csv"), "--db", url]) == 0
+    assert main(["leads", "export", "--out", str(tmp_path / "leads.csv"), "--db", url,
+                 *login_as(monkeypatch, "zhiban")]) == 0
     assert "已导出 5 条线索（已脱敏）" in capsys.readouterr().out
-    assert main(["leads", "stop-payment-sheet", str(record_id), "--out", str(tmp_path / "zf.pdf"), "--db", url]) == 0
+    assert main(["leads", "stop-payment-sheet", str(record_id), "--out", str(tmp_path / "zf.pdf"), "--db", url,
+                 *login_as(monkeypatch, "zhiban")]) == 0
     assert "保护性止付申请单" in pdftotext(tmp_path / "zf.pdf")
-    assert main(["leads", "stop-payment-sheet", "999", "--out", str(tmp_path / "x.pdf"), "--db", url]) == 2
+    assert main(["leads", "stop-payment-sheet", "999", "--out", str(tmp_path / "x.pdf"), "--db", url,
+                 *login_as(monkeypatch, "zhiban")]) == 2
     assert "止付信息 999 不存在" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from console.services.messaging.sms import service
 from console.services.messaging.sms.encoding import count_parts, encode_message
 from console.services.messaging.sms.settings import SmsSettings, load_sms_settings
 from console.services.messaging.sms.templates import parse_templates
+from console.services.security import auth
 from db.models import AuditEvent, Person, SmsMessage, SmsOptOut, SmsReceipt, Warning
 from tests.queue_helpers import FakeClock, add_warning
 from tests.smsc_sim import SmscSimulator, running_smsc
@@ -210,6 +211,8 @@ def test_encoding_never_splits_a_character() -> None:
 def test_cli_templates_and_send(sqlite_db: Database, smsc: SmscSimulator, tmp_path: Path) -> None:
     ctx = dataclasses.replace(sqlite_db.context())
     warning_id, phone = elderly_warning(ctx)
+    auth.add_user(ctx, "sms-op", "secret-pass", "operator")
+    login = ["--as", "sms-op", "--password-stdin"]
     url = str(sqlite_db.engine.url)
     data = tmp_path / "data"
     data.mkdir()
@@ -222,14 +225,14 @@ def test_cli_templates_and_send(sqlite_db: Database, smsc: SmscSimulator, tmp_pa
     names = {item["name"]: item for item in json.loads(listing.stdout)}
     assert names["hang_up_now"]["text"].startswith("【")
     sent = subprocess.run([sys.executable, "-m", "console.cli", "sms", "send", "--warning", str(warning_id),
-                           "--template", "hang_up_now", "--json"], env=env,
+                           "--template", "hang_up_now", "--json", *login], env=env, input="secret-pass\n",
                           capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
     assert sent.returncode == 0, sent.stderr
     document = json.loads(sent.stdout)
     assert document["parts"] == 1 and document["status"] in {"submitted", "delivered"}
     assert document["message_id"] == smsc.parts[0].message_id and phone not in sent.stdout
     missing = subprocess.run([sys.executable, "-m", "console.cli", "sms", "send", "--warning", "999999",
-                              "--template", "hang_up_now"], env=env,
+                              "--template", "hang_up_now", *login], env=env, input="secret-pass\n",
                              capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
     assert missing.returncode == 1 and "不存在" in missing.stderr and "Traceback" not in missing.stderr
     with sqlite_db.context().session() as session:

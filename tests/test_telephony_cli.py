@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -45,8 +46,10 @@ def test_dial_logs_the_attempt_and_prints_the_contract(seat_env: Path, sqlite_db
                    check=True)
     with VictimPhone(tmp_path / "victim", "13800138000", answer_after=0.5) as victim:
         monkeypatch.setenv("DISSUADE_SIP_DIAL", victim.dial_template())
+        monkeypatch.setattr("sys.stdin", io.StringIO("secret-pass\n"))  # op1 logs in for the logged call
         code = main(["phone", "dial", "13800138000", "--warning", str(warning_id), "--operator", "op1",
-                     "--hangup-after", "2", "--play", str(speech), "--json", "--db", _url(sqlite_db)])
+                     "--password-stdin", "--hangup-after", "2", "--play", str(speech), "--json",
+                     "--db", _url(sqlite_db)])
     out = capsys.readouterr().out
     assert code == 0
     document = json.loads(out)

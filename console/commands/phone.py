@@ -15,8 +15,8 @@ from typing import Any
 
 from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
 from console.services.core.context import SYSTEM, ServiceContext, ServiceError
+from console.services.core.masking import mask_phone
 from console.services.core.vocabulary import DISPOSITION_LABELS
-from console.services.people.masking import mask_phone
 from console.services.telephony.baresip import engine_for
 from console.services.telephony.calls import log_dialled_call, record_dial
 from console.services.telephony.dialer import place_call

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from console.services.core.masking import mask_phone
 from console.services.core.vocabulary import RISK_LEVEL_LABELS
-from console.services.people.masking import mask_phone
 from console.services.telephony.dialer import CallResult
 from console.services.telephony.inbound import CallerMatch
 

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 
 from console.services.core.context import NotFound, ServiceContext
 from console.services.core.levels import effective_level
+from console.services.core.masking import surname_of
 from console.services.core.settings import WorkstationSettings
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
@@ -41,7 +42,6 @@ from console.services.core.vocabulary import (
     FollowUpStatus,
     QueueItemKind,
 )
-from console.services.people.masking import surname_of
 from console.services.people.privacy import person_view
 from db.models import CallAttempt, Escalation, EscalationTask, FollowUp, Person, User, Warning
 from scripts_library import PersonProfile, ScriptLibrary, Selection, build_variables, select_follow_up_script

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from console.services.core import audit_anchors as anchors
 from console.services.core.context import Actor, ServiceContext, system_clock
-from console.services.people.masking import mask_text
+from console.services.core.masking import mask_text
 from db.models import AuditEvent
 
 AUDIT_LOCK_KEY = 7_110_96110

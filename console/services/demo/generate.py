@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from console.services.calls.log import call_connected
 from console.services.core.context import ServiceContext
+from console.services.core.masking import surname_of
 from console.services.core.triage_settings import TriageSettings
 from console.services.core.vocabulary import (
     EscalationStatus,
@@ -31,7 +32,6 @@ from console.services.core.vocabulary import (
     age_band,
 )
 from console.services.demo import data as D
-from console.services.people.masking import surname_of
 from console.services.queue.claims import bump_queue_version
 from console.services.queue.states import move_warning
 from console.services.security.auth import hash_password

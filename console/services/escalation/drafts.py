@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from console.services.core.clock import CentreClock
 from console.services.core.context import NotFound, ServiceContext
 from console.services.core.levels import effective_level
+from console.services.core.masking import mask_address, mask_name, mask_phone
 from console.services.core.vocabulary import (
     CLOSED_ESCALATION_STATUSES,
     DISPOSITION_LABELS,
@@ -25,7 +26,6 @@ from console.services.core.vocabulary import (
 )
 from console.services.escalation.stations import StationMatch, match_station_in
 from console.services.escalation.views import call_history_lines
-from console.services.people.masking import mask_address, mask_name, mask_phone
 from console.services.people.privacy import mask_text
 from db.models import Escalation, Person, Station, Warning
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.core.escalation_settings import EscalationSettings
 from console.services.core.levels import effective_level
+from console.services.core.masking import mask_name
 from console.services.core.vocabulary import (
     FOLLOW_UP_KIND_LABELS,
     FOLLOW_UP_OUTCOME_LABELS,
@@ -33,7 +34,6 @@ from console.services.core.vocabulary import (
     FollowUpStatus,
     QueueItemStatus,
 )
-from console.services.people.masking import mask_name
 from console.services.queue.states import move_item
 from db.models import FollowUp, Person, QueueItem, Warning
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from console.services.core import audit
 from console.services.core.context import ServiceContext
 from console.services.core.levels import with_override
+from console.services.core.masking import mask_text
 from console.services.core.vocabulary import QueueItemKind, QueueItemStatus, WarningStatus
 from console.services.intake.bulk import (
     ListJson,
@@ -45,7 +46,6 @@ from console.services.intake.readers import SourceRow, Table, UnreadableInput, i
 from console.services.intake.recovery import recover_interrupted, resumable, wall_clock, worker_id
 from console.services.intake.results import BatchResult, ImportProgress, ImportSummary, RowIssue, RowOutcome
 from console.services.intake.rowkeys import RowKey, known_rows, remember_rows, row_key
-from console.services.people.masking import mask_text
 from console.services.queue.claims import bump_queue_version
 from console.services.triage.scoring import (
     TriageInput,

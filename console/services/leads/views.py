@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from console.services.core.context import NotFound, ServiceContext
+from console.services.core.masking import mask_account
 from console.services.leads.capture import LEAD_KIND_LABELS
 from console.services.people.export import ExportResult, Table, export_table
-from console.services.people.masking import mask_account
 from db.models import Lead, Person, StopPaymentRecord, Warning
 
 NUMBER_KINDS = frozenset({"phone", "account", "im_id"})

@@ -36,6 +36,7 @@ LATIN_WORDS: dict[str, str] = {
     "pos": "刷卡机",
     "vip": "会员",
     "ok": "好的",
+    "ai": "人工智能",  # "AI换脸" is read 人工智能换脸
 }
 
 

@@ -21,6 +21,7 @@ from reportlab.platypus import Flowable, Spacer
 from console.services.core import audit
 from console.services.core.clock import CentreClock
 from console.services.core.context import PermissionDenied, ServiceContext, allowed
+from console.services.core.masking import mask_account, mask_address, mask_name, mask_phone
 from console.services.core.storage import atomic_write_bytes
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
@@ -38,7 +39,6 @@ from console.services.escalation.views import (
     escalation_info,
 )
 from console.services.pdf import styles as S
-from console.services.people.masking import mask_account, mask_address, mask_name, mask_phone
 from console.services.people.privacy import holds_claim, mask_text
 from db.models import Person, Warning
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from console.services.core import audit
 from console.services.core.context import NotFound, PermissionDenied, ServiceContext, allowed
+from console.services.core.masking import mask_name, mask_phone
 from console.services.leads.views import stop_payment_info
 from console.services.pdf import styles as S
-from console.services.people.masking import mask_name, mask_phone
 from db.models import Person, StopPaymentRecord, Warning
 
 DOCUMENT_TITLE = "保护性止付申请单"

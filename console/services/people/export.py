@@ -25,8 +25,8 @@ from openpyxl.styles import Font
 from console.services.core import audit
 from console.services.core.clock import CentreClock
 from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.masking import mask_account
 from console.services.core.storage import atomic_write_bytes, describe_storage_error
-from console.services.people.masking import mask_account
 from console.services.people.privacy import mask_text, mask_value
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

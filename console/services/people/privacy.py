@@ -28,15 +28,15 @@ from console.services.core.context import (
     ServiceError,
     allowed,
 )
-from console.services.core.vocabulary import QueueItemStatus
-from console.services.people.masking import (
+from console.services.core.masking import (
     mask_account,
     mask_address,
     mask_id_number,
     mask_name,
     mask_phone,
 )
-from console.services.people.masking import mask_text as mask_text  # re-exported (audit uses it too)
+from console.services.core.masking import mask_text as mask_text  # re-exported (audit uses it too)
+from console.services.core.vocabulary import QueueItemStatus
 from db.models import EscalationTask, Person, QueueItem, Warning
 
 FIELD_LABELS = {

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ClauseElement
 
+from console.services.core.masking import mask_name, mask_phone
 from console.services.core.vocabulary import (
     FRAUD_TYPE_LABELS,
     RISK_LEVEL_ORDER,
@@ -37,7 +38,6 @@ from console.services.core.vocabulary import (
     QueueItemStatus,
     WarningStatus,
 )
-from console.services.people.masking import mask_name, mask_phone
 from console.services.queue.states import item_move, warning_move
 from db.base import UTCDateTime
 from db.models import AppState, FollowUp, Person, QueueItem, User, Warning

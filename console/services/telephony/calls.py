@@ -9,7 +9,7 @@ import uuid
 from console.services.calls.log import CallLog, LoggedCall, log_call
 from console.services.core import audit
 from console.services.core.context import ServiceContext
-from console.services.people.masking import mask_phone
+from console.services.core.masking import mask_phone
 from console.services.telephony.dialer import CallResult
 from console.services.telephony.recordings import register_recording
 

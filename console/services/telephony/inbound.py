@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, or_, select
 
 from console.services.core.context import ServiceContext
+from console.services.core.masking import mask_name, mask_phone
 from console.services.core.vocabulary import FRAUD_TYPE_LABELS
-from console.services.people.masking import mask_name, mask_phone
 from db.models import Person, Warning
 
 _USER_PART = re.compile(r"^(?:sips?:)?\+?([0-9]{5,20})@")

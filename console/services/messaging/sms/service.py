@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from console.services.core import audit
 from console.services.core.context import NotFound, ServiceContext, ServiceError
+from console.services.core.masking import mask_phone, surname_of
 from console.services.core.vocabulary import FRAUD_TYPE_LABELS
 from console.services.messaging.sms.encoding import count_parts, encode_message
 from console.services.messaging.sms.gateway import (
@@ -32,7 +33,6 @@ from console.services.messaging.sms.gateway import (
     open_gateway,
 )
 from console.services.messaging.sms.settings import SmsSettings, load_sms_settings
-from console.services.people.masking import mask_phone, surname_of
 from db.models import Person, SmsMessage, SmsOptOut, SmsReceipt, Warning
 from scripts_library.rendering import address_title
 

@@ -18,6 +18,7 @@ import smpplib.exceptions
 import smpplib.smpp
 
 from console.services.core.context import ServiceError
+from console.services.core.masking import mask_phone
 from console.services.messaging.sms.encoding import ESM_CLASS_RECEIPT, decode_part
 from console.services.messaging.sms.gateway import (
     DeliveryReceipt,
@@ -26,7 +27,6 @@ from console.services.messaging.sms.gateway import (
     parse_receipt_text,
 )
 from console.services.messaging.sms.settings import SmsSettings
-from console.services.people.masking import mask_phone
 
 LOGGER_NAME = "console.sms.smpp"
 _log = logging.getLogger("console.sms")
