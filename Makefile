@@ -25,13 +25,13 @@ run: setup
 		$(BIN)/dissuade gui --demo; \
 	fi
 
-# lint and typecheck are real targets (they used to be declared .PHONY without a recipe, so make had
-# "Nothing to be done" for them).
+# The whole suite, after ruff, the import contracts and mypy; it also builds, installs and removes the
+# .deb (tests/test_package.py, a few minutes).
 test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check console db scripts_library tests bench
+	$(BIN)/ruff check console db scripts_library tests bench tools
 	$(BIN)/lint-imports
 
 typecheck: setup
