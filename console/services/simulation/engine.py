@@ -75,6 +75,7 @@ class _Seat:
     actor: Actor
     state: str = "off"  # off | idle | busy | away
     busy_s: float = 0.0
+    away_s: float = 0.0  # breaks as actually taken
     call_token: int = 0
 
 
@@ -113,7 +114,6 @@ class ShiftLoop:
         self.profile = profile
         self.arrivals = arrivals
         self.seats = {p.login: _Seat(p, seat_actors[p.login]) for p in plans}
-        self.rng = random.Random(seed ^ 0x5EA7)
         self.sample_s = sample_minutes * 60
         self.log = ShiftLog()
         self._events: list[tuple[float, int, str, Any]] = []
@@ -146,7 +146,7 @@ class ShiftLoop:
             getattr(self, f"_on_{kind}")(payload)
         for login, seat in self.seats.items():
             self.log.busy_s[login] = seat.busy_s
-            self.log.on_duty_s[login] = seat.plan.on_duty_s()
+            self.log.on_duty_s[login] = (seat.plan.end_s - seat.plan.start_s) - seat.away_s
         return self.log
 
     # ------------------------------------------------------------------ events
@@ -158,7 +158,7 @@ class ShiftLoop:
 
     def _wake_idle(self) -> None:
         for seat in self.seats.values():
-            if seat.state == "idle" and not self._try_claim(seat):
+            if seat.state == "idle" and not self._ready(seat):
                 break  # nothing claimable for one seat means nothing for the others either
 
     def _on_seat_on(self, seat: _Seat) -> None:
@@ -167,18 +167,20 @@ class ShiftLoop:
     def _on_seat_ready(self, seat: _Seat) -> None:
         self._ready(seat)
 
-    def _ready(self, seat: _Seat) -> None:
+    def _ready(self, seat: _Seat) -> bool:
+        """Take the next item if the seat is on duty; False when there was nothing to take."""
         t = self._offset()
         if t >= seat.plan.end_s:
             seat.state = "off"
-            return
+            return True
         away = seat.plan.break_at(t)
         if away is not None:
             seat.state = "away"
+            seat.away_s += away[1] - t  # a call that ran into the break shortens it
             self._at(away[1], "seat_ready", seat)
-            return
+            return True
         seat.state = "idle"
-        self._try_claim(seat)
+        return self._try_claim(seat)
 
     def _try_claim(self, seat: _Seat) -> bool:
         entry = claim_next(self.ctx.as_actor(seat.actor))
@@ -191,11 +193,14 @@ class ShiftLoop:
 
     def _start_call(self, seat: _Seat, entry: QueueEntry) -> None:
         mix: OutcomeMix = self.profile.outcomes.get(entry.risk_level) or self.profile.outcomes["blue"]
-        connected = self.rng.random() < mix.answer_rate
-        disposition = _pick(self.rng, mix.connected if connected else mix.unconnected)
+        # Common random numbers: a given warning's given attempt turns out the same in every scenario
+        # of one seed, so comparing 4 with 5 seats compares the seats, not two different lucks.
+        rng = random.Random(f"{self._seed}:{entry.warning_id}:{entry.kind}:{entry.attempts}")
+        connected = rng.random() < mix.answer_rate
+        disposition = _pick(rng, mix.connected if connected else mix.unconnected)
         setup = self.profile.dial_setup_seconds
         if connected:
-            talk = float(self.rng.choice(self.profile.talk_seconds.get(entry.risk_level) or (120,)))
+            talk = float(rng.choice(self.profile.talk_seconds.get(entry.risk_level) or (120,)))
         else:
             talk = self.profile.ring_seconds.get(disposition, 30.0)
         dial_at = self.now + dt.timedelta(seconds=setup)
@@ -251,7 +256,7 @@ class ShiftLoop:
         except ServiceError:
             return  # no station for the address: the order would wait for a supervisor, as in real life
         self.log.escalations += 1
-        delay = float(self.rng.choice(self.profile.station_ack_minutes)) * 60
+        delay = float(random.Random(f"{self._seed}:ack:{warning_id}").choice(self.profile.station_ack_minutes)) * 60
         self._at(self._offset() + delay, "station_ack", info.id)
 
     def _on_station_ack(self, escalation_id: int) -> None:
