@@ -58,6 +58,25 @@ def test_red_comes_first_then_overdue_then_score(database: Database, make_actor,
     assert order == [red, yellow_late, yellow_high, yellow_low, blue_old]
 
 
+def test_the_score_claim_order_takes_the_highest_score_before_the_most_overdue(  # type: ignore[no-untyped-def]
+        database: Database, make_actor, clock: FakeClock) -> None:
+    score_first = replace(default_settings(), triage=replace(default_settings().triage, claim_order="score"))
+    system = replace(_ctx(database, SYSTEM, clock), settings=score_first)
+    blue_old, _ = add_warning(system, fraud_type="fake_shopping", received_at=T0 - dt.timedelta(hours=3))
+    yellow_low, _ = add_warning(system, fraud_type="task_rebate", signals=("loan_applied", "visited_fraud_site"))
+    yellow_high, _ = add_warning(system, fraud_type="impersonate_authority", signals=("visited_fraud_site",))
+    yellow_late, _ = add_warning(system, fraud_type="task_rebate", signals=("loan_applied", "visited_fraud_site"),
+                                 received_at=T0 - dt.timedelta(minutes=45))
+    operator = replace(_ctx(database, make_actor("op1"), clock), settings=score_first)
+    listed = [entry.warning_id for entry in list_open(operator)]
+    order = []
+    while (item := claim_next(operator)) is not None:
+        order.append(item.warning_id)
+    # the higher-scored yellow now goes before the overdue one; the listing shows the same order
+    assert order.index(yellow_high) < order.index(yellow_late)
+    assert order[-1] == blue_old and listed == order
+
+
 def test_claimed_item_carries_what_the_operator_needs(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     system = _ctx(database, SYSTEM, clock)
     warning_id, item_id = add_warning(system, fraud_type="impersonate_authority", signals=("screen_sharing",),
@@ -268,6 +287,7 @@ def test_the_postgresql_claim_follows_the_one_claim_order_definition() -> None:
         assert f"risk_level = :level{rank} " in where and "status = 'open'" in where
         assert "(not_before IS NULL OR not_before <= :now)" in where and "(:any_kind OR kind = ANY(:kinds))" in where
         assert ("deadline_at <= :now" in where) == lookup.overdue_only
+        assert (":overdue_first" in where) == lookup.overdue_only  # the claim order "score" switches them off
     bound = {name: value for name, value in store.PG_CLAIM.compile().params.items() if name.startswith("level")}
     assert bound == {f"level{rank}": level for rank, level in enumerate(RISK_LEVEL_ORDER)}
 

@@ -166,3 +166,19 @@ def test_the_duty_plan_pdf_compares_the_scenarios(county: Database, tmp_path: Pa
     text = pdftotext(out)
     for expected in ("排班测算", "方案对比", "1席", "3席", "红色时限内", "统计口径"):
         assert expected in text
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_claim_order_setting_changes_the_shift_in_the_expected_direction(county: Database, seed: int) -> None:
+    """The shift runs the real claim: deadline-first serves the longest waiting first (a shorter tail),
+    score-first takes the fresh, high-scoring item first (a shorter median, more within the deadline)."""
+    deadline, score = compare_scenarios(fixed_ctx(county), [
+        ShiftScenario(seats=1, hours=2, warnings=40, seed=seed, policy="deadline"),
+        ShiftScenario(seats=1, hours=2, warnings=40, seed=seed, policy="score")])
+    assert (deadline.policy, score.policy) == ("deadline", "score")
+    assert deadline.as_json()["levels"] != score.as_json()["levels"]
+    late, fresh = deadline.levels["orange"], score.levels["orange"]
+    assert fresh.first_dial_p50_s is not None and late.first_dial_p50_s is not None
+    assert fresh.first_dial_p50_s < late.first_dial_p50_s
+    assert (fresh.within_deadline or 0) >= (late.within_deadline or 0)
+    assert (late.first_dial_max_s or 0) <= (fresh.first_dial_max_s or 0)

@@ -65,3 +65,12 @@ def test_bad_seat_counts_are_refused_in_chinese(qtbot, supervisor_ctx: ServiceCo
     assert "席位数应为整数" in window.status_label.text()
     assert window.run_button.isEnabled()
     assert window.table_texts() == []
+
+
+def test_both_claim_orders_side_by_side(qtbot, supervisor_ctx: ServiceContext, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, supervisor_ctx, tmp_path)
+    window.seats_edit.setText("2")
+    window.policy_combo.setCurrentIndex(window.policy_combo.findText("两种顺序对比"))
+    scenarios = window.scenarios()
+    assert [(s.seats, s.policy) for s in scenarios] == [(2, "deadline"), (2, "score")]
+    assert [s.name() for s in scenarios] == ["2席·超时优先", "2席·分数优先"]

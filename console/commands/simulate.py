@@ -40,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="集中推送：在某时刻一次推送 N 条，如 20:00:300 或 +90:200（开班后分钟数）")
     shift.add_argument("--weeks", type=int, default=4, help="参考历史的周数，默认 4")
     shift.add_argument("--seed", type=int, default=1, help="随机种子：相同种子结果相同")
+    shift.add_argument("--policy", choices=["score", "deadline"], action="append", default=None,
+                       help="领取顺序：score 分数优先、deadline 超时优先（默认按本中心设置）；给两次即两种都测")
     shift.add_argument("--keep-backlog", action="store_true", help="把当前未处理的队列计入班次")
     shift.add_argument("--pdf", type=Path, default=None, help="输出排班测算 PDF")
     shift.add_argument("--json", action="store_true", help="输出 JSON")
@@ -75,9 +77,11 @@ def _shift(args: argparse.Namespace) -> int:
         return fail("预警总数不能为负数")
     if args.arrivals not in ("history", "busiest") and not Path(args.arrivals).is_file():
         return fail(f"找不到到达率文件：{args.arrivals}")
+    policies: list[str | None] = list(args.policy) if args.policy else [None]
     scenarios = [ShiftScenario(seats=n, hours=args.hours, arrivals=args.arrivals, warnings=args.warnings,
                                bursts=tuple(args.burst), seed=args.seed, weeks=args.weeks,
-                               keep_backlog=args.keep_backlog) for n in args.seats]
+                               keep_backlog=args.keep_backlog, policy=policy)
+                 for n in args.seats for policy in policies]
     database = open_db(args)
     try:
         ctx = context_for(database, args)

@@ -100,7 +100,7 @@ def _take(session: Session, now: dt.datetime, user_id: int, settings: TriageSett
     params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease}
     if kinds:
         params["kinds"] = list(kinds)
-    for claim in sql.claim_statements(bool(kinds)):
+    for claim in sql.claim_statements(bool(kinds), settings.claim_order):
         row = connection.execute(claim, params).first()
         if row is not None:
             return int(row[0]), int(row[1])
@@ -176,7 +176,7 @@ def _claim_postgresql(ctx: ServiceContext, engine: Engine, now: dt.datetime, use
         _housekeeping_postgresql(ctx, now, settings, wanted)
     params: dict[str, object] = {"now": now, "user_id": user_id, "lease_until": now + settings.lease,
                                  "changed_at": dt.datetime.now(dt.UTC), "any_kind": not wanted,
-                                 "kinds": list(wanted or ())}
+                                 "kinds": list(wanted or ()), "overdue_first": settings.claim_order == "deadline"}
     row = sql.fetch_one_autocommit(engine, sql.PG_CLAIM, params)
     if row is None and not done_housekeeping:
         _housekeeping_postgresql(ctx, now, settings, wanted)
@@ -267,16 +267,19 @@ def _sort_values(lookup: sql.ClaimLookup) -> Callable[[QueueEntry], tuple[Any, .
     return values
 
 
-_LOOKUP_KEYS = tuple((lookup.overdue_only, index, _sort_values(lookup)) for index, lookup in enumerate(sql.CLAIM_LOOKUPS))
+_LOOKUP_KEYS = {policy: tuple((lookup.overdue_only, index, _sort_values(lookup)) for index, lookup in enumerate(lookups))
+                for policy, lookups in sql.CLAIM_POLICIES.items()}
 
 
-def claim_order_key(entry: QueueEntry) -> tuple[Any, ...]:
-    """Sort key of the claim order of store.CLAIM_LOOKUPS (claimed and waiting items after the claimable)."""
+def claim_order_key(entry: QueueEntry, policy: str = "deadline") -> tuple[Any, ...]:
+    """Sort key of the claim order of store.CLAIM_POLICIES[policy] (claimed and waiting items after the
+    claimable)."""
     head = (LEVEL_RANK.get(entry.risk_level, 9), _STATE_RANK.get(entry.status, 3))
-    for overdue_only, index, values in _LOOKUP_KEYS:
+    keys = _LOOKUP_KEYS[policy]
+    for overdue_only, index, values in keys:
         if entry.overdue or not overdue_only:
             return (*head, index, *values(entry))
-    return (*head, len(_LOOKUP_KEYS))
+    return (*head, len(keys))
 
 
 def _load_entries(session: Session, now: dt.datetime, *conditions: Any) -> list[QueueEntry]:
@@ -291,7 +294,8 @@ def list_open(ctx: ServiceContext, limit: int | None = None) -> list[QueueEntry]
     now = ctx.now()
     with ctx.sessions() as session:
         entries = _load_entries(session, now, sql.qi.c.status.in_(LIVE_ITEM_STATUSES))
-    entries.sort(key=claim_order_key)
+    policy = ctx.settings.triage.claim_order
+    entries.sort(key=lambda entry: claim_order_key(entry, policy))
     return entries[:limit] if limit is not None else entries
 
 
@@ -304,7 +308,8 @@ def my_claims(ctx: ServiceContext) -> list[QueueEntry]:
             session, now, QueueItem.status == QueueItemStatus.CLAIMED, QueueItem.claimed_by == user_id,
             QueueItem.lease_expires_at > now,
         )
-    entries.sort(key=claim_order_key)
+    policy = ctx.settings.triage.claim_order
+    entries.sort(key=lambda entry: claim_order_key(entry, policy))
     return entries
 
 

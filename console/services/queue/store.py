@@ -133,10 +133,14 @@ CLAIM_LOOKUPS: tuple[ClaimLookup, ...] = (
     ClaimLookup("overdue", True, (("deadline_at", "asc"), ("id", "asc"))),
     ClaimLookup("by_score", False, (("priority", "desc"), ("deadline_at", "asc"), ("id", "asc"))),
 )
+# The claim-order setting (triage ``claim_order``) picks which lookups run: "score" leaves out the
+# most-overdue lookup, so within a level the highest score is taken first.  On PostgreSQL the one
+# statement has every arm; ``:overdue_first`` switches the overdue arms off.
+CLAIM_POLICIES: dict[str, tuple[ClaimLookup, ...]] = {"deadline": CLAIM_LOOKUPS, "score": (CLAIM_LOOKUPS[1],)}
 
 
-def _branches(with_kinds: bool) -> list[Select[Any]]:
-    """The lookups of CLAIM_LOOKUPS for every level, in claim order."""
+def _branches(with_kinds: bool, policy: str) -> list[Select[Any]]:
+    """The lookups of the claim-order ``policy`` for every level, in claim order."""
     branches: list[Select[Any]] = []
     for level in RISK_LEVEL_ORDER:
         conditions = [
@@ -146,7 +150,7 @@ def _branches(with_kinds: bool) -> list[Select[Any]]:
         ]
         if with_kinds:
             conditions.append(qi.c.kind.in_(bindparam("kinds", expanding=True)))
-        for lookup in CLAIM_LOOKUPS:
+        for lookup in CLAIM_POLICIES[policy]:
             where = [*conditions, qi.c.deadline_at <= _now()] if lookup.overdue_only else conditions
             branches.append(select(qi.c.id).where(*where).order_by(*lookup.order_by()).limit(1))
     return branches
@@ -159,14 +163,14 @@ def _claim_values() -> dict[str, Any]:
 
 
 @functools.cache
-def claim_statements(with_kinds: bool) -> tuple[Executable, ...]:
+def claim_statements(with_kinds: bool, policy: str = "deadline") -> tuple[Executable, ...]:
     """One claiming ``UPDATE ... WHERE id = (next candidate) AND status = 'open' RETURNING`` per
     branch, tried in claim order until one takes a row.  On PostgreSQL the candidate subquery skips
     rows other seats are claiming right now (``FOR UPDATE SKIP LOCKED``), so seats never wait on each
     other nor take the same row; SQLite ignores the clause and relies on BEGIN IMMEDIATE plus the
     ``status = 'open'`` condition."""
     claims: list[Executable] = []
-    for branch in _branches(with_kinds):
+    for branch in _branches(with_kinds, policy):
         candidate = branch.with_only_columns(qi.c.id).with_for_update(skip_locked=True).scalar_subquery()
         claims.append(
             update(qi)
@@ -294,7 +298,8 @@ def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
 # PostgreSQL runs the arms of a UNION ALL one after another and the LIMIT 1 above them stops at the
 # first row, so only the arms up to the first hit run and only that hit is locked (SKIP LOCKED: rows
 # other seats are claiming right now are passed over, never waited for).  ``:any_kind`` true means
-# every item kind, otherwise only the kinds in ``:kinds``.  The statement stays a literal (no SQL is
+# every item kind, otherwise only the kinds in ``:kinds``; ``:overdue_first`` false (claim order "score")
+# leaves the overdue arms empty.  The statement stays a literal (no SQL is
 # assembled from strings); a test checks its arms, one per level and lookup, against CLAIM_LOOKUPS.
 PG_CLAIM_SQL = """
     WITH picked AS (
@@ -303,7 +308,7 @@ PG_CLAIM_SQL = """
         WHERE id = (SELECT id FROM (
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level0
                             AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
-                            AND deadline_at <= :now
+                            AND :overdue_first AND deadline_at <= :now
                             ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue0
             UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level0
@@ -312,7 +317,7 @@ PG_CLAIM_SQL = """
             UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level1
                             AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
-                            AND deadline_at <= :now
+                            AND :overdue_first AND deadline_at <= :now
                             ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue1
             UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level1
@@ -321,7 +326,7 @@ PG_CLAIM_SQL = """
             UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level2
                             AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
-                            AND deadline_at <= :now
+                            AND :overdue_first AND deadline_at <= :now
                             ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue2
             UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level2
@@ -330,7 +335,7 @@ PG_CLAIM_SQL = """
             UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level3
                             AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
-                            AND deadline_at <= :now
+                            AND :overdue_first AND deadline_at <= :now
                             ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS overdue3
             UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level3

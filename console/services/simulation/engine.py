@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 
 from console.services.calls.log import CallLog, log_call
 from console.services.core.context import SYSTEM, Actor, ServiceContext, ServiceError
+from console.services.core.settings import Settings
 from console.services.core.vocabulary import CLOSED_ESCALATION_STATUSES, QueueItemStatus
 from console.services.escalation.orders import TaskRequest, acknowledge, create_escalation
 from console.services.intake.importer import import_table
@@ -105,12 +106,12 @@ class ShiftLoop:
 
     def __init__(self, sessions: Any, profile: HistoryProfile, arrivals: list[Arrival], plans: tuple[SeatPlan, ...],
                  seat_actors: dict[str, Actor], *, start: dt.datetime, hours: float, seed: int,
-                 sample_minutes: float = 5.0) -> None:
+                 settings: Settings, sample_minutes: float = 5.0) -> None:
         self.now = start
         self.start = start
         self.end = start + dt.timedelta(hours=hours)
         clock: Callable[[], dt.datetime] = lambda: self.now  # noqa: E731 - the services read the loop's time
-        self.ctx = ServiceContext(sessions, SYSTEM, clock=clock)
+        self.ctx = ServiceContext(sessions, SYSTEM, clock=clock, settings=settings)
         self.profile = profile
         self.arrivals = arrivals
         self.seats = {p.login: _Seat(p, seat_actors[p.login]) for p in plans}

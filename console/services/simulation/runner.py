@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, event, insert, select, update
 
 from console.services.core.context import SYSTEM, Actor, ServiceContext, ServiceError
+from console.services.core.settings import Settings
 from console.services.core.vocabulary import LIVE_ITEM_STATUSES, QueueItemStatus
 from console.services.simulation.arrivals import build_arrivals, parse_burst, read_rate_file
 from console.services.simulation.engine import ShiftLoop, default_seat_plans, import_arrivals
@@ -49,9 +50,12 @@ class ShiftScenario:
     keep_backlog: bool = False
     start: dt.datetime | None = None  # aware; None: the context's now
     label: str = ""
+    policy: str | None = None  # claim order "deadline" | "score"; None: the centre's setting
 
     def name(self) -> str:
-        return self.label or f"{self.seats}席"
+        if self.label:
+            return self.label
+        return f"{self.seats}席" + (f"·{POLICY_LABELS[self.policy]}" if self.policy else "")
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,13 @@ class ShiftResult:
     escalations_by_station: dict[str, int]
     wall_seconds: float
     sources: dict[str, str] = field(default_factory=dict)
+    policy: str = "deadline"  # the claim order the shift ran with
 
     def as_json(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario.name(),
             "seats": self.scenario.seats,
+            "policy": self.policy,
             "hours": self.scenario.hours,
             "seed": self.scenario.seed,
             "start": self.start.isoformat(),
@@ -209,6 +215,18 @@ def _figures(engine: Engine, start: dt.datetime, end: dt.datetime) -> tuple[int,
     return len(warnings), figures, by_station
 
 
+POLICY_LABELS = {"deadline": "超时优先", "score": "分数优先"}
+
+
+def _with_policy(settings: Settings, policy: str | None) -> Settings:
+    """The centre's settings with the scenario's claim order (the real queue code then follows it)."""
+    if policy is None:
+        return settings
+    if policy not in POLICY_LABELS:
+        raise ServiceError(f"未知的领取顺序：{policy}（可选：deadline 超时优先，score 分数优先）")
+    return replace(settings, triage=replace(settings.triage, claim_order=policy))
+
+
 def simulate_shift(ctx: ServiceContext, scenario: ShiftScenario, *, profile: HistoryProfile | None = None) -> ShiftResult:
     """Run one scenario; the centre's database is read, never written."""
     ctx.require("stats.view")
@@ -234,10 +252,11 @@ def simulate_shift(ctx: ServiceContext, scenario: ShiftScenario, *, profile: His
         try:
             actors = _prepare_copy(engine, scenario, start)
             plans = default_seat_plans(scenario.seats, scenario.hours)
-            copy_ctx = ServiceContext(make_session_factory(engine), ctx.actor, clock=lambda: start)
+            settings = _with_policy(ctx.settings, scenario.policy)
+            copy_ctx = ServiceContext(make_session_factory(engine), ctx.actor, clock=lambda: start, settings=settings)
             import_arrivals(copy_ctx.as_actor(SYSTEM), arrivals, start)
             loop = ShiftLoop(make_session_factory(engine), profile, arrivals, plans, actors, start=start,
-                             hours=scenario.hours, seed=scenario.seed,
+                             hours=scenario.hours, seed=scenario.seed, settings=settings,
                              sample_minutes=float(defaults.get("sample_minutes", 5)))
             log = loop.run()
             end = start + dt.timedelta(hours=scenario.hours)
@@ -251,6 +270,7 @@ def simulate_shift(ctx: ServiceContext, scenario: ShiftScenario, *, profile: His
         utilisation=round(sum(log.busy_s.values()) / on_duty, 3) if on_duty else 0.0,
         max_backlog=max((n for _m, n, _l in backlog), default=0), backlog=backlog, calls=log.calls,
         escalations_by_station=by_station, wall_seconds=time.perf_counter() - started, sources=profile.sources,
+        policy=_with_policy(ctx.settings, scenario.policy).triage.claim_order,
     )
 
 

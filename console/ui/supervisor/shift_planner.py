@@ -89,6 +89,11 @@ class ShiftPlannerWindow(QWidget):
         self.warnings_spin.setSpecialValueText(self.tr("按到达曲线"))
         self.burst_edit = QLineEdit()
         self.burst_edit.setPlaceholderText(self.tr("集中推送，如 20:00:300；多个用逗号分隔"))
+        self.policy_combo = QComboBox()
+        self.policy_combo.addItem(self.tr("按本中心设置"), None)
+        self.policy_combo.addItem(self.tr("超时优先"), ["deadline"])
+        self.policy_combo.addItem(self.tr("分数优先"), ["score"])
+        self.policy_combo.addItem(self.tr("两种顺序对比"), ["deadline", "score"])
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(1, 1_000_000)
         self.run_button = QPushButton(self.tr("开始测算"))
@@ -125,6 +130,7 @@ class ShiftPlannerWindow(QWidget):
         form.addRow(self.tr("到达量"), self.arrivals_combo)
         form.addRow(self.tr("预警总数"), self.warnings_spin)
         form.addRow(self.tr("集中推送"), self.burst_edit)
+        form.addRow(self.tr("领取顺序"), self.policy_combo)
         form.addRow(self.tr("随机种子"), self.seed_spin)
         buttons = QHBoxLayout()
         for button in (self.run_button, self.pdf_button, self.open_button, self.save_button):
@@ -172,9 +178,10 @@ class ShiftPlannerWindow(QWidget):
         if mode == "file" and not arrivals:
             raise ServiceError(self.tr("请先选择到达率文件"))
         bursts = tuple(b.strip() for b in self.burst_edit.text().replace("，", ",").split(",") if b.strip())
+        policies: list[str | None] = list(self.policy_combo.currentData() or [None])
         return [ShiftScenario(seats=n, hours=self.hours_spin.value(), arrivals=arrivals,
                               warnings=self.warnings_spin.value() or None, bursts=bursts,
-                              seed=self.seed_spin.value()) for n in seats]
+                              seed=self.seed_spin.value(), policy=policy) for n in seats for policy in policies]
 
     # ------------------------------------------------------------------ running
     def run_simulation(self) -> None:
