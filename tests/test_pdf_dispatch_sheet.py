@@ -50,7 +50,7 @@ def test_masked_sheet_is_one_page_with_the_order_and_embedded_chinese(database: 
     assert rows and all("TrueType" in r and " yes yes " in r and "+" in r.split()[0] for r in rows), fonts
     text = text_of(out)
     for expected in ("派出所见面劝阻指令单", "明湖县公安局反诈中心", "红色（最高级，立即处置）", "城关派出所",
-                     "冒充公检法及政府机关", "屏幕共享（+20分）", "对方让保密", "已答应：停止转账", "三次呼叫均被挂断",
+                     "冒充公检法及政府机关", "屏幕共享（+20分）", "对方让保密", "已承诺：停止转账", "三次呼叫均被挂断",
                      "上门劝阻", "保护性止付", "通知家属", "民警签名", "第1页共1页", "内部资料注意保密"):
         assert expected in text, expected
     # masked: no clear phone, account, relative phone or house number

@@ -4,6 +4,10 @@ The dialog loads :func:`console.services.escalation.drafts.prepare_escalation` o
 shows the matched station with the reason (a combo overrides it), the three parallel tasks with
 their fields, the reason and what the centre already said, and sends with one confirmation
 (Ctrl+Enter).  Personal data appears masked; an empty family phone uses the registered relative.
+
+A warning that already has an open order gets no second one: the dialog shows that order read-only
+(its state, station and tasks) with a 催办 / 补充 note instead, and the service refuses a duplicate
+too (two seats pressing Ctrl+E at once end up on the same order).
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.core.context import ServiceContext
+from console.services.core.context import ServiceContext, allowed
+from console.services.escalation import open_orders
 from console.services.escalation import orders as escalations
 from console.services.escalation.drafts import EscalationDraft, prepare_escalation
 from console.services.escalation.views import EscalationInfo
 from console.ui.errors import error_text
+from console.ui.open_order_view import OpenOrderView
 from console.ui.tasks import Change, TaskRunner
 
 CONFIRM_KEYS = ("Ctrl+Return", "Ctrl+Enter")
@@ -39,6 +45,8 @@ class EscalationDialog(QDialog):
 
     escalation_created = Signal(int)
     draft_loaded = Signal()
+    open_order_shown = Signal(int)  # the warning already has this open order: shown instead of a new one
+    reminded = Signal(int)
     failed = Signal(str)
 
     def __init__(self, ctx: ServiceContext, runner: TaskRunner, warning_id: int, parent: QWidget | None = None) -> None:
@@ -48,6 +56,7 @@ class EscalationDialog(QDialog):
         self.warning_id = warning_id
         self.draft: EscalationDraft | None = None
         self.created: EscalationInfo | None = None
+        self.open_order: EscalationInfo | None = None
         self.setWindowTitle(self.tr("上报派出所"))
         self.setMinimumWidth(560)
 
@@ -92,7 +101,9 @@ class EscalationDialog(QDialog):
         self.reason_edit = QLineEdit()
         self.summary_edit = QPlainTextEdit()
         self.summary_edit.setMaximumHeight(110)
-        text_form = QFormLayout()
+        self.text_box = QWidget()
+        text_form = QFormLayout(self.text_box)
+        text_form.setContentsMargins(0, 0, 0, 0)
         text_form.addRow(self.tr("上报原因："), self.reason_edit)
         text_form.addRow(self.tr("已掌握情况："), self.summary_edit)
 
@@ -105,21 +116,78 @@ class EscalationDialog(QDialog):
         self.confirm_button = self.buttons.addButton(self.tr("确认上报  (Ctrl+Enter)"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setObjectName("dangerButton")
         self.confirm_button.setEnabled(False)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.remind_button = self.buttons.addButton(self.tr("催办/补充  (Ctrl+Enter)"),
+                                                    QDialogButtonBox.ButtonRole.ActionRole)
+        self.remind_button.clicked.connect(self.send_reminder)
+        self.remind_button.hide()
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setText(self.tr("取消"))
+        self.order_view = OpenOrderView(lambda at: ctx.centre_clock.format(at, "%m-%d %H:%M"))
+        self.order_view.hide()
+        self.station_box, self.tasks_box = station_box, tasks_box
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
         for key in CONFIRM_KEYS:
-            QShortcut(QKeySequence(key), self, self.confirm)
+            QShortcut(QKeySequence(key), self, self._confirm_key)
 
         layout = QVBoxLayout(self)
-        for widget in (self.header, station_box, tasks_box):
+        for widget in (self.header, self.order_view, station_box, tasks_box, self.text_box):
             layout.addWidget(widget)
-        layout.addLayout(text_form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
         ctx_, wid = self.ctx, warning_id
-        self.runner.run(lambda: prepare_escalation(ctx_, wid), self._loaded, self._failed)
+        self.runner.run(lambda: open_orders.open_escalation(ctx_, wid) or prepare_escalation(ctx_, wid),
+                        self._loaded_either, self._failed)
+
+    def _loaded_either(self, loaded: EscalationDraft | EscalationInfo) -> None:
+        if isinstance(loaded, EscalationInfo):
+            self.show_open_order(loaded)
+        else:
+            self._loaded(loaded)
+
+    # -- an order is already open --------------------------------------------------------------
+    def show_open_order(self, info: EscalationInfo) -> None:
+        """Read-only view of the open order instead of the form for a new one."""
+        self.open_order = info
+        self.setWindowTitle(self.tr("上报派出所：已有未办结指令"))
+        self.header.hide()
+        for widget in (self.station_box, self.tasks_box, self.text_box):
+            widget.hide()
+        self.confirm_button.hide()
+        self.confirm_button.setEnabled(False)
+        self.order_view.show_order(info)
+        self.order_view.show()
+        may_remind = allowed(self.ctx.actor, "escalation.update")
+        self.order_view.note_edit.setEnabled(may_remind)
+        self.remind_button.setVisible(may_remind)
+        self.cancel_button.setText(self.tr("关闭"))
+        self.error_label.hide()
+        if may_remind:
+            self.order_view.note_edit.setFocus()
+        self.open_order_shown.emit(info.id)
+
+    def send_reminder(self) -> None:
+        info = self.open_order
+        if info is None or not self.remind_button.isVisible() or not self.remind_button.isEnabled():
+            return
+        note = self.order_view.note
+        if not note:
+            self._failed_text(self.tr("请填写催办或补充的内容"))
+            self.order_view.note_edit.setFocus()
+            return
+        self.remind_button.setEnabled(False)
+        ctx, order_id = self.ctx, info.id
+        self.runner.run(lambda: open_orders.remind(ctx, order_id, note), self._reminded, self._remind_failed,
+                        changes=Change.ESCALATIONS)
+
+    def _reminded(self, info: EscalationInfo) -> None:
+        self.reminded.emit(info.id)
+        self.accept()
+
+    def _remind_failed(self, exc: BaseException) -> None:
+        self.remind_button.setEnabled(True)
+        self._failed(exc)
 
     # -- loading -----------------------------------------------------------------------------
     def _loaded(self, draft: EscalationDraft) -> None:
@@ -186,6 +254,12 @@ class EscalationDialog(QDialog):
                                                                   self.relative_phone_edit.text()))
         return requests
 
+    def _confirm_key(self) -> None:
+        if self.open_order is not None:
+            self.send_reminder()
+        else:
+            self.confirm()
+
     def confirm(self) -> None:
         if self.draft is None or not self.confirm_button.isEnabled():
             return
@@ -208,8 +282,19 @@ class EscalationDialog(QDialog):
         self.accept()
 
     def _send_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, open_orders.DuplicateEscalation):  # another seat escalated meanwhile
+            ctx, wid = self.ctx, self.warning_id
+            self.runner.run(lambda: open_orders.open_escalation(ctx, wid), self._duplicate_loaded, self._failed)
+            self._failed(exc)
+            return
         self.confirm_button.setEnabled(True)
         self._failed(exc)
+
+    def _duplicate_loaded(self, info: EscalationInfo | None) -> None:
+        if info is not None:
+            text = self.error_label.text()
+            self.show_open_order(info)
+            self._failed_text(text)
 
     def _failed(self, exc: BaseException) -> None:
         self._failed_text(error_text(exc))

@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.sees_people = allowed(actor, "people.view")  # trainers get no personal data
         self.drafts = drafts or DraftKeeper(actor)
 
-        self.queue_panel = QueuePanel(self.ctx.now)
+        self.queue_panel = QueuePanel(self.ctx.now, centre_clock=self.ctx.centre_clock)
         self.phone = self._build_phone(telephony)
         self.workstation = WorkstationView(self.ctx, self.runner, self.settings, self.drafts, library,
                                            phone=self.phone)

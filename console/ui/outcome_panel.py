@@ -3,6 +3,10 @@
 The next step (retry time, follow-ups, escalation suggestion) comes from the same planner the call
 log uses, so what the operator sees before saving is what will be scheduled.  Saving is one key
 (Ctrl+Enter); the window does the writing.
+
+Key actions have two states: what the person *promised* (ticked in the script) and what the operator
+*verified* (the 核实 menu, Ctrl+K: the bank confirmed the stop, the app is installed, a follow-up found it
+done).  The line above the menu shows both, including what earlier calls of the warning reached.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -19,8 +23,10 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,13 +34,14 @@ from PySide6.QtWidgets import (
 from console.services.calls.log import NextStep, WarningFacts, plan_next_step
 from console.services.core.amounts import parse_amount
 from console.services.core.settings import Settings
-from console.services.core.vocabulary import DISPOSITION_LABELS
+from console.services.core.vocabulary import DISPOSITION_LABELS, KEY_ACTION_LABELS, KeyActionState
 
 DISPOSITION_KEYS = tuple(f"Ctrl+{n}" for n in (*range(1, 10), 0))
 SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 ESCALATE_KEY = "Ctrl+E"
 NOTES_KEY = "Ctrl+N"
 AMOUNT_KEY = "Ctrl+M"
+VERIFY_KEY = "Ctrl+K"
 
 
 class OutcomePanel(QWidget):
@@ -51,6 +58,9 @@ class OutcomePanel(QWidget):
         self.attempts_so_far = 0
         self.is_follow_up = False
         self.fraud_type = ""
+        self.escalated = False  # the warning already has an open order: no second suggestion
+        self.earlier_states: dict[str, str] = {}  # key action → state reached by earlier calls
+        self.promised: list[str] = []  # ticked in this call's script
         self.active = False
         self.plan: NextStep | None = None
 
@@ -91,6 +101,27 @@ class OutcomePanel(QWidget):
         form.addRow("", self.amount_error)
         form.addRow(self.tr("备注"), self.notes_edit)
 
+        self.actions_label = QLabel()
+        self.actions_label.setObjectName("keyActions")
+        self.actions_label.setWordWrap(True)
+        self.verify_button = QToolButton()
+        self.verify_button.setText(self.tr("核实关键动作…  (Ctrl+K)"))
+        self.verify_button.setToolTip(self.tr("当事人答应的只算“已承诺”；核实做到后在此勾选“已核实”（Ctrl+K）"))
+        self.verify_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.verify_menu = QMenu(self.verify_button)
+        self.verify_actions: dict[str, QAction] = {}
+        for code, label in KEY_ACTION_LABELS.items():
+            action = self.verify_menu.addAction(self.tr("已核实：{label}").format(label=label))
+            action.setCheckable(True)
+            action.toggled.connect(self._verified_changed)
+            self.verify_actions[code] = action
+        self.verify_button.setMenu(self.verify_menu)
+        verify = QShortcut(QKeySequence(VERIFY_KEY), self)
+        verify.setContext(Qt.ShortcutContext.WindowShortcut)
+        verify.activated.connect(self._open_verify_menu)
+        form.addRow(self.tr("关键动作"), self.actions_label)
+        form.addRow("", self.verify_button)
+
         self.next_title = QLabel(self.tr("保存后"))
         self.next_title.setObjectName("sectionTitle")
         self.next_label = QLabel(self.tr("请选择通话结果。"))
@@ -129,10 +160,20 @@ class OutcomePanel(QWidget):
 
     # -- state ---------------------------------------------------------------------------
     def reset(self, active: bool, *, level: str = "blue", attempts_so_far: int = 0, is_follow_up: bool = False,
-              fraud_type: str = "") -> None:
+              fraud_type: str = "", escalated: bool = False, action_states: dict[str, str] | None = None) -> None:
         self.active = active
         self.level, self.attempts_so_far, self.is_follow_up = level, attempts_so_far, is_follow_up
         self.fraud_type = fraud_type
+        self.escalated = escalated
+        self.earlier_states = dict(action_states or {})
+        self.promised = []
+        for code, action in self.verify_actions.items():
+            action.blockSignals(True)
+            earlier = self.earlier_states.get(code) == KeyActionState.CONFIRMED
+            action.setChecked(earlier)
+            action.setEnabled(not earlier)  # verified on an earlier call: nothing more to do
+            action.blockSignals(False)
+        self._show_actions()
         self.group.setExclusive(False)
         for button in self.disposition_buttons.values():
             button.setChecked(False)
@@ -146,7 +187,13 @@ class OutcomePanel(QWidget):
         self.setEnabled(active)
         self._update_plan()
 
-    def restore(self, disposition: str, amount: str, notes: str) -> None:
+    def restore(self, disposition: str, amount: str, notes: str, confirmed: list[str] | None = None) -> None:
+        for code in confirmed or ():
+            if code in self.verify_actions:
+                self.verify_actions[code].blockSignals(True)
+                self.verify_actions[code].setChecked(True)
+                self.verify_actions[code].blockSignals(False)
+        self._show_actions()
         self.amount_edit.blockSignals(True)
         self.notes_edit.blockSignals(True)
         self.amount_edit.setText(amount)
@@ -163,6 +210,53 @@ class OutcomePanel(QWidget):
             if button.isChecked():
                 return code
         return ""
+
+    @property
+    def confirmed_actions(self) -> list[str]:
+        """The key actions verified during this call (not those an earlier call verified already)."""
+        return [code for code, action in self.verify_actions.items() if action.isChecked() and action.isEnabled()]
+
+    def action_states(self) -> dict[str, str]:
+        """Per key action the state the warning reaches once this call is saved (label order)."""
+        states: dict[str, str] = {}
+        confirmed = set(self.confirmed_actions)
+        for code in KEY_ACTION_LABELS:
+            earlier = self.earlier_states.get(code, "")
+            if code in confirmed or earlier == KeyActionState.CONFIRMED:
+                states[code] = KeyActionState.CONFIRMED.value
+            elif code in self.promised or earlier == KeyActionState.PROMISED:
+                states[code] = KeyActionState.PROMISED.value
+        return states
+
+    def set_promised(self, codes: list[str]) -> None:
+        """The key actions the script shows ticked in this call (the person agreed to them)."""
+        if list(codes) != self.promised:
+            self.promised = list(codes)
+            self._show_actions()
+
+    def set_escalated(self, escalated: bool) -> None:
+        self.escalated = escalated
+        self._update_plan()
+
+    def _verified_changed(self) -> None:
+        self._show_actions()
+        if self.active:
+            self.changed.emit()
+
+    def _open_verify_menu(self) -> None:
+        if self.active:
+            self.verify_button.showMenu()
+
+    def _show_actions(self) -> None:
+        states = self.action_states()
+        promised = [KEY_ACTION_LABELS[c] for c, s in states.items() if s == KeyActionState.PROMISED]
+        confirmed = [KEY_ACTION_LABELS[c] for c, s in states.items() if s == KeyActionState.CONFIRMED]
+        parts = []
+        if confirmed:
+            parts.append(self.tr("已核实：") + "、".join(confirmed))
+        if promised:
+            parts.append(self.tr("已承诺（待核实）：") + "、".join(promised))
+        self.actions_label.setText("\n".join(parts) if parts else self.tr("尚无承诺或核实的关键动作"))
 
     @property
     def notes(self) -> str:
@@ -206,8 +300,8 @@ class OutcomePanel(QWidget):
             self.escalate_button.setVisible(self.active and self.level == "red")
             self.save_button.setEnabled(False)
             return
-        self.plan = plan_next_step(self.settings, WarningFacts(None, self.is_follow_up, self.fraud_type), code, self.attempts_so_far,
-                                   self.level, now=self.clock())
+        facts = WarningFacts(None, self.is_follow_up, self.fraud_type, self.escalated)
+        self.plan = plan_next_step(self.settings, facts, code, self.attempts_so_far, self.level, now=self.clock())
         text = self.plan.summary
         if self.plan.retry_at is not None:
             text += self.tr("\n重拨时间：{at}").format(at=self.centre_clock.format(self.plan.retry_at, "%H:%M"))

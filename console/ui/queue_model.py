@@ -21,6 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from console.services.core.clock import CentreClock
+from console.services.core.settings import default_settings
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,
     FRAUD_TYPE_LABELS,
@@ -50,6 +52,14 @@ def countdown_text(deadline: dt.datetime | None, now: dt.datetime) -> str:
     return f"超时 {late // 60} 分"
 
 
+def retry_text(not_before: dt.datetime | None, now: dt.datetime, clock: CentreClock) -> str:
+    """When a waiting retry is dialled next: “重拨 14:35（8 分后）”; empty once it is due."""
+    if not_before is None or not_before <= now:
+        return ""
+    minutes = max(1, -(-int((not_before - now).total_seconds()) // 60))  # rounded up: never "0 分后"
+    return f"重拨 {clock.format(not_before, '%H:%M')}（{minutes} 分后）"
+
+
 class QueueTableModel(QAbstractTableModel):
     ItemIdRole = Qt.ItemDataRole.UserRole + 1
     LevelRole = Qt.ItemDataRole.UserRole + 2
@@ -60,8 +70,10 @@ class QueueTableModel(QAbstractTableModel):
 
     COLUMNS = ("level", "countdown", "kind", "fraud_type", "name", "phone", "age", "repeats", "attempts", "holder")
 
-    def __init__(self, clock: Callable[[], dt.datetime], parent: QObject | None = None) -> None:
+    def __init__(self, clock: Callable[[], dt.datetime], parent: QObject | None = None, *,
+                 centre_clock: CentreClock | None = None) -> None:
         super().__init__(parent)
+        self.centre_clock = centre_clock or default_settings().centre.clock
         self._all: list[Any] = []
         self._rows: list[Any] = []  # the rows that pass the filters, in service (claim) order
         self.levels: set[str] = set(RISK_LEVEL_ORDER)
@@ -148,8 +160,8 @@ class QueueTableModel(QAbstractTableModel):
         """Refresh the countdown column (called every second by the window)."""
         self._now = self._clock()
         if self._rows:
-            col = self.COLUMNS.index("countdown")
-            self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col))
+            first, last = self.COLUMNS.index("countdown"), self.COLUMNS.index("kind")  # deadline and next dial
+            self.dataChanged.emit(self.index(0, first), self.index(len(self._rows) - 1, last))
 
     def entry(self, row: int) -> Any:
         return self._rows[row]
@@ -212,7 +224,8 @@ class QueueTableModel(QAbstractTableModel):
         if column == "countdown":
             return countdown_text(entry.deadline_at, self._now)
         if column == "kind":
-            return str(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
+            waiting = retry_text(getattr(entry, "not_before", None), self._now, self.centre_clock)
+            return waiting or str(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
         if column == "fraud_type":
             return str(FRAUD_TYPE_LABELS.get(entry.fraud_type, entry.fraud_type))
         if column == "name":

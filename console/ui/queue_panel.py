@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.services.core.clock import CentreClock
 from console.services.core.vocabulary import (
     FRAUD_TYPES,
     QUEUE_ITEM_KIND_LABELS,
@@ -33,9 +34,10 @@ class QueuePanel(QWidget):
     next_requested = Signal()
     entry_selected = Signal(object)  # QueueEntry or None
 
-    def __init__(self, clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
+    def __init__(self, clock: Callable[[], dt.datetime], parent: QWidget | None = None, *,
+                 centre_clock: CentreClock | None = None) -> None:
         super().__init__(parent)
-        self.model = QueueTableModel(clock, self)
+        self.model = QueueTableModel(clock, self, centre_clock=centre_clock)
 
         self.next_button = QPushButton(self.tr("下一条  (F2)"))
         self.next_button.setObjectName("nextButton")

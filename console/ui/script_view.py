@@ -93,14 +93,14 @@ class ScriptView(QWidget):
             self.objection_buttons[code] = button
             self._shortcut(key, lambda c=code: self.raise_objection(c))
 
-        actions = QGroupBox(self.tr("关键动作（已做到的自动打勾）"))
+        actions = QGroupBox(self.tr("关键动作（当事人答应的自动打勾，记为“已承诺”）"))
         action_grid = QGridLayout(actions)
         action_grid.setContentsMargins(6, 6, 6, 6)
         self.key_action_boxes: dict[str, QCheckBox] = {}
         for i, code in enumerate(KEY_ACTION_CODES):
             key = KEY_ACTION_KEYS[i]
             box = QCheckBox(KEY_ACTION_LABELS[code])
-            box.setToolTip(self.tr("当事人已同意：{label}（{key}）").format(label=KEY_ACTION_LABELS[code], key=key))
+            box.setToolTip(self.tr("当事人已答应（已承诺，待核实）：{label}（{key}）").format(label=KEY_ACTION_LABELS[code], key=key))
             box.clicked.connect(lambda checked, c=code: self.set_key_action(c, checked))
             action_grid.addWidget(box, i // 4, i % 4)
             self.key_action_boxes[code] = box

@@ -207,7 +207,9 @@ class WarningPanel(QWidget):
                 if c.objections:
                     line += self.tr("；异议：") + _esc("、".join(c.objections))
                 if c.key_actions:
-                    line += self.tr("；做到：") + _esc("、".join(c.key_actions))
+                    line += self.tr("；已承诺：") + _esc("、".join(c.key_actions))
+                if c.confirmed_actions:
+                    line += self.tr("；已核实：") + _esc("、".join(c.confirmed_actions))
                 if c.notes:
                     line += "；" + _esc(c.notes[:80])
                 parts.append(line)

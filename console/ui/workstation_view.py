@@ -184,8 +184,9 @@ class WorkstationView(QWidget):
         attempts = sum(1 for c in detail.calls if c.warning_id == detail.warning_id
                        and c.follow_up_id == state.follow_up_id)
         self.outcome_panel.reset(True, level=detail.risk_level, attempts_so_far=attempts,
-                                 is_follow_up=state.follow_up_id is not None, fraud_type=detail.fraud_type)
-        self.outcome_panel.restore(state.disposition, state.amount_protected, state.notes)
+                                 is_follow_up=state.follow_up_id is not None, fraud_type=detail.fraud_type,
+                                 escalated=detail.escalated, action_states=detail.key_action_states)
+        self.outcome_panel.restore(state.disposition, state.amount_protected, state.notes, state.confirmed_actions)
         self.script_view.setFocus()
         self._changed()
 
@@ -202,9 +203,12 @@ class WorkstationView(QWidget):
             state.disposition = self.outcome_panel.disposition
             state.amount_protected = self.outcome_panel.amount_text
             state.notes = self.outcome_panel.notes
+            state.confirmed_actions = self.outcome_panel.confirmed_actions
         return state
 
     def _changed(self) -> None:
+        if self.session is not None:
+            self.outcome_panel.set_promised(list(self.session.key_actions))
         state = self._collect()
         if state is not None and self.session is not None and not self.drafts.save(state):
             self.window().statusBar().showMessage(  # type: ignore[attr-defined]
@@ -278,7 +282,7 @@ class WorkstationView(QWidget):
             node_path=list(record["path"]), objections=list(record["objections"]),
             key_actions=list(record["key_actions"]), amount_at_risk=detail.amount if detail else None,
             amount_protected=amount, notes=state.notes.strip(), dialled_number=state.dialled_number,
-            follow_up_id=state.follow_up_id,
+            follow_up_id=state.follow_up_id, confirmed_actions=list(state.confirmed_actions),
         )
         ctx = self.ctx
         root = self.drafts.root
@@ -344,6 +348,7 @@ class WorkstationView(QWidget):
     def escalation_done(self) -> None:
         """Show the new order's status on the warning (the call in progress stays as it is)."""
         self.warning_panel.reload()
+        self.outcome_panel.set_escalated(True)
         if self.state is not None and self.outcome_panel.plan is not None:
             self.window().statusBar().showMessage(self.tr("已上报派出所"), 8000)  # type: ignore[attr-defined]
 

@@ -36,7 +36,10 @@ class CallAttempt(Base):
     script_version: Mapped[str] = mapped_column(String(64), default="")
     node_path: Mapped[list[str]] = mapped_column(default=list)
     objections: Mapped[list[str]] = mapped_column(default=list)
+    # key actions the person promised during this call, and those verified (by the operator during the
+    # call, or found done by a follow-up): a promise is not a result, the two are reported apart
     key_actions: Mapped[list[str]] = mapped_column(default=list)
+    confirmed_actions: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     amount_at_risk: Mapped[Decimal | None]
     amount_protected: Mapped[Decimal | None]
     notes: Mapped[str] = mapped_column(Text, default="")

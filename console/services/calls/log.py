@@ -11,6 +11,8 @@ Rules (figures from resources/triage.yaml):
 - busy on a level listed in ``escalate_on.busy`` (red): the person is probably talking to the
   scammer right now → escalation is suggested at once, while dialling continues;
 - ``escalation_after_failures`` failed attempts on red/orange → escalation suggested;
+- a warning that already has an open escalation order is never told to escalate again after a
+  failed dial (the station is on it; the retry just continues);
 - dissuaded → follow-ups at the configured day offsets; refused / victimised on red → escalation;
   victimised → a victim-support call the next day.
 """
@@ -25,10 +27,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from console.services.calls.key_actions import clean_actions
 from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError
 from console.services.core.levels import effective_level
 from console.services.core.settings import Settings
 from console.services.core.vocabulary import (
+    CLOSED_ESCALATION_STATUSES,
     DISPOSITION_LABELS,
     RISK_LEVEL_LABELS,
     UNREACHED_DISPOSITIONS,
@@ -50,7 +54,7 @@ from console.services.leads.capture import (
 from console.services.queue.claims import bump_queue_version, open_items_of
 from console.services.queue.states import item_may_move, move_item, move_warning
 from console.services.telephony.recordings import link_recordings
-from db.models import CallAttempt, FollowUp, Person, QueueItem, Warning
+from db.models import CallAttempt, Escalation, FollowUp, Person, QueueItem, Warning
 
 RETRY_DISPOSITIONS = frozenset({"no_answer", "busy", "powered_off", "hung_up"})
 
@@ -74,7 +78,7 @@ class CallLog:
     script_version: str = ""
     node_path: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
-    key_actions: list[str] = field(default_factory=list)
+    key_actions: list[str] = field(default_factory=list)  # promised by the person during the call
     amount_at_risk: Decimal | None = None
     amount_protected: Decimal | None = None
     notes: str = ""
@@ -84,6 +88,8 @@ class CallLog:
     leads: list[LeadInput] = field(default_factory=list)
     stop_payment: StopPaymentInput | None = None
     relative: RelativeContactInput | None = None
+    # verified by the operator (the 核实 control) or found done by a follow-up call
+    confirmed_actions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class WarningFacts:
     warning_id: int | None = None
     is_follow_up: bool = False  # the call is a follow-up revisit, not the first dissuasion
     fraud_type: str = ""  # the follow-up programme may differ per fraud type
+    escalated: bool = False  # an escalation order of this warning is still open
 
 
 @dataclass(frozen=True)
@@ -141,18 +148,24 @@ def plan_next_step(
     if disposition in RETRY_DISPOSITIONS:
         attempt = attempts_so_far + 1
         reason = ""
-        if disposition == "busy" and level in escalate_levels:
+        if facts.escalated:
+            reason = ""  # an order is open: the station is on it, no second suggestion
+        elif disposition == "busy" and level in escalate_levels:
             reason = "占线：当事人很可能正在与骗子通话，建议立即上报派出所见面劝阻，同时继续拨打"
         elif level in triage.escalation_after_failures and attempt >= triage.escalation_after_failures[level]:
             reason = f"{level_label}色预警已{attempt}次未能劝阻，建议上报派出所上门劝阻"
         if attempt >= triage.max_attempts.get(level, 5):
             summary = f"已拨打{attempt}次仍未接通，停止电话联系"
+            if facts.escalated:
+                summary += "（已上报派出所，等待处置结果）"
             return NextStep("close", None, bool(reason), reason, [], summary + ("，请上报派出所" if reason else ""))
         retry_at = now + triage.retry_delay(level, attempt)
         minutes = int((retry_at - now).total_seconds() // 60)
         summary = f"{DISPOSITION_LABELS[disposition]}：{minutes}分钟后重拨（第{attempt + 1}次）"
         if reason:
             summary += "，建议立即上报派出所"
+        elif facts.escalated:
+            summary += "（已上报派出所，无需再次上报）"
         return NextStep("retry", retry_at, bool(reason), reason, [], summary)
 
     if disposition == "invalid_number":
@@ -200,6 +213,15 @@ def _attempts_before(session: Session, warning_id: int, follow_up_id: int | None
     return int(session.execute(query).scalar_one())
 
 
+def has_open_escalation(session: Session, warning_id: int, *, before: dt.datetime | None = None) -> bool:
+    """Whether an escalation order of the warning is still open (created before ``before`` when given)."""
+    query = select(Escalation.id).where(Escalation.warning_id == warning_id,
+                                        Escalation.status.not_in(CLOSED_ESCALATION_STATUSES))
+    if before is not None:
+        query = query.where(Escalation.created_at <= before)
+    return session.execute(query.limit(1)).first() is not None
+
+
 def _level_of(warning: Warning, item: QueueItem | None) -> str:
     if item is not None:
         return item.risk_level
@@ -216,7 +238,8 @@ def _existing(ctx: ServiceContext, client_uuid: str) -> LoggedCall | None:
             raise NotFound(f"预警 {attempt.warning_id} 不存在")
         item = session.get(QueueItem, attempt.queue_item_id) if attempt.queue_item_id else None
         before = _attempts_before(session, attempt.warning_id, attempt.follow_up_id, attempt.id)
-        facts = WarningFacts(warning.id, attempt.follow_up_id is not None, warning.fraud_type)
+        facts = WarningFacts(warning.id, attempt.follow_up_id is not None, warning.fraud_type,
+                             has_open_escalation(session, warning.id, before=attempt.created_at))
         step = plan_next_step(ctx.settings, facts, attempt.disposition, before, _level_of(warning, item),
                               now=attempt.ended_at or attempt.started_at)
         return LoggedCall(attempt.id, step, [], duplicate=True)
@@ -227,6 +250,7 @@ def log_call(ctx: ServiceContext, log: CallLog) -> LoggedCall:
     ctx.require("call.log")
     if log.disposition not in DISPOSITION_LABELS:
         raise ServiceError(f"未知的通话结果“{log.disposition}”")
+    log = replace(log, confirmed_actions=clean_actions(log.confirmed_actions))
     previous = _existing(ctx, log.client_uuid)
     if previous is not None:
         return previous
@@ -257,7 +281,8 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
         if item is not None and item.warning_id != warning.id:
             raise ConflictError("队列条目与预警不符")
         before = _attempts_before(session, warning.id, log.follow_up_id, None)
-        facts = WarningFacts(warning.id, log.follow_up_id is not None, warning.fraud_type)
+        facts = WarningFacts(warning.id, log.follow_up_id is not None, warning.fraud_type,
+                             has_open_escalation(session, warning.id))
         step = plan_next_step(ctx.settings, facts, log.disposition, before, _level_of(warning, item), now=base)
 
         duration = int((log.ended_at - log.started_at).total_seconds()) if log.ended_at and log.connected else 0
@@ -267,6 +292,7 @@ def _write(ctx: ServiceContext, log: CallLog) -> LoggedCall:
             started_at=log.started_at, ended_at=log.ended_at, connected=log.connected, duration_s=max(duration, 0),
             disposition=log.disposition, script_id=log.script_id, script_version=log.script_version,
             node_path=list(log.node_path), objections=list(log.objections), key_actions=list(log.key_actions),
+            confirmed_actions=list(log.confirmed_actions),
             amount_at_risk=log.amount_at_risk, amount_protected=log.amount_protected, notes=log.notes,
         )
         session.add(attempt)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from console.services.calls.key_actions import warning_action_states
 from console.services.core.context import NotFound, ServiceContext
 from console.services.core.levels import effective_level
 from console.services.core.masking import surname_of
@@ -64,8 +65,9 @@ class CallSummary:
     disposition_label: str
     operator: str
     objections: list[str]
-    key_actions: list[str]
+    key_actions: list[str]  # promised (labels)
     notes: str
+    confirmed_actions: list[str] = field(default_factory=list)  # verified (labels)
 
 
 @dataclass(frozen=True)
@@ -132,10 +134,17 @@ class WarningDetail:
     calls: list[CallSummary] = field(default_factory=list)
     escalations: list[EscalationSummary] = field(default_factory=list)
     scheduled_follow_ups: list[dt.datetime] = field(default_factory=list)
+    # this warning's key actions over all its calls: code → promised | confirmed
+    key_action_states: dict[str, str] = field(default_factory=dict)
 
     @property
     def open_escalations(self) -> list[EscalationSummary]:
         return [e for e in self.escalations if e.open]
+
+    @property
+    def escalated(self) -> bool:
+        """Whether this warning (not another of the person's) has an open escalation order."""
+        return any(e.open and e.warning_id == self.warning_id for e in self.escalations)
 
 
 def _names(session: Any, ids: set[int]) -> dict[int, str]:
@@ -183,7 +192,8 @@ def warning_detail(ctx: ServiceContext, warning_id: int, *, history_limit: int =
             CallSummary(a.id, a.warning_id, a.follow_up_id, a.started_at, a.duration_s, a.connected, a.disposition,
                         DISPOSITION_LABELS.get(a.disposition, a.disposition), names.get(a.operator_id or 0, ""),
                         [OBJECTION_LABELS.get(o, o) for o in a.objections or []],
-                        [KEY_ACTION_LABELS.get(k, k) for k in a.key_actions or []], a.notes)
+                        [KEY_ACTION_LABELS.get(k, k) for k in a.key_actions or []], a.notes,
+                        [KEY_ACTION_LABELS.get(k, k) for k in a.confirmed_actions or []])
             for a in attempts
         ]
         esc_summaries = [_escalation_summary(session, e) for e in escalations]
@@ -211,6 +221,7 @@ def warning_detail(ctx: ServiceContext, warning_id: int, *, history_limit: int =
             dissuaded_before=person.dissuaded_before,
             surname="" if view.erased else surname_of(person.name), sex=person.sex,
             earlier_warnings=earlier, calls=calls, escalations=esc_summaries, scheduled_follow_ups=follow_ups,
+            key_action_states=warning_action_states(session, warning.id),
         )
 
 
@@ -264,6 +275,7 @@ class CallState:
     notes: str = ""
     dialled_number: str = ""
     detected_outcome: str = ""  # how the seat's SIP line saw the call end ("" when dialled by hand)
+    confirmed_actions: list[str] = field(default_factory=list)  # key actions the operator verified
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)

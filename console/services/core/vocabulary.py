@@ -187,6 +187,13 @@ class FollowUpOutcome(StrEnum):
     REFUSED = "refused"
 
 
+class KeyActionState(StrEnum):
+    """How far a key action got: promised during a call, or confirmed (verified, or found done later)."""
+
+    PROMISED = "promised"
+    CONFIRMED = "confirmed"
+
+
 class FollowUpStatus(StrEnum):
     SCHEDULED = "scheduled"
     QUEUED = "queued"
@@ -248,6 +255,9 @@ ORDER_STATUS_LABELS: Final[dict[str, str]] = {
     EscalationStatus.DONE: "已办结",
     EscalationStatus.CANCELLED: "已撤销",
 }
+KEY_ACTION_STATE_LABELS: Final[dict[str, str]] = {
+    KeyActionState.PROMISED: "已承诺", KeyActionState.CONFIRMED: "已核实",
+}
 
 
 __all__ = [
@@ -258,6 +268,7 @@ __all__ = [
     "FollowUpOutcome",
     "FollowUpStatus",
     "KeyAction",
+    "KeyActionState",
     "Objection",
     "QueueItemKind",
     "QueueItemStatus",
@@ -274,6 +285,7 @@ __all__ = [
     "FRAUD_TYPES",
     "FRAUD_TYPE_LABELS",
     "KEY_ACTION_LABELS",
+    "KEY_ACTION_STATE_LABELS",
     "OBJECTION_LABELS",
     "ORDER_STATUS_LABELS",
     "PROFILE_GROUP_LABELS",

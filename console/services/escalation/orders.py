@@ -34,6 +34,7 @@ from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import (
     CLOSED_ESCALATION_STATUSES,
+    ORDER_STATUS_LABELS,
     RESULT_LABELS,
     RISK_LEVEL_LABELS,
     TASK_KIND_LABELS,
@@ -45,6 +46,7 @@ from console.services.core.vocabulary import (
     WarningStatus,
 )
 from console.services.escalation.drafts import resolve_station
+from console.services.escalation.open_orders import DuplicateEscalation, open_order_of
 from console.services.escalation.states import check_task_move, move_order, move_task, order_is_closed
 from console.services.escalation.stations import match_station_in
 from console.services.escalation.views import (
@@ -131,8 +133,8 @@ def _fill_relative(details: dict[str, Any], person: Person) -> None:
         details["from_record"] = True
 
 
-def _warning(session: Session, warning_id: int) -> Warning:
-    warning = session.get(Warning, warning_id)
+def _warning(session: Session, warning_id: int, *, lock: bool = False) -> Warning:
+    warning = session.get(Warning, warning_id, with_for_update=lock)
     if warning is None:
         raise NotFound(f"预警不存在（编号 {warning_id}）")
     return warning
@@ -176,7 +178,13 @@ def create_escalation(
     cleaned = [(t.kind, _clean_details(t)) for t in tasks]
     now = ctx.now()
     with ctx.session() as session:
-        warning = _warning(session, warning_id)
+        warning = _warning(session, warning_id, lock=True)  # two seats escalating at once: one order
+        open_order = open_order_of(session, warning.id)
+        if open_order is not None:
+            raise DuplicateEscalation(
+                f"该预警已有未办结的上报指令（指令 {open_order.id}，"
+                f"{ORDER_STATUS_LABELS.get(open_order.status, open_order.status)}），"
+                "不能重复上报；如需催办或补充情况，请在该指令中操作", open_order.id)
         person = warning.person
         for kind, details in cleaned:
             if kind == TaskKind.FAMILY_NOTICE:

@@ -33,6 +33,7 @@ ORDER_EVENT_LABELS = {
     "acknowledged": "派出所签收",
     "alerted": "超时未签收告警",
     "re_escalated": "再次上报",
+    "reminded": "催办/补充情况",
     "result": "派出所反馈结果",
 }
 TARGET_LABELS = {"station": "派出所", "duty_phone": "派出所值班电话", "other_unit": "其他单位"}
@@ -205,7 +206,9 @@ def call_history_lines(session: Session, warning_id: int, clock: CentreClock, li
         if attempt.objections:
             parts.append("对方说法：" + "、".join(OBJECTION_LABELS.get(o, o) for o in attempt.objections))
         if attempt.key_actions:
-            parts.append("已答应：" + "、".join(KEY_ACTION_LABELS.get(a, a) for a in attempt.key_actions))
+            parts.append("已承诺：" + "、".join(KEY_ACTION_LABELS.get(a, a) for a in attempt.key_actions))
+        if attempt.confirmed_actions:
+            parts.append("已核实：" + "、".join(KEY_ACTION_LABELS.get(a, a) for a in attempt.confirmed_actions))
         if attempt.notes.strip():
             parts.append("备注：" + attempt.notes.strip())
         lines.append("；".join(parts))

@@ -88,7 +88,9 @@ def _calls_table(calls: list[tuple[CallAttempt, str]], clear: bool, st: S.SheetS
         if call.objections:
             details.append("异议：" + "、".join(objection_label(o) for o in call.objections))
         if call.key_actions:
-            details.append("关键动作：" + "、".join(KEY_ACTION_LABELS.get(a, a) for a in call.key_actions))
+            details.append("已承诺：" + "、".join(KEY_ACTION_LABELS.get(a, a) for a in call.key_actions))
+        if call.confirmed_actions:
+            details.append("已核实：" + "、".join(KEY_ACTION_LABELS.get(a, a) for a in call.confirmed_actions))
         if notes.strip():
             details.append("备注：" + notes.strip())
         rows.append([clock.format(call.started_at), operator, f"{outcome_label(call.disposition)}\n{duration}", path,

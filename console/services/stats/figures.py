@@ -10,7 +10,7 @@ Two cohorts, stated once so every table means the same thing:
   type / profile group, amount at risk, repeat victims) count the warnings *received* in the range,
   with their state as of now;
 - **activity figures** (calls, load by hour, operators, script effectiveness, amount protected,
-  escalations, follow-ups done) count what *happened* in the range (call start, order creation,
+  escalations, follow-ups done, key actions promised / confirmed) count what *happened* in the range (call start, order creation,
   follow-up completion).
 
 Definitions: *contacted* = someone answered at least once (``first_contact_at`` set); *success
@@ -43,6 +43,7 @@ from console.services.core.vocabulary import (
     FollowUpStatus,
     TaskResult,
 )
+from console.services.stats.key_actions import KeyActionRow, key_action_rows
 from console.services.stats.scripts import ScriptRow, script_rows
 from console.services.stats.sql import (
     hours_since,
@@ -83,6 +84,9 @@ class Totals:
     amount_protected: float = 0.0
     repeat_victims: int = 0
     success_rate: float | None = None
+    # warnings × key actions (see stats/key_actions.py): promised on the phone vs confirmed done
+    key_actions_promised: int = 0
+    key_actions_confirmed: int = 0
 
 
 @dataclass
@@ -204,6 +208,7 @@ class Stats:
     operators: list[OperatorRow]
     scripts: list[ScriptRow]
     notable_cases: list[NotableCase] = field(default_factory=list)
+    key_actions: list[KeyActionRow] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict (what ``dissuade stats --json`` prints)."""
@@ -477,12 +482,16 @@ def compute_stats(ctx: ServiceContext, date_from: dt.date, date_to: dt.date, *,
         ).scalar_one())
         scripts = script_rows(session, start, end)
         notable = _notable(session, start, end)
+        actions = key_action_rows(session, start, end)
+        totals.key_actions_promised = sum(row.promised for row in actions)
+        totals.key_actions_confirmed = sum(row.confirmed for row in actions)
     return Stats(
         date_from=date_from.isoformat(), date_to=date_to.isoformat(), timezone=clock.name,
         generated_at=_iso_local(now, clock) or "", totals=totals, by_level=by_level, by_fraud_type=by_type,
         by_profile_group=by_group, by_outcome=outcomes, call_dispositions=dispositions, response_times=response,
         late_items=late, escalation_stations=stations, escalations=escalations, load_by_hour=load, daily=daily,
         operators=operators, scripts=scripts, notable_cases=notable,
+        key_actions=actions,
     )
 
 
