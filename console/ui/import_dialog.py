@@ -1,5 +1,12 @@
-"""Import dialog: choose export files, import them off the GUI thread with a progress bar, read the
-summary and field warnings, and correct and re-import quarantined rows."""
+"""Import dialog: choose export files, preview them, import them off the GUI thread with a progress bar,
+read the summary and field warnings, and correct and re-import quarantined rows.
+
+Before importing, the selected file's first rows are read off the GUI thread and shown with the
+detected column mapping, which the operator may correct (console/ui/import_preview.py); a corrected
+mapping goes to the importer as a header rename.  After the import, rejected rows (✖, red, now in
+the quarantine) and rows imported with a warning (⚠, amber) are marked apart.  In the quarantine,
+selecting a row puts the field that failed, with its current value, in the correction line.
+"""
 
 from __future__ import annotations
 
@@ -31,8 +38,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.core.context import ServiceContext, ServiceError
-from console.services.intake.fields import FIELD_LABELS, FIELDS
+from console.services.intake.fields import FIELD_LABELS, FIELDS, map_headers
 from console.services.intake.importer import ImportProgress, ImportSummary, RowIssue, import_files
+from console.services.intake.preview import FilePreview, preview_file
 from console.services.intake.quarantine import (
     QuarantineEntry,
     RetryResult,
@@ -40,6 +48,8 @@ from console.services.intake.quarantine import (
     retry_quarantined,
 )
 from console.services.intake.readers import UnreadableInput
+from console.ui.import_preview import PreviewPanel
+from console.ui.intake_marks import MARK_TEXT, REJECTED, WARNED, MarkedRowsModel
 from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import Change, TaskRunner
 
@@ -58,6 +68,8 @@ class ImportDialog(QDialog):
     import_finished = Signal(object)  # ImportSummary
     import_failed = Signal(str)
     quarantine_retried = Signal(object)  # RetryResult
+    preview_loaded = Signal(object)  # FilePreview
+    preview_failed = Signal(str)
 
     def __init__(self, ctx: ServiceContext, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +83,13 @@ class ImportDialog(QDialog):
         self.files_model = QStringListModel(self)
         self.files_view = QListView()
         self.files_view.setModel(self.files_model)
+        self.files_view.selectionModel().currentChanged.connect(lambda current, _old: self._preview_row(current.row()))
+        self.previews: dict[str, FilePreview] = {}
+        self.mappings: dict[str, dict[str, str]] = {}  # path -> corrected mapping (field -> header)
+        self.preview_panel = PreviewPanel()
+        self.preview_panel.mapping_changed.connect(self._mapping_changed)
+        self._batch_ids: set[int] = set()
+        self._rejected_rows: set[tuple[str, int]] = set()
         self.add_button = QPushButton(self.tr("添加文件…"))
         self.add_button.clicked.connect(self._choose_files)
         self.remove_button = QPushButton(self.tr("移除"))
@@ -86,10 +105,11 @@ class ImportDialog(QDialog):
         self.summary_label = QLabel(self.tr("选择 CSV、XLSX 或 JSON 文件后开始导入"))
         self.summary_label.setWordWrap(True)
 
-        self.issues_model = RowsTableModel([
+        self.issues_model = MarkedRowsModel([
+            (self.tr("结果"), lambda i: MARK_TEXT[self.mark_of(i)]),
             (self.tr("文件"), lambda i: i.file), (self.tr("行号"), lambda i: i.row),
             (self.tr("字段"), lambda i: FIELD_LABELS.get(i.field, i.field)), (self.tr("说明"), lambda i: i.message),
-        ], self)
+        ], self.mark_of, self)
         self.issues_view = QTableView()
         self.issues_view.setModel(self.issues_model)
         self.issues_view.horizontalHeader().setStretchLastSection(True)
@@ -115,6 +135,11 @@ class ImportDialog(QDialog):
         self.refresh_button.clicked.connect(self.refresh_quarantine)
         self.retry_label = QLabel()
         self.retry_label.setWordWrap(True)
+        self.failing_label = QLabel()
+        self.failing_label.setObjectName("errorLabel")
+        self.failing_label.setWordWrap(True)
+        self.quarantine_view.selectionModel().currentRowChanged.connect(
+            lambda current, _old: self._quarantine_row_chosen(current.row()))
 
         self._build_layout()
         self.runner.data_changed.connect(self._data_changed)
@@ -140,7 +165,13 @@ class ImportDialog(QDialog):
 
         import_tab = QWidget()
         import_layout = QVBoxLayout(import_tab)
-        import_layout.addWidget(files_box)
+        files_row = QHBoxLayout()
+        files_row.addWidget(files_box, 1)
+        preview_box = QGroupBox(self.tr("预览与列对应"))
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.addWidget(self.preview_panel)
+        files_row.addWidget(preview_box, 3)
+        import_layout.addLayout(files_row, 2)
         import_layout.addLayout(run_row)
         import_layout.addWidget(self.summary_label)
         import_layout.addWidget(self.issues_view, 1)
@@ -154,6 +185,7 @@ class ImportDialog(QDialog):
         quarantine_tab = QWidget()
         quarantine_layout = QVBoxLayout(quarantine_tab)
         quarantine_layout.addWidget(self.quarantine_view, 1)
+        quarantine_layout.addWidget(self.failing_label)
         quarantine_layout.addLayout(correction)
         quarantine_layout.addWidget(self.retry_label)
 
@@ -170,7 +202,55 @@ class ImportDialog(QDialog):
 
     def add_files(self, paths: Sequence[str]) -> None:
         current = self.files()
-        self.files_model.setStringList(current + [p for p in paths if p not in current])
+        added = [p for p in paths if p not in current]
+        self.files_model.setStringList(current + added)
+        if added:  # preview the first file just added
+            self.files_view.setCurrentIndex(self.files_model.index(len(current)))
+
+    # ------------------------------------------------------------ preview
+
+    def _preview_row(self, row: int) -> None:
+        files = self.files()
+        if not 0 <= row < len(files):
+            self.preview_panel.clear()
+            return
+        self.preview(files[row])
+
+    def preview(self, path: str) -> None:
+        """Show the file's first rows and mapping (read off the GUI thread the first time)."""
+        if path in self.previews:
+            self._show_preview(self.previews[path])
+            return
+        self.preview_panel.clear(self.tr("正在读取 {file}…").format(file=Path(path).name))
+        ctx = self.ctx
+        self.runner.run(lambda: preview_file(ctx, Path(path)), on_success=self._preview_loaded,
+                        on_failure=lambda exc: self._preview_error(path, exc))
+
+    def _preview_loaded(self, preview: FilePreview) -> None:
+        self.previews[preview.path] = preview
+        current = self.files_view.currentIndex().row()
+        if 0 <= current < len(self.files()) and self.files()[current] == preview.path:
+            self._show_preview(preview)
+        self.preview_loaded.emit(preview)
+
+    def _show_preview(self, preview: FilePreview) -> None:
+        self.preview_panel.show_preview(preview, self.mappings.get(preview.path))
+
+    def _preview_error(self, path: str, exc: BaseException) -> None:
+        message = str(exc) if isinstance(exc, UnreadableInput | ServiceError) else self.tr(
+            "无法预览（内部错误）：{0}").format(exc)
+        self.preview_panel.clear(message)
+        self.preview_failed.emit(message)
+
+    def _mapping_changed(self) -> None:
+        preview = self.preview_panel.preview
+        if preview is None:
+            return
+        changed = self.preview_panel.changed_mapping()
+        if changed is None:
+            self.mappings.pop(preview.path, None)
+        else:
+            self.mappings[preview.path] = changed
 
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
@@ -180,6 +260,9 @@ class ImportDialog(QDialog):
     def _remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.files_view.selectedIndexes()}, reverse=True)
         for row in rows:
+            path = self.files()[row]
+            self.previews.pop(path, None)
+            self.mappings.pop(path, None)
             self.files_model.removeRows(row, 1)
 
     # ------------------------------------------------------------ import
@@ -193,9 +276,10 @@ class ImportDialog(QDialog):
         self.progress.setValue(0)
         self.summary_label.setText(self.tr("正在导入…"))
         ctx, source, relay = self.ctx, self.source_edit.text().strip(), self._relay
+        mappings = {str(Path(p)): dict(m) for p, m in self.mappings.items() if p in self.files()}
 
         def work() -> ImportSummary:
-            return import_files(ctx, paths, source=source, progress=relay.progressed.emit)
+            return import_files(ctx, paths, source=source, progress=relay.progressed.emit, mappings=mappings or None)
 
         self.runner.run(work, on_success=self._imported, on_failure=self._import_error, changes=Change.WARNINGS)
 
@@ -213,8 +297,13 @@ class ImportDialog(QDialog):
         if summary.rejected:
             text += self.tr("。被拒绝的行已放入隔离区，可在“隔离区”页修正后重新导入")
         self.summary_label.setText(text)
+        self._batch_ids = {b.batch_id for b in summary.batches}
+        self._rejected_rows = set()
         self.issues_model.set_rows(summary.errors)
         self.files_model.setStringList([])
+        self.previews.clear()
+        self.mappings.clear()
+        self.preview_panel.clear()
         self.import_finished.emit(summary)
 
     def _import_error(self, exc: BaseException) -> None:
@@ -230,12 +319,42 @@ class ImportDialog(QDialog):
     def issues(self) -> list[RowIssue]:
         return [self.issues_model.item(r) for r in range(self.issues_model.rowCount())]
 
+    def mark_of(self, issue: RowIssue) -> str:
+        """Rejected (the row went to the quarantine) or imported with a warning."""
+        return REJECTED if (issue.file, issue.row) in self._rejected_rows else WARNED
+
     # ------------------------------------------------------------ quarantine
 
     def refresh_quarantine(self) -> None:
         ctx = self.ctx
-        self.runner.run(lambda: list_quarantine(ctx), on_success=self.quarantine_model.set_rows,
+        self.runner.run(lambda: list_quarantine(ctx), on_success=self._quarantine_loaded,
                         on_failure=lambda exc: self.retry_label.setText(str(exc)))
+
+    def _quarantine_loaded(self, entries: list[QuarantineEntry]) -> None:
+        self.quarantine_model.set_rows(entries)
+        self.failing_label.clear()
+        if self._batch_ids:  # which of the last import's rows were rejected
+            self._rejected_rows |= {(e.file_name, e.row_number) for e in entries if e.batch_id in self._batch_ids}
+            self.issues_model.refresh_marks()
+
+    def _quarantine_row_chosen(self, row: int) -> None:
+        """The field that failed goes into the correction line, with the value it had, ready to edit."""
+        if not 0 <= row < self.quarantine_model.rowCount():
+            return
+        entry: QuarantineEntry = self.quarantine_model.item(row)
+        index = self.field_combo.findData(entry.field)
+        if index < 0:  # a whole-row problem: nothing to pick, the phone is what makes a row importable
+            index = self.field_combo.findData("phone")
+        self.field_combo.setCurrentIndex(index)
+        field = str(self.field_combo.currentData())
+        headers = list(entry.raw)
+        column = map_headers(headers).get(field)
+        value = entry.raw.get(headers[column]) if column is not None else None
+        self.value_edit.setText("" if value is None else str(value))
+        self.failing_label.setText(self.tr("需修正：{field}（{reason}）").format(
+            field=FIELD_LABELS.get(field, field), reason=entry.reason))
+        self.value_edit.setFocus()
+        self.value_edit.selectAll()
 
     def selected_entry(self) -> QuarantineEntry | None:
         rows = self.quarantine_view.selectionModel().selectedRows()

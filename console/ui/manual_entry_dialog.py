@@ -1,12 +1,16 @@
 """Manual entry of an inbound report (bank teller, grid worker, relative, 96110 call).
 
 The form is checked as the operator types, with the same rules the importer applies; the report is
-saved off the GUI thread.  A report without a reachable phone cannot be submitted.
+saved off the GUI thread (Ctrl+Enter, as everywhere else).  A report without a reachable phone
+cannot be submitted.  A field the importer would flag (an ID number whose check digit is wrong …)
+shows the importer's own line for it (see console/ui/intake_marks.py), and a saved report is
+confirmed in the window's status bar with its warning number and the masked name.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,7 +32,10 @@ from console.services.intake.manual import (
     submit_manual_report,
     validate_manual_report,
 )
+from console.ui.intake_marks import issue_line
 from console.ui.tasks import Change, TaskRunner
+
+SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 
 
 class ManualEntryDialog(QDialog):
@@ -41,6 +48,7 @@ class ManualEntryDialog(QDialog):
         self.ctx = ctx
         self.runner = runner or TaskRunner(self)
         self.result_value: ManualResult | None = None
+        self.confirmation = ""
         self.setWindowTitle(self.tr("录入预警报告"))
         self.setMinimumWidth(460)
 
@@ -87,7 +95,9 @@ class ManualEntryDialog(QDialog):
         form.addRow(self.tr("备注"), self.note_edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(self.tr("保存"))
+        self.save_button.setText(self.tr("保存  (Ctrl+Enter)"))
+        for key in SAVE_KEYS:
+            QShortcut(QKeySequence(key), self, self.submit)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
@@ -129,12 +139,12 @@ class ManualEntryDialog(QDialog):
         if not self.phone_edit.text().strip():
             messages = [e.message for e in errors if e.field != "phone"] + [self.tr("请填写当事人手机号")]
         self.errors_label.setText("\n".join(messages))
-        self.warnings_label.setText("\n".join(self.tr("提示：") + w.message for w in warnings))
+        self.warnings_label.setText("\n".join(self.tr("提示：") + issue_line(w.field, w.message) for w in warnings))
         self.save_button.setEnabled(not messages)
         return not messages
 
     def submit(self) -> None:
-        if not self.validate():
+        if not self.save_button.isEnabled() or not self.validate():
             return
         report, ctx = self.report(), self.ctx
         self.save_button.setEnabled(False)
@@ -143,8 +153,23 @@ class ManualEntryDialog(QDialog):
 
     def _saved(self, result: ManualResult) -> None:
         self.result_value = result
+        self.confirmation = self.confirmation_text(result)
+        bar = getattr(self.parent(), "statusBar", None)
+        if callable(bar):
+            bar().showMessage(self.confirmation, 15000)
         self.report_submitted.emit(result)
         self.accept()
+
+    def confirmation_text(self, result: ManualResult) -> str:
+        """“已保存：新预警 123（张*）” — or the open warning the report was merged into."""
+        who = result.name_masked or self.tr("姓名未填")
+        if result.outcome == "merged":
+            text = self.tr("已保存：并入已有预警 {id}（{name}）").format(id=result.warning_id, name=who)
+        else:
+            text = self.tr("已保存：新预警 {id}（{name}）").format(id=result.warning_id, name=who)
+        if result.field_warnings:
+            text += self.tr("，{n} 条提示").format(n=len(result.field_warnings))
+        return text
 
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)

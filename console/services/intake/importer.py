@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -42,6 +42,7 @@ from console.services.intake.gcpause import collector_paused
 from console.services.intake.limits import INPUT_LIMITS
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
+from console.services.intake.preview import apply_mapping
 from console.services.intake.readers import SourceRow, Table, UnreadableInput, is_regular_file, open_table
 from console.services.intake.recovery import recover_interrupted, resumable, wall_clock, worker_id
 from console.services.intake.results import BatchResult, ImportProgress, ImportSummary, RowIssue, RowOutcome
@@ -107,16 +108,20 @@ def import_files(
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
     pause_collector: bool = False,
+    mappings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportSummary:
     """Import several files; every file is opened first, so an unreadable one stops the run before
-    anything is written (:class:`UnreadableInput`).  ``pause_collector``: see :func:`import_table`."""
+    anything is written (:class:`UnreadableInput`).  ``pause_collector``: see :func:`import_table`.
+    ``mappings`` (by ``str(path)``): a column mapping the operator corrected in the preview, applied as a
+    header rename before the rows are read (console/services/intake/preview.py)."""
     ctx.require("import.run")
     path_list = list(paths)
     recover_interrupted(ctx)
     tables = []
     for path in path_list:
         try:
-            tables.append(open_table(path))
+            table = open_table(path)
+            tables.append(apply_mapping(table, mappings[str(path)]) if mappings and str(path) in mappings else table)
         except UnreadableInput as exc:
             _record_refused(ctx, path, str(exc), source)
             raise

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.masking import mask_name
 from console.services.core.vocabulary import SOURCE_LABELS
 from console.services.intake.importer import import_table
 from console.services.intake.prepare import Draft, Issue, prepare_row
@@ -42,6 +43,7 @@ class ManualResult:
     outcome: str  # imported | merged
     warning_id: int | None
     field_warnings: list[dict[str, str]]
+    name_masked: str = ""  # the name as typed, masked (for the confirmation the operator sees)
 
 
 def _values(report: ManualReport, now: dt.datetime) -> dict[str, Any]:
@@ -84,4 +86,5 @@ def submit_manual_report(ctx: ServiceContext, report: ManualReport) -> ManualRes
     outcome = batch.outcomes[0]
     if outcome.outcome == "rejected":  # validated above; kept so a rule change can never store nothing silently
         raise ServiceError(batch.errors[0].message if batch.errors else "报告未能保存")
-    return ManualResult(outcome.outcome, outcome.warning_id, [e.as_dict() for e in batch.errors])
+    return ManualResult(outcome.outcome, outcome.warning_id, [e.as_dict() for e in batch.errors],
+                        mask_name(report.name.strip()) if report.name.strip() else "")
