@@ -109,9 +109,10 @@ def test_panel_advances_a_task_and_the_timeline_updates(qtbot, setup) -> None:  
 def test_the_orders_window_lists_open_orders_and_follows_the_panel(qtbot, setup) -> None:  # type: ignore[no-untyped-def]
     from console.ui.escalations_window import EscalationsWindow
 
-    _database, _ids, warning_id, ctx = setup
+    database, _ids, warning_id, ctx = setup
     first = esc.create_escalation(ctx, warning_id, tasks=[esc.TaskRequest.onsite_visit()])
-    second = esc.create_escalation(ctx, warning_id, tasks=[esc.TaskRequest.family_notice("", "")])
+    other = add_warning(database, name="赵桂兰", phone="13812340000")  # one open order per warning
+    second = esc.create_escalation(ctx, other, tasks=[esc.TaskRequest.family_notice("", "")])
     window = EscalationsWindow(ctx, SyncTaskRunner())
     qtbot.addWidget(window)
     window.show()

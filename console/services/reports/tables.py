@@ -48,7 +48,7 @@ def totals_table(stats: Stats) -> Table:
         ("上门成功", fmt_int(t.escalations_success)), ("完成回访", fmt_int(t.follow_ups_done)),
         ("涉案金额", fmt_money(t.amount_at_risk)), ("挽回/保护金额", fmt_money(t.amount_protected)),
         ("复骗人数", fmt_int(t.repeat_victims)),
-        ("关键动作·已承诺", fmt_int(t.key_actions_promised)), ("关键动作·已核实", fmt_int(t.key_actions_confirmed)),
+        ("关键动作（已承诺）", fmt_int(t.key_actions_promised)), ("关键动作（已核实）", fmt_int(t.key_actions_confirmed)),
     ]
     return Table(["指标", "数值"], rows, title="总计")
 
