@@ -24,7 +24,8 @@ GENERAL_KEYS: tuple[tuple[str, str], ...] = (
     ("Esc", "离开输入框，回到话术（数字键重新可用）；软电话通话中为挂断"),
     ("Ctrl+M", "填写保住金额"),
     ("Ctrl+N", "填写备注"),
-    ("Ctrl+E", "上报派出所"),
+    ("Ctrl+K", "核实关键动作（已做到的记为“已核实”，当事人答应的只算“已承诺”）"),
+    ("Ctrl+E", "上报派出所（已有未办结指令时显示该指令，可催办/补充）"),
     ("Ctrl+T", "软电话通话中转接 110 或派出所值班电话"),
     ("Ctrl+Shift+M", "给当事人发“请立即挂断”短信（确认后发送）"),
     ("Ctrl+Enter", "保存通话结果"),
@@ -44,7 +45,7 @@ def shortcut_rows() -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         ("常用", list(GENERAL_KEYS)),
         ("对方异议", [(OBJECTION_KEYS[i], label) for i, label in enumerate(OBJECTION_LABELS.values())]),
-        ("关键动作（手动打勾）", [(KEY_ACTION_KEYS[i], label) for i, label in enumerate(KEY_ACTION_LABELS.values())]),
+        ("关键动作（当事人答应，记为已承诺）", [(KEY_ACTION_KEYS[i], label) for i, label in enumerate(KEY_ACTION_LABELS.values())]),
         ("通话结果", [(DISPOSITION_KEYS[i], label) for i, label in enumerate(DISPOSITION_LABELS.values())]),
     ]
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
@@ -105,7 +106,7 @@ class OutcomePanel(QWidget):
         self.actions_label.setObjectName("keyActions")
         self.actions_label.setWordWrap(True)
         self.verify_button = QToolButton()
-        self.verify_button.setText(self.tr("核实关键动作…  (Ctrl+K)"))
+        self.verify_button.setText(self.tr("核实…  (Ctrl+K)"))
         self.verify_button.setToolTip(self.tr("当事人答应的只算“已承诺”；核实做到后在此勾选“已核实”（Ctrl+K）"))
         self.verify_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.verify_menu = QMenu(self.verify_button)
@@ -119,8 +120,11 @@ class OutcomePanel(QWidget):
         verify = QShortcut(QKeySequence(VERIFY_KEY), self)
         verify.setContext(Qt.ShortcutContext.WindowShortcut)
         verify.activated.connect(self._open_verify_menu)
-        form.addRow(self.tr("关键动作"), self.actions_label)
-        form.addRow("", self.verify_button)
+        actions_row = QHBoxLayout()  # one line: the states, then the control that verifies
+        actions_row.setContentsMargins(0, 0, 0, 0)
+        actions_row.addWidget(self.actions_label, 1)
+        actions_row.addWidget(self.verify_button)
+        form.addRow(self.tr("关键动作"), actions_row)
 
         self.next_title = QLabel(self.tr("保存后"))
         self.next_title.setObjectName("sectionTitle")
