@@ -239,7 +239,7 @@ def _existing(ctx: ServiceContext, client_uuid: str) -> LoggedCall | None:
         item = session.get(QueueItem, attempt.queue_item_id) if attempt.queue_item_id else None
         before = _attempts_before(session, attempt.warning_id, attempt.follow_up_id, attempt.id)
         facts = WarningFacts(warning.id, attempt.follow_up_id is not None, warning.fraud_type,
-                             has_open_escalation(session, warning.id, before=attempt.created_at))
+                             has_open_escalation(session, warning.id, before=attempt.ended_at or attempt.started_at))
         step = plan_next_step(ctx.settings, facts, attempt.disposition, before, _level_of(warning, item),
                               now=attempt.ended_at or attempt.started_at)
         return LoggedCall(attempt.id, step, [], duplicate=True)
