@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from console.app.bootstrap import Database
+from console.services.calls.workstation import warning_detail
 from console.services.core.context import SYSTEM
 from console.services.demo import generate as demo
 from console.services.security import auth
@@ -44,6 +45,9 @@ def test_a_promise_and_a_verification_are_shown_and_stored_apart(qtbot, sqlite_d
         assert call.key_actions == ["stop_transfer"]
         assert call.confirmed_actions == ["tell_family"]
     assert window.workstation.state is None
+    window.warning_panel.show_detail(warning_detail(window.ctx, warning_id))  # the call history says both
+    history = window.warning_panel.history_label.text()
+    assert "已承诺：停止转账" in history and "已核实：告知家人" in history
 
 
 def test_a_second_ctrl_e_shows_the_open_order_and_busy_no_longer_suggests(qtbot, sqlite_db: Database,  # type: ignore[no-untyped-def]
