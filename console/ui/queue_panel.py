@@ -36,6 +36,7 @@ class QueuePanel(QWidget):
     def __init__(self, clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = QueueTableModel(clock, self)
+        self._updating = False
 
         self.next_button = QPushButton(self.tr("下一条  (F2)"))
         self.next_button.setObjectName("nextButton")
@@ -95,7 +96,7 @@ class QueuePanel(QWidget):
         layout.addWidget(self.summary)
 
     def set_entries(self, entries: list[Any]) -> None:
-        self.model.set_rows(entries)
+        self._quietly(lambda: self.model.set_rows(entries))
         counts = {level: 0 for level in RISK_LEVEL_ORDER}
         overdue = 0
         for entry in entries:
@@ -109,7 +110,16 @@ class QueuePanel(QWidget):
         row = self.model.row_of_item(item_id)
         if row is None:
             return
-        self.table.selectRow(row)
+        self._quietly(lambda: self.table.selectRow(row))
+
+    def _quietly(self, change: Callable[[], object]) -> None:
+        """A change made by the program (refresh, filter, selecting the claimed row) is not the user
+        choosing another row: it must not ask the call guard anything."""
+        self._updating = True
+        try:
+            change()
+        finally:
+            self._updating = False
 
     def selected_entry(self) -> Any:
         index = self.table.currentIndex()
@@ -118,9 +128,12 @@ class QueuePanel(QWidget):
         return self.model.data(index, QueueTableModel.EntryRole)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._updating:
+            return
         self.entry_selected.emit(self.model.data(current, QueueTableModel.EntryRole) if current.isValid() else None)
 
     def _apply_filters(self) -> None:
         levels = {lv for lv, box in self.level_boxes.items() if box.isChecked()}
         kind = self.kind_combo.currentData()
-        self.model.set_filters(levels=levels, kinds={kind} if kind else set(), fraud_type=self.type_combo.currentData())
+        self._quietly(lambda: self.model.set_filters(levels=levels, kinds={kind} if kind else set(),
+                                                     fraud_type=self.type_combo.currentData()))
