@@ -17,11 +17,13 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -123,20 +125,30 @@ class CallPanel(QWidget):
             shortcut.activated.connect(slot)
 
         self.script_view = ScriptView()
+        # Two short rows rather than one long one, and the script in a scroll area: the call's controls
+        # stay on screen on a 1366×768 laptop, whatever the length of the step's text.
         number_row = QHBoxLayout()
         number_row.addWidget(self.number_label)
-        number_row.addWidget(self.reveal_button)
-        number_row.addWidget(self.copy_button)
-        number_row.addWidget(self.dial_button)
         number_row.addStretch(1)
         number_row.addWidget(self.timer_label)
         number_row.addWidget(self.start_button)
         number_row.addWidget(self.end_button)
+        tools_row = QHBoxLayout()
+        tools_row.addWidget(self.reveal_button)
+        tools_row.addWidget(self.copy_button)
+        tools_row.addWidget(self.dial_button)
+        tools_row.addWidget(self.phone_label, 1)
+        self.phone_label.setWordWrap(True)
+        self.phone_label.setMinimumWidth(80)
+        self.script_area = QScrollArea()
+        self.script_area.setWidgetResizable(True)
+        self.script_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.script_area.setWidget(self.script_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(number_row)
-        layout.addWidget(self.phone_label)
-        layout.addWidget(self.script_view, 1)
+        layout.addLayout(tools_row)
+        layout.addWidget(self.script_area, 1)
 
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)

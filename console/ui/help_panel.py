@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QV
 
 from console.ui.outcome_panel import DISPOSITION_KEYS
 from console.ui.script_view import KEY_ACTION_KEYS, OBJECTION_KEYS
+from console.ui.tool_windows import fit_to_screen
 from scripts_library.codes import DISPOSITION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
 
 GENERAL_KEYS: tuple[tuple[str, str], ...] = (
@@ -53,7 +54,7 @@ class HelpPanel(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("快捷键"))
-        self.resize(560, 720)
+        fit_to_screen(self, 560, 720)
         parts = []
         for section, rows in shortcut_rows():
             body = "".join(f"<tr><td style='padding-right:18px'><b>{key}</b></td><td>{what}</td></tr>"

@@ -89,7 +89,7 @@ class MainWindow(ToolWindowHost):
         splitter.addWidget(self.workstation)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
-        splitter.setSizes([480, 1120])
+        splitter.setSizes([400, 1200] if self.width() < 1500 else [480, 1120])
         splitter.setChildrenCollapsible(False)
         self.held = HeldItems(self.ctx, self.runner, self.workstation, self.drafts, self.my_items, self)
         self.guard = CallGuard(self.workstation, self)

@@ -61,8 +61,13 @@ class QueuePanel(QWidget):
         for fraud_type in FRAUD_TYPES:
             self.type_combo.addItem(fraud_type.label, fraud_type.code)
         self.type_combo.currentIndexChanged.connect(self._apply_filters)
-        filters.addWidget(self.kind_combo)
-        filters.addWidget(self.type_combo)
+        filters.addStretch(1)
+        combos = QHBoxLayout()  # a second row: the panel stays narrow enough for a 1366-pixel screen
+        combos.addWidget(self.kind_combo, 1)
+        combos.addWidget(self.type_combo, 2)
+        for combo in (self.kind_combo, self.type_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -92,6 +97,7 @@ class QueuePanel(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.next_button)
         layout.addLayout(filters)
+        layout.addLayout(combos)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
 

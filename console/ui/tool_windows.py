@@ -75,6 +75,7 @@ class ToolWindowHost(QMainWindow):
         widget = cast("ToolWindow | None", self._tool_windows.get(key))
         if widget is None or not widget.isVisible():
             widget = factory()
+            fit_to_screen(widget, widget.width(), widget.height())  # never larger than a laptop's screen
             self._tool_windows[key] = widget
         widget.show()
         widget.raise_()
