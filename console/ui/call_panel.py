@@ -36,6 +36,7 @@ from console.services.telephony.dialer import CallResult
 from console.services.telephony.settings import OUTCOME_LABELS
 from console.ui.errors import error_text
 from console.ui.phone_line import PhoneLine
+from console.ui.reveal_reason import ask_reveal_reason
 from console.ui.script_view import ScriptView
 from console.ui.tasks import TaskRunner
 
@@ -235,9 +236,15 @@ class CallPanel(QWidget):
             return
         if detail is None or not self.holds_claim or self.clear_number:
             return
+        why = "拨打劝阻电话"  # dialled through the seat's line: the dial is the reason
+        if not self.pending_dial:
+            reason = ask_reveal_reason(self.tr("电话"), self, default="联系当事人")
+            if reason is None:
+                return
+            why = reason
         ctx = self.ctx
         self.runner.run(
-            lambda: privacy.reveal(ctx, detail.person_id, "phone", "拨打劝阻电话", warning_id=detail.warning_id),
+            lambda: privacy.reveal(ctx, detail.person_id, "phone", why, warning_id=detail.warning_id),
             self._revealed, self._reveal_failed)
 
     def _revealed(self, number: str) -> None:

@@ -536,7 +536,7 @@ class MainWindow(ToolWindowHost):
     def open_escalation(self, detail: WarningDetail) -> None:
         from console.ui.escalation_dialog import EscalationDialog
 
-        dialog = EscalationDialog(self.ctx, self.runner, detail.warning_id, parent=self)
+        dialog = EscalationDialog(self.ctx, self.runner, detail.warning_id, parent=self, person_id=detail.person_id)
         if dialog.exec():
             self.workstation.escalation_done()
 
