@@ -227,3 +227,23 @@ def test_lock_waits_for_a_live_call_and_keeps_the_draft(  # type: ignore[no-unty
     window.lock_dialog.try_unlock()
     assert window.centralWidget().isVisible() and window.outcome_panel.notes == "已通知家属"
     assert window.workstation.state is not None
+
+
+def test_my_items_follows_changes_and_opens_a_callback_due_to_me(qtbot, sqlite_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from console.ui.tasks import Change
+
+    first, second = two_warnings(sqlite_db)
+    actor = make_user(sqlite_db)
+    window = open_window(qtbot, sqlite_db, actor, tmp_path)
+    mine = window.my_items
+    assert mine.entries() == [] and mine.empty_label.isVisible()
+    with sqlite_db.context().session() as s:  # e.g. a callback promised to this operator, written elsewhere
+        s.execute(update(QueueItem).where(QueueItem.id == second).values(assigned_to=actor.user_id))
+    window.runner.data_changed.emit(Change.QUEUE)
+    assert [e.item_id for e in mine.entries()] == [second] and "我的处理中（1）" in mine.title.text()
+    mine.table.activated.emit(mine.model.index(0, 1))  # Enter on the row
+    assert window.workstation.entry.item_id == second and window.workstation.holds_claim
+    assert status(sqlite_db, second) == ("claimed", actor.user_id)
+    assert status(sqlite_db, first)[0] == "open"
