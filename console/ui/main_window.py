@@ -1,7 +1,9 @@
-"""The operator's main window: queue on the left, the warning, the call and its outcome in the centre.
+"""The operator's main window: the queue and “我的处理中” on the left, the warning, the call and its
+outcome in the centre.
 
 The window only arranges panels and routes signals; every database round trip goes through the
-task runner so a slow server shows a busy indicator instead of freezing the window.
+task runner so a slow server shows a busy indicator instead of freezing the window.  F2, a row
+switch, 我的处理中, lock, logout and quit pass the call guard (console/ui/call_guard.py) first.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from console.ui.call_guard import CallGuard, refuse_during_call
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.held_items import HeldItems
-from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.inbound_calls import InboundCalls
 from console.ui.live_updates import QueueChangeListener
@@ -226,14 +227,6 @@ class MainWindow(ToolWindowHost):
         dialog.accepted.connect(unlocked)
         dialog.open()
 
-    def show_help(self) -> None:
-        HelpPanel(self).exec()
-
-    def show_about(self) -> None:
-        from console.ui.about_dialog import AboutDialog
-
-        AboutDialog(self.database.description, self).exec()
-
     def _build_status_bar(self) -> None:
         bar = QStatusBar()
         self.setStatusBar(bar)
@@ -256,28 +249,6 @@ class MainWindow(ToolWindowHost):
         # A bound method, not a lambda: Qt drops the connection when this window is destroyed, while a
         # runner passed in from outside may live on.
         self.runner.busy_changed.connect(self._show_busy)
-
-    def export_queue(self, path: str | None = None) -> None:
-        """Write the queue to a spreadsheet; asks where unless ``path`` is given."""
-        from PySide6.QtWidgets import QFileDialog
-
-        from console.services.reports.queue_list import export_queue
-
-        if path is None:
-            path, _filter = QFileDialog.getSaveFileName(self, self.tr("导出队列"), "待办队列.xlsx",
-                                                        self.tr("Excel 表格 (*.xlsx);;CSV 文件 (*.csv)"))
-            if not path:
-                return
-        ctx, target = self.ctx, path
-
-        def done(result: Any) -> None:
-            self.statusBar().showMessage(self.tr("已导出 {n} 条到 {file}（已脱敏）").format(
-                n=result.rows, file=result.path), 10000)
-
-        def failed(exc: BaseException) -> None:
-            self.statusBar().showMessage(self.tr("导出失败：") + error_text(exc), 20000)
-
-        self.runner.run(lambda: export_queue(ctx, target), done, failed)
 
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText(self.tr("正在处理…") if busy else "")

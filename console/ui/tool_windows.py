@@ -1,6 +1,7 @@
 """The main window's tool windows (import, manual entry, escalations, supervisor board, reports, shift
-planner, training): one instance each, shown only to the roles allowed; the key of a tool a role may
-not open says so in the status bar instead of doing nothing.
+planner, training), the help and about boxes and the queue export: one instance each, shown only to
+the roles allowed, never larger than the screen; the key of a tool a role may not open says so in the
+status bar instead of doing nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 
 from console.app.bootstrap import Database
 from console.services.core.context import ROLE_LABELS, Actor, ServiceContext, allowed
+from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
 
 ToolWindow = TypeVar("ToolWindow", bound=QWidget)
@@ -137,6 +139,37 @@ class ToolWindowHost(QMainWindow):
 
         self._show_tool("training", lambda: TrainingWindow(self.database, self.actor, self.runner))
 
+    def show_help(self) -> None:
+        from console.ui.help_panel import HelpPanel  # it sizes itself with fit_to_screen below
+
+        HelpPanel(self).exec()
+
+    def show_about(self) -> None:
+        from console.ui.about_dialog import AboutDialog
+
+        AboutDialog(self.database.description, self).exec()
+
+    def export_queue(self, path: str | None = None) -> None:
+        """Write the queue to a spreadsheet; asks where unless ``path`` is given."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from console.services.reports.queue_list import export_queue
+
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, self.tr("导出队列"), "待办队列.xlsx",
+                                                        self.tr("Excel 表格 (*.xlsx);;CSV 文件 (*.csv)"))
+            if not path:
+                return
+        ctx, target = self.ctx, path
+
+        def done(result: Any) -> None:
+            self.statusBar().showMessage(self.tr("已导出 {n} 条到 {file}（已脱敏）").format(
+                n=result.rows, file=result.path), 10000)
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().showMessage(self.tr("导出失败：") + error_text(exc), 20000)
+
+        self.runner.run(lambda: export_queue(ctx, target), done, failed)
 
 
 def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
