@@ -247,3 +247,26 @@ def test_my_items_follows_changes_and_opens_a_callback_due_to_me(qtbot, sqlite_d
     assert window.workstation.entry.item_id == second and window.workstation.holds_claim
     assert status(sqlite_db, second) == ("claimed", actor.user_id)
     assert status(sqlite_db, first)[0] == "open"
+
+
+def test_a_draft_whose_claim_lapsed_stays_listed_and_reopens(qtbot, sqlite_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from console.services.queue import claims
+    from console.ui.tasks import Change
+
+    first, second = two_warnings(sqlite_db)
+    actor = make_user(sqlite_db)
+    window = open_window(qtbot, sqlite_db, actor, tmp_path)
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    window.outcome_panel.notes_edit.insertPlainText("答应下午去派出所")
+    answer_dialog(qtbot, "保存草稿并继续")
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert window.workstation.entry.item_id == second
+    claims.release(sqlite_db.context(actor), first, "领取到期")  # as if the lease had run out
+    window.runner.data_changed.emit(Change.QUEUE)
+    mine = window.my_items
+    rows = {e.item_id: mine.model.index(r, 3).data() for r, e in enumerate(mine.entries())}
+    assert rows[first] == "仅有草稿（领取已过期）"
+    row = next(r for r, e in enumerate(mine.entries()) if e.item_id == first)
+    mine.table.activated.emit(mine.model.index(row, 1))  # the second is untouched: no question
+    assert window.workstation.entry.item_id == first and not window.workstation.holds_claim
+    assert window.outcome_panel.notes == "答应下午去派出所"

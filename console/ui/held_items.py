@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.queue import claims as queue
 from console.services.queue import mine
-from console.ui.draft_keeper import DraftKeeper
+from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
 from console.ui.my_items_panel import MyItemsPanel
 from console.ui.tasks import Change, TaskRunner
@@ -45,7 +45,13 @@ class HeldItems(QObject):
         return {state.queue_item_id: state for state in self.drafts.load_all() if state.queue_item_id is not None}
 
     def show(self, entries: list[Any]) -> None:
-        self.panel.set_items(entries, drafts=set(self._draft_items()), current=self._current_item())
+        """The service's list, plus calls kept only in a draft here (their claim lapsed, e.g. after a crash)."""
+        drafts = self._draft_items()
+        listed = {entry.item_id for entry in entries}
+        current = self._current_item()
+        orphans = [DraftEntry.from_state(state) for item_id, state in drafts.items()
+                   if item_id not in listed and item_id != current]
+        self.panel.set_items([*entries, *orphans], drafts=set(drafts), current=current)
 
     def renew_set_aside(self) -> None:
         """Keep the claims of calls set aside with a draft (the call in hand renews its own)."""
@@ -58,6 +64,14 @@ class HeldItems(QObject):
 
     def open(self, entry: Any) -> None:
         """Take the item (renew the claim, or claim one assigned to this operator) and open it with its draft."""
+        if isinstance(entry, DraftEntry):  # only the draft is left: the call can still be written
+            state = self._draft_items().get(entry.item_id)
+            if state is not None:
+                self.workstation.open_claimed(entry, state, holds_claim=False)
+                self.panel.set_current(entry.item_id)
+                self.window.statusBar().showMessage(  # type: ignore[attr-defined]
+                    self.tr("领取已过期：草稿已打开，本次通话仍可保存"), 10000)
+            return
         ctx, item_id = self.ctx, entry.item_id
         self.runner.run(lambda: mine.take_held_item(ctx, item_id), self._taken, self._take_failed,
                         changes=Change.QUEUE)

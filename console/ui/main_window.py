@@ -314,6 +314,7 @@ class MainWindow(ToolWindowHost):
             event.ignore()
             return
         self.held.stop()
+        self.poll_timer.stop()  # a logged-out window asks nothing more of the database
         if self.phone is not None:
             self.phone.shutdown()
         if self.agent.timer.isActive():

@@ -31,8 +31,8 @@ class MyItemsPanel(QWidget):
         self.draft_items: set[int] = set()
         self.current_item: int | None = None
         self.model = RowsTableModel([
-            (self.tr("等级"), lambda e: f"{RISK_LEVEL_LABELS.get(e.risk_level, '')}{e.score}"),
-            (self.tr("姓名"), lambda e: e.name_masked),
+            (self.tr("等级"), lambda e: f"{RISK_LEVEL_LABELS.get(e.risk_level, '')}{e.score}" if e.score else ""),
+            (self.tr("姓名"), lambda e: e.name_masked or self.tr("预警 {id}").format(id=e.warning_id)),
             (self.tr("类别"), lambda e: QUEUE_ITEM_KIND_LABELS.get(e.kind, e.kind)),
             (self.tr("状态"), self._state_text),
             (self.tr("时限"), lambda e: countdown_text(e.deadline_at, self.clock())),
@@ -63,11 +63,14 @@ class MyItemsPanel(QWidget):
         self.set_items([])
 
     def _state_text(self, entry: Any) -> str:
+        status = getattr(entry, "status", None)  # a DraftEntry (claim lapsed) has none
         if entry.item_id == self.current_item:
             return self.tr("正在处理")
-        if entry.status == "claimed":
+        if status is None:
+            return self.tr("仅有草稿（领取已过期）")
+        if status == "claimed":
             return self.tr("已领取·有草稿") if entry.item_id in self.draft_items else self.tr("已领取")
-        if entry.status == "waiting" and entry.not_before is not None:
+        if status == "waiting" and entry.not_before is not None:
             return self.tr("{at} 到期").format(at=self.centre_clock.format(entry.not_before, "%m-%d %H:%M"))
         return self.tr("待处理")
 
@@ -86,7 +89,7 @@ class MyItemsPanel(QWidget):
         return [self.model.item(row) for row in range(self.model.rowCount())]
 
     def held_ids(self) -> list[int]:
-        return [e.item_id for e in self.entries() if e.status == "claimed"]
+        return [e.item_id for e in self.entries() if getattr(e, "status", None) == "claimed"]
 
     def tick(self) -> None:
         rows = self.model.rowCount()
