@@ -157,3 +157,5 @@ def test_trainer_window_asks_nothing_of_the_operator_queue(qtbot, sqlite_db: Dat
     assert "连接异常" not in window.connection_label.text()
     assert "PermissionDenied" not in window.connection_label.text() + window.statusBar().currentMessage()
     assert window.queue_panel.model.rowCount() == 0
+    qtbot.keyClick(window, Qt.Key.Key_F2)  # a trainer takes no warnings: the key says so
+    assert "培训员" in window.statusBar().currentMessage() and "下一条" in window.statusBar().currentMessage()

@@ -187,6 +187,9 @@ class MainWindow(ToolWindowHost):
 
         self.next_action.setEnabled(self.can_work)
         self.release_action.setEnabled(self.can_work)
+        if not self.can_work:  # the keys still answer: a role that takes no warnings is told so
+            self.no_work_actions = [self._action(action.text(), key, lambda _c=False, t=action.text(): self._denied(t))
+                                    for action, key in ((self.next_action, "F2"), (self.release_action, "F8"))]
         self.queue_panel.next_button.setEnabled(self.can_work)
         if not self.sees_people:
             for action in (self.next_action, self.refresh_action, self.release_action):
