@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import update
 
 from console.app.bootstrap import Database
@@ -45,8 +46,12 @@ def test_window_lists_the_open_queue_in_chinese(qtbot, demo_db: Database) -> Non
     first = model.index(0, 0).data()
     assert first[0] in "红橙黄蓝"
     assert "*" in model.index(0, QueueTableModel.COLUMNS.index("phone")).data()  # masked by default
-    assert "SQLite" in window.connection_label.text()
-    assert "接线员" in window.user_label.text() and "seat-7" in window.user_label.text()
+    # the status bar names the centre, the seat and the login; the database path is only a tooltip
+    assert "SQLite" in window.connection_label.toolTip()
+    bar_text = " ".join(w.text() for w in window.statusBar().findChildren(QLabel))
+    assert str(demo_db.data_dir) not in bar_text and ".sqlite3" not in bar_text
+    user = window.user_label.text()
+    assert "seat-7" in user and "op01" in user and "接线员" in user
 
 
 def test_level_filter_and_selection_survive_a_live_refresh(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]

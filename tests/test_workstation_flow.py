@@ -146,8 +146,12 @@ def test_save_needs_an_outcome(qtbot, sqlite_db: Database, tmp_path: Path) -> No
     assert window.workstation.state is not None
 
 
-def test_operator_reveal_is_audited_and_copied(qtbot, sqlite_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_operator_reveal_is_audited_and_copied(qtbot, sqlite_db: Database, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                               monkeypatch) -> None:
     add_warning(sqlite_db.context(SYSTEM))
+    asked: list[str] = []
+    monkeypatch.setattr("console.ui.call_panel.ask_reveal_reason",
+                        lambda field, _parent, default="": asked.append(field) or "核实身份")
     window = open_window(qtbot, sqlite_db, make_user(sqlite_db, "op4"), tmp_path)
     panel = window.call_panel
     assert not panel.reveal_button.isEnabled()  # nothing claimed yet
@@ -163,6 +167,7 @@ def test_operator_reveal_is_audited_and_copied(qtbot, sqlite_db: Database, tmp_p
     with sqlite_db.context().session() as s:
         event = s.execute(select(AuditEvent).where(AuditEvent.action == "reveal")).scalar_one()
         assert event.login == "op4" and event.details["field"] == "phone"
+        assert asked == ["电话"] and event.reason == "核实身份"  # the reason picked goes to the audit
         assert number not in str(event.details)
 
 

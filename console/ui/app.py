@@ -89,12 +89,17 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
         database.dispose()
         database = prepare_database(url, False)  # the centre's name is a setting: read it afresh
         hint = "首次设置已完成：请用刚创建的管理员账号登录，再添加其他人员的账号。"
-    actor = _login(database, hint)
-    if actor is None:
-        return 0
-    window = MainWindow(database, actor)
-    window.show()
-    return int(app.exec())
+    while True:  # 注销 (Ctrl+Shift+L) returns to the login for the next person on this seat
+        actor = _login(database, hint)
+        if actor is None:
+            return 0
+        window = MainWindow(database, actor)
+        window.show()
+        code = int(app.exec())
+        if not window.logged_out or os.environ.get("DISSUADE_AUTOLOGIN"):
+            return code
+        window.deleteLater()
+        hint = ""
 
 
 def first_run_needed(database: Database) -> bool:

@@ -17,11 +17,13 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +36,7 @@ from console.services.telephony.dialer import CallResult
 from console.services.telephony.settings import OUTCOME_LABELS
 from console.ui.errors import error_text
 from console.ui.phone_line import PhoneLine
+from console.ui.reveal_reason import ask_reveal_reason
 from console.ui.script_view import ScriptView
 from console.ui.tasks import TaskRunner
 
@@ -123,20 +126,30 @@ class CallPanel(QWidget):
             shortcut.activated.connect(slot)
 
         self.script_view = ScriptView()
+        # Two short rows rather than one long one, and the script in a scroll area: the call's controls
+        # stay on screen on a 1366×768 laptop, whatever the length of the step's text.
         number_row = QHBoxLayout()
         number_row.addWidget(self.number_label)
-        number_row.addWidget(self.reveal_button)
-        number_row.addWidget(self.copy_button)
-        number_row.addWidget(self.dial_button)
         number_row.addStretch(1)
         number_row.addWidget(self.timer_label)
         number_row.addWidget(self.start_button)
         number_row.addWidget(self.end_button)
+        tools_row = QHBoxLayout()
+        tools_row.addWidget(self.reveal_button)
+        tools_row.addWidget(self.copy_button)
+        tools_row.addWidget(self.dial_button)
+        tools_row.addWidget(self.phone_label, 1)
+        self.phone_label.setWordWrap(True)
+        self.phone_label.setMinimumWidth(80)
+        self.script_area = QScrollArea()
+        self.script_area.setWidgetResizable(True)
+        self.script_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.script_area.setWidget(self.script_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(number_row)
-        layout.addWidget(self.phone_label)
-        layout.addWidget(self.script_view, 1)
+        layout.addLayout(tools_row)
+        layout.addWidget(self.script_area, 1)
 
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
@@ -223,9 +236,15 @@ class CallPanel(QWidget):
             return
         if detail is None or not self.holds_claim or self.clear_number:
             return
+        why = "拨打劝阻电话"  # dialled through the seat's line: the dial is the reason
+        if not self.pending_dial:
+            reason = ask_reveal_reason(self.tr("电话"), self, default="联系当事人")
+            if reason is None:
+                return
+            why = reason
         ctx = self.ctx
         self.runner.run(
-            lambda: privacy.reveal(ctx, detail.person_id, "phone", "拨打劝阻电话", warning_id=detail.warning_id),
+            lambda: privacy.reveal(ctx, detail.person_id, "phone", why, warning_id=detail.warning_id),
             self._revealed, self._reveal_failed)
 
     def _revealed(self, number: str) -> None:

@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,8 +35,10 @@ from console.services.escalation import open_orders
 from console.services.escalation import orders as escalations
 from console.services.escalation.drafts import EscalationDraft, prepare_escalation
 from console.services.escalation.views import EscalationInfo
+from console.services.people import privacy
 from console.ui.errors import error_text
 from console.ui.open_order_view import OpenOrderView
+from console.ui.reveal_reason import ask_reveal_reason
 from console.ui.tasks import Change, TaskRunner
 
 CONFIRM_KEYS = ("Ctrl+Return", "Ctrl+Enter")
@@ -49,11 +53,14 @@ class EscalationDialog(QDialog):
     reminded = Signal(int)
     failed = Signal(str)
 
-    def __init__(self, ctx: ServiceContext, runner: TaskRunner, warning_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, runner: TaskRunner, warning_id: int, parent: QWidget | None = None, *,
+                 person_id: int | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
         self.warning_id = warning_id
+        self.person_id = person_id
+        self.clear_address = ""  # set once revealed (audited, with a reason)
         self.draft: EscalationDraft | None = None
         self.created: EscalationInfo | None = None
         self.open_order: EscalationInfo | None = None
@@ -62,6 +69,10 @@ class EscalationDialog(QDialog):
 
         self.header = QLabel(self.tr("正在准备指令…"))
         self.header.setWordWrap(True)
+        self.reveal_button = QPushButton(self.tr("显示住址"))
+        self.reveal_button.setToolTip(self.tr("显示完整住址（须选择原因，记入审计）"))
+        self.reveal_button.setVisible(person_id is not None and allowed(ctx.actor, "pii.reveal.all"))
+        self.reveal_button.clicked.connect(self.reveal_address)
         self.station_combo = QComboBox()
         self.station_combo.currentIndexChanged.connect(self._station_changed)
         self.station_reason = QLabel()
@@ -131,7 +142,11 @@ class EscalationDialog(QDialog):
             QShortcut(QKeySequence(key), self, self._confirm_key)
 
         layout = QVBoxLayout(self)
-        for widget in (self.header, self.order_view, station_box, tasks_box, self.text_box):
+        head = QHBoxLayout()
+        head.addWidget(self.header, 1)
+        head.addWidget(self.reveal_button)
+        layout.addLayout(head)
+        for widget in (self.order_view, station_box, tasks_box, self.text_box):
             layout.addWidget(widget)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
@@ -192,12 +207,7 @@ class EscalationDialog(QDialog):
     # -- loading -----------------------------------------------------------------------------
     def _loaded(self, draft: EscalationDraft) -> None:
         self.draft = draft
-        self.header.setText(self.tr("{level}色预警　{name}　{fraud}　住址：{address}").format(
-            level=draft.level_label, name=draft.person_name, fraud=draft.fraud_type_label,
-            address=draft.address or self.tr("未登记")))
-        if draft.open_escalations:
-            self.header.setText(self.header.text() + "\n" + self.tr("注意：该预警已有 {n} 个未办结的上报指令").format(
-                n=draft.open_escalations))
+        self._show_header()
         self.station_combo.blockSignals(True)
         self.station_combo.clear()
         self.station_combo.addItem(self.tr("（请选择派出所）"), None)
@@ -228,10 +238,42 @@ class EscalationDialog(QDialog):
         if chosen is None:
             self.station_reason.setText(self.tr("未能自动匹配，请手动选择"))
         elif match is not None and chosen == match.station_id:
-            self.station_reason.setText(match.reason)
+            # the rule's keyword is part of the person's address: masked like the address until revealed
+            shown = match.pattern if self.clear_address or len(match.pattern) <= 2 else \
+                match.pattern[:2] + "*" * (len(match.pattern) - 2)
+            self.station_reason.setText(match.reason.replace(f"“{match.pattern}”", f"“{shown}”"))
         else:
             self.station_reason.setText(self.tr("人工指定") + (
                 self.tr("（系统匹配为{name}）").format(name=match.station_name) if match else ""))
+
+    def _show_header(self) -> None:
+        draft = self.draft
+        if draft is None:
+            return
+        text = self.tr("{level}色预警　{name}　{fraud}　住址：{address}").format(
+            level=draft.level_label, name=draft.person_name, fraud=draft.fraud_type_label,
+            address=self.clear_address or draft.address or self.tr("未登记"))
+        if draft.open_escalations:
+            text += "\n" + self.tr("注意：该预警已有 {n} 个未办结的上报指令").format(n=draft.open_escalations)
+        self.header.setText(text)
+
+    def reveal_address(self) -> None:
+        """The clear address, through the same reason dialog as Ctrl+R (audited)."""
+        if self.person_id is None:
+            return
+        reason = ask_reveal_reason(self.tr("住址"), self, default="上报派出所")
+        if reason is None:
+            return
+        ctx, person_id, warning_id = self.ctx, self.person_id, self.warning_id
+
+        def shown(address: str) -> None:
+            self.clear_address = address or self.tr("未登记")
+            self.reveal_button.setEnabled(False)
+            self._show_header()
+            self._station_changed()
+
+        self.runner.run(lambda: privacy.reveal(ctx, person_id, "address", reason, warning_id=warning_id), shown,
+                        self._failed)
 
     # -- sending -----------------------------------------------------------------------------
     def selected_station(self) -> int | None:

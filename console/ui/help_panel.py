@@ -7,14 +7,15 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QV
 
 from console.ui.outcome_panel import DISPOSITION_KEYS
 from console.ui.script_view import KEY_ACTION_KEYS, OBJECTION_KEYS
+from console.ui.tool_windows import fit_to_screen
 from scripts_library.codes import DISPOSITION_LABELS, KEY_ACTION_LABELS, OBJECTION_LABELS
 
 GENERAL_KEYS: tuple[tuple[str, str], ...] = (
     ("F1", "快捷键帮助"),
-    ("F2", "下一条：领取并打开最紧急的一条"),
+    ("F2", "下一条：领取并打开最紧急的一条（通话中不可用；有未保存内容时先询问）"),
     ("F5", "刷新队列"),
     ("F8", "退回队列（放弃当前条目）"),
-    ("Ctrl+R", "显示完整号码（记录查看日志）"),
+    ("Ctrl+R", "显示完整号码（选择查看原因，记入审计）"),
     ("Ctrl+C", "复制号码"),
     ("Ctrl+D", "拨号（配置了软电话时由本席位拨出，自动识别接通、占线、无人接听等结果）"),
     ("F6", "开始通话（计时，座机拨号时）"),
@@ -29,14 +30,15 @@ GENERAL_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+T", "软电话通话中转接 110 或派出所值班电话"),
     ("Ctrl+Shift+M", "给当事人发“请立即挂断”短信（确认后发送）"),
     ("Ctrl+Enter", "保存通话结果"),
-    ("Ctrl+L", "锁定屏幕（离开席位时）"),
+    ("Ctrl+L", "锁定屏幕（离开席位时；通话中不可用，草稿保留）"),
     ("Ctrl+I", "导入预警文件"),
     ("Ctrl+Shift+N", "人工录入来电预警"),
     ("F9", "值班长看板（值班长）"),
     ("F10", "报表与统计"),
     ("F11", "话术演练与复盘"),
     ("F12", "小休 / 恢复就绪（小休期间不分配新预警）"),
-    ("Ctrl+Q", "退出"),
+    ("Ctrl+Shift+L", "注销，换人登录（有未保存内容或领取的条目时先询问）"),
+    ("Ctrl+Q", "退出（同上）"),
 )
 
 
@@ -54,7 +56,7 @@ class HelpPanel(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("快捷键"))
-        self.resize(560, 720)
+        fit_to_screen(self, 560, 720)
         parts = []
         for section, rows in shortcut_rows():
             body = "".join(f"<tr><td style='padding-right:18px'><b>{key}</b></td><td>{what}</td></tr>"

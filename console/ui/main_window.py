@@ -1,17 +1,18 @@
-"""The operator's main window: queue on the left, the warning, the call and its outcome in the centre.
+"""The operator's main window: the queue and “我的处理中” on the left, the warning, the call and its
+outcome in the centre.
 
 The window only arranges panels and routes signals; every database round trip goes through the
-task runner so a slow server shows a busy indicator instead of freezing the window.
+task runner so a slow server shows a busy indicator instead of freezing the window.  F2, a row
+switch, 我的处理中, lock, logout and quit pass the call guard (console/ui/call_guard.py) first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QStatusBar, QToolBar, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QStatusBar, QToolBar, QWidget
 
 from console.app.bootstrap import Database
 from console.services.calls import drafts
@@ -20,28 +21,32 @@ from console.services.core.context import ROLE_LABELS, Actor, ServiceContext, Se
 from console.services.core.storage import describe_storage_error
 from console.services.core.vocabulary import RISK_LEVEL_LABELS, RISK_LEVEL_ORDER, QueueItemStatus
 from console.services.queue import claims as queue
+from console.services.queue import mine
 from console.services.security.session_policy import IdleTimer
 from console.services.telephony import agents
 from console.services.telephony.settings import TelephonySettings, load_telephony_settings
 from console.ui.agent_state import PAUSE_KEY, AgentStateKeeper
+from console.ui.call_guard import CallGuard, refuse_during_call
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
-from console.ui.help_panel import HelpPanel
+from console.ui.held_items import HeldItems
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.inbound_calls import InboundCalls
 from console.ui.live_updates import QueueChangeListener
+from console.ui.my_items_panel import MyItemsPanel
 from console.ui.phone_line import PhoneLine
 from console.ui.queue_panel import QueuePanel
 from console.ui.tasks import Change, TaskRunner
+from console.ui.tool_windows import ToolWindowHost
 from console.ui.workstation_view import WorkstationView
 from scripts_library import ScriptLibrary
-
-ToolWindow = TypeVar("ToolWindow", bound=QWidget)
 
 POLL_MS = 2000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ToolWindowHost):
+    logout_requested = Signal()  # the operator logged out: the application asks the next login
+
     def __init__(self, database: Database, actor: Actor, runner: TaskRunner | None = None,
                  parent: QWidget | None = None, *,
                  drafts: DraftKeeper | None = None, library: ScriptLibrary | None = None,
@@ -66,6 +71,7 @@ class MainWindow(QMainWindow):
         self.drafts = drafts or DraftKeeper(actor)
 
         self.queue_panel = QueuePanel(self.ctx.now, centre_clock=self.ctx.centre_clock)
+        self.my_items = MyItemsPanel(self.ctx.now, self.ctx.centre_clock)
         self.phone = self._build_phone(telephony)
         self.workstation = WorkstationView(self.ctx, self.runner, self.settings, self.drafts, library,
                                            phone=self.phone)
@@ -73,13 +79,25 @@ class MainWindow(QMainWindow):
         self.call_panel = self.workstation.call_panel
         self.outcome_panel = self.workstation.outcome_panel
         self.script_view = self.workstation.script_view
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.queue_panel)
+        left.addWidget(self.my_items)
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 1)
+        left.setChildrenCollapsible(False)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.queue_panel)
+        splitter.addWidget(left)
         splitter.addWidget(self.workstation)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
-        splitter.setSizes([560, 1040])
+        splitter.setSizes([400, 1200] if self.width() < 1500 else [480, 1120])
+        splitter.setChildrenCollapsible(False)
+        self.held = HeldItems(self.ctx, self.runner, self.workstation, self.drafts, self.my_items, self)
+        self.guard = CallGuard(self.workstation, self)
+        self._leaving = False
         self._tool_windows: dict[str, QWidget] = {}
+        self.sees_queue = self.sees_people and (self.can_work or allowed(actor, "queue.manage"))
+        self.logged_out = False
         if self.sees_people:
             self.setCentralWidget(splitter)
         else:
@@ -98,6 +116,7 @@ class MainWindow(QMainWindow):
             if self.phone is not None else None
         self.queue_panel.next_requested.connect(self.claim_next)
         self.queue_panel.entry_selected.connect(self._entry_selected)
+        self.my_items.item_chosen.connect(self._held_item_chosen)
         self.runner.data_changed.connect(self._data_changed)
         self.workstation.escalation_requested.connect(self.open_escalation)
 
@@ -118,6 +137,8 @@ class MainWindow(QMainWindow):
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(1000)
         self.tick_timer.timeout.connect(self.queue_panel.model.tick)
+        self.tick_timer.timeout.connect(self.my_items.tick)
+        self.tick_timer.timeout.connect(self.warning_panel.tick)
         self.tick_timer.start()
         if self.sees_people:
             self.refresh_queue()
@@ -125,15 +146,6 @@ class MainWindow(QMainWindow):
                 self.reopen_drafts()
 
     # -- actions -------------------------------------------------------------------------
-    def _action(self, text: str, key: str, slot: Any, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setToolTip(f"{tip or text}（{key}）")
-        action.setStatusTip(f"{tip or text}（{key}）")
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
         self.next_action = self._action(self.tr("下一条"), "F2", self.claim_next, self.tr("领取并打开最紧急的一条"))
         self.refresh_action = self._action(self.tr("刷新队列"), "F5", self.refresh_queue)
@@ -142,7 +154,8 @@ class MainWindow(QMainWindow):
         self.escape_action = self._action(self.tr("回到话术 / 挂断"), "Esc",
                                           self.workstation.hang_up_or_focus_script)
         self.help_action = self._action(self.tr("快捷键帮助"), "F1", self.show_help)
-        self.quit_action = self._action(self.tr("退出"), "Ctrl+Q", self.close)
+        self.quit_action = self._action(self.tr("退出"), "Ctrl+Q", self.request_quit)
+        self.logout_action = self._action(self.tr("注销（换人登录）"), "Ctrl+Shift+L", self.request_logout)
 
         work = self.menuBar().addMenu(self.tr("工作(&W)"))
         for action in (self.next_action, self.refresh_action, self.release_action):
@@ -153,6 +166,7 @@ class MainWindow(QMainWindow):
                                               self.tr("把当前队列导出为 CSV 或 XLSX（个人信息脱敏，记入审计）"))
             work.addAction(self.export_action)
         work.addSeparator()
+        work.addAction(self.logout_action)
         work.addAction(self.quit_action)
         self.work_menu = work
         self._build_tool_window_actions()
@@ -173,106 +187,35 @@ class MainWindow(QMainWindow):
 
         self.next_action.setEnabled(self.can_work)
         self.release_action.setEnabled(self.can_work)
+        if not self.can_work:  # the keys still answer: a role that takes no warnings is told so
+            self.no_work_actions = [self._action(action.text(), key, lambda _c=False, t=action.text(): self._denied(t))
+                                    for action, key in ((self.next_action, "F2"), (self.release_action, "F8"))]
         self.queue_panel.next_button.setEnabled(self.can_work)
         if not self.sees_people:
             for action in (self.next_action, self.refresh_action, self.release_action):
                 action.setVisible(False)
 
-    def _build_tool_window_actions(self) -> None:
-        """Import, manual entry, supervisor board, reports and training, each shown only to roles allowed."""
-        entries = [
-            ("import", self.tr("导入预警文件"), "Ctrl+I", "import.run", self.open_import),
-            ("manual", self.tr("人工录入来电预警"), "Ctrl+Shift+N", "warning.create", self.open_manual_entry),
-            ("escalations", self.tr("上报指令跟进"), "Ctrl+Shift+E", "escalation.update", self.open_escalations),
-            ("board", self.tr("值班长看板"), "F9", "queue.manage", self.open_supervisor_board),
-            ("reports", self.tr("报表与统计"), "F10", "stats.view", self.open_reports),
-            ("shift", self.tr("排班测算"), "Ctrl+Shift+P", "report.print", self.open_shift_planner),
-            ("training", self.tr("话术演练与复盘"), "F11", "training.run", self.open_training),
-        ]
-        menu = self.menuBar().addMenu(self.tr("窗口(&V)"))
-        self.tool_actions: dict[str, QAction] = {}
-        for key, text, shortcut, permission, slot in entries:
-            if not allowed(self.actor, permission) or (key == "training" and not self.sees_people):
-                continue
-            action = self._action(text, shortcut, slot)
-            menu.addAction(action)
-            self.tool_actions[key] = action
-        self.tools_menu = menu
-
-    def _show_tool(self, key: str, factory: Callable[[], ToolWindow]) -> ToolWindow:
-        """One instance per tool window; raise it when it is already open."""
-        widget = cast("ToolWindow | None", self._tool_windows.get(key))
-        if widget is None or not widget.isVisible():
-            widget = factory()
-            self._tool_windows[key] = widget
-        widget.show()
-        widget.raise_()
-        widget.activateWindow()
-        return widget
-
-    def open_import(self) -> None:
-        from console.ui.import_dialog import ImportDialog
-
-        self._show_tool("import", lambda: ImportDialog(self.ctx, self.runner, self))
-
-    def open_manual_entry(self) -> None:
-        from console.ui.manual_entry_dialog import ManualEntryDialog
-
-        self._show_tool("manual", lambda: ManualEntryDialog(self.ctx, self.runner, self))
-
-    def open_escalations(self) -> None:
-        from console.ui.escalations_window import EscalationsWindow
-
-        def build() -> QWidget:
-            window = EscalationsWindow(self.ctx, self.runner)
-            window.setWindowFlag(Qt.WindowType.Window)
-            window.setWindowTitle(self.tr("上报指令跟进"))
-            window.resize(1300, 800)
-            return window
-
-        self._show_tool("escalations", build)
-
-    def open_supervisor_board(self) -> None:
-        from console.ui.supervisor import SupervisorBoard
-
-        def build() -> QWidget:
-            board = SupervisorBoard(self.database, self.actor, self.runner)
-            board.setWindowFlag(Qt.WindowType.Window)
-            board.setWindowTitle(self.tr("值班长看板"))
-            board.resize(1400, 900)
-            return board
-
-        self._show_tool("board", build)
-
-    def open_reports(self) -> None:
-        from console.ui.supervisor import ReportsDialog
-
-        self._show_tool("reports", lambda: ReportsDialog(self.database, self.actor, self.runner, self))
-
-    def open_shift_planner(self) -> None:
-        from console.ui.supervisor.shift_planner import ShiftPlannerWindow
-
-        def build() -> QWidget:
-            window = ShiftPlannerWindow(self.ctx, self.runner)
-            window.setWindowFlag(Qt.WindowType.Window)
-            window.resize(1100, 760)
-            return window
-
-        self._show_tool("shift", build)
-
-    def open_training(self) -> None:
-        from console.ui.training import TrainingWindow
-
-        self._show_tool("training", lambda: TrainingWindow(self.database, self.actor, self.runner))
-
     def _build_idle_lock(self, timer: IdleTimer | None) -> None:
         self.idle_guard = IdleLockGuard(timer or IdleTimer.from_policy(self.ctx.settings.security), self)
         self.idle_guard.locked.connect(self.lock_screen)
-        self.lock_action = self._action(self.tr("锁定屏幕"), "Ctrl+L", self.idle_guard.lock_now)
+        self.lock_action = self._action(self.tr("锁定屏幕"), "Ctrl+L", self.request_lock)
         self.work_menu.insertAction(self.quit_action, self.lock_action)
 
+    def request_lock(self) -> None:
+        """Ctrl+L: refused during a live call; otherwise the draft is written and the screen locks."""
+        if self.workstation.in_live_call:
+            refuse_during_call(self, self.tr("锁定屏幕"))
+            return
+        self.idle_guard.lock_now()
+
     def lock_screen(self) -> None:
-        """Hide everything personal until the same user unlocks (the call draft keeps being saved)."""
+        """Hide everything personal until the same user unlocks; the call in hand stays, its draft on disk.
+
+        The idle lock waits while a call is live: an operator talking does not touch the keyboard."""
+        if self.workstation.in_live_call:
+            self.idle_guard.unlocked()
+            return
+        self.workstation.keep_draft()
         central = self.centralWidget()
         if central is not None:
             central.hide()
@@ -287,21 +230,16 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(unlocked)
         dialog.open()
 
-    def show_help(self) -> None:
-        HelpPanel(self).exec()
-
-    def show_about(self) -> None:
-        from console.ui.about_dialog import AboutDialog
-
-        AboutDialog(self.database.description, self).exec()
-
     def _build_status_bar(self) -> None:
         bar = QStatusBar()
         self.setStatusBar(bar)
-        self.user_label = QLabel(self.tr("{name}（{role}） 席位 {seat}").format(
-            name=self.actor.display_name or self.actor.login, role=ROLE_LABELS.get(self.actor.role, self.actor.role),
-            seat=self.actor.seat or "-"))
-        self.connection_label = QLabel(self.database.description)
+        centre = self.ctx.settings.centre
+        self.user_label = QLabel(self.tr("{centre}　席位 {seat}　{name}（{login}，{role}）").format(
+            centre=centre.unit_name or self.tr("反诈中心"), seat=self.actor.seat or centre.seat_name or "-",
+            name=self.actor.display_name or self.actor.login, login=self.actor.login,
+            role=ROLE_LABELS.get(self.actor.role, self.actor.role)))
+        self.connection_label = QLabel(self.tr("数据库已连接"))
+        self.connection_label.setToolTip(self.database.description)  # the path is for the about box, not the bar
         self.depth_label = QLabel()
         self.busy_label = QLabel()
         self.phone_status_label = QLabel(self.tr("软电话：{account}").format(account=self.phone.settings.account)
@@ -314,28 +252,6 @@ class MainWindow(QMainWindow):
         # A bound method, not a lambda: Qt drops the connection when this window is destroyed, while a
         # runner passed in from outside may live on.
         self.runner.busy_changed.connect(self._show_busy)
-
-    def export_queue(self, path: str | None = None) -> None:
-        """Write the queue to a spreadsheet; asks where unless ``path`` is given."""
-        from PySide6.QtWidgets import QFileDialog
-
-        from console.services.reports.queue_list import export_queue
-
-        if path is None:
-            path, _filter = QFileDialog.getSaveFileName(self, self.tr("导出队列"), "待办队列.xlsx",
-                                                        self.tr("Excel 表格 (*.xlsx);;CSV 文件 (*.csv)"))
-            if not path:
-                return
-        ctx, target = self.ctx, path
-
-        def done(result: Any) -> None:
-            self.statusBar().showMessage(self.tr("已导出 {n} 条到 {file}（已脱敏）").format(
-                n=result.rows, file=result.path), 10000)
-
-        def failed(exc: BaseException) -> None:
-            self.statusBar().showMessage(self.tr("导出失败：") + error_text(exc), 20000)
-
-        self.runner.run(lambda: export_queue(ctx, target), done, failed)
 
     def _show_busy(self, busy: bool) -> None:
         self.busy_label.setText(self.tr("正在处理…") if busy else "")
@@ -369,7 +285,39 @@ class MainWindow(QMainWindow):
         self.workstation.item_closed.connect(self.agent.item_closed)
         self.agent.start()
 
+    # -- leaving the seat ------------------------------------------------------------------
+    def _leave_seat(self, what: str) -> bool:
+        """Ask what the call guard asks; give the held items back only when the operator ticked it."""
+        current = [self.workstation.state.queue_item_id] if self.workstation.holds_claim and \
+            self.workstation.state is not None and self.workstation.state.queue_item_id else []
+        held = sorted(set(self.my_items.held_ids()) | {i for i in current if i is not None})
+        leave = self.guard.check(what, leaving_seat=True, held=len(held) if self.can_work else 0)
+        if not leave.proceed:
+            return False
+        if leave.release_held and held:
+            self.held.release_all(held)
+            self.runner.wait_all()
+        self._leaving = True
+        return True
+
+    def request_quit(self) -> None:
+        if self._leave_seat(self.tr("退出")):
+            self.close()
+
+    def request_logout(self) -> None:
+        if self._leave_seat(self.tr("注销")):
+            self.logged_out = True
+            self.close()
+            self.logout_requested.emit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window system's close button asks like Ctrl+Q; a close from the program (shutdown) keeps
+        # every draft on disk without asking.
+        if event.spontaneous() and not self._leaving and not self._leave_seat(self.tr("退出")):
+            event.ignore()
+            return
+        self.held.stop()
+        self.poll_timer.stop()  # a logged-out window asks nothing more of the database
         if self.phone is not None:
             self.phone.shutdown()
         if self.agent.timer.isActive():
@@ -380,13 +328,13 @@ class MainWindow(QMainWindow):
 
     # -- live queue ----------------------------------------------------------------------
     def check_for_changes(self) -> None:
-        if self._refreshing:
+        if self._refreshing or not self.sees_queue:
             return
         ctx = self.ctx
         self.runner.run(lambda: queue.queue_version(ctx), self._version_checked, self._connection_failed)
 
     def _version_checked(self, version: int) -> None:
-        self.connection_label.setText(self.database.description)
+        self.connection_label.setText(self.tr("数据库已连接"))
         self.connection_label.setStyleSheet("")
         if version != self._seen_version:
             self.refresh_queue()
@@ -416,6 +364,8 @@ class MainWindow(QMainWindow):
             self.refresh_queue()
 
     def refresh_queue(self) -> None:
+        if not self.sees_queue:  # a trainer's desk asks nothing of the operators' queue
+            return
         if self._refreshing:
             self._queue_stale = True  # read again once the read in flight is in
             return
@@ -423,16 +373,19 @@ class MainWindow(QMainWindow):
         self._queue_stale = False
         ctx = self.ctx
 
-        def load() -> tuple[int, list[Any]]:
+        can_work = self.can_work
+
+        def load() -> tuple[int, list[Any], list[Any]]:
             version = queue.queue_version(ctx)
-            return version, queue.list_open(ctx)
+            return version, queue.list_open(ctx), (mine.my_items(ctx) if can_work else [])
 
         self.runner.run(load, self._queue_loaded, self._queue_failed)
 
-    def _queue_loaded(self, result: tuple[int, list[Any]]) -> None:
+    def _queue_loaded(self, result: tuple[int, list[Any], list[Any]]) -> None:
         self._refreshing = False
-        self._seen_version, entries = result
+        self._seen_version, entries, held = result
         self.queue_panel.set_entries(entries)
+        self.held.show(held)
         counts = {level: 0 for level in RISK_LEVEL_ORDER}
         for entry in entries:
             if entry.status == QueueItemStatus.OPEN:
@@ -450,32 +403,78 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(self.tr("连接异常：") + describe_storage_error(exc))
         self.connection_label.setStyleSheet("color: #cf222e; font-weight: bold;")
 
+    def _leave_item(self, what: str) -> tuple[bool, int | None]:
+        """The call guard for F2, a row switch and 我的处理中; returns (go on, an untouched claim to give back)."""
+        workstation = self.workstation
+        if not workstation.busy_with_claim:
+            return True, None
+        untouched = not workstation.in_live_call and not workstation.has_unsaved
+        if not self.guard.check(what).proceed:
+            return False, None
+        if untouched and workstation.state is not None:
+            item_id = workstation.state.queue_item_id if workstation.holds_claim else None
+            workstation.discard_current(release=False)
+            return True, item_id
+        return True, None
+
     def claim_next(self) -> None:
         if not self.can_work:
             return
         if self.agent.paused:
             self.statusBar().showMessage(self.tr("正在小休，不分配新的预警；按 F12 恢复就绪"), 8000)
             return
+        proceed, untouched = self._leave_item(self.tr("领取下一条"))
+        if not proceed:
+            return
         ctx = self.ctx
+
+        def claim() -> Any:
+            entry = agents.claim_next_for_agent(ctx)
+            if untouched is not None:  # claimed first, so the untouched item is not handed straight back
+                queue.release(ctx, untouched, "未处理，领取下一条")
+            return entry
+
         self.next_action.setEnabled(False)
-        self.runner.run(lambda: agents.claim_next_for_agent(ctx), self._claimed, self._claim_failed,
+        self.runner.run(claim, lambda entry: self._claimed(entry, untouched), self._claim_failed,
                         changes=Change.QUEUE)
 
-    def _claimed(self, entry: Any) -> None:
+    def _claimed(self, entry: Any, released: int | None = None) -> None:
         self.next_action.setEnabled(True)
         if entry is None:
             self.statusBar().showMessage(self.tr("队列中暂无可领取的条目"), 5000)
             return
         self.workstation.open_claimed(entry)
         self.queue_panel.select_item(entry.item_id)
+        self.my_items.set_current(entry.item_id)
+        if released is not None:
+            self.statusBar().showMessage(self.tr("上一条未作任何处理，已退回队列"), 5000)
 
     def _entry_selected(self, entry: Any) -> None:
-        if self.workstation.busy_with_claim:
-            if entry is not None and self.workstation.entry is not None and entry.item_id != self.workstation.entry.item_id:
-                self.statusBar().showMessage(self.tr("正在处理当前条目：保存（Ctrl+Enter）或退回（F8）后再查看其他条目"),
-                                             5000)
+        current = self.workstation.entry
+        if self.workstation.busy_with_claim and (entry is None or (current is not None
+                                                                   and entry.item_id == current.item_id)):
             return
+        proceed, untouched = self._leave_item(self.tr("查看其他条目"))
+        if not proceed:
+            if current is not None:
+                self.queue_panel.select_item(current.item_id)  # the row of the call in hand stays selected
+            return
+        if untouched is not None:
+            self.held.release_all([untouched])
+        self.my_items.set_current(None)
         self.workstation.browse(entry)
+
+    def _held_item_chosen(self, entry: Any) -> None:
+        """我的处理中: reopen one of this operator's items with its draft (the guard asks first)."""
+        current = self.workstation.entry
+        if current is not None and entry.item_id == current.item_id:
+            return
+        proceed, untouched = self._leave_item(self.tr("打开其他条目"))
+        if not proceed:
+            return
+        if untouched is not None:
+            self.held.release_all([untouched])
+        self.held.open(entry)
 
     # -- drafts --------------------------------------------------------------------------
     def reopen_drafts(self) -> None:
@@ -503,6 +502,7 @@ class MainWindow(QMainWindow):
         if entry is None:
             entry = DraftEntry.from_state(state)
         self.workstation.open_claimed(entry, state, holds_claim=held)
+        self.my_items.set_current(entry.item_id)
         self.statusBar().showMessage(self.tr("已恢复未保存的通话草稿"), 10000)
         if held:
             self.queue_panel.select_item(entry.item_id)
@@ -511,7 +511,7 @@ class MainWindow(QMainWindow):
     def open_escalation(self, detail: WarningDetail) -> None:
         from console.ui.escalation_dialog import EscalationDialog
 
-        dialog = EscalationDialog(self.ctx, self.runner, detail.warning_id, parent=self)
+        dialog = EscalationDialog(self.ctx, self.runner, detail.warning_id, parent=self, person_id=detail.person_id)
         if dialog.exec():
             self.workstation.escalation_done()
 

@@ -79,7 +79,7 @@ class OutcomePanel(QWidget):
             button.setToolTip(self.tr("通话结果：{label}（{key}）").format(label=label, key=key))
             button.clicked.connect(lambda _checked=False, c=code: self.choose_disposition(c))
             self.group.addButton(button)
-            grid.addWidget(button, i // 2, i % 2)
+            grid.addWidget(button, i // 3, i % 3)  # three columns: the panel fits a 768-pixel-high screen
             self.disposition_buttons[code] = button
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -96,7 +96,7 @@ class OutcomePanel(QWidget):
         self.notes_edit.setToolTip(self.tr("备注（Ctrl+N）"))
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.textChanged.connect(self._edited)
-        self.notes_edit.setMinimumHeight(70)
+        self.notes_edit.setMinimumHeight(48)
         form = QFormLayout()
         form.addRow(self.tr("保住金额"), self.amount_edit)
         form.addRow("", self.amount_error)

@@ -38,6 +38,7 @@ class QueuePanel(QWidget):
                  centre_clock: CentreClock | None = None) -> None:
         super().__init__(parent)
         self.model = QueueTableModel(clock, self, centre_clock=centre_clock)
+        self._updating = False
 
         self.next_button = QPushButton(self.tr("下一条  (F2)"))
         self.next_button.setObjectName("nextButton")
@@ -62,8 +63,13 @@ class QueuePanel(QWidget):
         for fraud_type in FRAUD_TYPES:
             self.type_combo.addItem(fraud_type.label, fraud_type.code)
         self.type_combo.currentIndexChanged.connect(self._apply_filters)
-        filters.addWidget(self.kind_combo)
-        filters.addWidget(self.type_combo)
+        filters.addStretch(1)
+        combos = QHBoxLayout()  # a second row: the panel stays narrow enough for a 1366-pixel screen
+        combos.addWidget(self.kind_combo, 1)
+        combos.addWidget(self.type_combo, 2)
+        for combo in (self.kind_combo, self.type_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -93,11 +99,12 @@ class QueuePanel(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.next_button)
         layout.addLayout(filters)
+        layout.addLayout(combos)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
 
     def set_entries(self, entries: list[Any]) -> None:
-        self.model.set_rows(entries)
+        self._quietly(lambda: self.model.set_rows(entries))
         counts = {level: 0 for level in RISK_LEVEL_ORDER}
         overdue = 0
         for entry in entries:
@@ -111,7 +118,16 @@ class QueuePanel(QWidget):
         row = self.model.row_of_item(item_id)
         if row is None:
             return
-        self.table.selectRow(row)
+        self._quietly(lambda: self.table.selectRow(row))
+
+    def _quietly(self, change: Callable[[], object]) -> None:
+        """A change made by the program (refresh, filter, selecting the claimed row) is not the user
+        choosing another row: it must not ask the call guard anything."""
+        self._updating = True
+        try:
+            change()
+        finally:
+            self._updating = False
 
     def selected_entry(self) -> Any:
         index = self.table.currentIndex()
@@ -120,9 +136,12 @@ class QueuePanel(QWidget):
         return self.model.data(index, QueueTableModel.EntryRole)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._updating:
+            return
         self.entry_selected.emit(self.model.data(current, QueueTableModel.EntryRole) if current.isValid() else None)
 
     def _apply_filters(self) -> None:
         levels = {lv for lv, box in self.level_boxes.items() if box.isChecked()}
         kind = self.kind_combo.currentData()
-        self.model.set_filters(levels=levels, kinds={kind} if kind else set(), fraud_type=self.type_combo.currentData())
+        self._quietly(lambda: self.model.set_filters(levels=levels, kinds={kind} if kind else set(),
+                                                     fraud_type=self.type_combo.currentData()))

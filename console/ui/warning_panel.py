@@ -22,7 +22,7 @@ from console.services.core.vocabulary import (
     WARNING_STATUS_LABELS,
 )
 from console.ui.errors import error_text
-from console.ui.queue_model import LEVEL_COLOURS
+from console.ui.queue_model import LEVEL_COLOURS, countdown_text
 from console.ui.tasks import TaskRunner
 
 
@@ -118,9 +118,24 @@ class WarningPanel(QWidget):
         self._show_header(entry.risk_level, entry.score, entry.name_masked, entry.phone_masked,
                           AGE_BAND_LABELS.get(entry.age_band, ""), "")
         self.kind_label.setText(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
-        self.deadline_label.setText(self.tr("时限 {at}").format(at=self._local(entry.deadline_at, "%H:%M:%S"))
-                                    if entry.deadline_at else "")
+        if self._wanted != entry.warning_id:
+            self.tabs.setCurrentIndex(0)  # a new person opens on 评分依据 / 信号, not the last person's tab
+        self.tick()
         self.reload()
+
+    def tick(self) -> None:
+        """The deadline as the queue row shows it: 剩 m:ss before, 超时 N 分 (red) after."""
+        deadline = self.entry.deadline_at if self.entry is not None else None
+        if deadline is None:
+            self.deadline_label.setText("")
+            return
+        text = countdown_text(deadline, self.ctx.now())
+        self.deadline_label.setText(text)
+        late = text.startswith("超时")
+        self.deadline_label.setToolTip(self.tr("首次联系时限 {at}").format(at=self._local(deadline, "%m-%d %H:%M:%S")))
+        if self.deadline_label.property("late") != late:
+            self.deadline_label.setProperty("late", late)
+            self.deadline_label.setStyleSheet("color: #cf222e; font-weight: bold;" if late else "")
 
     def reload(self) -> None:
         if self.entry is None:

@@ -71,12 +71,15 @@ class WorkstationView(QWidget):
         lower.addWidget(self.outcome_panel)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
+        lower.setSizes([600, 400])
+        lower.setChildrenCollapsible(False)
         vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(self.warning_panel)
         vertical.addWidget(lower)
         vertical.setStretchFactor(0, 1)
         vertical.setStretchFactor(1, 3)
         vertical.setSizes([230, 690])
+        vertical.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(vertical)
@@ -125,6 +128,23 @@ class WorkstationView(QWidget):
     def busy_with_claim(self) -> bool:
         return self.state is not None
 
+    @property
+    def in_live_call(self) -> bool:
+        """A call is ringing or running (the manual timer, or the seat's SIP line)."""
+        phone = self.call_panel.phone
+        return self.state is not None and (self.call_panel.in_call or (phone is not None and phone.in_call)
+                                           or self.call_panel.phone_state in ("dialling", "ringing", "talking"))
+
+    @property
+    def has_unsaved(self) -> bool:
+        """Work on the claimed item that only the draft holds: a call, a note, an amount, an outcome, a step."""
+        state = self._collect()
+        if state is None:
+            return False
+        moved = self.session is not None and (self.session.can_go_back or bool(self.session.key_actions))
+        return bool(state.started_at or state.notes.strip() or state.amount_protected.strip()
+                    or state.disposition or moved or (self.session is None and state.script))
+
     # -- opening -------------------------------------------------------------------------
     def browse(self, entry: Any) -> None:
         """Show a queue entry read-only (nothing claimed)."""
@@ -145,6 +165,9 @@ class WorkstationView(QWidget):
             follow_up_id=entry.follow_up_id, item_kind=entry.kind)
         if holds_claim:
             self.lease_timer.start()
+        bar = getattr(self.window(), "statusBar", None)
+        if bar is not None:
+            bar().clearMessage()  # the last person's "已保存 …" does not belong to this one
         self.warning_panel.show_entry(entry)
 
     def _detail_loaded(self, detail: WarningDetail) -> None:
@@ -324,6 +347,35 @@ class WorkstationView(QWidget):
                             changes=Change.QUEUE)
         else:
             self._close_item()
+
+    def set_aside(self) -> int | None:
+        """Keep the item's draft on disk and its claim, and free the centre; returns the item id."""
+        state = self._collect()
+        if state is None:
+            return None
+        if self.session is not None or state.script:
+            self.drafts.save(state)
+        item_id = state.queue_item_id if self.holds_claim else None
+        self._close_item()
+        return item_id
+
+    def keep_draft(self) -> None:
+        """Write the call in hand to its draft now (before a lock, for instance)."""
+        self._changed()
+
+    def discard_current(self, *, release: bool = True) -> None:
+        """Drop the draft and close the item; give it back unless ``release`` is False (the caller asked)."""
+        state = self.state
+        if state is None:
+            return
+        self.drafts.discard(state.client_uuid)
+        item_id = state.queue_item_id if self.holds_claim else None
+        self._close_item()
+        if item_id is not None and release:
+            ctx = self.ctx
+            self.runner.run(lambda: queue.release(ctx, item_id, "放弃未保存的通话"), None,
+                            lambda exc: self._show_status(self.tr("退回失败：") + error_text(exc)),
+                            changes=Change.QUEUE)
 
     def _close_item(self) -> None:
         self.lease_timer.stop()
