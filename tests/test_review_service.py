@@ -108,3 +108,23 @@ def test_review_workflow(database: Database, tmp_path: Path) -> None:
     assert [a for a, _ in actions] == ["recording_play", "call_review", "call_review"]
     assert actions[0][1] == "话务质检"
     assert clock.current == NOW
+
+
+def test_quality_report_pdf_and_the_period_report_section(sqlite_db: Database, tmp_path: Path) -> None:
+    from console.services.reports.period import build_period_report
+    from console.services.reports.quality import build_quality_report
+    from tests.stats_helpers import pdftotext
+
+    _clock, boss, _ops = centre(sqlite_db, "op1", "op2")
+    for who, objections in (("op1", 6), ("op1", 12), ("op2", 18)):
+        attempt, _uuid = _call(boss, who, NOW - dt.timedelta(hours=1), "refused")
+        review.submit_review(boss, attempt, {**FULL, "objections": objections}, f"{who} 回应异议需加强")
+    day = NOW.date()
+    result = build_quality_report(boss, day, day, tmp_path / "quality.pdf", xlsx=tmp_path / "quality.xlsx")
+    text = pdftotext(result.path)
+    assert "话务质检报告" in text and "质检通话3通" in text
+    assert "op1" in text and "89.0%" in text and "op2" in text and "98.0%" in text  # (86 + 92) / 2, 98
+    assert "回应异议" in text and "12.0" in text and "60.0%" in text  # (6 + 12 + 18) / 3 of 20
+    assert result.xlsx_path is not None and result.xlsx_path.exists()
+    period = build_period_report(boss, day, day, tmp_path / "period.pdf")
+    assert "话务质检" in pdftotext(period.path) and "平均得分率92.0%" in pdftotext(period.path)
