@@ -188,6 +188,8 @@ class MainWindow(QMainWindow):
             ("reports", self.tr("报表与统计"), "F10", "stats.view", self.open_reports),
             ("shift", self.tr("排班测算"), "Ctrl+Shift+P", "report.print", self.open_shift_planner),
             ("training", self.tr("话术演练与复盘"), "F11", "training.run", self.open_training),
+            ("quality", self.tr("话务质检"), "Ctrl+Shift+J", "review.calls", self.open_quality_review),
+            ("my_reviews", self.tr("我的质检结果"), "Ctrl+Shift+G", "review.own", self.open_my_reviews),
         ]
         menu = self.menuBar().addMenu(self.tr("窗口(&V)"))
         self.tool_actions: dict[str, QAction] = {}
@@ -264,6 +266,26 @@ class MainWindow(QMainWindow):
         from console.ui.training import TrainingWindow
 
         self._show_tool("training", lambda: TrainingWindow(self.database, self.actor, self.runner))
+
+    def open_quality_review(self) -> None:
+        from console.ui.supervisor.quality_review import QualityReviewWindow
+
+        def build() -> QWidget:
+            window = QualityReviewWindow(self.ctx, self.runner)
+            window.resize(1300, 800)
+            return window
+
+        self._show_tool("quality", build)
+
+    def open_my_reviews(self) -> None:
+        from console.ui.supervisor.quality_review import MyReviewsWindow
+
+        def build() -> QWidget:
+            window = MyReviewsWindow(self.ctx, self.runner)
+            window.resize(1000, 600)
+            return window
+
+        self._show_tool("my_reviews", build)
 
     def _build_idle_lock(self, timer: IdleTimer | None) -> None:
         self.idle_guard = IdleLockGuard(timer or IdleTimer.from_policy(self.ctx.settings.security), self)

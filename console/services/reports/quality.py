@@ -16,7 +16,14 @@ from console.services.core.context import ServiceContext
 from console.services.pdf import styles as S
 from console.services.people.export import Table
 from console.services.reports import tables as T
-from console.services.reports.common import Progress, ReportResult, audit_print, bar_chart, page_setup, report_progress
+from console.services.reports.common import (
+    Progress,
+    ReportResult,
+    audit_print,
+    bar_chart,
+    page_setup,
+    report_progress,
+)
 from console.services.reports.daily import table_flowables
 from console.services.review.summary import QualitySummary, quality_summary
 
