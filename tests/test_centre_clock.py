@@ -94,7 +94,7 @@ def test_scores_days_and_printed_times_follow_the_centre(pc_zone: str, database:
 
 
 def test_operator_panel_and_board_show_the_centre_time(pc_zone: str, qtbot, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
-    from console.ui.supervisor.models import OverdueTableModel
+    from console.ui.supervisor.models import QueueItemsTableModel
     from console.ui.tasks import SyncTaskRunner
     from console.ui.warning_panel import WarningPanel
 
@@ -111,9 +111,9 @@ def test_operator_panel_and_board_show_the_centre_time(pc_zone: str, qtbot, sqli
     assert panel.deadline_label.text() == f"时限 {expected_deadline}"
     assert "12-02 08:59 接收" in panel.summary_label.text()
 
-    board = OverdueTableModel(ctx.centre_clock)
+    board = QueueItemsTableModel(ctx.centre_clock)
     board.set_rows([entry], NOW)
-    assert board.data(board.index(0, 4)) == expected_deadline[:5]
+    assert board.data(board.index(0, 6)) == expected_deadline[:5]
 
 
 def test_the_centre_zone_is_a_setting(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_tool_windows_follow_the_role(qtbot, demo_db: Database) -> None:  # type
     from console.ui.training import TrainingWindow
 
     operator = open_window(qtbot, demo_db, "op01")
-    assert set(operator.tool_actions) == {"import", "manual", "escalations", "training"}
+    assert set(operator.tool_actions) == {"import", "manual", "escalations", "training", "my_reviews"}
     supervisor = open_window(qtbot, demo_db, "zhiban")
     assert {"board", "reports", "import"} <= set(supervisor.tool_actions)
     qtbot.keyClick(supervisor, Qt.Key.Key_F9)

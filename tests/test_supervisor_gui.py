@@ -95,6 +95,11 @@ def test_change_level_from_the_board_moves_the_item_and_is_audited(
 
 def test_reassign_from_the_board_hands_the_item_to_the_operator(
         qtbot, supervisor_ctx: ServiceContext, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from console.services.queue.presence import beat
+
+    op02 = auth.get_user(sqlite_db.context(), "op02")
+    assert op02 is not None
+    beat(fixed_ctx(sqlite_db, op02.actor("seat-2")), "ready", None)  # op02 is at a seat: no confirmation asked
     board = _board(qtbot, supervisor_ctx)
     entry = _select_first_overdue(qtbot, board)
 

@@ -1,12 +1,17 @@
 """Keeps this seat's agent state in the database: ready at start, on a call while talking, wrap-up
-until the call is saved, paused with a reason (F12), offline on close, and a heartbeat meanwhile."""
+until the call is saved, paused with a reason (F12), offline on close (signed off at once), and a
+heartbeat meanwhile (state and the item in hand, every ``supervision.heartbeat_seconds``, through the
+task runner); each beat also gives back the claims of seats that went silent."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from console.services.core.context import ServiceContext
+from console.services.queue import presence
 from console.services.telephony import agents
 from console.ui.errors import error_text
 from console.ui.tasks import TaskRunner
@@ -24,7 +29,8 @@ class AgentStateKeeper(QObject):
         self.state = "offline"
         self.reason = ""
         self.timer = QTimer(self)
-        self.timer.setInterval(agents.HEARTBEAT_SECONDS * 1000)
+        self.item_in_hand: Callable[[], int | None] = lambda: None  # the workstation's claimed item
+        self.timer.setInterval(ctx.settings.supervision.heartbeat_seconds * 1000)
         self.timer.timeout.connect(self._beat)
 
     def start(self) -> None:
@@ -32,8 +38,12 @@ class AgentStateKeeper(QObject):
         self.timer.start()
 
     def stop(self) -> None:
+        """Logout or quit: signed off at once (离线), not after the heartbeat goes stale."""
         self.timer.stop()
-        self.set_state("offline")
+        self.state, self.reason = "offline", ""
+        ctx = self.ctx
+        self.runner.run(lambda: presence.sign_off(ctx), None, self._failed)
+        self.state_changed.emit(self.tr("座席：") + agents.AGENT_STATE_LABELS["offline"])
 
     @property
     def paused(self) -> bool:
@@ -43,8 +53,14 @@ class AgentStateKeeper(QObject):
         if state == self.state and reason == self.reason:
             return
         self.state, self.reason = state, reason
-        ctx = self.ctx
-        self.runner.run(lambda: agents.set_agent_state(ctx, state, reason), None, self._failed)
+        ctx, item_id = self.ctx, self.item_in_hand()
+
+        def work() -> None:
+            agents.set_agent_state(ctx, state, reason)
+            if state != "offline":
+                presence.beat(ctx, state, item_id, reason)
+
+        self.runner.run(work, None, self._failed)
         label = agents.AGENT_STATE_LABELS[state] + (f"（{reason}）" if reason else "")
         self.state_changed.emit(self.tr("座席：") + label)
 
@@ -72,8 +88,15 @@ class AgentStateKeeper(QObject):
         self.set_state("paused", reason.strip())
 
     def _beat(self) -> None:
-        ctx = self.ctx
-        self.runner.run(lambda: agents.heartbeat(ctx), None, None)
+        if self.state == "offline":
+            return
+        ctx, state, reason, item_id = self.ctx, self.state, self.reason, self.item_in_hand()
+
+        def work() -> None:
+            presence.beat(ctx, state, item_id, reason)
+            presence.release_stale_claims(ctx)
+
+        self.runner.run(work, None, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.state_changed.emit(self.tr("座席状态未能保存：") + error_text(exc))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from console import __version__
 from console.app.bootstrap import Database, open_database
@@ -94,12 +95,46 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
         if actor is None:
             return 0
         window = MainWindow(database, actor)
+        SessionCloser(window, app.quit)  # leaving closes every window of this session
         window.show()
         code = int(app.exec())
+        window.runner.wait_all(5000)  # the sign-off (离线 at once) and any write in flight finish first
         if not window.logged_out or os.environ.get("DISSUADE_AUTOLOGIN"):
             return code
         window.deleteLater()
         hint = ""
+
+
+class SessionCloser(QObject):
+    """Quitting the main window ends the session: every other window of it (board, reports, escalations …,
+    which hold personal data) closes and the event loop quits, so the process exits.
+
+    Watches the main window's close event; a close the window refused (e.g. an unsaved call) changes
+    nothing.  Windows that refuse to close are hidden: nothing of the session stays on screen."""
+
+    ended_session = Signal()
+
+    def __init__(self, main: QWidget, quit_app: Callable[[], None]) -> None:
+        super().__init__(main)
+        self.main = main
+        self.quit_app = quit_app
+        self.ended = False
+        main.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.main and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._after_close)
+        return False
+
+    def _after_close(self) -> None:
+        if self.ended or self.main.isVisible():
+            return  # the main window declined to close
+        self.ended = True
+        for widget in QApplication.topLevelWidgets():
+            if widget is not self.main and widget.isVisible() and not widget.close():
+                widget.hide()
+        self.ended_session.emit()
+        self.quit_app()
 
 
 def first_run_needed(database: Database) -> bool:

@@ -283,7 +283,12 @@ class MainWindow(ToolWindowHost):
         self.call_panel.call_started.connect(self.agent.call_started)
         self.call_panel.call_ended.connect(self.agent.call_ended)
         self.workstation.item_closed.connect(self.agent.item_closed)
+        self.agent.item_in_hand = self._item_in_hand
         self.agent.start()
+
+    def _item_in_hand(self) -> int | None:
+        state = self.workstation.state
+        return state.queue_item_id if state is not None and self.workstation.holds_claim else None
 
     # -- leaving the seat ------------------------------------------------------------------
     def _leave_seat(self, what: str) -> bool:

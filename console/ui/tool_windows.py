@@ -41,7 +41,7 @@ class ToolWindowHost(QMainWindow):
         return action
 
     def _build_tool_window_actions(self) -> None:
-        """Import, manual entry, supervisor board, reports and training, each shown only to roles allowed."""
+        """Import, manual entry, supervisor board, reports, training and call review, each shown only to roles allowed."""
         entries = [
             ("import", self.tr("导入预警文件"), "Ctrl+I", "import.run", self.open_import),
             ("manual", self.tr("人工录入来电预警"), "Ctrl+Shift+N", "warning.create", self.open_manual_entry),
@@ -50,6 +50,8 @@ class ToolWindowHost(QMainWindow):
             ("reports", self.tr("报表与统计"), "F10", "stats.view", self.open_reports),
             ("shift", self.tr("排班测算"), "Ctrl+Shift+P", "report.print", self.open_shift_planner),
             ("training", self.tr("话术演练与复盘"), "F11", "training.run", self.open_training),
+            ("quality", self.tr("话务质检"), "Ctrl+Shift+J", "review.calls", self.open_quality_review),
+            ("my_reviews", self.tr("我的质检结果"), "Ctrl+Shift+G", "review.own", self.open_my_reviews),
         ]
         menu = self.menuBar().addMenu(self.tr("窗口(&V)"))
         self.tool_actions: dict[str, QAction] = {}
@@ -138,6 +140,26 @@ class ToolWindowHost(QMainWindow):
         from console.ui.training import TrainingWindow
 
         self._show_tool("training", lambda: TrainingWindow(self.database, self.actor, self.runner))
+
+    def open_quality_review(self) -> None:
+        from console.ui.supervisor.quality_review import QualityReviewWindow
+
+        def build() -> QWidget:
+            window = QualityReviewWindow(self.ctx, self.runner)
+            fit_to_screen(window, 1300, 800)
+            return window
+
+        self._show_tool("quality", build)
+
+    def open_my_reviews(self) -> None:
+        from console.ui.supervisor.quality_review import MyReviewsWindow
+
+        def build() -> QWidget:
+            window = MyReviewsWindow(self.ctx, self.runner)
+            fit_to_screen(window, 1000, 600)
+            return window
+
+        self._show_tool("my_reviews", build)
 
     def show_help(self) -> None:
         from console.ui.help_panel import HelpPanel  # it sizes itself with fit_to_screen below

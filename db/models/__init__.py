@@ -26,6 +26,7 @@ from db.models.records import (
     Rehearsal,
     ScriptVersion,
 )
+from db.models.review import CallReview
 from db.models.telephony import AGENT_STATES, AgentState, CallRecording
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CallAttempt",
+    "CallReview",
     "CallDraft",
     "CaseReview",
     "Escalation",

@@ -23,6 +23,8 @@ class AgentState(Base):
     seat: Mapped[str] = mapped_column(String(64), default="")
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    item_id: Mapped[int | None] = mapped_column(Integer)  # the queue item in hand, as the seat reported it
+    offline_since: Mapped[dt.datetime | None]  # set by a logout or a quit; cleared by the next heartbeat
 
 
 class CallRecording(Base):

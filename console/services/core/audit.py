@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "recording_play": "播放录音",
     "sms_send": "发送短信",
     "sms_opt_out": "短信退订",
+    "chase": "催办派出所",
+    "call_review": "话务质检",
 }
 
 

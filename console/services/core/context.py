@@ -61,12 +61,13 @@ ROLE_LABELS = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset(
         {"queue.work", "call.log", "warning.view", "warning.create", "escalation.create", "escalation.update",
-         "pii.reveal.phone", "import.run", "followup.work", "training.run", "people.view"}
+         "pii.reveal.phone", "import.run", "followup.work", "training.run", "people.view", "review.own"}
     ),
     "supervisor": frozenset(
         {"queue.work", "queue.manage", "call.log", "warning.view", "warning.create", "warning.edit",
          "escalation.create", "escalation.update", "escalation.manage", "pii.reveal.phone", "pii.reveal.all",
-         "import.run", "report.print", "stats.view", "export.data", "followup.work", "audit.view", "people.view"}
+         "import.run", "report.print", "stats.view", "export.data", "followup.work", "audit.view", "people.view",
+         "review.calls"}
     ),
     "trainer": frozenset({"training.run", "training.manage", "review.cases", "stats.view", "warning.view"}),
     "admin": frozenset(

@@ -1,7 +1,7 @@
 """The console's settings, read once at start-up into one frozen :class:`Settings` object.
 
 Each section has a shipped file in ``resources/`` (``triage.yaml``, ``escalation.yaml``,
-``security.yaml``, ``workstation.yaml``, ``tts.yaml``, ``retention.yaml``, ``centre.yaml``); a file
+``security.yaml``, ``workstation.yaml``, ``tts.yaml``, ``retention.yaml``, ``centre.yaml``, ``supervision.yaml``); a file
 of the same name in the user data directory overrides it key by key (top-level keys).  The
 composition root (:mod:`console.app.bootstrap`) calls :func:`load_settings` and hands the result to
 every :class:`~console.services.core.context.ServiceContext`; services read ``ctx.settings.<section>``
@@ -25,6 +25,7 @@ import yaml
 from console.services.core.clock import CentreClock
 from console.services.core.errors import ServiceError
 from console.services.core.escalation_settings import EscalationSettings, parse_escalation_settings
+from console.services.core.supervision_settings import SupervisionSettings, parse_supervision_settings
 from console.services.core.triage_settings import TriageSettings, parse_triage_settings
 from db.engine import data_dir
 
@@ -249,6 +250,7 @@ class Settings:
     tts: TtsSettings = field(default_factory=TtsSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     centre: CentreSettings = field(default_factory=CentreSettings)
+    supervision: SupervisionSettings = field(default_factory=SupervisionSettings)
 
 
 def layered_settings(name: str, explicit: Path | None = None, *, user_dir: Path | None = None,
@@ -287,6 +289,7 @@ def load_settings(user_dir: Path | None = None, *, resources: Path = RESOURCES) 
         tts=parse_tts_settings(_layered("tts.yaml", user_dir, resources)),
         retention=parse_retention_settings(_layered("retention.yaml", user_dir, resources)),
         centre=parse_centre_settings(_layered("centre.yaml", user_dir, resources)),
+        supervision=parse_supervision_settings(_layered("supervision.yaml", user_dir, resources)),
     )
 
 

@@ -34,6 +34,7 @@ ORDER_EVENT_LABELS = {
     "alerted": "超时未签收告警",
     "re_escalated": "再次上报",
     "reminded": "催办/补充情况",
+    "chased": "值班长催办",
     "result": "派出所反馈结果",
 }
 TARGET_LABELS = {"station": "派出所", "duty_phone": "派出所值班电话", "other_unit": "其他单位"}

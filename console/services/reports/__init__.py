@@ -3,7 +3,8 @@
 - :mod:`.daily` — 值班日报 for one local date;
 - :mod:`.period` — period statistics (week / month / any range) with charts;
 - :mod:`.warning_record` — 劝阻登记表, everything about one warning;
-- :mod:`.script_effectiveness` — script and objection-handler success rates (复盘).
+- :mod:`.script_effectiveness` — script and objection-handler success rates (复盘);
+- :mod:`.quality` — 话务质检报告, review averages per operator and per rubric item.
 
 Every figure comes from :func:`console.services.stats.figures.compute_stats`, the same object
 ``dissuade stats --json`` prints.  Each builder takes a ``progress(percent, message)`` callback,

@@ -33,6 +33,8 @@ from console.services.reports.common import (
     report_progress,
 )
 from console.services.reports.daily import table_flowables
+from console.services.reports.quality import quality_section
+from console.services.review.summary import quality_summary
 from console.services.stats.figures import Stats, compute_stats
 
 PERMISSION = "report.print"
@@ -89,6 +91,7 @@ def build_period_report(ctx: ServiceContext, date_from: dt.date, date_to: dt.dat
         story += table_flowables(table, st)
     story.append(bar_chart("分时段话务量（次）", [str(h) for h in range(24)], [stats.load_by_hour], ["拨打"], st.font))
     story += table_flowables(tables[1], st)
+    story += quality_section(quality_summary(ctx, date_from, date_to), st)
     story.append(S.para("劝阻成功率 = 成功 /（成功 + 拒绝 + 被骗）；复骗指期间被骗且此前已被预警或曾受骗的人数。", st.small))
     report_progress(progress, 75, "正在生成 PDF…")
     pages = S.build_pdf(out, story, page_setup(f"预警劝阻工作统计 {span}", "期间统计"))

@@ -1,23 +1,25 @@
 """What the duty supervisor's board shows, in one snapshot fetched off the GUI thread.
 
-Queue depth and the oldest waiting item per level, items past their deadline, escalations the
-station has not acknowledged yet (with the time left or overdue), each operator with the item in
-hand, and today's statistics (the same :class:`~console.services.stats.figures.Stats` the daily report
+Queue depth and the oldest waiting item per level (waiting counted from when the item could be
+worked: a follow-up from its due time), items past their deadline, escalations the station has not
+acknowledged yet (with the time left or overdue), each operator's presence from the seat heartbeat
+(state, since when, the item in hand), neglect alerts, and today's statistics (the same :class:`~console.services.stats.figures.Stats` the daily report
 prints, so the board's "今日" line equals the report's).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from console.services.core.context import ServiceContext
 from console.services.core.vocabulary import RISK_LEVEL_ORDER, EscalationStatus, QueueItemStatus
 from console.services.queue import claims as queue
+from console.services.queue import presence as seats_presence
+from console.services.stats.board_alerts import NeglectAlert, neglect_alerts, waiting_since
 from console.services.stats.figures import Stats, compute_stats
-from console.services.telephony.agents import agent_states
 from db.models import Escalation, Station, User
 
 
@@ -51,8 +53,13 @@ class OperatorNow:
     level: str | None
     calls_today: int
     dissuaded_today: int
-    agent_state: str = "offline"  # ready | paused | on_call | wrap_up | offline (telephony.agents)
+    agent_state: str = "offline"  # ready | paused | on_call | wrap_up | offline (queue.presence)
     agent_reason: str = ""
+    state_since: dt.datetime | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.agent_state != "offline"
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,10 @@ class BoardSnapshot:
     operators: list[OperatorNow]
     today: Stats
     queue_version: int
+    entries: list[queue.QueueEntry] = field(default_factory=list)  # the whole live queue (drill-down)
+    waiting_since: dict[int, dt.datetime] = field(default_factory=dict)  # item id -> start of its wait
+    alerts: list[NeglectAlert] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)  # claims of silent seats given back by this read
 
 
 def summary_text(stats: Stats) -> str:
@@ -73,11 +84,11 @@ def summary_text(stats: Stats) -> str:
             f"超时 {t.late}，上门 {t.escalations}")
 
 
-def _tiles(entries: list[queue.QueueEntry], now: dt.datetime) -> list[LevelTile]:
+def _tiles(entries: list[queue.QueueEntry], since: dict[int, dt.datetime], now: dt.datetime) -> list[LevelTile]:
     tiles = []
     for level in RISK_LEVEL_ORDER:
         mine = [e for e in entries if e.risk_level == level]
-        waiting = [e.received_at for e in mine if e.status != QueueItemStatus.CLAIMED]
+        waiting = [since.get(e.item_id, e.received_at) for e in mine if e.status == QueueItemStatus.OPEN]
         oldest = (now - min(waiting)).total_seconds() if waiting else None
         tiles.append(LevelTile(level, len(mine), sum(e.status == QueueItemStatus.CLAIMED for e in mine),
                                sum(e.overdue for e in mine), oldest))
@@ -87,12 +98,14 @@ def _tiles(entries: list[queue.QueueEntry], now: dt.datetime) -> list[LevelTile]
 def board_snapshot(ctx: ServiceContext) -> BoardSnapshot:
     """Everything the board draws, as plain data (supervisors: ``queue.manage`` and ``stats.view``)."""
     ctx.require("queue.manage")
+    released = seats_presence.release_stale_claims(ctx)
     now = ctx.now()
     entries = queue.list_open(ctx)
     today = ctx.centre_clock.today(now)
     stats = compute_stats(ctx, today, today)
     per_operator = {o.login: o for o in stats.operators}
     held = {e.claimed_by: e for e in entries if e.status == QueueItemStatus.CLAIMED and e.claimed_by}
+    seats = seats_presence.presence(ctx)
     with ctx.sessions() as session:
         acks = [
             AckWaiting(eid, wid, station or detail or "派出所", level, created, deadline,
@@ -110,7 +123,8 @@ def board_snapshot(ctx: ServiceContext) -> BoardSnapshot:
             .where(User.role == "operator", User.active.is_(True)).order_by(User.login)
         ).all()
         version = queue.read_queue_version(session)
-    seats = {agent.login: agent for agent in agent_states(ctx)}
+        since = waiting_since(session, entries)
+        alerts = neglect_alerts(session, ctx, entries, since, seats, now)
     operators = []
     for user_id, login, name in users:
         entry = held.get(login)
@@ -119,6 +133,8 @@ def board_snapshot(ctx: ServiceContext) -> BoardSnapshot:
         operators.append(OperatorNow(user_id, login, name, entry.item_id if entry else None,
                                      entry.warning_id if entry else None, entry.risk_level if entry else None,
                                      row.calls if row else 0, row.dissuaded if row else 0,
-                                     seat.state if seat else "offline", seat.reason if seat else ""))
+                                     seat.state if seat else "offline", seat.reason if seat else "",
+                                     seat.since if seat else None))
     overdue = [e for e in entries if e.overdue]
-    return BoardSnapshot(now, _tiles(entries, now), overdue, acks, operators, stats, version)
+    return BoardSnapshot(now, _tiles(entries, since, now), overdue, acks, operators, stats, version, entries,
+                         since, alerts, released)

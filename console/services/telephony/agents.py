@@ -1,7 +1,8 @@
 """Agent state of each operator's seat: 就绪 / 小休 / 通话中 / 整理 / 离线, with a heartbeat.
 
-A seat writes its state when it changes and a heartbeat every ``HEARTBEAT_SECONDS``; a seat whose
-heartbeat is older than ``STALE_AFTER`` reads as offline (the console closed or crashed).  A paused
+A seat writes its state when it changes and a heartbeat every ``supervision.heartbeat_seconds``
+(console/services/queue/presence.py); a seat whose heartbeat is older than
+``supervision.offline_after_seconds``, or that signed off, reads as offline (the console closed or crashed).  A paused
 operator is not offered new work: :func:`claim_next_for_agent` refuses while paused.
 """
 
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from console.services.core.context import ServiceContext, ServiceError
+from console.services.core.supervision_settings import SupervisionSettings
 from console.services.queue.claims import ClaimedItem, claim_next
+from console.services.queue.presence import effective_state
 from db.models import AGENT_STATES, AgentState, User
 
 AGENT_STATE_LABELS = {"ready": "就绪", "paused": "小休", "on_call": "通话中", "wrap_up": "整理", "offline": "离线"}
-HEARTBEAT_SECONDS = 30
-STALE_AFTER = dt.timedelta(seconds=3 * HEARTBEAT_SECONDS)
+HEARTBEAT_SECONDS = SupervisionSettings().heartbeat_seconds  # the shipped defaults; ctx.settings rules
+STALE_AFTER = SupervisionSettings().offline_after
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ def set_agent_state(ctx: ServiceContext, state: str, reason: str = "") -> None:
         if row.state != state or row.reason != reason.strip():
             row.changed_at = now
         row.state, row.reason, row.seat, row.heartbeat_at = state, reason.strip(), ctx.actor.seat, now
+        row.offline_since = now if state == "offline" else None
+        if state == "offline":
+            row.item_id = None
 
 
 def heartbeat(ctx: ServiceContext) -> None:
@@ -67,8 +73,8 @@ def heartbeat(ctx: ServiceContext) -> None:
             row.heartbeat_at = ctx.now()
 
 
-def _effective(row: AgentState, now: dt.datetime) -> str:
-    return "offline" if now - row.heartbeat_at > STALE_AFTER else row.state
+def _effective(ctx: ServiceContext, row: AgentState, now: dt.datetime) -> str:
+    return effective_state(row, now, ctx.settings.supervision.offline_after)[0]
 
 
 def agent_states(ctx: ServiceContext) -> list[AgentView]:
@@ -80,7 +86,7 @@ def agent_states(ctx: ServiceContext) -> list[AgentView]:
                                .order_by(User.login)).all()
         views = []
         for row, user in rows:
-            state = _effective(row, now)
+            state = _effective(ctx, row, now)
             views.append(AgentView(user.id, user.login, user.display_name or user.login, state,
                                    AGENT_STATE_LABELS[state], row.reason if state == "paused" else "", row.seat,
                                    row.changed_at, row.heartbeat_at))
@@ -92,7 +98,7 @@ def current_state(ctx: ServiceContext) -> str:
         return "offline"
     with ctx.sessions() as session:
         row = session.get(AgentState, ctx.actor.user_id)
-        return "offline" if row is None else _effective(row, ctx.now())
+        return "offline" if row is None else _effective(ctx, row, ctx.now())
 
 
 def claim_next_for_agent(ctx: ServiceContext) -> ClaimedItem | None:

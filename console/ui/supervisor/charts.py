@@ -8,6 +8,7 @@ reports, so the board and the paper look alike.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -64,8 +65,7 @@ class BarChart(QWidget):
             return
         slot = plot.width() / count
         bar_w = max(2.0, slot * 0.7)
-        step = max(1, count // 12)
-        for j, label in enumerate(self.categories):
+        for j in range(count):
             left = plot.left() + j * slot + (slot - bar_w) / 2
             bottom = plot.bottom()
             for i, values in enumerate(self.series):
@@ -76,10 +76,34 @@ class BarChart(QWidget):
                 painter.fillRect(bar, FILLS[i % len(FILLS)])
                 painter.drawRect(bar)
                 bottom -= height
-            if j % step == 0:
-                painter.drawText(QRectF(plot.left() + j * slot - 10, plot.bottom() + 2, slot + 20, 16),
-                                 Qt.AlignmentFlag.AlignHCenter, label)
+        for box, label in self.label_boxes():
+            painter.drawText(box, Qt.AlignmentFlag.AlignHCenter, label)
         painter.end()
+
+    def _plot(self) -> QRectF:
+        rect = self.rect().adjusted(6, 4, -6, -4)
+        legend_h = 16 if len(self.names) > 1 else 0
+        return QRectF(rect.left() + 30, rect.top() + 22 + legend_h, rect.width() - 36, rect.height() - 44 - legend_h)
+
+    def label_boxes(self) -> list[tuple[QRectF, str]]:
+        """Where each category label drawn goes: thinned to every n-th so no two boxes overlap."""
+        count = len(self.categories)
+        if not count:
+            return []
+        plot = self._plot()
+        slot = plot.width() / count
+        metrics = self.fontMetrics()
+        label_w = max(metrics.horizontalAdvance(label) for label in self.categories) + 6
+        step = max(1, math.ceil(label_w / max(slot, 1.0)))
+        left_edge, right_edge = float(self.rect().left()), float(self.rect().right())
+        boxes: list[tuple[QRectF, str]] = []
+        for j in range(0, count, step):
+            centre = plot.left() + (j + 0.5) * slot
+            left = min(max(left_edge, centre - label_w / 2), right_edge - label_w)
+            if boxes and left < boxes[-1][0].right():
+                continue  # pushed in from an edge onto its neighbour: leave it out
+            boxes.append((QRectF(left, plot.bottom() + 2, label_w, 16), self.categories[j]))
+        return boxes
 
 
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)

@@ -1,4 +1,4 @@
-"""Table models of the supervisor board: overdue items, unacknowledged escalations, operators.
+"""Table models of the supervisor board: a tile's items, unacknowledged escalations, operators.
 
 Each model holds plain DTOs from :mod:`console.services.stats.board`; ``ROW_ROLE`` returns the DTO
 of a row.  Overdue rows and orders past their acknowledgement deadline are painted red; the
@@ -21,6 +21,7 @@ from console.services.telephony.agents import AGENT_STATE_LABELS
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 LATE_BRUSH = QBrush(QColor(255, 205, 205))
+ABSENT_BRUSH = QBrush(QColor(140, 140, 140))
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -82,22 +83,6 @@ class _RowsModel(QAbstractTableModel):
         return None
 
 
-class OverdueTableModel(_RowsModel):
-    """Queue items past their first-contact deadline, the most overdue first."""
-
-    HEADERS = ("等级", "预警", "类型", "当事人", "时限", "已超时", "领取人")
-
-    def cell(self, row: QueueEntry, column: int) -> str:
-        over = (self.now - row.deadline_at).total_seconds() if row.deadline_at else None
-        values = (RISK_LEVEL_LABELS.get(row.risk_level, row.risk_level), f"#{row.warning_id}",
-                  row.fraud_type_label, row.name_masked, self.clock.format(row.deadline_at, "%H:%M"),
-                  f"{int(over // 60)} 分钟" if over is not None else "", row.claimed_by or "—")
-        return values[column]
-
-    def late(self, row: QueueEntry) -> bool:
-        return True
-
-
 class AckTableModel(_RowsModel):
     """Orders the station has not acknowledged, with the time left (or overdue)."""
 
@@ -117,15 +102,50 @@ class AckTableModel(_RowsModel):
         return left is not None and left < 0
 
 
-class OperatorTableModel(_RowsModel):
-    """Operators on duty with the item in hand and today's calls."""
+def duration_text(seconds: float) -> str:
+    """“3 分钟”, “1 小时 05 分”: how long a seat has been in its state."""
+    minutes = max(0, int(seconds // 60))
+    return f"{minutes // 60} 小时 {minutes % 60:02d} 分" if minutes >= 60 else f"{minutes} 分钟"
 
-    HEADERS = ("接线员", "账号", "座席状态", "当前条目", "今日拨打", "今日劝阻成功")
+
+class OperatorTableModel(_RowsModel):
+    """Operators with their seat's presence (state, how long, the item in hand) and today's calls."""
+
+    HEADERS = ("接线员", "账号", "座席状态", "持续", "当前条目", "今日拨打", "今日劝阻成功")
 
     def cell(self, row: OperatorNow, column: int) -> str:
         current = (f"预警 #{row.warning_id}（{RISK_LEVEL_LABELS.get(row.level or '', '')}）"
-                   if row.warning_id else "空闲")
+                   if row.warning_id else ("空闲" if row.present else "—"))
         state = AGENT_STATE_LABELS.get(row.agent_state, row.agent_state) + (f"（{row.agent_reason}）"
                                                                             if row.agent_reason else "")
-        values = (row.name, row.login, state, current, str(row.calls_today), str(row.dissuaded_today))
+        since = duration_text((self.now - row.state_since).total_seconds()) if row.state_since else ""
+        values = (row.name, row.login, state, since, current, str(row.calls_today), str(row.dissuaded_today))
         return values[column]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid() and role == Qt.ItemDataRole.ForegroundRole and not self.rows[index.row()].present:
+            return ABSENT_BRUSH
+        return super().data(index, role)
+
+
+class QueueItemsTableModel(_RowsModel):
+    """A tile's drill-down: the live items of one level (or every overdue item), with their wait."""
+
+    HEADERS = ("等级", "预警", "类型", "当事人", "状态", "已等待", "时限", "领取人")
+    STATUS = {"open": "待领取", "claimed": "处理中", "waiting": "待重拨"}
+
+    def __init__(self, clock: CentreClock) -> None:
+        super().__init__(clock)
+        self.since: dict[int, dt.datetime] = {}
+
+    def cell(self, row: QueueEntry, column: int) -> str:
+        start = self.since.get(row.item_id, row.received_at)
+        waited = (self.now - start).total_seconds()
+        values = (RISK_LEVEL_LABELS.get(row.risk_level, row.risk_level), f"#{row.warning_id}",
+                  row.fraud_type_label, row.name_masked, self.STATUS.get(row.status, row.status),
+                  f"{max(0, int(waited // 60))} 分钟", self.clock.format(row.deadline_at, "%H:%M"),
+                  row.claimed_by or "—")
+        return values[column]
+
+    def late(self, row: QueueEntry) -> bool:
+        return row.overdue

@@ -32,12 +32,13 @@ from console.services.core.context import Actor, ServiceContext
 from console.services.reports.common import ReportResult
 from console.services.reports.daily import build_daily_report
 from console.services.reports.period import build_period_report
+from console.services.reports.quality import build_quality_report
 from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
 from console.ui.tasks import TaskRunner
 
 KINDS = (("daily", "值班日报"), ("period", "期间统计（周/月/自定义）"), ("scripts", "话术效果分析"),
-         ("warning", "劝阻登记表"))
+         ("quality", "话务质检报告"), ("warning", "劝阻登记表"))
 
 
 class _ProgressRelay(QObject):
@@ -118,7 +119,7 @@ class ReportsDialog(QDialog):
 
     def _kind_changed(self) -> None:
         kind = self.kind()
-        self.to_edit.setEnabled(kind in ("period", "scripts"))
+        self.to_edit.setEnabled(kind in ("period", "scripts", "quality"))
         self.from_edit.setEnabled(kind != "warning")
         self.warning_spin.setEnabled(kind == "warning")
         self.xlsx_check.setEnabled(kind != "warning")
@@ -144,6 +145,8 @@ class ReportsDialog(QDialog):
                 return build_period_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
             if kind == "scripts":
                 return build_scripts_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
+            if kind == "quality":
+                return build_quality_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
             return build_warning_record(ctx, warning_id, out, progress=emit)
 
         return run
