@@ -27,6 +27,7 @@ from db.models.records import (
     ScriptVersion,
 )
 from db.models.telephony import AGENT_STATES, AgentState, CallRecording
+from db.models.voice import VoiceCampaign, VoiceCampaignItem
 
 __all__ = [
     "AGENT_STATES",
@@ -36,6 +37,8 @@ __all__ = [
     "ROLES",
     "SMS_STATUSES",
     "AppState",
+    "VoiceCampaign",
+    "VoiceCampaignItem",
     "AuditEvent",
     "Base",
     "CallAttempt",
