@@ -40,9 +40,10 @@ from console.services.core.vocabulary import (
 from console.services.telephony.baresip import BaresipEngine, free_port, listen_address
 from console.services.telephony.dialer import CallControl
 from console.services.telephony.engine import EngineError, TelephonyEngine
-from console.services.telephony.settings import TelephonySettings
+from console.services.telephony.settings import TelephonySettings, load_telephony_settings
 from console.services.voice import templates
 from console.services.voice.call import automated_calls_today, play_warning, record_outcome
+from db.engine import data_dir
 from db.models import Person, VoiceCampaign, VoiceCampaignItem, Warning
 
 LIVE_CAMPAIGN = (VoiceCampaignStatus.RUNNING, VoiceCampaignStatus.PAUSED)
@@ -177,6 +178,11 @@ class VoiceLines:
                 with contextlib.suppress(EngineError):
                     engine.stop()
             self.engines = []
+
+
+def default_lines() -> VoiceLines:
+    """The lines of this seat: the telephony settings and the user data directory."""
+    return VoiceLines(load_telephony_settings(), data_dir())
 
 
 # ---- the loop -------------------------------------------------------------------------------------
