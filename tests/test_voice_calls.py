@@ -5,6 +5,7 @@ quiet hours and the per-person limit keep the lines silent; two lines carry call
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from pathlib import Path
 
@@ -129,3 +130,30 @@ def test_two_lines_call_at_once(sqlite_db: Database, tmp_path: Path) -> None:
     single_line = sum(row.listened_s for row in progress.items)
     assert elapsed < single_line  # two at a time: faster than one after the other
     print(f"voice lane: {4 / elapsed * 60:.1f} calls per minute on 2 lines (3 s calls), {elapsed:.1f} s")
+
+
+def test_stop_hangs_up_the_call_in_progress(sqlite_db: Database, tmp_path: Path) -> None:
+    ctx = voice_context(sqlite_db, actor_for(sqlite_db, "zb1", "supervisor"), at=centre_time(10), channels=1)
+    warning_for(ctx, NUMBER)
+    warning_for(ctx, "13800138001")  # never dialled: the campaign is stopped before
+    campaign_id = lane.start_campaign(ctx)
+    reports: list[lane.RunReport] = []
+    with VictimPhone(tmp_path / "v", NUMBER, answer_after=0.2) as victim:
+        lines = _lines(tmp_path, victim.dial_template())
+        made: list[object] = []
+
+        def line(index: int) -> object:
+            made.append(lines._baresip_line(index))
+            return made[-1]
+        lines.factory = line  # type: ignore[assignment]
+        worker = threading.Thread(target=lambda: reports.append(lane.run_campaign(ctx, campaign_id, lines)))
+        worker.start()
+        assert victim.established.wait(20)
+        lane.set_campaign_status(ctx, campaign_id, "stopped")
+        worker.join(20)
+    assert not worker.is_alive() and reports[0].stopped_by == "stopped" and reports[0].calls == 1
+    progress = campaign_progress(ctx, campaign_id)
+    listened = [row.listened_s for row in progress.items if row.attempts]
+    assert len(listened) == 1 and listened[0] < 10  # the message is about 30 s long: the call was cut short
+    assert progress.statuses["pending"] == 1 and progress.status == "stopped"
+    assert made and all(engine.pid is None for engine in made)  # type: ignore[attr-defined]  # no baresip left
