@@ -16,6 +16,7 @@ from console.services.queue import claims
 from console.services.telephony.baresip import free_port
 from console.services.telephony.settings import load_telephony_settings
 from console.services.voice import campaign as lane
+from console.services.voice import templates
 from console.services.voice.progress import campaign_progress
 from db.models import CallAttempt, CallRecording, QueueItem, VoiceCampaignItem
 from tests.conftest import actor_for
@@ -40,7 +41,7 @@ def test_pressing_1_on_a_real_phone_puts_a_callback_at_the_top_of_the_queue(sqli
     campaign_id = lane.start_campaign(ctx, levels=("blue", "yellow"))
     assert [row.warning_id for row in campaign_progress(ctx, campaign_id).items] == [warning_id]
 
-    with VictimPhone(tmp_path / "v", NUMBER, answer_after=0.5, record=True, keys=((7.0, "1"),)) as victim:
+    with VictimPhone(tmp_path / "v", NUMBER, answer_after=0.5, record=True, keys=((3.5, "2"), (9.0, "1"))) as victim:
         lines = _lines(tmp_path, victim.dial_template())
         report = lane.run_campaign(ctx, campaign_id, lines)
         heard = victim.heard()
@@ -52,16 +53,25 @@ def test_pressing_1_on_a_real_phone_puts_a_callback_at_the_top_of_the_queue(sqli
         assert attempt is not None
         recording = session.execute(select(CallRecording).where(CallRecording.attempt_id == attempt.id)).scalar()
         callback = session.get(QueueItem, item.callback_item_id)
-    assert (item.status, item.last_result) == ("done", "pressed_1")
+    assert (item.status, item.last_result, item.replays) == ("done", "pressed_1", 1)
     assert "按1转接反诈民警，按2重听" in item.message_text and item.message_key == "task_rebate/elderly"
-    assert attempt.connected and attempt.script_id == "voice:task_rebate/elderly" and attempt.duration_s >= 6
+    assert attempt.connected and attempt.script_id == "voice:task_rebate/elderly" and attempt.duration_s >= 9
     assert "按1转民警" in attempt.notes and recording is not None
     assert callback is not None and (callback.kind, callback.status) == ("voice_callback", "open")
 
-    # the far end heard the message: its recording follows the spoken file's loudness over time
+    # the far end heard the message: its recording follows the spoken file's loudness over time (50 ms
+    # frames), from the start and again from where key 2 (at 3.5 s) started it over; another fraud
+    # type's message for another listener does not match
     message_wav = sorted((tmp_path / "d" / "voice").glob("*.wav"), key=lambda p: p.stat().st_size)[-1]
-    score, _lag = best_correlation(envelope(message_wav), envelope(heard[-1]), window=100)
-    assert score > 0.6, score
+    sent, received = envelope(message_wav), envelope(heard[-1])
+    first, _lag = best_correlation(sent, received, window=60, lags=range(0, 20))
+    again, lag = best_correlation(sent, received, window=60, lags=range(60, 100))
+    other = templates.message_for(ctx.settings, "impersonate_authority", elderly=False, address="李先生")
+    other_wav = templates.message_audio(ctx.settings, other.text, other.audience, tmp_path / "other",
+                                        trailing_silence_s=0).path
+    unrelated, _lag = best_correlation(envelope(other_wav), received, window=60, lags=range(0, 20))
+    assert first > 0.6 and again > 0.6 and 70 <= lag < 90, (first, again, lag)
+    assert unrelated < first - 0.2, (unrelated, first)
 
     # the next free operator gets the callback before the red warning that was waiting
     operator = sqlite_db.context(actor_for(sqlite_db, "op1", "operator"))

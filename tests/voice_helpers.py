@@ -76,11 +76,12 @@ def _pearson(a: list[float], b: list[float]) -> float:
     return cov / (var_a * var_b) ** 0.5 if var_a and var_b else 0.0
 
 
-def best_correlation(sent: list[float], heard: list[float], window: int, max_lag: int = 40) -> tuple[float, int]:
+def best_correlation(sent: list[float], heard: list[float], window: int,
+                     lags: range = range(40)) -> tuple[float, int]:  # noqa: B008 - an immutable range
     """The highest correlation of the first ``window`` frames of ``sent`` with ``heard`` shifted by a lag."""
     best = (-1.0, 0)
     reference = sent[:window]
-    for lag in range(0, max_lag):
+    for lag in lags:
         part = heard[lag:lag + window]
         if len(part) < window:
             break
