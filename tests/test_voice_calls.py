@@ -56,7 +56,7 @@ def test_pressing_1_on_a_real_phone_puts_a_callback_at_the_top_of_the_queue(sqli
     assert (item.status, item.last_result, item.replays) == ("done", "pressed_1", 1)
     assert "按1转接反诈民警，按2重听" in item.message_text and item.message_key == "task_rebate/elderly"
     assert attempt.connected and attempt.script_id == "voice:task_rebate/elderly" and attempt.duration_s >= 9
-    assert "按1转民警" in attempt.notes and recording is not None
+    assert "按1转民警" in attempt.notes and f"播放内容：{item.message_text}" in attempt.notes and recording is not None
     assert callback is not None and (callback.kind, callback.status) == ("voice_callback", "open")
 
     # the far end heard the message: its recording follows the spoken file's loudness over time (50 ms

@@ -9,14 +9,17 @@ import wave
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, PermissionDenied, ServiceError
 from console.services.core.settings import default_settings, parse_voice_settings
 from console.services.messaging.speech_text import hanzi_count
+from console.services.telephony.settings import TelephonySettings
 from console.services.voice import campaign as lane
 from console.services.voice import templates
 from console.services.voice.progress import campaign_progress
+from db.models import AuditEvent, VoiceCampaignItem
 from tests.conftest import actor_for
 from tests.queue_helpers import add_warning
 
@@ -101,10 +104,19 @@ def test_a_campaign_takes_blue_and_yellow_only(database: Database) -> None:
         lane.start_campaign(operator)
 
 
-def test_pause_resume_stop(sqlite_db: Database) -> None:
+def test_pause_resume_stop_are_audited_and_a_stale_call_is_recovered(sqlite_db: Database) -> None:
     ctx = sqlite_db.context(actor_for(sqlite_db, "zb1", "supervisor"))
     add_warning(sqlite_db.context(SYSTEM))
     campaign_id = lane.start_campaign(ctx)
+    with ctx.session() as session:  # a loop died an hour ago in the middle of a call
+        session.execute(update(VoiceCampaignItem).values(status="calling", updated_at=ctx.now() - dt.timedelta(hours=1)))
+    lane.set_campaign_status(ctx, campaign_id, "paused")
+    report = lane.run_campaign(ctx, campaign_id, lane.VoiceLines(TelephonySettings(
+        account="sip:voice@127.0.0.1:5999", dial="sip:{number}@127.0.0.1:9"), Path("/nonexistent")))
+    assert (report.stopped_by, report.calls) == ("paused", 0)  # a paused campaign starts no engine
+    lane.set_campaign_status(ctx, campaign_id, "running")
+    lane._recover_stale(ctx, campaign_id)
+    assert campaign_progress(ctx, campaign_id).statuses["pending"] == 1
     lane.set_campaign_status(ctx, campaign_id, "paused")
     assert campaign_progress(ctx, campaign_id).status_label == "已暂停"
     lane.set_campaign_status(ctx, campaign_id, "running")
@@ -112,3 +124,8 @@ def test_pause_resume_stop(sqlite_db: Database) -> None:
     with pytest.raises(ServiceError, match="已结束"):
         lane.set_campaign_status(ctx, campaign_id, "running")
     assert not campaign_progress(ctx, campaign_id).live
+    with sqlite_db.sessions() as session:
+        actions = list(session.execute(select(AuditEvent.action).where(AuditEvent.object_type == "voice_campaign")
+                                       .order_by(AuditEvent.id)).scalars())
+    assert actions == ["voice_campaign_start", *["voice_campaign_paused", "voice_campaign_running"] * 2,
+                       "voice_campaign_stopped"]

@@ -131,7 +131,7 @@ class RecordedCall:
 
 
 def record_outcome(ctx: ServiceContext, warning_id: int, number: str, call: AutomatedCall, *, call_uuid: str,
-                   message_key: str) -> RecordedCall:
+                   message_key: str, played: str) -> RecordedCall:
     """The audited dial, the call attempt (and recording) and, after key 1, the callback item."""
     result = call.result
     recording_id = record_dial(ctx, result, number, call_uuid=call_uuid, warning_id=warning_id)
@@ -139,6 +139,7 @@ def record_outcome(ctx: ServiceContext, warning_id: int, number: str, call: Auto
     notes = f"自动语音提示（{message_key}）：{label}"
     if result.connected:
         notes += f"，收听 {call.listened_s:.0f} 秒" + (f"，重听 {call.replays} 次" if call.replays else "")
+        notes += f"。播放内容：{played}"
     disposition = result.disposition or ("hung_up" if result.connected else "no_answer")
     now = ctx.now()
     with ctx.session() as session:

@@ -50,6 +50,7 @@ LIVE_CAMPAIGN = (VoiceCampaignStatus.RUNNING, VoiceCampaignStatus.PAUSED)
 RETRYABLE = {VoiceResult.BUSY: "busy", VoiceResult.NO_ANSWER: "no_answer", VoiceResult.UNREACHABLE: "unreachable",
              VoiceResult.FAILED: "failed"}
 POLL_S = 0.5
+STALE_CALL = dt.timedelta(minutes=15)  # far longer than any automated call
 
 
 def _require(ctx: ServiceContext) -> None:
@@ -260,7 +261,7 @@ def _call_one(ctx: ServiceContext, lines: VoiceLines, engine: TelephonyEngine, d
                         ring_timeout=voice.ring_timeout_s, max_talk_s=longest, max_replays=voice.max_replays,
                         recordings_dir=lines.recordings_dir, control=control, clock=ctx.clock)
     recorded = record_outcome(ctx, due.warning_id, due.phone, call, call_uuid=str(uuid.uuid4()),
-                              message_key=message.key)
+                              message_key=message.key, played=message.text)
     result, now = call.voice_result, ctx.now()
     with ctx.session() as session:
         item = session.get(VoiceCampaignItem, due.item_id, with_for_update=True)
@@ -291,6 +292,14 @@ def _release(ctx: ServiceContext, item_id: int) -> None:
             item.next_at = ctx.now() + dt.timedelta(minutes=ctx.settings.voice.retry_minutes.get("failed", 30))
 
 
+def _recover_stale(ctx: ServiceContext, campaign_id: int) -> None:
+    """Items left "calling" by a loop that died (a closed console, a crash) go back to pending."""
+    with ctx.session() as session:
+        session.execute(update(VoiceCampaignItem).where(
+            VoiceCampaignItem.campaign_id == campaign_id, VoiceCampaignItem.status == VoiceItemStatus.CALLING,
+            VoiceCampaignItem.updated_at < ctx.now() - STALE_CALL).values(status=VoiceItemStatus.PENDING))
+
+
 def _finish(ctx: ServiceContext, campaign_id: int) -> None:
     with ctx.session() as session:
         campaign = session.get(VoiceCampaign, campaign_id, with_for_update=True)
@@ -305,6 +314,7 @@ def run_campaign(ctx: ServiceContext, campaign_id: int, lines: VoiceLines, *,
     status, channels = _status(ctx, campaign_id)
     if status != VoiceCampaignStatus.RUNNING:
         return RunReport(campaign_id, 0, str(status), 0.0)
+    _recover_stale(ctx, campaign_id)
     started, calls, stopped_by, later = ctx.now(), 0, "done", None
     running: dict[Future[None], tuple[int, CallControl, TelephonyEngine]] = {}
     with lines.opened(channels) as free, ThreadPoolExecutor(channels, thread_name_prefix="voice-line") as pool:
