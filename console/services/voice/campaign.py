@@ -157,8 +157,10 @@ class VoiceLines:
         self.engines: list[TelephonyEngine] = []
 
     def _baresip_line(self, index: int) -> TelephonyEngine:
-        host, port = listen_address(self.settings)
-        listen = f"{host}:{port}" if index == 0 else f"{host}:{free_port(pair=True, host=host)}"
+        """Line ``index``: the seat's account on a free port of the seat's address (the seat's own
+        engine may hold its usual port for the workstation and inbound calls)."""
+        host, _port = listen_address(self.settings)
+        listen = f"{host}:{free_port(pair=True, host='127.0.0.1' if host == '0.0.0.0' else host)}"  # noqa: S104
         return BaresipEngine(dataclasses.replace(self.settings, listen=listen), self.data_root / f"vl{index}")
 
     @contextlib.contextmanager
