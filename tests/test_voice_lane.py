@@ -129,3 +129,24 @@ def test_pause_resume_stop_are_audited_and_a_stale_call_is_recovered(sqlite_db: 
                                        .order_by(AuditEvent.id)).scalars())
     assert actions == ["voice_campaign_start", *["voice_campaign_paused", "voice_campaign_running"] * 2,
                        "voice_campaign_stopped"]
+
+
+def test_retention_blanks_the_played_text(sqlite_db: Database) -> None:
+    from console.services.core.context import ServiceContext
+    from console.services.people import retention
+    from db.models import VoiceCampaign
+    from tests.security_data import NOW, add_person_and_warning, fixed_clock
+
+    person_id, warning_id = add_person_and_warning(sqlite_db, status="closed", closed_at=NOW - dt.timedelta(days=200),
+                                                   outcome="dissuaded")
+    with sqlite_db.context(SYSTEM).session() as session:
+        campaign = VoiceCampaign(status="finished", levels=["blue"], fraud_types=[], channels=1)
+        session.add(campaign)
+        session.flush()
+        session.add(VoiceCampaignItem(campaign_id=campaign.id, warning_id=warning_id, person_id=person_id,
+                                      status="done", last_result="listened", message_text="王阿姨，您好。"))
+    admin = actor_for(sqlite_db, "root1", "admin")
+    retention.apply_retention(ServiceContext(sqlite_db.sessions, admin, fixed_clock()), older_than_days=180)
+    with sqlite_db.sessions() as session:
+        item = session.execute(select(VoiceCampaignItem)).scalar_one()
+    assert (item.message_text, item.last_result) == ("", "listened")
