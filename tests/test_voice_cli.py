@@ -96,3 +96,16 @@ def test_an_operator_may_not_run_the_lane(lane_env: Path, sqlite_db: Database, m
     monkeypatch.setenv("DISSUADE_SIP_DIAL", "sip:{number}@127.0.0.1:9")
     code = main(["voice", "campaign", "run", *login_as(monkeypatch, "op1"), "--db", _url(sqlite_db)])
     assert code == 1 and "无权" in capsys.readouterr().err
+
+
+def test_without_a_soft_phone_nothing_is_started(lane_env: Path, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    actor_for(sqlite_db, "zb1", "supervisor")
+    add_warning(sqlite_db.context(SYSTEM))
+    monkeypatch.delenv("DISSUADE_SIP_DIAL", raising=False)
+    monkeypatch.delenv("DISSUADE_SIP_ACCOUNT", raising=False)
+    code = main(["voice", "campaign", "run", *login_as(monkeypatch, "zb1"), "--db", _url(sqlite_db)])
+    err = capsys.readouterr().err
+    assert code == 1 and "未配置软电话" in err and "Traceback" not in err
+    with sqlite_db.sessions() as session:
+        assert session.execute(select(func.count()).select_from(VoiceCampaign)).scalar_one() == 0
