@@ -150,3 +150,24 @@ def test_retention_blanks_the_played_text(sqlite_db: Database) -> None:
     with sqlite_db.sessions() as session:
         item = session.execute(select(VoiceCampaignItem)).scalar_one()
     assert (item.message_text, item.last_result) == ("", "listened")
+
+
+def test_a_person_with_two_warnings_gets_one_call_at_a_time(sqlite_db: Database) -> None:
+    from console.services.voice.campaign import _Due, _take_due
+    from db.models import Person, Warning
+
+    ctx = sqlite_db.context(actor_for(sqlite_db, "zb1", "supervisor"))
+    first, _ = add_warning(sqlite_db.context(SYSTEM))
+    second, _ = add_warning(sqlite_db.context(SYSTEM))
+    with ctx.session() as session:  # the second warning is about the same person
+        one, two = session.get(Warning, first), session.get(Warning, second)
+        assert one is not None and two is not None
+        orphan = two.person_id
+        two.person_id = one.person_id
+        session.flush()
+        session.delete(session.get(Person, orphan))
+    campaign_id = lane.start_campaign(ctx)
+    taken = _take_due(ctx, campaign_id)
+    assert isinstance(taken, _Due) and taken.warning_id == first
+    blocked = _take_due(ctx, campaign_id)
+    assert isinstance(blocked, dt.datetime)  # not now: try again in a minute, the campaign is not finished

@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from console.services.core import audit
 from console.services.core.context import NotFound, ServiceContext, ServiceError
@@ -238,6 +238,13 @@ def _take_due(ctx: ServiceContext, campaign_id: int) -> _Due | None | dt.datetim
                 continue
             if warning.status == WarningStatus.CLOSED or warning.erased_at is not None:
                 item.status, item.updated_at = VoiceItemStatus.DONE, now  # an operator finished it meanwhile
+                continue
+            calling = session.execute(select(func.count()).select_from(VoiceCampaignItem).where(
+                VoiceCampaignItem.person_id == person.id, VoiceCampaignItem.status == VoiceItemStatus.CALLING)
+            ).scalar_one()
+            if calling:  # another line is calling this person right now (a second warning of theirs)
+                soon = now + dt.timedelta(minutes=1)
+                later = soon if later is None else min(later, soon)
                 continue
             if automated_calls_today(session, ctx, person.id) >= voice.max_calls_per_person_per_day:
                 item.next_at, item.updated_at = _next_day_start(ctx), now
