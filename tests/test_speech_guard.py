@@ -1,5 +1,6 @@
 """Every line the console speaks is read wholly in Mandarin by the configured voice: the console's
-own text preparation, then ``espeak-ng -x`` with that voice, with no ``(en)`` language switch."""
+own text preparation, then ``espeak-ng -x`` with that voice, with no ``(en)`` language switch.  The
+lines include every automated voice-warning message (both audiences, every fraud type)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import dataclasses
 
 import pytest
 
+from console.services.core.settings import default_settings
 from console.services.messaging import speech_check, tts
+from console.services.voice.templates import voice_lines
 from scripts_library.loader import load_library
 from scripts_library.scenario_loader import load_scenarios
 
@@ -18,14 +21,14 @@ def shipped_lines() -> list[speech_check.SpokenLine]:
     settings = tts.load_tts_settings()
     return (speech_check.script_lines(library) + speech_check.scenario_lines(scenarios)
             + speech_check.simulator_lines() + speech_check.warning_lines(settings.centre_name)
-            + speech_check.sms_template_lines())
+            + speech_check.sms_template_lines() + voice_lines(default_settings()))
 
 
 def test_every_shipped_line_is_read_in_mandarin_by_the_configured_voice() -> None:
     settings = tts.load_tts_settings()
     lines = shipped_lines()
     sources = {line.source.split()[0] for line in lines}
-    assert {"script", "scenario", "simulator", "warning", "sms"} <= sources
+    assert {"script", "scenario", "simulator", "warning", "sms", "voice"} <= sources
     assert len(lines) > 1000
     problems = speech_check.pronunciation_problems(lines, settings)
     assert not problems, "\n".join(f"{p.line.source}: {p.reason}: {p.spoken}" for p in problems[:20])

@@ -70,6 +70,8 @@ def test_every_state_code_has_a_label() -> None:
         "FollowUpOutcome": vocabulary.FOLLOW_UP_OUTCOME_LABELS, "Disposition": codes.DISPOSITION_LABELS,
         "Objection": codes.OBJECTION_LABELS, "KeyAction": codes.KEY_ACTION_LABELS,
         "KeyActionState": vocabulary.KEY_ACTION_STATE_LABELS,
+        "VoiceCampaignStatus": vocabulary.VOICE_CAMPAIGN_STATUS_LABELS,
+        "VoiceItemStatus": vocabulary.VOICE_ITEM_STATUS_LABELS, "VoiceResult": vocabulary.VOICE_RESULT_LABELS,
     }
     assert set(tables) == set(CODE_SETS) - {"risk level"}
     for name, table in tables.items():

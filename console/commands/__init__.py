@@ -21,5 +21,6 @@ COMMAND_MODULES = [
     "console.commands.escalation",  # before report: it adds the escalation sheet to REPORT_BUILDERS
     "console.commands.report",
     "console.commands.phone",
+    "console.commands.voice",
     "console.commands.simulate",
 ]

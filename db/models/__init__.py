@@ -28,6 +28,7 @@ from db.models.records import (
 )
 from db.models.review import CallReview
 from db.models.telephony import AGENT_STATES, AgentState, CallRecording
+from db.models.voice import VoiceCampaign, VoiceCampaignItem
 
 __all__ = [
     "AGENT_STATES",
@@ -37,6 +38,8 @@ __all__ = [
     "ROLES",
     "SMS_STATUSES",
     "AppState",
+    "VoiceCampaign",
+    "VoiceCampaignItem",
     "AuditEvent",
     "Base",
     "CallAttempt",

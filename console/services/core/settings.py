@@ -1,7 +1,8 @@
 """The console's settings, read once at start-up into one frozen :class:`Settings` object.
 
 Each section has a shipped file in ``resources/`` (``triage.yaml``, ``escalation.yaml``,
-``security.yaml``, ``workstation.yaml``, ``tts.yaml``, ``retention.yaml``, ``centre.yaml``, ``supervision.yaml``); a file
+``security.yaml``, ``workstation.yaml``, ``tts.yaml``, ``retention.yaml``, ``centre.yaml``,
+``supervision.yaml``, ``voice.yaml``); a file
 of the same name in the user data directory overrides it key by key (top-level keys).  The
 composition root (:mod:`console.app.bootstrap`) calls :func:`load_settings` and hands the result to
 every :class:`~console.services.core.context.ServiceContext`; services read ``ctx.settings.<section>``
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -238,6 +240,102 @@ def parse_retention_settings(values: dict[str, Any]) -> RetentionSettings:
     return RetentionSettings(value)
 
 
+# ---- automated voice warnings ---------------------------------------------------------------------
+VOICE_LEVELS_ALLOWED = ("yellow", "blue")  # red and orange stay with the operators
+_CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The automated voice-warning lane (语音提示预警): which warnings, when, how often, how many at once.
+
+    ``fraud_types`` empty means every fraud type.  ``retry_minutes`` maps a call outcome (busy,
+    no_answer, unreachable, failed) to the minutes before the next try; ``max_attempts`` counts every
+    automated call to one warning.  Quiet hours run from ``quiet_start`` to ``quiet_end`` centre time
+    (across midnight when start > end).
+    """
+
+    levels: tuple[str, ...] = ("blue", "yellow")
+    fraud_types: tuple[str, ...] = ()
+    channels: int = 2
+    quiet_start: dt.time = dt.time(21, 0)
+    quiet_end: dt.time = dt.time(8, 0)
+    max_calls_per_person_per_day: int = 2
+    retry_minutes: Mapping[str, int] = field(
+        default_factory=lambda: {"busy": 10, "no_answer": 30, "unreachable": 30, "failed": 30})
+    max_attempts: int = 3
+    ring_timeout_s: float = 30.0
+    wait_for_key_s: float = 8.0  # silence after the prompt in which a key may be pressed
+    max_replays: int = 2
+
+    def quiet_at(self, local_time: dt.time) -> bool:
+        """Whether ``local_time`` (centre time) lies in the quiet hours."""
+        start, end = self.quiet_start, self.quiet_end
+        if start == end:
+            return False
+        if start < end:
+            return start <= local_time < end
+        return local_time >= start or local_time < end
+
+
+def _clock_time(values: Mapping[str, Any], key: str, default: dt.time) -> dt.time:
+    raw = values.get(key)
+    if raw is None:
+        return default
+    if isinstance(raw, int) and not isinstance(raw, bool):  # YAML reads 21:00 unquoted as sexagesimal minutes
+        raw = f"{raw // 60:02d}:{raw % 60:02d}"
+    match = _CLOCK_TIME.match(str(raw).strip())
+    if match is None:
+        raise ServiceError(f"语音提示配置项 {key} 应为“时:分”（如 21:00），当前为：{raw!r}")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _code_list(values: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = values.get(key, list(default))
+    if raw is None or raw == "all":
+        return ()
+    if isinstance(raw, str):
+        raw = [part for part in raw.replace("，", ",").split(",") if part.strip()]
+    if not isinstance(raw, list):
+        raise ServiceError(f"语音提示配置项 {key} 应为列表，当前为：{raw!r}")
+    return tuple(str(item).strip() for item in raw)
+
+
+def parse_voice_settings(values: dict[str, Any]) -> VoiceSettings:
+    defaults = VoiceSettings()
+    levels = _code_list(values, "levels", defaults.levels) or defaults.levels
+    refused = [level for level in levels if level not in VOICE_LEVELS_ALLOWED]
+    if refused:
+        raise ServiceError(f"语音提示配置项 levels 只能是 blue、yellow：红色、橙色预警必须由民警人工劝阻（{'、'.join(refused)}）")
+    retry: dict[str, int] = dict(defaults.retry_minutes)
+    raw_retry = values.get("retry_minutes") or {}
+    if not isinstance(raw_retry, dict):
+        raise ServiceError("语音提示配置项 retry_minutes 应为“结果: 分钟”的形式")
+    for outcome, minutes in raw_retry.items():
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+            raise ServiceError(f"语音提示配置项 retry_minutes.{outcome} 应为正整数分钟，当前为：{minutes!r}")
+        retry[str(outcome)] = minutes
+    numbers: dict[str, float] = {}
+    for key in ("ring_timeout_s", "wait_for_key_s"):
+        value = values.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ServiceError(f"语音提示配置项 {key} 应为正数秒，当前为：{value!r}")
+        numbers[key] = float(value)
+    replays = values.get("max_replays", defaults.max_replays)
+    if isinstance(replays, bool) or not isinstance(replays, int) or replays < 0:
+        raise ServiceError(f"语音提示配置项 max_replays 应为非负整数，当前为：{replays!r}")
+    return VoiceSettings(
+        levels=levels, fraud_types=_code_list(values, "fraud_types", ()),
+        channels=_positive_int(values, "channels", defaults.channels, "语音提示"),
+        quiet_start=_clock_time(values, "quiet_start", defaults.quiet_start),
+        quiet_end=_clock_time(values, "quiet_end", defaults.quiet_end),
+        max_calls_per_person_per_day=_positive_int(values, "max_calls_per_person_per_day",
+                                                   defaults.max_calls_per_person_per_day, "语音提示"),
+        retry_minutes=retry, max_attempts=_positive_int(values, "max_attempts", defaults.max_attempts, "语音提示"),
+        ring_timeout_s=numbers["ring_timeout_s"], wait_for_key_s=numbers["wait_for_key_s"], max_replays=replays,
+    )
+
+
 # ---- the whole --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Settings:
@@ -251,6 +349,7 @@ class Settings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     centre: CentreSettings = field(default_factory=CentreSettings)
     supervision: SupervisionSettings = field(default_factory=SupervisionSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
 
 def layered_settings(name: str, explicit: Path | None = None, *, user_dir: Path | None = None,
@@ -290,6 +389,7 @@ def load_settings(user_dir: Path | None = None, *, resources: Path = RESOURCES) 
         retention=parse_retention_settings(_layered("retention.yaml", user_dir, resources)),
         centre=parse_centre_settings(_layered("centre.yaml", user_dir, resources)),
         supervision=parse_supervision_settings(_layered("supervision.yaml", user_dir, resources)),
+        voice=parse_voice_settings(_layered("voice.yaml", user_dir, resources)),
     )
 
 

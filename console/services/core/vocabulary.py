@@ -129,6 +129,7 @@ class QueueItemKind(StrEnum):
     RETRY = "retry"
     FOLLOW_UP = "follow_up"
     ESCALATION_ANSWER = "escalation_answer"
+    VOICE_CALLBACK = "voice_callback"  # the person pressed 1 during an automated voice warning
 
 
 class QueueItemStatus(StrEnum):
@@ -219,6 +220,46 @@ QUEUE_ITEM_KIND_LABELS: Final[dict[str, str]] = {
     QueueItemKind.RETRY: "重拨",
     QueueItemKind.FOLLOW_UP: "回访",
     QueueItemKind.ESCALATION_ANSWER: "派出所反馈",
+    QueueItemKind.VOICE_CALLBACK: "语音回拨",
+}
+
+
+class VoiceCampaignStatus(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+
+
+class VoiceItemStatus(StrEnum):
+    PENDING = "pending"  # waiting for its (next) call
+    CALLING = "calling"
+    DONE = "done"
+    GIVEN_UP = "given_up"  # the attempts ran out
+
+
+class VoiceResult(StrEnum):
+    """What one automated call came to."""
+
+    LISTENED = "listened"
+    PRESSED_1 = "pressed_1"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+
+
+VOICE_CAMPAIGN_STATUS_LABELS: Final[dict[str, str]] = {
+    VoiceCampaignStatus.RUNNING: "进行中", VoiceCampaignStatus.PAUSED: "已暂停",
+    VoiceCampaignStatus.STOPPED: "已停止", VoiceCampaignStatus.FINISHED: "已完成",
+}
+VOICE_ITEM_STATUS_LABELS: Final[dict[str, str]] = {
+    VoiceItemStatus.PENDING: "待呼叫", VoiceItemStatus.CALLING: "呼叫中", VoiceItemStatus.DONE: "已完成",
+    VoiceItemStatus.GIVEN_UP: "已放弃",
+}
+VOICE_RESULT_LABELS: Final[dict[str, str]] = {
+    VoiceResult.LISTENED: "已收听", VoiceResult.PRESSED_1: "按1转民警", VoiceResult.NO_ANSWER: "无人接听",
+    VoiceResult.BUSY: "占线", VoiceResult.UNREACHABLE: "无法接通", VoiceResult.FAILED: "呼叫失败",
 }
 FOLLOW_UP_KIND_LABELS: Final[dict[str, str]] = {"revisit": "回访", "victim_support": "受害帮扶"}
 FOLLOW_UP_STATUS_LABELS: Final[dict[str, str]] = {

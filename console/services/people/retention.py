@@ -35,6 +35,7 @@ from db.models import (
     Person,
     QuarantinedRow,
     SmsMessage,
+    VoiceCampaignItem,
     Warning,
     WarningMerge,
 )
@@ -142,6 +143,8 @@ def _erase_warning(session: Session, warning: Warning, now: dt.datetime, counts:
     # SMS warnings: the number and the text (it holds the form of address) go; counts and states stay
     session.execute(update(SmsMessage).where(SmsMessage.warning_id == wid)
                     .values(phone="erased-sms-" + cast(SmsMessage.id, String), text=""))
+    # automated voice warnings: the text played holds the form of address; results and counts stay
+    session.execute(update(VoiceCampaignItem).where(VoiceCampaignItem.warning_id == wid).values(message_text=""))
     for merge in session.execute(select(WarningMerge).where(WarningMerge.warning_id == wid)).scalars():
         merge.raw_payload = _blank_values(merge.raw_payload or {})
         counts.merges += 1

@@ -323,6 +323,18 @@ class BaresipEngine:
             self._command("ausrc", self.settings.audio_source or f"aufile,{self.workdir / 'silence.wav'}")
         self._command("dial", uri)
 
+    def play(self, path: Path) -> None:
+        """Switch the connected call's audio source to ``path`` from its start (the call ends at its end)."""
+        if len(str(path)) > MAX_DEVICE_PATH:
+            raise EngineError("播放文件路径过长")
+        self._command("ausrc", f"aufile,{path}")
+
+    def send_dtmf(self, digits: str) -> None:
+        """Send key presses (RFC 4733 telephone events) on the connected call."""
+        if not digits or any(ch not in "0123456789*#" for ch in digits):
+            raise EngineError(f"无效的按键：{digits}")
+        self._command("sndcode", digits)
+
     def hang_up(self) -> None:
         self._command("hangup")
 

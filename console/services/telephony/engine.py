@@ -84,6 +84,10 @@ class TelephonyEngine(Protocol):
 
     def hang_up(self) -> None: ...
 
+    def play(self, path: Path) -> None:
+        """Play ``path`` into the connected call from its start, instead of what was playing."""
+        ...
+
     def answer(self) -> None: ...
 
     def transfer(self, uri: str) -> None:

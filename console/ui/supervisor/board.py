@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -47,6 +47,7 @@ from console.ui.supervisor.models import ROW_ROLE, AckTableModel, OperatorTableM
 from console.ui.supervisor.reason_dialog import ChangeLevelDialog, ReassignDialog
 from console.ui.supervisor.reports_dialog import ReportsDialog
 from console.ui.supervisor.view_state import kept_view, select_where, selected_row
+from console.ui.supervisor.voice_campaign import VoiceCampaignWindow
 from console.ui.tasks import Change, TaskRunner
 
 REFRESH_MS = 5000
@@ -88,10 +89,13 @@ class SupervisorBoard(QWidget):
         self.message_label = QLabel("")
         self.reports_button = QPushButton(self.tr("报表…"))
         self.reports_button.clicked.connect(self.open_reports)
+        self.voice_button = QPushButton(self.tr("语音提示预警…"))
+        self.voice_button.clicked.connect(self.open_voice_campaign)
         top = QHBoxLayout()
         top.addWidget(self.summary_label, 1)
         top.addWidget(self.message_label)
         top.addWidget(self.reports_button)
+        top.addWidget(self.voice_button)
 
         tiles = QHBoxLayout()
         self.tile_buttons: dict[str, QPushButton] = {}
@@ -371,3 +375,9 @@ class SupervisorBoard(QWidget):
         dialog = ReportsDialog(self.ctx, None, self.runner, self)
         dialog.show()
         return dialog
+
+    def open_voice_campaign(self) -> VoiceCampaignWindow:
+        window = VoiceCampaignWindow(self.ctx, None, self.runner, self)
+        window.setWindowFlag(Qt.WindowType.Window)
+        window.show()
+        return window

@@ -5,7 +5,7 @@
 to go stale).  ``call_reviews`` holds the 话务质检 scores of one call attempt.
 
 Revision ID: 0011_presence_review
-Revises: 0008_security_audit
+Revises: 0010_voice_campaign
 Create Date: 2026-12-01 23:30:00
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 import db.base
 
 revision = "0011_presence_review"
-down_revision = "0008_security_audit"
+down_revision = "0010_voice_campaign"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Automated voice warnings (语音提示预警): messages, one automated call, and the campaign that runs them."""
