@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from console.ui.login_dialog import FIRST_RUN, LoginDialog
@@ -100,14 +98,6 @@ def open_failure_text(exc: BaseException) -> str:
     return f"无法打开数据库：\n{describe_storage_error(exc)}"
 
 
-def warm_up_qt() -> None:
-    """GUI side, while the operator types: the first shortcut set makes PySide6 build the Python
-    enums of the whole ``Qt`` namespace (0.1-0.3 s) — here rather than inside the main window."""
-    action = QAction()
-    action.setShortcut(QKeySequence("F2"))
-    action.deleteLater()
-
-
 def heavy_modules_loaded() -> list[str]:
     return sorted(name for name in HEAVY_MODULES if name in sys.modules)
 
@@ -135,9 +125,8 @@ class StartupFlow:
         self.runner.run(lambda: open_console_database(url, demo), self._opened, self._open_failed)
 
     def start(self) -> None:
-        """Open the database behind the visible dialog; warm Qt up on the GUI thread meanwhile."""
+        """Open the database behind the visible dialog."""
         self.begin_open(self.demo)
-        QTimer.singleShot(0, warm_up_qt)
 
     def session(self) -> LoggedIn | None:
         """Who logged in, on which database, with what the start-up read for the main window."""
