@@ -2,9 +2,11 @@
 
 Nothing but Qt is imported before the login dialog is on screen.  While the operator types, one task
 imports the database layer (SQLAlchemy, the models, the settings, the migrations), opens and
-migrates the database (with demo data when asked) and preloads the main window's modules; its result
-comes back to the GUI thread by the task runner's signal.  An empty database turns the login into
-the first-run dialog; a database that cannot be opened is said in Chinese in the login dialog.
+migrates the database (with demo data when asked), preloads the main window's modules and reads
+the telephony settings; its result comes back to the GUI thread by the task runner's signal.  A
+second task then reads the script library, so the first F2 finds it loaded.  An empty database
+turns the login into the first-run dialog; a database that cannot be opened is said in Chinese in
+the login dialog.
 """
 
 from __future__ import annotations
