@@ -132,6 +132,9 @@ def test_an_empty_database_leads_through_the_first_run_to_the_login(qtbot, tmp_p
     monkeypatch.setenv("DISSUADE_DATA_DIR", str(tmp_path / "data"))  # the first run writes the centre's settings
     flow = StartupFlow(f"sqlite:///{tmp_path / 'new.sqlite3'}")
     qtbot.addWidget(flow.dialog)
+    flow.dialog.login_edit.setText("nobody")  # typed and confirmed before the database was open
+    flow.dialog.password_edit.setText("guess")
+    flow.dialog.try_login()
     seen: list[str] = []
 
     def operator() -> None:  # answers whichever modal dialog is up, as a person at the seat would
@@ -147,9 +150,16 @@ def test_an_empty_database_leads_through_the_first_run_to_the_login(qtbot, tmp_p
         elif isinstance(modal, LoginDialog) and modal.ctx is not None and "login" not in seen:
             seen.append("login")
             seen.append(modal.hint_label.text())
+            if not modal.ok_button.isEnabled() or modal.error_label.isVisible():  # something old was checked
+                seen.append("stale login checked")
+                modal.reject()
+                return
             modal.login_edit.setText("chen")
             modal.password_edit.setText("correct-horse-2")
             modal.try_login()
+        elif isinstance(modal, LoginDialog) and modal.error_label.isVisible():  # refused: end instead of hanging
+            seen.append(modal.error_label.text())
+            modal.reject()
 
     timer = QTimer()
     timer.timeout.connect(operator)

@@ -101,6 +101,13 @@ class LoginDialog(QDialog):
             self._pending = False
             self._check()
 
+    def forget_database(self) -> None:
+        """Back to waiting for a database (after the first run): nothing typed before is checked."""
+        self.ctx, self._pending = None, False
+        self._set_busy(False)
+        self.password_edit.clear()
+        self.error_label.hide()
+
     def show_fatal(self, message: str) -> None:
         """The database could not be opened: say why in Chinese and leave only 退出."""
         self.fatal, self._pending = True, False

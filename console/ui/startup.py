@@ -149,7 +149,7 @@ class StartupFlow:
                 if not self._first_run(self.opened.database):
                     return None
                 self.dialog.set_hint(FIRST_RUN_DONE_HINT)
-                self.dialog.ctx = None
+                self.dialog.forget_database()
                 self.begin_open(False)  # the centre's name is a setting: read it afresh
                 continue
             session = self.session() if result else None
