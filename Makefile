@@ -68,6 +68,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# Byte-code once at install: with PYTHONDONTWRITEBYTECODE set, every start would compile again.
+	# (A few third-party files are deliberately not Python 3.11; their errors are not ours.)
+	$(BIN)/python -m compileall -q -j 0 console db scripts_library \
+		"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
 	touch $(STAMP)
 
 clean:

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 from console import __version__
 from console.commands import COMMAND_MODULES
-from console.commands.common import add_db_option, describe_failure
-from console.services.people.privacy import install_log_masking
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from console.commands.common import add_db_option
+
     parser = argparse.ArgumentParser(prog="dissuade", description="预警劝阻工作台")
     parser.add_argument("--version", action="version", version=f"dissuade {__version__}",
                         help="显示版本号并退出")
@@ -36,11 +36,29 @@ def _gui(args: argparse.Namespace) -> int:
     return run_gui(getattr(args, "db", None), demo=getattr(args, "demo", False))
 
 
+def _window_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """``dissuade`` alone or ``dissuade gui [--demo] [--db URL]``: parsed without loading any command.
+
+    The full parser imports every command module (and with them the database layer); the window
+    shows its login dialog first and opens the database behind it (``console.ui.startup``).
+    """
+    if argv and argv[0] != "gui":
+        return None
+    parser = argparse.ArgumentParser(prog="dissuade gui", description="打开工作台窗口")
+    parser.add_argument("--demo", action="store_true", help="数据库为空时填充演示数据")
+    parser.add_argument("--db", default=None, help="数据库 URL（默认：环境变量 DISSUADE_DB，否则本机 SQLite 文件）")
+    parser.set_defaults(func=_gui)
+    return parser.parse_args(argv[1:])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    install_log_masking()  # the GUI starts through here too, so its logs are masked as well
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _window_args(sys.argv[1:] if argv is None else list(argv))
+    if args is None:
+        from console.services.people.privacy import install_log_masking
+
+        install_log_masking()  # the window's start-up task installs it before it opens the database
+        args = build_parser().parse_args(argv)
     if getattr(args, "func", None) is None:
         args.func = _gui
         args.demo = False
@@ -51,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one Chinese line instead of a traceback, exit code 1
         if os.environ.get("DISSUADE_DEBUG"):
             raise
+        from console.commands.common import describe_failure
+
         print(f"错误：{describe_failure(exc)}", file=sys.stderr)
         return 1
 

@@ -1,6 +1,7 @@
 """Start-up: the Qt application, the database (migrated, demo data on first run), login, main window.
 
-Dependencies are wired here explicitly and passed down; nothing reaches for a global.
+Dependencies are wired here explicitly and passed down; nothing reaches for a global.  This module
+imports Qt alone: the database layer loads behind the login dialog (see ``console.ui.startup``).
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from console import __version__
-from console.app.bootstrap import Database, open_database
-from console.services.core.context import Actor, ServiceError
 from console.ui.app_icon import app_icon
+
+if TYPE_CHECKING:
+    from console.app.bootstrap import Database
+    from console.services.core.context import Actor
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -57,6 +61,8 @@ def seat_name(database: Database) -> str:
 
 
 def prepare_database(url: str | None, demo_on_empty: bool) -> Database:
+    from console.app.bootstrap import open_database
+
     database = open_database(url)
     if demo_on_empty:
         from console.services.demo import generate as demo  # only imported when a demo database is wanted
@@ -68,33 +74,19 @@ def prepare_database(url: str | None, demo_on_empty: bool) -> Database:
 
 
 def run_gui(url: str | None = None, *, demo: bool = False) -> int:
-    from console.ui.main_window import MainWindow
+    """The login dialog at once, the database opened behind it, then the main window."""
+    from console.ui.startup import StartupFlow
 
     app = create_application()
-    try:
-        database = prepare_database(url, demo)
-    except ServiceError as exc:  # a settings file the centre must fix: its message names file and key
-        QMessageBox.critical(None, "预警劝阻工作台", f"无法启动：\n{exc}")
-        return 1
-    except Exception as exc:  # noqa: BLE001 - shown to the user, not a traceback
-        from console.services.core.storage import describe_storage_error
+    flow = StartupFlow(url, demo=demo)
+    session = flow.run()
+    if session is None:
+        return flow.exit_code
+    from console.ui.main_window import MainWindow  # already imported by the start-up task
 
-        QMessageBox.critical(None, "预警劝阻工作台", f"无法打开数据库：\n{describe_storage_error(exc)}")
-        return 1
-    hint = ""
-    if demo:
-        hint = "演示库账号：op01（接线员）、zhiban（值班长）、peixun（培训员）、admin；密码均为 demo1234"
-    elif first_run_needed(database):
-        if not _first_run(database):
-            return 0
-        database.dispose()
-        database = prepare_database(url, False)  # the centre's name is a setting: read it afresh
-        hint = "首次设置已完成：请用刚创建的管理员账号登录，再添加其他人员的账号。"
+    database, actor = session.database, session.actor
     while True:  # 注销 (Ctrl+Shift+L) returns to the login for the next person on this seat
-        actor = _login(database, hint)
-        if actor is None:
-            return 0
-        window = MainWindow(database, actor)
+        window = MainWindow(database, actor, library=session.library, telephony=session.telephony)
         SessionCloser(window, app.quit)  # leaving closes every window of this session
         window.show()
         code = int(app.exec())
@@ -102,7 +94,18 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
         if not window.logged_out or os.environ.get("DISSUADE_AUTOLOGIN"):
             return code
         window.deleteLater()
-        hint = ""
+        relogin = _login_again(database)
+        if relogin is None:
+            return 0
+        actor = relogin
+
+
+def _login_again(database: Database) -> Actor | None:
+    """The login dialog for the next person after 注销; the database is already open."""
+    from console.ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(database.context(), seat=seat_name(database))
+    return dialog.actor if dialog.exec() else None
 
 
 class SessionCloser(QObject):
@@ -141,24 +144,3 @@ def first_run_needed(database: Database) -> bool:
     from console.services.security.first_run import needs_first_run
 
     return needs_first_run(database.context())
-
-
-def _first_run(database: Database) -> bool:
-    from console.ui.first_run_dialog import FirstRunDialog
-    from console.ui.tasks import TaskRunner
-
-    dialog = FirstRunDialog(database.context(), TaskRunner(), database.data_dir)
-    return bool(dialog.exec())
-
-
-def _login(database: Database, hint: str) -> Actor | None:
-    from console.ui.login_dialog import LoginDialog
-
-    auto = os.environ.get("DISSUADE_AUTOLOGIN")  # "login:password" for kiosk and screenshot runs
-    if auto and ":" in auto:
-        from console.services.security import auth
-
-        login, password = auto.split(":", 1)
-        return auth.authenticate(database.context(), login, password, seat_name(database))
-    dialog = LoginDialog(database.context(), seat=seat_name(database), hint=hint)
-    return dialog.actor if dialog.exec() else None
