@@ -5,14 +5,18 @@ Claim order (what ``claim_next`` takes and ``list_open`` shows first; defined on
 
 1. risk level: red, then orange, yellow, blue (``QueueItem.risk_level``, which already reflects a
    supervisor's level change);
-2. within a level, items past their first-contact deadline come first, the most overdue first
-   (``deadline_at`` ascending) — this is how "time waiting past the deadline" orders the queue;
-3. then the remaining items of the level by score (``priority`` descending), the earlier deadline
-   breaking ties, then the older item.
+2. within a level, the score (``priority`` descending), which already counts the minutes past the
+   first-contact deadline (triage ``overdue``), so a score-100 red goes before an older score-65 red;
+3. then the earlier deadline, then the older item (``id``).
 
-An item is claimable when ``status = 'open'`` and its ``not_before`` (retry ladder) has passed.
-Each level is looked up with two index seeks (``ix_queue_items_level_deadline`` and
-``ix_queue_items_level_priority``), so a claim costs the same with ten or ten thousand open items.
+This is the default, triage ``claim_order: score``.  The setting ``claim_order: deadline`` keeps the
+former order: within a level every item past its deadline first, the most overdue first, then the
+others by score.
+
+An item is claimable when ``status = 'open'`` and its ``not_before`` (retry ladder, agreed callback)
+has passed.  Each level is looked up with one index seek (``ix_queue_items_level_priority``; the
+"deadline" order adds ``ix_queue_items_level_deadline``), so a claim costs the same with ten or ten
+thousand open items.
 
 Atomicity: each of those lookups is the subquery of one statement,
 ``UPDATE queue_items SET status='claimed' ... WHERE id = (next candidate) AND status='open' RETURNING``.
@@ -271,7 +275,7 @@ _LOOKUP_KEYS = {policy: tuple((lookup.overdue_only, index, _sort_values(lookup))
                 for policy, lookups in sql.CLAIM_POLICIES.items()}
 
 
-def claim_order_key(entry: QueueEntry, policy: str = "deadline") -> tuple[Any, ...]:
+def claim_order_key(entry: QueueEntry, policy: str = sql.DEFAULT_CLAIM_ORDER) -> tuple[Any, ...]:
     """Sort key of the claim order of store.CLAIM_POLICIES[policy] (claimed and waiting items after the
     claimable)."""
     head = (LEVEL_RANK.get(entry.risk_level, 9), _STATE_RANK.get(entry.status, 3))
