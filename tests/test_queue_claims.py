@@ -327,7 +327,9 @@ def _pg_arms(statement: str) -> list[re.Match[str]]:
 
 
 def test_the_postgresql_claim_follows_the_one_claim_order_definition() -> None:
-    arms = _pg_arms(store.PG_CLAIM_SQL)
+    own_callback, *arms = _pg_arms(store.PG_CLAIM_SQL)
+    assert own_callback["name"] == "own_callback" and own_callback["order"] == "deadline_at, id"
+    assert "assigned_to = :user_id" in own_callback["where"] and "kind = 'callback'" in own_callback["where"]
     expected = [(rank, level, lookup) for rank, level in enumerate(RISK_LEVEL_ORDER) for lookup in store.CLAIM_LOOKUPS]
     assert len(arms) == len(expected)
     for arm, (rank, _level, lookup) in zip(arms, expected, strict=True):
@@ -345,7 +347,7 @@ def test_the_postgresql_claim_follows_the_one_claim_order_definition() -> None:
 def test_the_claim_order_check_notices_a_changed_arm() -> None:
     swapped = store.PG_CLAIM_SQL.replace("ORDER BY priority DESC, deadline_at, id", "ORDER BY deadline_at, priority DESC, id", 1)
     arms = _pg_arms(swapped)
-    assert arms[1]["order"] != store.CLAIM_LOOKUPS[1].order_sql()
+    assert arms[2]["order"] != store.CLAIM_LOOKUPS[1].order_sql()
     assert len(_pg_arms(store.PG_CLAIM_SQL.replace("AS by_score3", "AS by_score3x"))) == len(arms)
     assert len(_pg_arms(store.PG_CLAIM_SQL.replace("FOR UPDATE SKIP LOCKED) AS overdue3", ") AS overdue3"))) == len(arms) - 1
 def test_lease_housekeeping_time_belongs_to_the_database_not_the_process(database: Database, make_actor,  # type: ignore[no-untyped-def]

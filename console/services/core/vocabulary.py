@@ -129,6 +129,7 @@ class QueueItemKind(StrEnum):
     RETRY = "retry"
     FOLLOW_UP = "follow_up"
     ESCALATION_ANSWER = "escalation_answer"
+    CALLBACK = "callback"  # a callback time the operator agreed with the person (约定回拨)
 
 
 class QueueItemStatus(StrEnum):
@@ -212,6 +213,7 @@ QUEUE_ITEM_KIND_LABELS: Final[dict[str, str]] = {
     QueueItemKind.RETRY: "重拨",
     QueueItemKind.FOLLOW_UP: "回访",
     QueueItemKind.ESCALATION_ANSWER: "派出所反馈",
+    QueueItemKind.CALLBACK: "约定回拨",
 }
 FOLLOW_UP_KIND_LABELS: Final[dict[str, str]] = {"revisit": "回访", "victim_support": "受害帮扶"}
 FOLLOW_UP_STATUS_LABELS: Final[dict[str, str]] = {

@@ -141,6 +141,48 @@ def claim_next(
     return row_to_entry(row, now)
 
 
+def claim_item(ctx: ServiceContext, item_id: int) -> ClaimedItem:
+    """Take one named item (from a search, or a double-click on a queue row), e.g. when the person
+    calls back: the same lease as :func:`claim_next`, refused in Chinese when another seat holds it.
+
+    Race-safe on both backends: the claiming UPDATE re-checks ``status`` and the lease under the row
+    lock (SQLite: the BEGIN IMMEDIATE write lock), so of two seats taking the same item one wins.  An
+    agreed callback stays with its operator until it is ``callback_grace_minutes`` overdue."""
+    user_id = _require_worker(ctx)
+    settings = ctx.settings.triage
+    now = ctx.now()
+    with ctx.session() as session:
+        connection = session.connection()
+        item = connection.execute(select(QueueItem.kind, QueueItem.assigned_to, QueueItem.not_before,
+                                         QueueItem.claimed_by, QueueItem.status, QueueItem.lease_expires_at)
+                                  .where(QueueItem.id == item_id)).first()
+        if item is None:
+            raise NotFound(f"队列条目 {item_id} 不存在")
+        kind, assigned_to, not_before, claimed_by, status, lease = item
+        if status == QueueItemStatus.CLAIMED and claimed_by == user_id and lease is not None and lease > now:
+            item_row = session.get(QueueItem, item_id, with_for_update=True)
+            assert item_row is not None
+            item_row.lease_expires_at = now + settings.lease  # already ours: the lease moves on
+            session.flush()
+            return row_to_entry(connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one(), now)
+        if (kind == QueueItemKind.CALLBACK and assigned_to not in (None, user_id)
+                and not_before is not None and not_before > now):
+            owner = session.get(User, assigned_to)
+            raise ConflictError(f"这是{owner.login if owner else '其他接线员'}约定的回拨，超时 "
+                                f"{ctx.settings.workstation.callback_grace_minutes} 分钟后其他人才能领取")
+        taken = connection.execute(sql.TAKE_ITEM, {"item_id": item_id, "now": now, "user_id": user_id,
+                                                   "lease_until": now + settings.lease}).first()
+        if taken is None:
+            holder = connection.execute(sql.ITEM_HOLDER, {"item_id": item_id}).first()
+            if holder is not None and holder[0] == QueueItemStatus.CLAIMED:
+                raise ConflictError(f"该条目刚被 {holder[3] or '其他接线员'} 领取，请处理其他条目")
+            raise ConflictError("该条目已处理完毕或已取消，不在队列中")
+        connection.execute(sql.WARNING_IN_PROGRESS, {"warning_id_": int(taken[1])})
+        row = connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one()
+        bump_queue_version(session)
+    return row_to_entry(row, now)
+
+
 HOUSEKEEPING_EVERY = dt.timedelta(seconds=2)
 
 
@@ -414,6 +456,7 @@ __all__ = [
     "ClaimedItem",
     "QueueEntry",
     "bump_queue_version",
+    "claim_item",
     "claim_next",
     "enqueue_due_follow_ups",
     "enqueue_escalation_answer",
