@@ -26,6 +26,7 @@ from console.services.telephony.settings import TelephonySettings, load_telephon
 from console.ui.agent_state import PAUSE_KEY, AgentStateKeeper
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
+from console.ui.find_actions import FindActions
 from console.ui.help_panel import HelpPanel
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.inbound_calls import InboundCalls
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.workstation.escalation_requested.connect(self.open_escalation)
 
         self._build_actions()
+        self.find_actions = FindActions(self)  # Ctrl+F find, Ctrl+B callback, take a named item
         self._build_status_bar()
         self._wire_agent_state()
         self._build_idle_lock(idle_timer)

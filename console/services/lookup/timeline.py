@@ -31,7 +31,17 @@ from console.services.core.vocabulary import (
     QueueItemKind,
 )
 from console.services.people.privacy import PersonView, person_view
-from db.models import CallAttempt, Escalation, EscalationEvent, FollowUp, Person, QueueItem, Station, User, Warning
+from db.models import (
+    CallAttempt,
+    Escalation,
+    EscalationEvent,
+    FollowUp,
+    Person,
+    QueueItem,
+    Station,
+    User,
+    Warning,
+)
 
 EVENT_LABELS = {"warning": "预警", "call": "通话", "escalation": "上报", "follow_up": "回访", "callback": "约定回拨",
                 "note": "备注"}
