@@ -1,7 +1,7 @@
 """Find anyone (Ctrl+F): one box for a phone in any format, a name, an ID number or a 预警编号.
 
 The results are masked, one row per warning, newest first.  Enter (or a double-click) on a row
-opens the person view; Ctrl+T takes the row's queue item when it is free (the main window decides
+opens the person view; F2 takes the row's queue item when it is free (the main window decides
 whether the operator may leave the item in hand).
 """
 
@@ -31,7 +31,7 @@ from console.ui.errors import error_text
 from console.ui.rows_model import RowsTableModel
 from console.ui.tasks import TaskRunner
 
-TAKE_KEY = "Ctrl+T"
+TAKE_KEY = "F2"  # as F2 takes the next item in the main window
 
 
 def queue_state_text(hit: SearchHit) -> str:
