@@ -149,3 +149,40 @@ def test_callback_times_as_typed_on_the_command_line(database: Database, make_ac
     assert due_at_from_text(ctx, "2026-11-22 15:00") == dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
     with pytest.raises(ServiceError, match="无法识别回拨时间"):
         due_at_from_text(ctx, "下午三点")
+
+
+def _log(warning_id: int, item_id: int | None, disposition: str, at: dt.datetime, connected: bool = False):  # type: ignore[no-untyped-def]
+    import uuid
+
+    from console.services.calls.log import CallLog
+
+    return CallLog(str(uuid.uuid4()), warning_id, item_id, at, at + dt.timedelta(minutes=2), connected, disposition)
+
+
+def _live_items(database: Database, warning_id: int) -> list[tuple[str, str, int | None]]:
+    with database.sessions() as session:
+        return [(item.kind, item.status, item.assigned_to) for item in session.query(QueueItem)
+                .filter(QueueItem.warning_id == warning_id, QueueItem.status.in_(("open", "claimed")))]
+
+
+def test_a_callback_agreed_during_the_call_replaces_the_retry_and_a_closed_warning_drops_it(  # type: ignore[no-untyped-def]
+        database: Database, make_actor, clock: FakeClock) -> None:
+    from console.services.calls.log import log_call
+
+    warning_id, item_id = add_warning(_ctx(database, SYSTEM, clock), fraud_type="impersonate_authority",
+                                      signals=("screen_sharing",))
+    agent = _ctx(database, make_actor("op1"), clock)
+    assert claim_next(agent).item_id == item_id  # type: ignore[union-attr]
+    callback = agree_callback(agent, warning_id, clock() + dt.timedelta(hours=2))
+    log_call(agent, _log(warning_id, item_id, "hung_up", clock(), connected=True))
+    # no retry on the ladder: the person asked for a time, the callback is what stays in the queue
+    assert _live_items(database, warning_id) == [("callback", "open", agent.actor.user_id)]
+    clock.advance(hours=2)
+    assert claim_next(agent).item_id == callback.item_id  # type: ignore[union-attr]
+    log_call(agent, _log(warning_id, callback.item_id, "no_answer", clock()))
+    # the callback was not reached: it retries on the ladder as anyone's item
+    assert _live_items(database, warning_id) == [("retry", "open", None)]
+    agree_callback(agent, warning_id, clock() + dt.timedelta(hours=1))
+    retry = claim_item(agent, next(e.item_id for e in list_open(agent) if e.kind == "retry"))
+    log_call(agent, _log(warning_id, retry.item_id, "dissuaded", clock(), connected=True))
+    assert _live_items(database, warning_id) == []  # dissuaded: the warning is closed, its callback too
