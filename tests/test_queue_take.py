@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from console.app.bootstrap import Database
-from console.services.calls.callbacks import agree_callback, due_at_from_text
+from console.services.calls.callbacks import agree_callback, due_at_from_text, my_callbacks
 from console.services.core.context import SYSTEM, ConflictError, ServiceContext, ServiceError
 from console.services.core.settings import default_settings
 from console.services.queue.claims import claim_item, claim_next, list_open, my_claims
@@ -137,6 +137,8 @@ def test_agreeing_a_new_time_replaces_the_earlier_callback(database: Database, m
     assert second.replaced == 1
     live = [entry.item_id for entry in list_open(agent) if entry.kind == "callback"]
     assert live == [second.item_id] and first.item_id not in live
+    mine = my_callbacks(agent)
+    assert [(e.item_id, e.kind, e.deadline_at) for e in mine] == [(second.item_id, "callback", second.due_at)]
     with pytest.raises(ServiceError, match="已经过去"):
         agree_callback(agent, blue, clock() - dt.timedelta(hours=1))
 

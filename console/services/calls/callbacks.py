@@ -17,8 +17,10 @@ from sqlalchemy import select
 from console.services.core.context import NotFound, ServiceContext, ServiceError
 from console.services.core.levels import effective_level
 from console.services.core.vocabulary import LIVE_ITEM_STATUSES, QueueItemKind, QueueItemStatus, WarningStatus
+from console.services.queue import store
 from console.services.queue.claims import bump_queue_version
 from console.services.queue.states import move_item
+from console.services.queue.store import QueueEntry
 from db.models import QueueItem, Warning
 
 LONGEST_AHEAD = dt.timedelta(days=7)
@@ -75,6 +77,22 @@ def agree_callback(ctx: ServiceContext, warning_id: int, due_at: dt.datetime) ->
         return AgreedCallback(item.id, warning_id, due_at, due_at + grace, ctx.actor.login, len(earlier))
 
 
+def my_callbacks(ctx: ServiceContext) -> list[QueueEntry]:
+    """The acting operator's agreed callbacks still waiting (due or not), the soonest first: for the
+    list of what this operator has in hand."""
+    user_id = ctx.actor.user_id
+    if user_id is None:
+        return []
+    now = ctx.now()
+    with ctx.sessions() as session:
+        rows = session.connection().execute(
+            store.ENTRY_COLUMNS.where(store.qi.c.kind == QueueItemKind.CALLBACK, store.qi.c.assigned_to == user_id,
+                                      store.qi.c.status == QueueItemStatus.OPEN)
+            .order_by(store.qi.c.deadline_at, store.qi.c.id)
+        ).all()
+    return [store.row_to_entry(row, now) for row in rows]
+
+
 def callback_note(callback: AgreedCallback, ctx: ServiceContext) -> str:
     """The line the call log keeps: "约定回拨：12-02 15:00"."""
     return f"约定回拨：{ctx.centre_clock.format(callback.due_at, '%m-%d %H:%M')}"
@@ -99,4 +117,4 @@ def due_at_from_text(ctx: ServiceContext, text: str) -> dt.datetime:
     return at if at > now else at + dt.timedelta(days=1)
 
 
-__all__ = ["AgreedCallback", "agree_callback", "callback_note", "due_at_from_text"]
+__all__ = ["AgreedCallback", "agree_callback", "callback_note", "due_at_from_text", "my_callbacks"]
