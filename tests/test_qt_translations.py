@@ -127,3 +127,35 @@ def test_the_english_check_notices_english(qtbot, qapp: QApplication) -> None:  
     box = QMessageBox(QMessageBox.Icon.Question, "t", "x", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     qtbot.addWidget(box)
     assert english_words(["&Yes", "取消", "PDF 文件", "Look in:"]) == ["Yes", "Look", "in"]
+
+
+def test_the_consoles_own_export_file_dialog_is_chinese(qtbot, chinese_qt: QApplication, sqlite_db: Database,  # type: ignore[no-untyped-def]
+                                                        tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from console.services.demo import generate as demo
+    from console.services.security import auth
+    from console.ui.draft_keeper import DraftKeeper
+    from console.ui.main_window import MainWindow
+    from console.ui.tasks import SyncTaskRunner
+
+    demo.generate(sqlite_db.context(SYSTEM), warnings=20, seed=3, open_count=5)
+    actor = auth.authenticate(sqlite_db.context(), "zhiban", demo.DEMO_PASSWORD, "seat-1")
+    window = MainWindow(sqlite_db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, root=tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    seen: list[str] = []
+
+    def inspect() -> None:  # runs inside the dialog's own event loop, then closes it
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(20, inspect)
+            return
+        seen.extend(visible_texts(dialog))
+        dialog.reject()
+
+    QTimer.singleShot(0, inspect)
+    assert window.export_action is not None
+    window.export_action.trigger()  # the static getSaveFileName the console calls
+    assert seen and "文件名称" in " ".join(seen)
+    assert english_words([text for text in seen if "/" not in text]) == [], seen
