@@ -162,7 +162,7 @@ def search(ctx: ServiceContext, text: str) -> SearchResult:
     ctx.require("people.view")
     key, value = classify(text)
     now = ctx.now()
-    with ctx.session() as session:
+    with ctx.sessions() as session:  # read only: no write lock for a search
         warning_ids: list[int] = []
         if key == "name" or key == "phone":
             warning_ids = _warnings_of(session, "external_id", clean_text(text))  # a 预警编号 wins when one matches
@@ -172,7 +172,8 @@ def search(ctx: ServiceContext, text: str) -> SearchResult:
             warning_ids = _warnings_of(session, key, value)
         truncated = len(warning_ids) > MAX_HITS
         hits = _hits(session, warning_ids[:MAX_HITS], now)
-        if key in PERSONAL_KEYS and hits:
+    if key in PERSONAL_KEYS and hits:
+        with ctx.session() as session:
             audit.record(session, ctx.actor, "search", object_type="person",
                          object_id=",".join(str(pid) for pid in sorted({hit.person_id for hit in hits})[:20]),
                          details={"key": key, "warnings": len(hits)}, at=now)
