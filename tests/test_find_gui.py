@@ -183,3 +183,19 @@ def test_the_holder_reveals_the_phone_in_the_person_view_with_a_reason(qtbot, de
     with demo_db.sessions() as session:
         reveal = session.execute(select(AuditEvent).where(AuditEvent.action == "reveal")).scalars().all()[-1]
     assert reveal.reason == "本人来电核实身份" and reveal.details["field"] == "phone"
+
+
+def test_ctrl_shift_f_opens_the_person_view_of_the_claimed_warning(qtbot, demo_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, demo_db, tmp_path)
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window, Qt.Key.Key_F, keys)
+    assert "请先打开一条预警" in window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    detail = window.workstation.detail
+    assert detail is not None
+    qtbot.keyClick(window, Qt.Key.Key_F, keys)
+    dialog = window.find_actions.person_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.person_id == detail.person_id
+    qtbot.waitUntil(lambda: dialog.timeline is not None)
+    assert detail.warning_id in dialog.timeline.warning_ids
+    assert any(dialog.model.index(r, 2).data() == f"#{detail.warning_id}" for r in range(dialog.model.rowCount()))

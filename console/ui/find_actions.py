@@ -16,6 +16,7 @@ from console.services.core.context import allowed
 from console.services.queue import claims as queue
 from console.ui.callback_dialog import CALLBACK_KEY, CallbackDialog
 from console.ui.errors import error_text
+from console.ui.person_view import PersonViewDialog
 from console.ui.queue_model import QueueTableModel
 from console.ui.search_dialog import SearchDialog
 from console.ui.tasks import Change
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from console.ui.main_window import MainWindow
 
 SEARCH_KEY = "Ctrl+F"
+HISTORY_KEY = "Ctrl+Shift+F"
 
 
 class FindActions(QObject):
@@ -32,14 +34,18 @@ class FindActions(QObject):
         self.window = window
         self.search_dialog: SearchDialog | None = None
         self.callback_dialog: CallbackDialog | None = None
+        self.person_dialog: PersonViewDialog | None = None
         self.search_action = window._action(self.tr("查找人员…"), SEARCH_KEY, self.open_search,
                                             self.tr("按电话、姓名、身份证号或预警编号查找"))
         self.callback_action = window._action(self.tr("约定回拨…"), CALLBACK_KEY, self.open_callback,
                                               self.tr("对方约定稍后再打：到时排在您的队列最前"))
-        for action in (self.search_action, self.callback_action):
+        self.history_action = window._action(self.tr("此人全部记录…"), HISTORY_KEY, self.open_history,
+                                             self.tr("当前预警对象的所有预警、通话、上报和回访"))
+        for action in (self.search_action, self.history_action, self.callback_action):
             window.work_menu.insertAction(window.quit_action, action)
-        self.search_action.setEnabled(window.sees_people)
-        self.search_action.setVisible(window.sees_people)
+        for action in (self.search_action, self.history_action):
+            action.setEnabled(window.sees_people)
+            action.setVisible(window.sees_people)
         self.callback_action.setEnabled(window.can_work and allowed(window.actor, "call.log"))
         window.queue_panel.table.doubleClicked.connect(self.row_activated)
         window.queue_panel.table.activated.connect(self.row_activated)
@@ -57,6 +63,16 @@ class FindActions(QObject):
         self.search_dialog.activateWindow()
         self.search_dialog.query_edit.setFocus()
         self.search_dialog.query_edit.selectAll()
+
+    def open_history(self) -> None:
+        """The person view of the warning on screen (claimed or browsed)."""
+        window = self.window
+        detail = window.workstation.detail
+        if detail is None or not window.sees_people:
+            self._tell(self.tr("请先打开一条预警，再查看此人的全部记录"))
+            return
+        self.person_dialog = PersonViewDialog(window.ctx, window.runner, detail.person_id, window)
+        self.person_dialog.open()
 
     # -- take a named item ---------------------------------------------------------------
     def row_activated(self, index: QModelIndex) -> None:
