@@ -42,15 +42,65 @@ def _ctx(database: Database, actor, clock: FakeClock) -> ServiceContext:  # type
     return ServiceContext(database.sessions, actor, clock)
 
 
-def test_red_comes_first_then_overdue_then_score(database: Database, make_actor, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def _set_item(database: Database, item_id: int | None, **values: object) -> None:
+    with database.sessions() as session, session.begin():
+        item = session.get(QueueItem, item_id)
+        assert item is not None
+        for name, value in values.items():
+            setattr(item, name, value)
+        warning = session.get(Warning, item.warning_id)
+        assert warning is not None
+        warning.risk_score = item.priority  # the queue item's priority is its warning's score
+        warning.risk_level = item.risk_level
+
+
+def test_by_default_a_score_100_red_goes_before_an_older_overdue_score_65_red(  # type: ignore[no-untyped-def]
+        database: Database, make_actor, clock: FakeClock) -> None:
+    assert default_settings().triage.claim_order == "score"
     system = _ctx(database, SYSTEM, clock)
+    older_65, older_item = add_warning(system, fraud_type="impersonate_authority", signals=("screen_sharing",),
+                                       received_at=T0 - dt.timedelta(minutes=40))
+    orange_100, orange_item = add_warning(system, fraud_type="impersonate_authority", signals=("screen_sharing",))
+    newer_100, newer_item = add_warning(system, fraud_type="impersonate_authority", signals=("screen_sharing",))
+    _set_item(database, older_item, risk_level="red", priority=65, deadline_at=T0 - dt.timedelta(minutes=35))
+    _set_item(database, newer_item, risk_level="red", priority=100, deadline_at=T0 + dt.timedelta(minutes=5))
+    _set_item(database, orange_item, risk_level="orange", priority=100)
+    operator = _ctx(database, make_actor("op1"), clock)
+    listed = [entry.warning_id for entry in list_open(operator)]
+    order = []
+    while (item := claim_next(operator)) is not None:
+        order.append(item.warning_id)
+    # level first, then the score: the older, overdue score-65 red now waits behind the score-100 red
+    assert order == [newer_100, older_65, orange_100] and listed == order
+
+
+def test_a_score_tie_goes_to_the_earlier_deadline_then_the_older_item(  # type: ignore[no-untyped-def]
+        database: Database, make_actor, clock: FakeClock) -> None:
+    system = _ctx(database, SYSTEM, clock)
+    first, first_item = add_warning(system)
+    later_deadline, later_item = add_warning(system)
+    second, second_item = add_warning(system)
+    for item_id in (first_item, later_item, second_item):
+        _set_item(database, item_id, risk_level="red", priority=80, deadline_at=T0 + dt.timedelta(minutes=5))
+    _set_item(database, later_item, deadline_at=T0 + dt.timedelta(minutes=9))
+    operator = _ctx(database, make_actor("op1"), clock)
+    order = []
+    while (item := claim_next(operator)) is not None:
+        order.append(item.warning_id)
+    assert order == [first, second, later_deadline]
+
+
+def test_the_deadline_claim_order_takes_the_most_overdue_first_then_score(  # type: ignore[no-untyped-def]
+        database: Database, make_actor, clock: FakeClock) -> None:
+    deadline_first = replace(default_settings(), triage=replace(default_settings().triage, claim_order="deadline"))
+    system = replace(_ctx(database, SYSTEM, clock), settings=deadline_first)
     blue_old, _ = add_warning(system, fraud_type="fake_shopping", received_at=T0 - dt.timedelta(hours=3))
     yellow_low, _ = add_warning(system, fraud_type="task_rebate", signals=("loan_applied", "visited_fraud_site"))
     yellow_high, _ = add_warning(system, fraud_type="impersonate_authority", signals=("visited_fraud_site",))
     yellow_late, _ = add_warning(system, fraud_type="task_rebate", signals=("loan_applied", "visited_fraud_site"),
                                  received_at=T0 - dt.timedelta(minutes=45))
     red, _ = add_warning(system, fraud_type="impersonate_authority", signals=("screen_sharing", "on_call_now"), age=70)
-    operator = _ctx(database, make_actor("op1"), clock)
+    operator = replace(_ctx(database, make_actor("op1"), clock), settings=deadline_first)
     order = []
     while (item := claim_next(operator)) is not None:
         order.append(item.warning_id)
@@ -277,7 +327,9 @@ def _pg_arms(statement: str) -> list[re.Match[str]]:
 
 
 def test_the_postgresql_claim_follows_the_one_claim_order_definition() -> None:
-    arms = _pg_arms(store.PG_CLAIM_SQL)
+    own_callback, *arms = _pg_arms(store.PG_CLAIM_SQL)
+    assert own_callback["name"] == "own_callback" and own_callback["order"] == "deadline_at, id"
+    assert "assigned_to = :user_id" in own_callback["where"] and "kind = 'callback'" in own_callback["where"]
     expected = [(rank, level, lookup) for rank, level in enumerate(RISK_LEVEL_ORDER) for lookup in store.CLAIM_LOOKUPS]
     assert len(arms) == len(expected)
     for arm, (rank, _level, lookup) in zip(arms, expected, strict=True):
@@ -295,7 +347,7 @@ def test_the_postgresql_claim_follows_the_one_claim_order_definition() -> None:
 def test_the_claim_order_check_notices_a_changed_arm() -> None:
     swapped = store.PG_CLAIM_SQL.replace("ORDER BY priority DESC, deadline_at, id", "ORDER BY deadline_at, priority DESC, id", 1)
     arms = _pg_arms(swapped)
-    assert arms[1]["order"] != store.CLAIM_LOOKUPS[1].order_sql()
+    assert arms[2]["order"] != store.CLAIM_LOOKUPS[1].order_sql()
     assert len(_pg_arms(store.PG_CLAIM_SQL.replace("AS by_score3", "AS by_score3x"))) == len(arms)
     assert len(_pg_arms(store.PG_CLAIM_SQL.replace("FOR UPDATE SKIP LOCKED) AS overdue3", ") AS overdue3"))) == len(arms) - 1
 def test_lease_housekeeping_time_belongs_to_the_database_not_the_process(database: Database, make_actor,  # type: ignore[no-untyped-def]

@@ -79,3 +79,30 @@ def test_queue_next_claims_for_nobody_without_their_password(database: Database,
                                    .where(AuditEvent.login == "op02")).all()
     assert ("login", "cli", "op02") in [tuple(c) for c in channels]
     assert all(channel == "cli" for _, channel, _ in channels)
+
+
+def test_queue_callback_and_search_from_the_command_line(database: Database, make_actor,  # type: ignore[no-untyped-def]
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    warning_id, _ = add_warning(database.context(SYSTEM), name="钱多多", queue=False)
+    make_actor("op1")
+    capsys.readouterr()
+    url = _url(database)
+    assert main(["queue", "callback", "--warning", str(warning_id), "--at", "+45", "--json", "--db", url,
+                 *login_as(monkeypatch, "op1")]) == 0
+    agreed = json.loads(capsys.readouterr().out)
+    assert agreed["warning_id"] == warning_id and agreed["operator"] == "op1"
+    with database.sessions() as session:
+        item = session.get(QueueItem, agreed["item_id"])
+        assert item is not None and item.kind == "callback" and item.deadline_at.isoformat() == agreed["due_at"]
+    assert main(["queue", "callback", "--warning", str(warning_id), "--at", "三点", "--db", url,
+                 *login_as(monkeypatch, "op1")]) == 1
+    assert "无法识别回拨时间" in capsys.readouterr().err
+
+    assert main(["search", "钱多多", "--json", "--db", url, *login_as(monkeypatch, "op1")]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["key"] == "name" and [hit["warning_id"] for hit in found["hits"]] == [warning_id]
+    assert found["hits"][0]["name"] == "钱**" and found["hits"][0]["queue"] == "waiting"
+    with database.sessions() as session:
+        audited = session.execute(select(AuditEvent).where(AuditEvent.action == "search")).scalars().all()
+    assert [(entry.login, entry.channel, entry.details["key"]) for entry in audited] == [("op1", "cli", "name")]

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "console.commands.sms",
     "console.commands.security",
     "console.commands.queue",
+    "console.commands.search",
     "console.commands.warnings",
     "console.commands.intake",
     "console.commands.stats",

@@ -1,7 +1,8 @@
-"""``dissuade queue next|list``: claim or list queue items from the command line.
+"""``dissuade queue next|list|callback``: claim or list queue items, agree a callback, from the command line.
 
 ``queue next --operator LOGIN`` claims for that user after checking their password (a prompt, or
-``--password-stdin``); ``queue list`` shows the queue to a logged-in user (``--as LOGIN``).
+``--password-stdin``); ``queue list`` shows the queue to a logged-in user (``--as LOGIN``);
+``queue callback --warning ID --at 15:00`` queues an agreed callback (约定回拨) for that user.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
+from console.services.calls.callbacks import agree_callback, due_at_from_text
 from console.services.core.context import ServiceError
 from console.services.core.vocabulary import QUEUE_ITEM_STATUS_LABELS, RISK_LEVEL_LABELS
 from console.services.queue.claims import claim_next, list_open
@@ -30,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_login_options(ls)
     add_db_option(ls)
     ls.set_defaults(func=_list)
+    back = sub.add_parser("callback", help="约定回拨：到时排在本人队列最前")
+    back.add_argument("--warning", required=True, type=int, metavar="ID", help="预警序号")
+    back.add_argument("--at", required=True, metavar="TIME", help="15:00（已过则为明天）、+30（分钟后）或 2026-12-02 15:00")
+    back.add_argument("--json", action="store_true", help="输出 JSON")
+    add_login_options(back)
+    add_db_option(back)
+    back.set_defaults(func=_callback)
 
 
 def _next(args: argparse.Namespace) -> int:
@@ -68,4 +77,24 @@ def _list(args: argparse.Namespace) -> int:
         print(f"#{entry.warning_id}\t{RISK_LEVEL_LABELS[entry.risk_level]}\t{entry.score}\t{entry.fraud_type_label}\t"
               f"{entry.name_masked} {entry.phone_masked}\t{QUEUE_ITEM_STATUS_LABELS.get(entry.status, entry.status)}\t{deadline}{late}")
     print(f"共 {len(entries)} 条")
+    return 0
+
+
+def _callback(args: argparse.Namespace) -> int:
+    database = open_db(args)
+    try:
+        ctx = user_context(database, args, "call.log")
+        callback = agree_callback(ctx, args.warning, due_at_from_text(ctx, args.at))
+    except ServiceError as exc:
+        return fail(str(exc), 1)
+    finally:
+        database.dispose()
+    clock = ctx.centre_clock
+    if args.json:
+        print_json({"item_id": callback.item_id, "warning_id": callback.warning_id,
+                    "due_at": callback.due_at.isoformat(), "open_to_all_at": callback.open_to_all_at.isoformat(),
+                    "operator": callback.operator, "replaced": callback.replaced})
+    else:
+        print(f"已约定回拨 预警#{callback.warning_id}：{clock.format(callback.due_at, '%Y-%m-%d %H:%M')}（{clock.label}），"
+              f"{clock.format(callback.open_to_all_at, '%H:%M')} 起其他接线员也可领取")
     return 0

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, QTimer, QTranslator, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QObject,
+    QTimer,
+    QTranslator,
+    Signal,
+)
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -35,6 +44,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName("dissuasion-console")
     QCoreApplication.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
+    install_qt_translations(app)
     translator = QTranslator(app)
     if translator.load(QLocale(), "console", "_", str(RESOURCES / "i18n")):
         app.installTranslator(translator)
@@ -45,6 +55,26 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     if qss.exists():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
     return app
+
+
+CHINESE = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+QT_CATALOGUES = "qtbase"  # standard buttons, QMessageBox, QDialogButtonBox, QFileDialog, QLineEdit menus
+
+
+def install_qt_translations(app: QCoreApplication) -> list[QTranslator]:
+    """Qt's own Simplified Chinese catalogues (shipped in PySide6's wheel), whatever the PC's locale,
+    so standard buttons and the file dialog speak the console's language; returns what it installed.
+
+    Also makes Chinese the default locale, so calendars and number fields follow."""
+    QLocale.setDefault(CHINESE)
+    directory = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    installed: list[QTranslator] = []
+    # ours last: an installed translator is asked first, and it fills the few gaps Qt's catalogue has
+    for catalogue, where in ((QT_CATALOGUES, directory), ("qt_extra", str(RESOURCES / "i18n"))):
+        translator = QTranslator(app)
+        if translator.load(CHINESE, catalogue, "_", where) and app.installTranslator(translator):
+            installed.append(translator)
+    return installed
 
 
 def _cjk_family() -> str | None:

@@ -29,6 +29,7 @@ from console.ui.agent_state import PAUSE_KEY, AgentStateKeeper
 from console.ui.call_guard import CallGuard, refuse_during_call
 from console.ui.draft_keeper import DraftEntry, DraftKeeper
 from console.ui.errors import error_text
+from console.ui.find_actions import FindActions
 from console.ui.held_items import HeldItems
 from console.ui.idle_lock import IdleLockGuard, LockDialog
 from console.ui.inbound_calls import InboundCalls
@@ -121,6 +122,7 @@ class MainWindow(ToolWindowHost):
         self.workstation.escalation_requested.connect(self.open_escalation)
 
         self._build_actions()
+        self.find_actions = FindActions(self)  # Ctrl+F find, Ctrl+B callback, take a named item
         self._build_status_bar()
         self._wire_agent_state()
         self._build_idle_lock(idle_timer)

@@ -177,7 +177,7 @@ class ToolWindowHost(QMainWindow):
 
         from console.services.reports.queue_list import export_queue
 
-        if path is None:
+        if not isinstance(path, str):  # a QAction passes its "checked" flag: ask where
             path, _filter = QFileDialog.getSaveFileName(self, self.tr("导出队列"), "待办队列.xlsx",
                                                         self.tr("Excel 表格 (*.xlsx);;CSV 文件 (*.csv)"))
             if not path:

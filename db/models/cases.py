@@ -146,6 +146,8 @@ class QueueItem(Base):
         # their first column also serves every lookup by status alone
         Index("ix_queue_items_level_deadline", "status", "risk_level", "deadline_at"),
         Index("ix_queue_items_level_priority", "status", "risk_level", "priority"),
+        # an operator's own due callbacks, looked up first on every claim
+        Index("ix_queue_items_assigned", "assigned_to", "status", "deadline_at"),
     )
 
 

@@ -341,6 +341,15 @@ def _apply_to_follow_up(session: Session, log: CallLog, step: NextStep, now: dt.
     follow_up.completed_at = now
 
 
+def _live_callbacks(session: Session, warning_id: int, item: QueueItem | None) -> list[QueueItem]:
+    """The warning's agreed callbacks still in the queue, other than the item the call was made on."""
+    found = session.execute(
+        select(QueueItem).where(QueueItem.warning_id == warning_id, QueueItem.kind == QueueItemKind.CALLBACK,
+                                QueueItem.status == QueueItemStatus.OPEN)
+    ).scalars().all()
+    return [callback for callback in found if item is None or callback.id != item.id]
+
+
 def _apply_to_queue(
     session: Session, warning: Warning, item: QueueItem | None, log: CallLog, step: NextStep,
     user_id: int | None, now: dt.datetime,
@@ -351,6 +360,11 @@ def _apply_to_queue(
         if lease_live:
             return
     items = [item] if item is not None else (open_items_of(session, warning.id) if log.follow_up_id is None else [])
+    callbacks = _live_callbacks(session, warning.id, item)
+    if step.kind == "retry" and callbacks:
+        step = replace(step, kind="close")  # the person asked for a time: the agreed callback replaces the retry
+    elif step.kind != "retry" and warning.status == WarningStatus.CLOSED:
+        items = items + callbacks  # the warning is closed: its agreed callbacks are no longer needed
     if step.kind == "retry":
         # an item finished meanwhile (a supervisor skipped it) stays finished: the retry gets a new one
         items = [target for target in items if item_may_move(target.status, QueueItemStatus.OPEN)]
@@ -365,7 +379,9 @@ def _apply_to_queue(
                                deadline_at=warning.deadline_at)]
             session.add(items[0])
         for target in items:
-            if target.kind == QueueItemKind.WARNING:
+            if target.kind in (QueueItemKind.WARNING, QueueItemKind.CALLBACK):
+                if target.kind == QueueItemKind.CALLBACK:  # a callback not reached retries as anyone's item
+                    target.assigned_to, target.deadline_at = None, warning.deadline_at
                 target.kind = QueueItemKind.RETRY
             move_item(target, QueueItemStatus.OPEN)
             target.not_before = step.retry_at

@@ -131,6 +131,9 @@ class WorkstationSettings:
     lease_renew_seconds: int = 60
     app_name: str = ""
     centre_name: str = ""
+    # an agreed callback (约定回拨) stays with its operator until it is this many minutes overdue;
+    # after that any operator may take it
+    callback_grace_minutes: int = 10
 
 
 def parse_workstation_settings(values: dict[str, Any]) -> WorkstationSettings:
@@ -139,7 +142,15 @@ def parse_workstation_settings(values: dict[str, Any]) -> WorkstationSettings:
     except (TypeError, ValueError) as exc:
         raise ServiceError(f"工作台配置项 lease_renew_seconds 应为整数秒，当前为：{values.get('lease_renew_seconds')!r}"
                            ) from exc
+    try:
+        grace = int(values.get("callback_grace_minutes", 10))
+    except (TypeError, ValueError) as exc:
+        raise ServiceError("工作台配置项 callback_grace_minutes 应为整数分钟，当前为："
+                           f"{values.get('callback_grace_minutes')!r}") from exc
+    if grace < 0:
+        raise ServiceError(f"工作台配置项 callback_grace_minutes 不能为负数，当前为：{grace}")
     return WorkstationSettings(
+        callback_grace_minutes=grace,
         dial_command=str(values.get("dial_command") or "").strip(),
         lease_renew_seconds=renew,
         app_name=str(values.get("app_name") or ""),

@@ -44,9 +44,10 @@ class TriageSettings:
     escalate_on: dict[str, frozenset[str]]
     follow_up_level: str
     lease_seconds: int
-    # how items of one level are taken: "deadline" (the most overdue first, then the highest score)
-    # or "score" (the highest score first, the earlier deadline breaking ties)
-    claim_order: str = "deadline"
+    # how items of one level are taken: "score" (the default: the highest score first, which already
+    # counts the minutes past the deadline, then the earlier deadline, then the older item) or
+    # "deadline" (every overdue item first, the most overdue first, then the rest by score)
+    claim_order: str = "score"
     # derived: levels from the highest threshold down, deadlines as timedeltas
     _levels_desc: tuple[tuple[int, str], ...] = field(default=(), repr=False, compare=False)
     _deadlines: dict[str, dt.timedelta] = field(default_factory=dict, repr=False, compare=False)
@@ -84,12 +85,12 @@ def _bands(raw: Any, key: str) -> list[tuple[Any, int]]:
     return sorted(bands, key=lambda band: band[0])
 
 
-CLAIM_ORDERS = ("deadline", "score")
+CLAIM_ORDERS = ("score", "deadline")
 
 
 def _claim_order(value: Any) -> str:
     if value not in CLAIM_ORDERS:
-        raise TriageSettingsError(f"分级参数 claim_order 应为 deadline（最超时者优先）或 score（分数最高者优先），当前为：{value!r}")
+        raise TriageSettingsError(f"分级参数 claim_order 应为 score（分数最高者优先，默认）或 deadline（最超时者优先），当前为：{value!r}")
     return str(value)
 
 
@@ -123,7 +124,7 @@ def parse_triage_settings(data: dict[str, Any]) -> TriageSettings:
             escalate_on={str(k): frozenset(str(x) for x in v) for k, v in (data.get("escalate_on") or {}).items()},
             follow_up_level=str(data.get("follow_up_level", "blue")),
             lease_seconds=int(data["lease_seconds"]),
-            claim_order=_claim_order(data.get("claim_order", "deadline")),
+            claim_order=_claim_order(data.get("claim_order", "score")),
             _levels_desc=tuple(sorted(((v, k) for k, v in thresholds.items()), reverse=True)),
             _deadlines={k: dt.timedelta(minutes=v) for k, v in deadlines.items()},
         )

@@ -130,6 +130,7 @@ class QueueItemKind(StrEnum):
     FOLLOW_UP = "follow_up"
     ESCALATION_ANSWER = "escalation_answer"
     VOICE_CALLBACK = "voice_callback"  # the person pressed 1 during an automated voice warning
+    CALLBACK = "callback"  # a callback time the operator agreed with the person (约定回拨)
 
 
 class QueueItemStatus(StrEnum):
@@ -221,6 +222,7 @@ QUEUE_ITEM_KIND_LABELS: Final[dict[str, str]] = {
     QueueItemKind.FOLLOW_UP: "回访",
     QueueItemKind.ESCALATION_ANSWER: "派出所反馈",
     QueueItemKind.VOICE_CALLBACK: "语音回拨",
+    QueueItemKind.CALLBACK: "约定回拨",
 }
 
 

@@ -5,14 +5,18 @@ Claim order (what ``claim_next`` takes and ``list_open`` shows first; defined on
 
 1. risk level: red, then orange, yellow, blue (``QueueItem.risk_level``, which already reflects a
    supervisor's level change);
-2. within a level, items past their first-contact deadline come first, the most overdue first
-   (``deadline_at`` ascending) — this is how "time waiting past the deadline" orders the queue;
-3. then the remaining items of the level by score (``priority`` descending), the earlier deadline
-   breaking ties, then the older item.
+2. within a level, the score (``priority`` descending), which already counts the minutes past the
+   first-contact deadline (triage ``overdue``), so a score-100 red goes before an older score-65 red;
+3. then the earlier deadline, then the older item (``id``).
 
-An item is claimable when ``status = 'open'`` and its ``not_before`` (retry ladder) has passed.
-Each level is looked up with two index seeks (``ix_queue_items_level_deadline`` and
-``ix_queue_items_level_priority``), so a claim costs the same with ten or ten thousand open items.
+This is the default, triage ``claim_order: score``.  The setting ``claim_order: deadline`` keeps the
+former order: within a level every item past its deadline first, the most overdue first, then the
+others by score.
+
+An item is claimable when ``status = 'open'`` and its ``not_before`` (retry ladder, agreed callback)
+has passed.  Each level is looked up with one index seek (``ix_queue_items_level_priority``; the
+"deadline" order adds ``ix_queue_items_level_deadline``), so a claim costs the same with ten or ten
+thousand open items.
 
 Atomicity: each of those lookups is the subquery of one statement,
 ``UPDATE queue_items SET status='claimed' ... WHERE id = (next candidate) AND status='open' RETURNING``.
@@ -134,6 +138,48 @@ def claim_next(
         connection.execute(sql.WARNING_IN_PROGRESS, {"warning_id_": warning_id})
         row = connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one()
         bump_queue_version(session)  # last: the counter row is locked only until the commit
+    return row_to_entry(row, now)
+
+
+def claim_item(ctx: ServiceContext, item_id: int) -> ClaimedItem:
+    """Take one named item (from a search, or a double-click on a queue row), e.g. when the person
+    calls back: the same lease as :func:`claim_next`, refused in Chinese when another seat holds it.
+
+    Race-safe on both backends: the claiming UPDATE re-checks ``status`` and the lease under the row
+    lock (SQLite: the BEGIN IMMEDIATE write lock), so of two seats taking the same item one wins.  An
+    agreed callback stays with its operator until it is ``callback_grace_minutes`` overdue."""
+    user_id = _require_worker(ctx)
+    settings = ctx.settings.triage
+    now = ctx.now()
+    with ctx.session() as session:
+        connection = session.connection()
+        item = connection.execute(select(QueueItem.kind, QueueItem.assigned_to, QueueItem.not_before,
+                                         QueueItem.claimed_by, QueueItem.status, QueueItem.lease_expires_at)
+                                  .where(QueueItem.id == item_id)).first()
+        if item is None:
+            raise NotFound(f"队列条目 {item_id} 不存在")
+        kind, assigned_to, not_before, claimed_by, status, lease = item
+        if status == QueueItemStatus.CLAIMED and claimed_by == user_id and lease is not None and lease > now:
+            item_row = session.get(QueueItem, item_id, with_for_update=True)
+            assert item_row is not None
+            item_row.lease_expires_at = now + settings.lease  # already ours: the lease moves on
+            session.flush()
+            return row_to_entry(connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one(), now)
+        if (kind == QueueItemKind.CALLBACK and assigned_to not in (None, user_id)
+                and not_before is not None and not_before > now):
+            owner = session.get(User, assigned_to)
+            raise ConflictError(f"这是{owner.login if owner else '其他接线员'}约定的回拨，超时 "
+                                f"{ctx.settings.workstation.callback_grace_minutes} 分钟后其他人才能领取")
+        taken = connection.execute(sql.TAKE_ITEM, {"item_id": item_id, "now": now, "user_id": user_id,
+                                                   "lease_until": now + settings.lease}).first()
+        if taken is None:
+            holder = connection.execute(sql.ITEM_HOLDER, {"item_id": item_id}).first()
+            if holder is not None and holder[0] == QueueItemStatus.CLAIMED:
+                raise ConflictError(f"该条目刚被 {holder[3] or '其他接线员'} 领取，请处理其他条目")
+            raise ConflictError("该条目已处理完毕或已取消，不在队列中")
+        connection.execute(sql.WARNING_IN_PROGRESS, {"warning_id_": int(taken[1])})
+        row = connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one()
+        bump_queue_version(session)
     return row_to_entry(row, now)
 
 
@@ -271,7 +317,7 @@ _LOOKUP_KEYS = {policy: tuple((lookup.overdue_only, index, _sort_values(lookup))
                 for policy, lookups in sql.CLAIM_POLICIES.items()}
 
 
-def claim_order_key(entry: QueueEntry, policy: str = "deadline") -> tuple[Any, ...]:
+def claim_order_key(entry: QueueEntry, policy: str = sql.DEFAULT_CLAIM_ORDER) -> tuple[Any, ...]:
     """Sort key of the claim order of store.CLAIM_POLICIES[policy] (claimed and waiting items after the
     claimable)."""
     head = (LEVEL_RANK.get(entry.risk_level, 9), _STATE_RANK.get(entry.status, 3))
@@ -410,6 +456,7 @@ __all__ = [
     "ClaimedItem",
     "QueueEntry",
     "bump_queue_version",
+    "claim_item",
     "claim_next",
     "enqueue_due_follow_ups",
     "enqueue_escalation_answer",

@@ -35,6 +35,7 @@ from console.services.core.vocabulary import (
     FRAUD_TYPE_LABELS,
     RISK_LEVEL_ORDER,
     FollowUpStatus,
+    QueueItemKind,
     QueueItemStatus,
     WarningStatus,
 )
@@ -126,22 +127,39 @@ class ClaimLookup:
         return ", ".join(column + (" DESC" if direction == "desc" else "") for column, direction in self.order)
 
 
-# The claim order, defined here once (claims.py documents it): for each level of RISK_LEVEL_ORDER, the most
-# overdue item, then the highest score (the earlier deadline breaking ties, then the older item).  The SQLite
-# statements and the listing order are built from it; tests/test_queue_claims.py checks PG_CLAIM_SQL against it.
+# The claim order, defined here once (claims.py documents it).  The lookups, for each level of
+# RISK_LEVEL_ORDER: "overdue" (only with the claim order "deadline"), the most overdue item; "by_score", the
+# highest score (which already counts the minutes past the deadline), the earlier deadline breaking ties, then
+# the older item.  The SQLite statements and the listing order are built from it; tests/test_queue_claims.py
+# checks PG_CLAIM_SQL against it.
 CLAIM_LOOKUPS: tuple[ClaimLookup, ...] = (
     ClaimLookup("overdue", True, (("deadline_at", "asc"), ("id", "asc"))),
     ClaimLookup("by_score", False, (("priority", "desc"), ("deadline_at", "asc"), ("id", "asc"))),
 )
-# The claim-order setting (triage ``claim_order``) picks which lookups run: "score" leaves out the
-# most-overdue lookup, so within a level the highest score is taken first.  On PostgreSQL the one
-# statement has every arm; ``:overdue_first`` switches the overdue arms off.
-CLAIM_POLICIES: dict[str, tuple[ClaimLookup, ...]] = {"deadline": CLAIM_LOOKUPS, "score": (CLAIM_LOOKUPS[1],)}
+# The claim-order setting (triage ``claim_order``) picks which lookups run: "score", the default, runs only
+# the by-score lookup, so within a level a score-100 red goes before every older score-65 red; "deadline"
+# first takes every overdue item, the most overdue first.  On PostgreSQL the one statement has every arm;
+# ``:overdue_first`` (true only for "deadline") switches the overdue arms on.
+CLAIM_POLICIES: dict[str, tuple[ClaimLookup, ...]] = {"score": (CLAIM_LOOKUPS[1],), "deadline": CLAIM_LOOKUPS}
+DEFAULT_CLAIM_ORDER = "score"
+
+
+def own_callback_branch(with_kinds: bool) -> Select[Any]:
+    """The acting operator's due callback (约定回拨), the longest due first: taken before any level.
+
+    A callback's ``deadline_at`` is the agreed time and its ``not_before`` that time plus the grace
+    (workstation ``callback_grace_minutes``), so until then only this lookup offers it, to its operator."""
+    conditions = [qi.c.assigned_to == bindparam("user_id"), qi.c.status == QueueItemStatus.OPEN,
+                  qi.c.kind == QueueItemKind.CALLBACK, qi.c.deadline_at <= _now()]
+    if with_kinds:
+        conditions.append(qi.c.kind.in_(bindparam("kinds", expanding=True)))
+    return select(qi.c.id).where(*conditions).order_by(qi.c.deadline_at, qi.c.id).limit(1)
 
 
 def _branches(with_kinds: bool, policy: str) -> list[Select[Any]]:
-    """The lookups of the claim-order ``policy`` for every level, in claim order."""
-    branches: list[Select[Any]] = []
+    """The acting operator's due callback, then the lookups of the claim-order ``policy`` for every
+    level, in claim order."""
+    branches: list[Select[Any]] = [own_callback_branch(with_kinds)]
     for level in RISK_LEVEL_ORDER:
         conditions = [
             qi.c.status == QueueItemStatus.OPEN,
@@ -163,7 +181,7 @@ def _claim_values() -> dict[str, Any]:
 
 
 @functools.cache
-def claim_statements(with_kinds: bool, policy: str = "deadline") -> tuple[Executable, ...]:
+def claim_statements(with_kinds: bool, policy: str = DEFAULT_CLAIM_ORDER) -> tuple[Executable, ...]:
     """One claiming ``UPDATE ... WHERE id = (next candidate) AND status = 'open' RETURNING`` per
     branch, tried in claim order until one takes a row.  On PostgreSQL the candidate subquery skips
     rows other seats are claiming right now (``FOR UPDATE SKIP LOCKED``), so seats never wait on each
@@ -180,6 +198,20 @@ def claim_statements(with_kinds: bool, policy: str = "deadline") -> tuple[Execut
         )
     return tuple(claims)
 
+
+# Take one named item (search, a double-click on a queue row): only while nobody holds it on a live lease.
+# The conditions are re-checked under the row lock, so of two seats taking the same item one wins.
+TAKE_ITEM = (
+    update(qi)
+    .where(qi.c.id == bindparam("item_id"),
+           or_(qi.c.status == QueueItemStatus.OPEN,
+               (qi.c.status == QueueItemStatus.CLAIMED) & (qi.c.lease_expires_at <= _now())))
+    .values(**_claim_values())
+    .returning(qi.c.id, qi.c.warning_id)
+)
+
+ITEM_HOLDER = select(qi.c.status, qi.c.lease_expires_at, qi.c.claimed_by, ut.c.login).select_from(
+    qi.outerjoin(ut, ut.c.id == qi.c.claimed_by)).where(qi.c.id == bindparam("item_id"))
 
 WARNING_IN_PROGRESS = (
     update(wt)
@@ -291,21 +323,26 @@ def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
 
 
 # The whole PostgreSQL claim in one statement and one round trip: take the first item in claim order
-# (the CLAIM_LOOKUPS arms, level by level: most overdue, then highest score), mark its warning in
+# (the acting operator's due callback first, see own_callback_branch; then the CLAIM_LOOKUPS arms, level by level: the most overdue when the claim order is "deadline", then the
+# highest score, the earlier deadline, the older item), mark its warning in
 # progress, count the change, NOTIFY, and return the entry with the columns of ENTRY_COLUMNS (the
 # warning's as they were before this statement, which only changes its status).
 #
 # PostgreSQL runs the arms of a UNION ALL one after another and the LIMIT 1 above them stops at the
 # first row, so only the arms up to the first hit run and only that hit is locked (SKIP LOCKED: rows
 # other seats are claiming right now are passed over, never waited for).  ``:any_kind`` true means
-# every item kind, otherwise only the kinds in ``:kinds``; ``:overdue_first`` false (claim order "score")
-# leaves the overdue arms empty.  The statement stays a literal (no SQL is
+# every item kind, otherwise only the kinds in ``:kinds``; ``:overdue_first`` false (claim order "score",
+# the default) leaves the overdue arms empty, so each level is one index seek by score.  The statement stays a literal (no SQL is
 # assembled from strings); a test checks its arms, one per level and lookup, against CLAIM_LOOKUPS.
 PG_CLAIM_SQL = """
     WITH picked AS (
         UPDATE queue_items SET status = 'claimed', claimed_by = :user_id, claimed_at = :now,
                lease_expires_at = :lease_until
         WHERE id = (SELECT id FROM (
+            SELECT id FROM (SELECT id FROM queue_items WHERE assigned_to = :user_id AND status = 'open'
+                            AND kind = 'callback' AND deadline_at <= :now AND (:any_kind OR kind = ANY(:kinds))
+                            ORDER BY deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS own_callback
+            UNION ALL
             SELECT id FROM (SELECT id FROM queue_items WHERE status = 'open' AND risk_level = :level0
                             AND (not_before IS NULL OR not_before <= :now) AND (:any_kind OR kind = ANY(:kinds))
                             AND :overdue_first AND deadline_at <= :now

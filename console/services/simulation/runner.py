@@ -91,7 +91,7 @@ class ShiftResult:
     escalations_by_station: dict[str, int]
     wall_seconds: float
     sources: dict[str, str] = field(default_factory=dict)
-    policy: str = "deadline"  # the claim order the shift ran with
+    policy: str = "score"  # the claim order the shift ran with
 
     def as_json(self) -> dict[str, Any]:
         return {
