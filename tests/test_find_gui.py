@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 from sqlalchemy import select
 
 from console.app.bootstrap import Database
@@ -121,7 +121,10 @@ def test_a_race_lost_on_a_queue_row_says_who_took_it(qtbot, demo_db: Database, t
     assert "刚被 zhiban 领取" in window.statusBar().currentMessage()
 
 
-def test_double_click_or_enter_on_a_queue_row_takes_that_item(qtbot, demo_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_double_click_or_enter_on_a_queue_row_takes_that_item(qtbot, demo_db: Database, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                               monkeypatch) -> None:
+    refused: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: refused.append(text))
     window = open_window(qtbot, demo_db, tmp_path)
     panel = window.queue_panel
     row = 3
@@ -131,7 +134,9 @@ def test_double_click_or_enter_on_a_queue_row_takes_that_item(qtbot, demo_db: Da
     qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     entry = window.workstation.entry
     assert entry is not None and entry.item_id == wanted.item_id and entry.claimed_by == "op01"
-    # with that item in hand another row is not taken: the operator is told to finish first
+    # during the call another row is not taken: the call guard refuses and says why
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    assert window.workstation.in_live_call
     other_row = next(r for r in range(panel.model.rowCount())
                      if panel.model.data(panel.model.index(r, 0), QueueTableModel.EntryRole).item_id != wanted.item_id
                      and panel.model.data(panel.model.index(r, 0), QueueTableModel.EntryRole).status == "open")
@@ -139,7 +144,7 @@ def test_double_click_or_enter_on_a_queue_row_takes_that_item(qtbot, demo_db: Da
     panel.table.selectRow(other_row)
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
     assert window.workstation.entry.item_id == wanted.item_id
-    assert "保存（Ctrl+Enter）或退回（F8）" in window.statusBar().currentMessage()
+    assert refused and all("通话" in text for text in refused)
 
 
 def test_ctrl_b_agrees_a_callback_for_this_operator_and_notes_it(qtbot, demo_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -88,16 +88,20 @@ class FindActions(QObject):
         window = self.window
         if not window.can_work:
             return
-        can_leave = getattr(window, "can_leave_current_item", None)
-        if callable(can_leave):
-            if not can_leave():
-                return
-        elif window.workstation.busy_with_claim:
-            self._tell(self.tr("手上还有未完成的条目：保存（Ctrl+Enter）或退回（F8）后再领取其他条目"))
+        # the call guard of the window: refused during a call, asks first about unsaved work; an
+        # untouched claim goes back to the queue once this one is taken
+        proceed, untouched = window.leave_item(self.tr("领取其他条目"))
+        if not proceed:
             return
         ctx = window.ctx
-        window.runner.run(lambda: queue.claim_item(ctx, item_id), self._taken, self._take_failed,
-                          changes=Change.QUEUE)
+
+        def take() -> Any:
+            entry = queue.claim_item(ctx, item_id)
+            if untouched is not None:
+                queue.release(ctx, untouched, "未处理，领取其他条目")
+            return entry
+
+        window.runner.run(take, self._taken, self._take_failed, changes=Change.QUEUE)
 
     def _taken(self, entry: Any) -> None:
         self.window._claimed(entry)

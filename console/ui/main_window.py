@@ -410,7 +410,7 @@ class MainWindow(ToolWindowHost):
         self.connection_label.setText(self.tr("连接异常：") + describe_storage_error(exc))
         self.connection_label.setStyleSheet("color: #cf222e; font-weight: bold;")
 
-    def _leave_item(self, what: str) -> tuple[bool, int | None]:
+    def leave_item(self, what: str) -> tuple[bool, int | None]:
         """The call guard for F2, a row switch and 我的处理中; returns (go on, an untouched claim to give back)."""
         workstation = self.workstation
         if not workstation.busy_with_claim:
@@ -430,7 +430,7 @@ class MainWindow(ToolWindowHost):
         if self.agent.paused:
             self.statusBar().showMessage(self.tr("正在小休，不分配新的预警；按 F12 恢复就绪"), 8000)
             return
-        proceed, untouched = self._leave_item(self.tr("领取下一条"))
+        proceed, untouched = self.leave_item(self.tr("领取下一条"))
         if not proceed:
             return
         ctx = self.ctx
@@ -461,7 +461,7 @@ class MainWindow(ToolWindowHost):
         if self.workstation.busy_with_claim and (entry is None or (current is not None
                                                                    and entry.item_id == current.item_id)):
             return
-        proceed, untouched = self._leave_item(self.tr("查看其他条目"))
+        proceed, untouched = self.leave_item(self.tr("查看其他条目"))
         if not proceed:
             if current is not None:
                 self.queue_panel.select_item(current.item_id)  # the row of the call in hand stays selected
@@ -476,7 +476,7 @@ class MainWindow(ToolWindowHost):
         current = self.workstation.entry
         if current is not None and entry.item_id == current.item_id:
             return
-        proceed, untouched = self._leave_item(self.tr("打开其他条目"))
+        proceed, untouched = self.leave_item(self.tr("打开其他条目"))
         if not proceed:
             return
         if untouched is not None:
