@@ -20,6 +20,7 @@ from db.models.org import ROLES, JurisdictionRule, Station, User
 from db.models.records import (
     AuditEvent,
     CaseReview,
+    DocumentNumber,
     ImportBatch,
     ImportedRow,
     QuarantinedRow,
@@ -41,6 +42,7 @@ __all__ = [
     "CallAttempt",
     "CallDraft",
     "CaseReview",
+    "DocumentNumber",
     "Escalation",
     "EscalationEvent",
     "EscalationTask",
