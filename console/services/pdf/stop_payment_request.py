@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from reportlab.platypus import Spacer
+
 from console.services.core import audit
 from console.services.core.context import NotFound, PermissionDenied, ServiceContext, allowed
 from console.services.core.masking import mask_name, mask_phone
@@ -56,6 +58,7 @@ def render_stop_payment_request(ctx: ServiceContext, record_id: int, out_path: s
         S.para(centre_name, st.heading),
         S.para(DOCUMENT_TITLE, st.title),
         S.para(f"{number}　　{today}", st.body),
+        Spacer(1, 1.5 * S.mm),
         S.key_value_table([
             ("预警编号", ref),
             ("止付指令", f"E-{info.escalation_id}" if info.escalation_id else "（尚未发起）"),

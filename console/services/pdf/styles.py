@@ -105,7 +105,8 @@ def sheet_styles(scale: float = 1.0, font_path: str | None = None) -> SheetStyle
         font=font.name,
         bold_font=font.bold_name,
         title=style("SheetTitle", 17, bold=True, alignment=TA_CENTER, spaceAfter=3 * mm * scale),
-        heading=style("SheetHeading", 11.5, bold=True, spaceBefore=2.5 * mm * scale, spaceAfter=1.2 * mm * scale),
+        heading=style("SheetHeading", 11.5, bold=True, spaceBefore=2.5 * mm * scale, spaceAfter=1.2 * mm * scale,
+                      keepWithNext=1),  # a heading never ends a page without its table
         body=style("SheetBody", 10),
         small=style("SheetSmall", 8),
         cell=style("SheetCell", 9.5),

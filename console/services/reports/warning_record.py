@@ -104,7 +104,7 @@ def _calls_table(calls: list[tuple[CallAttempt, str]], clear: bool, st: S.SheetS
             details.append("备注：" + notes.strip())
         rows.append([clock.format(call.started_at), operator, f"{outcome_label(call.disposition)}\n{duration}", path,
                      "\n".join(details) or "—"])
-    return S.data_table(rows, st, col_widths=[24 * S.mm, 16 * S.mm, 20 * S.mm, None, 58 * S.mm])
+    return S.data_table(rows, st, col_widths=[31 * S.mm, 16 * S.mm, 21 * S.mm, None, 52 * S.mm])
 
 
 REVEALED_FIELDS = ["name", "phone", "id_number", "address", "relative_name", "relative_phone", "notes"]
@@ -136,10 +136,11 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
         story += [S.para(ctx.settings.centre.printed_name, st.heading), S.para("预警劝阻登记表", st.title),
                   S.para(f"{number}　　填表日期：{official.cn_date(clock.today(ctx.now()))}", st.body),
                   S.para("当事人" + ("" if clear else "（已脱敏）"), st.heading),
-                  S.key_value_table(_person_pairs(person, clear), st), S.para("预警", st.heading),
-                  S.key_value_table(_warning_pairs(warning, clock), st)]
+                  S.key_value_table(_person_pairs(person, clear), st, label_width=25 * S.mm),
+                  S.para("预警", st.heading),
+                  S.key_value_table(_warning_pairs(warning, clock), st, label_width=25 * S.mm)]
         if warning.risk_reasons:
-            story.append(S.para("评分依据：" + explain(list(warning.risk_reasons)), st.small))
+            story += [Spacer(1, 1.2 * S.mm), S.para("评分依据：" + explain(list(warning.risk_reasons)), st.small)]
         if warning.note.strip():
             story.append(S.para("预警备注：" + (warning.note if clear else mask_text(warning.note)), st.body))
         calls = [(c, name or "—") for c, name in session.execute(
@@ -162,10 +163,10 @@ def build_warning_record(ctx: ServiceContext, warning_id: int, out: str | Path, 
                 rows += [[clock.format(e.at), task.kind_label, f"{e.status_label} {e.result_label}".strip(), e.actor,
                           e.note if clear else mask_text(e.note)] for e in task.events]
             rows.sort(key=lambda r: str(r[0]))
-            story.append(S.data_table([["时间", "事项", "状态", "经办", "说明"], *rows], st, col_widths=[28 * S.mm, 22 * S.mm, 24 * S.mm, 26 * S.mm, None]))
+            story.append(S.data_table([["时间", "事项", "状态", "经办", "说明"], *rows], st, col_widths=[31 * S.mm, 20 * S.mm, 24 * S.mm, 24 * S.mm, None]))
             if info.result_note:
-                story.append(S.para("派出所反馈：" + (info.result_note if clear else mask_text(info.result_note)),
-                                    st.body))
+                story += [Spacer(1, 1.2 * S.mm),
+                          S.para("派出所反馈：" + (info.result_note if clear else mask_text(info.result_note)), st.body)]
         follow_ups = list(session.execute(select(FollowUp).where(FollowUp.warning_id == warning_id)
                                           .order_by(FollowUp.due_at, FollowUp.id)).scalars())
         story.append(S.para(f"回访（{len(follow_ups)} 次）", st.heading))
