@@ -5,8 +5,10 @@ the exports hold numbers; the demo county tells one consistent story."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import subprocess
+from contextlib import redirect_stderr, redirect_stdout
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +17,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from console.app.bootstrap import Database
+from console.cli import main
 from console.services.core import vocabulary as V
+from console.services.demo.generate import DEMO_PASSWORD
 from console.services.demo.walk import DEFAULT_OBJECTIONS, OBJECTIONS
 from console.services.pdf.dispatch_sheet import render_dispatch_sheet
 from console.services.pdf.stop_payment_request import render_stop_payment_request
@@ -27,9 +31,10 @@ from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
 from console.services.stats import definitions
 from console.services.stats.figures import compute_stats
-from db.models import CallAttempt, Escalation, FollowUp, StopPaymentRecord, Warning
+from db.models import AuditEvent, CallAttempt, Escalation, FollowUp, StopPaymentRecord, Warning
 from scripts_library.loader import load_library
-from tests.stats_helpers import TODAY, add_warning, fixed_ctx, local, pdftotext, seed_demo
+from tests.cli_helpers import login_as
+from tests.stats_helpers import TODAY, add_warning, db_url, fixed_ctx, local, pdftotext, seed_demo
 
 IDENTIFIER = re.compile(r"[a-z]+_[a-z_]+")
 CODE_TABLES = (V.FRAUD_TYPE_LABELS, V.DISPOSITION_LABELS, V.OBJECTION_LABELS, V.KEY_ACTION_LABELS,
@@ -198,3 +203,24 @@ def test_demo_calls_walk_the_real_scripts_and_the_story_holds(county: Database) 
             assert {k for k, _ in planned[wid]} == {"revisit"}
         else:
             assert not planned[wid]
+
+
+def test_cli_warning_record_reveals_only_with_a_reason_and_writes_csv(county: Database, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    wid = _warning_with(county, "dissuaded")
+    url = db_url(county)
+    base = ["report", "warning", str(wid), "--db", url]
+    with redirect_stderr(io.StringIO()) as err, redirect_stdout(io.StringIO()):
+        assert main([*base, "--out", str(tmp_path / "a.pdf"), "--reveal",
+                     *login_as(monkeypatch, "zhiban", DEMO_PASSWORD)]) != 0
+    assert "--reason" in err.getvalue() and not (tmp_path / "a.pdf").exists()
+    with redirect_stdout(io.StringIO()):
+        assert main([*base, "--out", str(tmp_path / "b.pdf"), "--reveal", "--reason", "上门核对",
+                     *login_as(monkeypatch, "zhiban", DEMO_PASSWORD)]) == 0
+        day = (TODAY - dt.timedelta(days=1)).isoformat()
+        assert main(["report", "daily", "--date", day, "--out", str(tmp_path / "d.pdf"), "--csv", str(tmp_path / "d.csv"),
+                     "--db", url, *login_as(monkeypatch, "zhiban", DEMO_PASSWORD)]) == 0
+    assert (tmp_path / "d.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    with county.sessions() as session:
+        reveal = session.execute(select(AuditEvent).where(AuditEvent.action == "reveal")).scalar_one()
+    assert (reveal.login, reveal.reason, reveal.object_id) == ("zhiban", "上门核对", str(wid))

@@ -18,7 +18,7 @@ from console.app.bootstrap import Database
 from console.cli import main
 from console.services.core.context import PermissionDenied, ServiceError
 from console.services.reports import tables as T
-from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_rate, fmt_share
+from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_share
 from console.services.reports.daily import build_daily_report, summary_line
 from console.services.reports.period import build_period_report
 from console.services.reports.script_effectiveness import build_scripts_report
@@ -86,7 +86,7 @@ def test_period_and_scripts_reports_print_the_stats_figures(database: Database, 
     pdf = build_period_report(ctx, start, end, tmp_path / "period.pdf").path
     text, lines = pdftotext(pdf), pdf_lines(pdf)
     t, rt = stats.totals, stats.response_times.overall
-    for figure in (f"共接收预警{fmt_int(t.warnings_received)}条", f"劝阻成功率{fmt_rate(t.success_rate)}",
+    for figure in (f"共接收预警{fmt_int(t.warnings_received)}条", f"劝阻成功率{fmt_share(t.dissuaded, t.dissuaded + t.refused + t.victimized)}",
                    f"首次联系用时中位数{fmt_minutes(rt.median_s)}", f"90%分位{fmt_minutes(rt.p90_s)}",
                    f"挽回/保护金额{fmt_money(t.amount_protected)}", f"复骗{fmt_int(t.repeat_victims)}人"):
         assert figure.replace(" ", "") in text, figure

@@ -133,3 +133,28 @@ def test_reports_dialog_generates_the_daily_pdf(qtbot, supervisor_ctx: ServiceCo
     text = pdftotext(result.path)
     assert "值班日报" in text and summary_text(compute_stats(supervisor_ctx, TODAY, TODAY)).replace(" ", "") in text
     assert dialog.open_button.isEnabled() and "已生成" in dialog.status_label.text()
+
+
+def test_reports_dialog_prints_a_warning_record_masked_unless_revealed_with_a_reason(  # type: ignore[no-untyped-def]
+        qtbot, supervisor_ctx: ServiceContext, tmp_path: Path) -> None:
+    with supervisor_ctx.sessions() as session:
+        warning = session.execute(select(Warning).where(Warning.outcome == "dissuaded").limit(1)).scalar_one()
+        name = warning.person.name
+    dialog = ReportsDialog(supervisor_ctx, None, SyncTaskRunner(), output_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_kind("warning")
+    dialog.warning_spin.setValue(warning.id)
+    with qtbot.waitSignal(dialog.report_finished) as blocker:
+        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].masked and name not in pdftotext(blocker.args[0].path)  # a supervisor too
+    dialog.reveal_check.setChecked(True)
+    assert not dialog.generate_button.isEnabled()  # no reveal without a reason
+    qtbot.keyClicks(dialog.reason_edit, "派出所上门核对")
+    assert dialog.generate_button.isEnabled()
+    with qtbot.waitSignal(dialog.report_finished) as blocker:
+        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    assert not blocker.args[0].masked and name in pdftotext(blocker.args[0].path)
+    with supervisor_ctx.sessions() as session:
+        reveal = session.execute(select(AuditEvent).where(AuditEvent.action == "reveal",
+                                                          AuditEvent.object_type == "warning")).scalar_one()
+    assert reveal.reason == "派出所上门核对" and reveal.object_id == str(warning.id)

@@ -26,7 +26,7 @@ from console.services.reports.common import (
     fmt_int,
     fmt_minutes,
     fmt_money,
-    fmt_rate,
+    fmt_share,
     fraud_label,
     line_chart,
     may_see_pii,
@@ -54,7 +54,7 @@ def headline(stats: Stats) -> str:
     t = stats.totals
     rt = stats.response_times.overall
     return (f"共接收预警 {fmt_int(t.warnings_received)} 条，已联系 {fmt_int(t.contacted)} 条，劝阻成功 "
-            f"{fmt_int(t.dissuaded)} 条，劝阻成功率 {fmt_rate(t.success_rate)}；首次联系用时中位数 "
+            f"{fmt_int(t.dissuaded)} 条，劝阻成功率 {fmt_share(t.dissuaded, t.dissuaded + t.refused + t.victimized)}；首次联系用时中位数 "
             f"{fmt_minutes(rt.median_s)}，90%分位 {fmt_minutes(rt.p90_s)}；上报派出所 {fmt_int(t.escalations)} 次；"
             f"挽回/保护金额 {fmt_money(t.amount_protected)}；复骗 {fmt_int(t.repeat_victims)} 人。")
 

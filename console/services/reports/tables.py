@@ -22,7 +22,7 @@ from console.services.reports.labels import (
     outcome_label,
     script_title,
 )
-from console.services.stats.definitions import basis_note, name
+from console.services.stats.definitions import MIN_SAMPLE, basis_note, name
 from console.services.stats.figures import RESPONSE_BUCKETS_MIN, GroupRow, Stats
 
 
@@ -55,14 +55,16 @@ def totals_table(stats: Stats) -> ReportTable:
                        basis=basis_note(*(k for k, _ in cells)))
 
 
-GROUP_BASIS = ("warnings_received", "contacted", "dissuaded", "late", "success_rate")
+GROUP_BASIS = (f"统计口径：期间接收的预警，每条按当前结果计一次；成功率 = {name('dissuaded')} ÷（{name('dissuaded')} + "
+               f"{name('refused')} + {name('victimized')}），有结论不足 {MIN_SAMPLE} 条时写作“劝阻成功/有结论”；"
+               "已联系、超时的口径同总计；“其他”为误报、非本人、无法联系、处理中等。")
 
 
 def _group_table(rows: Sequence[GroupRow], first: str, label: Callable[[str], str], title: str) -> ReportTable:
     headers = [first, "接收", "已联系", "劝阻成功", "拒绝", "被骗", "其他", "超时", "成功率"]
     body = [[label(r.key), Count(r.received), Count(r.contacted), Count(r.dissuaded), Count(r.refused),
              Count(r.victimized), Count(r.other), Count(r.late), Share(r.dissuaded, _decided(r))] for r in rows]
-    return ReportTable(headers, body, title=title, basis=basis_note(*GROUP_BASIS) + "“其他”为误报、无法联系、处理中等。")
+    return ReportTable(headers, body, title=title, basis=GROUP_BASIS)
 
 
 def level_table(stats: Stats) -> ReportTable:

@@ -47,7 +47,7 @@ FIGURES: dict[str, Figure] = {f.key: f for f in (
     Figure("pending", "处理中", "接收的预警中尚未结案的条数", _W, _G),
     Figure("success_rate", "劝阻成功率", "劝阻成功 ÷（劝阻成功 + 拒绝劝阻 + 已被骗），按预警计；"
            "话术报表中按以这三种结果结束的通话计", _W, _G, "share"),
-    Figure("late", "超时", "首次接通晚于该等级的联系时限，或至今未接通且已过时限的预警条数", _W,
+    Figure("late", "超时", "首次接通晚于该等级的联系时限，或未接通而结案时（未结案的按统计时刻）已过时限的预警条数", _W,
            "stats.figures._late_expr"),
     Figure("calls", "拨打电话", "期间内发起的呼叫次数（按呼叫开始时间，含未接通）", _A, "stats.figures._calls"),
     Figure("connected_calls", "接通", "期间内发起且接通的呼叫次数", _A, "stats.figures._calls"),
@@ -64,7 +64,7 @@ FIGURES: dict[str, Figure] = {f.key: f for f in (
            "stats.figures._response_times", "duration"),
     Figure("within_deadline", "时限内联系占比", "已接通的预警中首次接通不晚于联系时限的比例", _W,
            "stats.figures._response_times", "share"),
-    Figure("lateness", "超时时长", "首次接通（未接通的按统计时刻）晚于联系时限的时长，精确到秒", _W,
+    Figure("lateness", "超时时长", "首次接通（未接通的按结案时刻，未结案的按统计时刻）晚于联系时限的时长，精确到秒", _W,
            "stats.figures._late_items", "duration"),
     Figure("operator_dissuaded", "劝阻成功（值班人员）", "接收的预警中劝阻成功的条数，记在最后一次劝阻成功通话的"
            "接线员名下，合计等于“劝阻成功”", _W, "stats.figures._operator_dissuaded"),

@@ -16,8 +16,8 @@ Two cohorts, stated once so every table means the same thing:
 Each figure's name and 统计口径 is in :mod:`console.services.stats.definitions` (printed under every
 table, documented in docs/FIGURES.md); in short: *contacted* = someone answered at least once
 (``first_contact_at`` set); *success rate* = dissuaded / (dissuaded + refused + victimized);
-*late* = first contact after the level's deadline, or no contact although the deadline has passed
-(as of now); *unreachable* = closed as no answer / busy / powered off / invalid number; *repeat
+*late* = first contact after the level's deadline, or no contact although the deadline passed before
+the warning was closed (or, still open, before now); *unreachable* = closed as no answer / busy / powered off / invalid number; *repeat
 victim* = a person defrauded in the range who was warned before or is marked as a previous victim;
 an operator's *dissuaded* = the range's dissuaded warnings credited to the operator of the last
 dissuading call (so the operators' column sums to the total).
@@ -226,7 +226,7 @@ def _level_col() -> Any:
 def _late_expr(cutoff: dt.datetime) -> Any:
     return case(
         (and_(Warning.first_contact_at.is_not(None), Warning.first_contact_at > Warning.deadline_at), 1),
-        (and_(Warning.first_contact_at.is_(None), Warning.deadline_at < cutoff), 1),
+        (and_(Warning.first_contact_at.is_(None), Warning.deadline_at < func.coalesce(Warning.closed_at, cutoff)), 1),
         else_=0,
     )
 
@@ -315,14 +315,14 @@ def _late_items(session: Session, start: dt.datetime, end: dt.datetime, cutoff: 
                 limit: int, clock: CentreClock) -> list[LateItem]:
     rows = session.execute(
         select(Warning.id, _level_col(), Warning.fraud_type, Warning.received_at, Warning.deadline_at,
-               Warning.first_contact_at, Warning.outcome)
+               Warning.first_contact_at, Warning.outcome, Warning.closed_at)
         .where(Warning.received_at >= start, Warning.received_at < end, _late_expr(cutoff) == 1)
         .order_by(Warning.deadline_at, Warning.id)
         .limit(limit)
     ).all()
     items = []
-    for wid, level, fraud_type, received, deadline, first, outcome in rows:
-        reached = first or cutoff
+    for wid, level, fraud_type, received, deadline, first, outcome, closed in rows:
+        reached = first or closed or cutoff  # never reached: late until it was closed, or until now
         late_s = max(0, int((reached - deadline).total_seconds()))
         items.append(LateItem(int(wid), str(level), fraud_type, _iso_local(received, clock) or "", _iso_local(deadline, clock) or "",
                               _iso_local(first, clock), late_s // 60, outcome or PENDING, late_s))
