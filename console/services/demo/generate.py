@@ -276,8 +276,6 @@ class _Generator:
                                          "profile_group": person.profile_group})
             record = walk_call(self.rng, selection.script, variables, warning.fraud_type, disposition)
         duration = self.rng.randint(90, 900) if connected else 0
-        if disposition == "hung_up":
-            duration = self.rng.randint(8, 60)
         notes = self.rng.choice(D.NOTES_BY_OUTCOME.get(disposition, ("",)))
         protected = warning.amount if disposition == "dissuaded" and warning.amount else None
         self.session.add(CallAttempt(
