@@ -67,7 +67,7 @@ FIGURES: dict[str, Figure] = {f.key: f for f in (
     Figure("lateness", "超时时长", "首次接通（未接通的按结案时刻，未结案的按统计时刻）晚于联系时限的时长，精确到秒", _W,
            "stats.figures._late_items", "duration"),
     Figure("operator_dissuaded", "劝阻成功（值班人员）", "接收的预警中劝阻成功的条数，记在最后一次劝阻成功通话的"
-           "接线员名下，合计等于“劝阻成功”", _W, "stats.figures._operator_dissuaded"),
+           "接线员名下，合计等于“劝阻成功”", _W, "stats.operators.operator_dissuaded"),
     Figure("script_uses", "使用", "期间内使用该话术发起的呼叫次数（含未接通）", _A, "stats.scripts.script_rows"),
     Figure("script_connected", "接通（话术）", "其中接通的次数", _A, "stats.scripts.script_rows"),
     Figure("script_decided", "有结论", "其中以劝阻成功、拒绝劝阻或已被骗结束的通话次数", _A,

@@ -47,6 +47,7 @@ from console.services.core.vocabulary import (
     TaskResult,
 )
 from console.services.stats import definitions
+from console.services.stats.operators import operator_dissuaded
 from console.services.stats.scripts import ScriptRow, script_rows
 from console.services.stats.sql import (
     hours_since,
@@ -372,7 +373,7 @@ def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime,
         row[1] += n if connected else 0
         row[3] += seconds
     totals.amount_protected = round(protected_total, 2)
-    for operator_id, won in _operator_dissuaded(session, start, end).items():
+    for operator_id, won in operator_dissuaded(session, start, end).items():
         per_operator.setdefault(operator_id, [0, 0, 0, 0])[2] += won
     ids = [i for i in per_operator if i is not None]
     names = {uid: (login, name) for uid, login, name in session.execute(
@@ -384,21 +385,6 @@ def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime,
     operators.sort(key=lambda o: (-o.calls, o.login))
     ordered = dict(sorted(dispositions.items(), key=lambda kv: (-kv[1], kv[0])))
     return ordered, load, dict(calls_by_day), operators
-
-
-def _operator_dissuaded(session: Session, start: dt.datetime, end: dt.datetime) -> Counter[int | None]:
-    """Warnings received in the range and closed dissuaded, each credited once to the operator of its last
-    dissuading call (definitions: operator_dissuaded), so the operators' column sums to the total."""
-    rows = session.execute(
-        select(Warning.id, CallAttempt.operator_id)
-        .outerjoin(CallAttempt, and_(CallAttempt.warning_id == Warning.id, CallAttempt.disposition == "dissuaded"))
-        .where(Warning.received_at >= start, Warning.received_at < end, Warning.outcome == "dissuaded")
-        .order_by(Warning.id, CallAttempt.started_at, CallAttempt.id)
-    ).all()
-    last: dict[int, int | None] = {}
-    for warning_id, operator_id in rows:
-        last[int(warning_id)] = operator_id
-    return Counter(last.values())
 
 
 def _daily(session: Session, dialect: str, start: dt.datetime, end: dt.datetime, date_from: dt.date,
