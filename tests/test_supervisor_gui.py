@@ -52,7 +52,7 @@ def test_board_shows_the_queue_and_todays_figures(qtbot, supervisor_ctx: Service
     board = _board(qtbot, supervisor_ctx)
     entries = queue.list_open(supervisor_ctx)
     expected = summary_text(compute_stats(supervisor_ctx, TODAY, TODAY))
-    assert board.summary_label.text() == expected and expected.startswith("今日：预警 ")
+    assert board.summary_label.text() == expected and expected.startswith("今日：接收预警 ")
     red = [e for e in entries if e.risk_level == "red"]
     assert f"队列 {len(red)}" in board.tile_labels["red"].text()
     overdue = [e for e in entries if e.overdue]

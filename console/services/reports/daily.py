@@ -24,7 +24,6 @@ from console.services.reports.common import (
     ReportResult,
     audit_print,
     bar_chart,
-    fmt_int,
     may_see_pii,
     page_setup,
     report_progress,
@@ -32,6 +31,7 @@ from console.services.reports.common import (
     table_flowables,
     write_exports,
 )
+from console.services.stats.board import headline_figures
 from console.services.stats.definitions import name
 from console.services.stats.figures import Stats, compute_stats
 
@@ -41,10 +41,8 @@ __all__ = ["build_daily_report", "daily_tables", "summary_line", "table_flowable
 
 
 def summary_line(stats: Stats) -> str:
-    """The line the board also shows: 今日：预警 N，已联系 N，劝阻成功 N，超时 N，上门 N."""
-    t = stats.totals
-    return (f"预警 {fmt_int(t.warnings_received)}，已联系 {fmt_int(t.contacted)}，劝阻成功 {fmt_int(t.dissuaded)}，"
-            f"超时 {fmt_int(t.late)}，上门 {fmt_int(t.escalations)}")
+    """The line the board also shows (今日：…): the same figures under the same names."""
+    return headline_figures(stats)
 
 
 def daily_tables(stats: Stats) -> list[Table]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from console.services.core.context import ServiceContext
 from console.services.core.vocabulary import RISK_LEVEL_ORDER, EscalationStatus, QueueItemStatus
 from console.services.queue import claims as queue
+from console.services.stats import definitions
 from console.services.stats.figures import Stats, compute_stats
 from console.services.telephony.agents import agent_states
 from db.models import Escalation, Station, User
@@ -66,11 +67,18 @@ class BoardSnapshot:
     queue_version: int
 
 
+HEADLINE = ("warnings_received", "contacted", "dissuaded", "late", "escalations")
+
+
 def summary_text(stats: Stats) -> str:
-    """今日：预警 N，已联系 N，劝阻成功 N，超时 N，上门 N (上门 = orders sent to stations today)."""
+    """今日：接收预警 N，已联系 N，劝阻成功 N，超时 N，上报派出所 N (see :mod:`.definitions`)."""
+    return "今日：" + headline_figures(stats)
+
+
+def headline_figures(stats: Stats) -> str:
+    """The five figures of the day's line, named as the definitions name them (the duty report prints the same)."""
     t = stats.totals
-    return (f"今日：预警 {t.warnings_received}，已联系 {t.contacted}，劝阻成功 {t.dissuaded}，"
-            f"超时 {t.late}，上门 {t.escalations}")
+    return "，".join(f"{definitions.name(key)} {getattr(t, key):,}" for key in HEADLINE)
 
 
 def _tiles(entries: list[queue.QueueEntry], now: dt.datetime) -> list[LevelTile]:
