@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.cli import main
+from console.services.core.context import PermissionDenied, ServiceError
 from console.services.reports import tables as T
-from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_rate
+from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_share
 from console.services.reports.daily import build_daily_report, summary_line
 from console.services.reports.period import build_period_report
 from console.services.reports.script_effectiveness import build_scripts_report
@@ -66,7 +67,8 @@ def test_daily_report_prints_the_stats_figures(database: Database, tmp_path: Pat
     for operator in stats.operators:
         assert f"{operator.name}{operator.login}{fmt_int(operator.calls)}" in text
     sheet = load_workbook(result.xlsx_path)["总计"]
-    assert [[c.value for c in r] for r in sheet.iter_rows(min_row=2)] == [list(r) for r in T.totals_table(stats).rows]
+    assert [[c.value for c in r] for r in sheet.iter_rows(min_row=3)] == [[label, cell.value]  # numbers, not text
+                                                                        for label, cell in T.totals_table(stats).rows]
     printed = _audits(database, "print")[-1]
     assert printed.details["report"] == "daily" and printed.details["pages"] == result.pages
     head = re.search(r"审计链头：第(\d+)条，哈希([0-9a-f]{16})", re.sub(r"\s", "", text))
@@ -84,7 +86,7 @@ def test_period_and_scripts_reports_print_the_stats_figures(database: Database, 
     pdf = build_period_report(ctx, start, end, tmp_path / "period.pdf").path
     text, lines = pdftotext(pdf), pdf_lines(pdf)
     t, rt = stats.totals, stats.response_times.overall
-    for figure in (f"共接收预警{fmt_int(t.warnings_received)}条", f"劝阻成功率{fmt_rate(t.success_rate)}",
+    for figure in (f"共接收预警{fmt_int(t.warnings_received)}条", f"劝阻成功率{fmt_share(t.dissuaded, t.dissuaded + t.refused + t.victimized)}",
                    f"首次联系用时中位数{fmt_minutes(rt.median_s)}", f"90%分位{fmt_minutes(rt.p90_s)}",
                    f"挽回/保护金额{fmt_money(t.amount_protected)}", f"复骗{fmt_int(t.repeat_victims)}人"):
         assert figure.replace(" ", "") in text, figure
@@ -95,12 +97,12 @@ def test_period_and_scripts_reports_print_the_stats_figures(database: Database, 
     font_rows = fonts.splitlines()[2:]
     assert font_rows and all(row.split()[-5] == "yes" for row in font_rows), fonts
     scripts_text = pdftotext(build_scripts_report(ctx, start, end, tmp_path / "scripts.pdf").path)
-    for row in stats.scripts:
-        assert f"{fmt_int(row.attempts)}{fmt_int(row.connected)}{fmt_int(row.dissuaded)}{fmt_rate(row.success_rate)}" \
-            in scripts_text
+    for row in stats.scripts:  # 成功率 = 劝阻成功 / 有结论, the same definition as the warnings' rate
+        assert (f"{fmt_int(row.attempts)}{fmt_int(row.connected)}{fmt_int(row.decided)}{fmt_int(row.dissuaded)}"
+                f"{fmt_share(row.dissuaded, row.decided)}") in scripts_text
 
 
-def test_warning_record_masks_for_an_operator_and_reveals_for_a_supervisor(
+def test_warning_record_is_masked_for_every_role_until_an_explicit_audited_reveal(
         database: Database, make_actor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ctx = fixed_ctx(database)
     wid = add_warning(ctx, received=local(TODAY, 9), first_contact=local(TODAY, 9, 5), outcome="dissuaded",
@@ -108,14 +110,26 @@ def test_warning_record_masks_for_an_operator_and_reveals_for_a_supervisor(
     add_call(ctx, wid, local(TODAY, 9, 5), "dissuaded", script_id="s1", objections=["doubts_caller"])
     operator, supervisor = make_actor("op_rep", "operator"), make_actor("sup_rep", "supervisor")
     masked = build_warning_record(fixed_ctx(database, operator), wid, tmp_path / "op.pdf")
-    clear = build_warning_record(fixed_ctx(database, supervisor), wid, tmp_path / "sup.pdf")
-    masked_text, clear_text = pdftotext(masked.path), pdftotext(clear.path)
-    assert "欧阳**" in masked_text and "139****5678" in masked_text and "欧阳娜娜" not in masked_text
-    assert "13912345678" not in masked_text and "320102198001011234" not in masked_text
+    sup_masked = build_warning_record(fixed_ctx(database, supervisor), wid, tmp_path / "sup-masked.pdf")
+    with pytest.raises(ServiceError, match="事由"):
+        build_warning_record(fixed_ctx(database, supervisor), wid, tmp_path / "x.pdf", reveal=True)
+    with pytest.raises(PermissionDenied):
+        build_warning_record(fixed_ctx(database, operator), wid, tmp_path / "x.pdf", reveal=True, reason="核实")
+    clear = build_warning_record(fixed_ctx(database, supervisor), wid, tmp_path / "sup.pdf", reveal=True,
+                                 reason="派出所上门需核对身份")
+    for result in (masked, sup_masked):
+        text = pdftotext(result.path)
+        assert result.masked and "欧阳**" in text and "139****5678" in text and "欧阳娜娜" not in text
+        assert "13912345678" not in text and "320102198001011234" not in text and "幸福路12号" not in text
+    clear_text = pdftotext(clear.path)
     assert "欧阳娜娜" in clear_text and "13912345678" in clear_text and "320102198001011234" in clear_text
     assert "怀疑我们是骗子" in clear_text and "劝阻成功" in clear_text
+    assert re.search(r"登〔2026〕1号", clear_text) and "2026年3月15日" in clear_text  # numbered once, reprints keep it
     entries = _audits(database, "print")
-    assert [(e.login, e.details["masked"]) for e in entries] == [("op_rep", True), ("sup_rep", False)]
+    assert [(e.login, e.details["masked"]) for e in entries] == [("op_rep", True), ("sup_rep", True),
+                                                                 ("sup_rep", False)]
+    reveals = [e for e in _audits(database, "reveal") if e.object_type == "warning"]
+    assert [(e.login, e.reason) for e in reveals] == [("sup_rep", "派出所上门需核对身份")]
 
 
 def test_cli_report_commands_write_pdfs(database: Database, tmp_path: Path, make_actor,  # type: ignore[no-untyped-def]

@@ -52,7 +52,7 @@ def test_board_shows_the_queue_and_todays_figures(qtbot, supervisor_ctx: Service
     board = _board(qtbot, supervisor_ctx)
     entries = queue.list_open(supervisor_ctx)
     expected = summary_text(compute_stats(supervisor_ctx, TODAY, TODAY))
-    assert board.summary_label.text() == expected and expected.startswith("今日：预警 ")
+    assert board.summary_label.text() == expected and expected.startswith("今日：接收预警 ")
     red = [e for e in entries if e.risk_level == "red"]
     assert f"队列 {len(red)}" in board.tile_labels["red"].text()
     overdue = [e for e in entries if e.overdue]
@@ -138,3 +138,28 @@ def test_reports_dialog_generates_the_daily_pdf(qtbot, supervisor_ctx: ServiceCo
     text = pdftotext(result.path)
     assert "值班日报" in text and summary_text(compute_stats(supervisor_ctx, TODAY, TODAY)).replace(" ", "") in text
     assert dialog.open_button.isEnabled() and "已生成" in dialog.status_label.text()
+
+
+def test_reports_dialog_prints_a_warning_record_masked_unless_revealed_with_a_reason(  # type: ignore[no-untyped-def]
+        qtbot, supervisor_ctx: ServiceContext, tmp_path: Path) -> None:
+    with supervisor_ctx.sessions() as session:
+        warning = session.execute(select(Warning).where(Warning.outcome == "dissuaded").limit(1)).scalar_one()
+        name = warning.person.name
+    dialog = ReportsDialog(supervisor_ctx, None, SyncTaskRunner(), output_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_kind("warning")
+    dialog.warning_spin.setValue(warning.id)
+    with qtbot.waitSignal(dialog.report_finished) as blocker:
+        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].masked and name not in pdftotext(blocker.args[0].path)  # a supervisor too
+    dialog.reveal_check.setChecked(True)
+    assert not dialog.generate_button.isEnabled()  # no reveal without a reason
+    dialog.reason_edit.setText("派出所上门核对")
+    assert dialog.generate_button.isEnabled()
+    with qtbot.waitSignal(dialog.report_finished) as blocker:
+        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    assert not blocker.args[0].masked and name in pdftotext(blocker.args[0].path)
+    with supervisor_ctx.sessions() as session:
+        reveal = session.execute(select(AuditEvent).where(AuditEvent.action == "reveal",
+                                                          AuditEvent.object_type == "warning")).scalar_one()
+    assert reveal.reason == "派出所上门核对" and reveal.object_id == str(warning.id)

@@ -19,7 +19,7 @@ from console.commands.common import add_db_option, fail, open_db, print_json
 from console.commands.stats import add_actor_option, context_for
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.escalation import stations
-from console.services.pdf.dispatch_sheet import DEFAULT_CENTRE, render_dispatch_sheet_pages
+from console.services.pdf.dispatch_sheet import render_dispatch_sheet_pages
 from console.services.reports.common import ReportResult
 
 
@@ -27,7 +27,7 @@ def _escalation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("escalation_id", type=int, help="上报指令编号")
     parser.add_argument("--reveal", action="store_true",
                         help="打印住址、电话等明文（供民警上门使用；须有查看权限，记入审计）")
-    parser.add_argument("--centre", default=DEFAULT_CENTRE, help="页眉显示的中心名称")
+    parser.add_argument("--centre", default=None, help="页眉显示的单位名称（默认：单位配置中的单位全称）")
 
 
 def _escalation_sheet(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:

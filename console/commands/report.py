@@ -26,19 +26,21 @@ Builder = Callable[[ServiceContext, argparse.Namespace], ReportResult]
 
 
 def _daily(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
-    return build_daily_report(ctx, args.date, args.out, xlsx=args.xlsx)
+    return build_daily_report(ctx, args.date, args.out, xlsx=args.xlsx, csv=args.csv)
 
 
 def _period(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
-    return build_period_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx)
+    return build_period_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx, csv=args.csv)
 
 
 def _scripts(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
-    return build_scripts_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx)
+    return build_scripts_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx, csv=args.csv)
 
 
 def _warning(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
-    return build_warning_record(ctx, args.warning_id, args.out)
+    if args.reveal and not (args.reason or "").strip():
+        raise ServiceError("--reveal 需要同时用 --reason 说明事由")
+    return build_warning_record(ctx, args.warning_id, args.out, reveal=args.reveal, reason=args.reason or "")
 
 
 def _range(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +50,7 @@ def _range(parser: argparse.ArgumentParser) -> None:
 
 def _xlsx(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--xlsx", default=None, help="同时导出表格（XLSX）到该文件")
+    parser.add_argument("--csv", default=None, help="同时导出表格（CSV，UTF-8 带 BOM）到该文件")
 
 
 def _daily_args(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +65,8 @@ def _range_args(parser: argparse.ArgumentParser) -> None:
 
 def _warning_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("warning_id", type=int, help="预警编号")
+    parser.add_argument("--reveal", action="store_true", help="打印个人信息明文（默认脱敏；须有权限并填写事由，记入审计）")
+    parser.add_argument("--reason", default=None, help="显示明文的事由（与 --reveal 同用）")
 
 
 # name -> (help, add_arguments, builder)
@@ -95,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         return fail(f"无法写入文件：{exc}", 1)
     finally:
         database.dispose()
-    extra = f"，表格：{result.xlsx_path}" if result.xlsx_path else ""
+    extra = "".join(f"，表格：{p}" for p in (result.xlsx_path, result.csv_path) if p)
     print(f"已生成 {Path(result.path)}（{result.pages} 页{'，个人信息已脱敏' if result.masked else ''}）{extra}",
           file=sys.stdout)
     return 0

@@ -13,7 +13,7 @@ import datetime as dt
 from console.app.bootstrap import Database
 from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
 from console.services.core.context import ServiceContext, ServiceError
-from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_rate, level_label
+from console.services.reports.common import fmt_int, fmt_minutes, fmt_money, fmt_share, level_label
 from console.services.stats.figures import compute_stats
 
 
@@ -57,12 +57,12 @@ def _stats(args: argparse.Namespace) -> int:
     t = stats.totals
     print(f"{stats.date_from} 至 {stats.date_to}（{stats.timezone}）")
     print(f"  预警 {fmt_int(t.warnings_received)}  已联系 {fmt_int(t.contacted)}  劝阻成功 {fmt_int(t.dissuaded)}  "
-          f"拒绝 {fmt_int(t.refused)}  被骗 {fmt_int(t.victimized)}  超时 {fmt_int(t.late)}  成功率 {fmt_rate(t.success_rate)}")
+          f"拒绝 {fmt_int(t.refused)}  被骗 {fmt_int(t.victimized)}  超时 {fmt_int(t.late)}  成功率 {fmt_share(t.dissuaded, t.dissuaded + t.refused + t.victimized)}")
     print(f"  电话 {fmt_int(t.calls)}（接通 {fmt_int(t.connected_calls)}）  上报 {fmt_int(t.escalations)}  "
           f"回访 {fmt_int(t.follow_ups_done)}  挽回 {fmt_money(t.amount_protected)}  复骗 {fmt_int(t.repeat_victims)}")
     rt = stats.response_times
     print(f"  首次联系用时 中位数 {fmt_minutes(rt.overall.median_s)}  90%分位 {fmt_minutes(rt.overall.p90_s)}  "
-          f"时限内 {fmt_rate(rt.overall.within_share)}")
+          f"时限内 {fmt_share(rt.overall.within_deadline, rt.overall.count)}")
     for row in stats.by_level:
         print(f"  {level_label(row.key)}：接收 {row.received}  劝阻成功 {row.dissuaded}  超时 {row.late}")
     return 0

@@ -20,6 +20,7 @@ from db.models.org import ROLES, JurisdictionRule, Station, User
 from db.models.records import (
     AuditEvent,
     CaseReview,
+    DocumentNumber,
     ImportBatch,
     ImportedRow,
     QuarantinedRow,
@@ -46,6 +47,7 @@ __all__ = [
     "CallReview",
     "CallDraft",
     "CaseReview",
+    "DocumentNumber",
     "Escalation",
     "EscalationEvent",
     "EscalationTask",

@@ -125,3 +125,21 @@ class CaseReview(Base):
     annotation: Mapped[str] = mapped_column(Text, default="")
     scenario_yaml: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DocumentNumber(Base):
+    """A document number (文号) given out once: running per year and document kind, kept per object so a
+    reprint carries the same number."""
+
+    __tablename__ = "document_numbers"
+    __table_args__ = (
+        UniqueConstraint("kind", "year", "number", name="uq_document_numbers_number"),
+        UniqueConstraint("kind", "object_id", name="uq_document_numbers_object"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    object_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -75,11 +75,22 @@ class CentreSettings:
 
     ``unit_name`` (单位全称) is the name spoken and printed when a section has none of its own;
     ``seat_name`` names this seat (empty: the ``DISSUADE_SEAT`` variable, else the host name).
+    The printed documents also carry ``doc_prefix`` (文号 prefix, e.g. "明反诈", followed by
+    〔year〕 and a running number kept per year and document kind), ``marking`` (the 密级/内部
+    text in every page header) and ``contact`` (the contact line under each document).
     """
 
     unit_name: str = ""
     time_zone: str = DEFAULT_TIME_ZONE
     seat_name: str = ""
+    doc_prefix: str = "反诈"
+    marking: str = "内部资料 注意保密"
+    contact: str = ""
+
+    @property
+    def printed_name(self) -> str:
+        """The unit's name on paper: 单位全称, or a neutral name while none is configured."""
+        return self.unit_name or "反电信网络诈骗中心"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -97,8 +108,12 @@ def parse_centre_settings(values: dict[str, Any]) -> CentreSettings:
         ZoneInfo(str(zone))
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ServiceError(f"单位配置项 time_zone 不是有效的时区名称（如 Asia/Shanghai），当前为：{zone!r}") from exc
+    defaults = CentreSettings()
     return CentreSettings(unit_name=str(values.get("unit_name") or "").strip(), time_zone=str(zone),
-                          seat_name=str(values.get("seat_name") or "").strip())
+                          seat_name=str(values.get("seat_name") or "").strip(),
+                          doc_prefix=str(values.get("doc_prefix") or defaults.doc_prefix).strip(),
+                          marking=str(values.get("marking") or defaults.marking).strip(),
+                          contact=str(values.get("contact") or "").strip())
 
 
 # ---- security -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from console.services.calls.log import call_connected
 from console.services.core.context import ServiceContext
+from console.services.core.escalation_settings import EscalationSettings
 from console.services.core.masking import surname_of
 from console.services.core.triage_settings import TriageSettings
 from console.services.core.vocabulary import (
@@ -32,6 +33,9 @@ from console.services.core.vocabulary import (
     age_band,
 )
 from console.services.demo import data as D
+from console.services.demo.walk import walk_call
+from console.services.escalation.stations import match_station_in
+from console.services.followups.programme import follow_up_plan
 from console.services.queue.claims import bump_queue_version
 from console.services.queue.states import move_warning
 from console.services.security.auth import hash_password
@@ -49,7 +53,6 @@ from db.models import (
     User,
     Warning,
 )
-from scripts_library.engine import ScriptSession
 from scripts_library.loader import ScriptLibrary, load_library
 from scripts_library.rendering import build_variables
 from scripts_library.selection import select_script
@@ -92,12 +95,13 @@ def id_checksum(first17: str) -> str:
 
 class _Generator:
     def __init__(self, session: Session, rng: random.Random, now: dt.datetime, library: ScriptLibrary,
-                 settings: TriageSettings) -> None:
+                 settings: TriageSettings, escalation_settings: EscalationSettings) -> None:
         self.session = session
         self.rng = rng
         self.now = now
         self.library = library
         self.settings = settings
+        self.escalation_settings = escalation_settings
         self.used_phones: set[str] = set()
         self.stations: list[Station] = []
         self.operators: list[User] = []
@@ -203,7 +207,7 @@ class _Generator:
         self.worked_warning(warning, person, age)
 
     def worked_warning(self, warning: Warning, person: Person, age: int) -> None:
-        """Calls until an outcome, maybe an escalation, follow-ups for the dissuaded."""
+        """Calls until an outcome; an escalation only after a refusal or a fraud; the programme's follow-ups."""
         roll = self.rng.random()
         if roll < 0.72:
             final = "dissuaded"
@@ -221,34 +225,56 @@ class _Generator:
         operator = self.rng.choice(self.operators)
         delay_minutes = {"red": 2, "orange": 6, "yellow": 20, "blue": 60}[warning.risk_level]
         at = warning.received_at + dt.timedelta(minutes=self.rng.uniform(0.5, 2.5) * delay_minutes)
+        first_contact: dt.datetime | None = None
         for _ in range(failures):
-            self.call(warning, operator, at, self.rng.choice(("no_answer", "busy", "powered_off", "hung_up")), person, age)
+            disposition = self.rng.choice(("no_answer", "busy", "powered_off", "hung_up"))
+            self.call(warning, operator, at, disposition, person, age)
+            if first_contact is None and call_connected(disposition):
+                first_contact = at
             at += dt.timedelta(minutes=self.rng.randint(3, 25))
         self.call(warning, operator, at, final, person, age)
         warning.attempts = failures + 1
-        warning.first_contact_at = at
+        if first_contact is None and call_connected(final):
+            first_contact = at
+        warning.first_contact_at = first_contact
         warning.outcome = final
         move_warning(warning, WarningStatus.CLOSED)
         warning.closed_at = at + dt.timedelta(minutes=5)
-        if (final in ("refused", "victimized") or (failures >= 2 and warning.risk_level == "red")) and \
-                warning.risk_level in ("red", "orange"):
+        if final in ("refused", "victimized") and warning.risk_level in ("red", "orange"):
             self.escalation(warning, person, operator, at, final)
         if final == "dissuaded":
             person.dissuaded_before = True
-            for day in (1, 7, 30, 90):
-                due = warning.received_at + dt.timedelta(days=day)
-                done = due < self.now
-                self.session.add(FollowUp(warning_id=warning.id, person_id=person.id, kind="revisit", day_offset=day,
-                                          due_at=due, status=FollowUpStatus.DONE if done else FollowUpStatus.SCHEDULED,
-                                          outcome="safe" if done else "", completed_at=due if done else None))
-                self.counts["follow_ups"] += 1
+        self.follow_ups(warning, final, warning.closed_at)
+
+    def follow_ups(self, warning: Warning, final: str, closed: dt.datetime) -> None:
+        """The follow-ups the programme plans for this outcome (its days, kind and notes); past ones are done."""
+        plan = follow_up_plan(warning, final, self.escalation_settings)
+        if plan is None:
+            return
+        kind, days, notes = plan
+        outcomes = {"dissuaded": (("safe", 8.0), ("recontacted", 2.0)),
+                    "refused": (("safe", 4.0), ("refused", 2.0), ("unreachable", 1.0))}.get(final, (("safe", 1.0),))
+        for day in days:
+            due = closed + dt.timedelta(days=day)
+            follow_up = FollowUp(warning_id=warning.id, person_id=warning.person_id, kind=kind, day_offset=day,
+                                 due_at=due, status=FollowUpStatus.SCHEDULED, notes=notes, created_at=closed)
+            if due < self.now:
+                outcome = self._weighted(outcomes)
+                follow_up.status = FollowUpStatus.MISSED if outcome == "unreachable" else FollowUpStatus.DONE
+                follow_up.outcome = outcome
+                follow_up.completed_at = min(self.now, due + dt.timedelta(minutes=self.rng.randint(5, 240)))
+            self.session.add(follow_up)
+            self.counts["follow_ups"] += 1
 
     def call(self, warning: Warning, operator: User, at: dt.datetime, disposition: str, person: Person,
              age: int) -> None:
         connected = call_connected(disposition)
-        record: dict[str, object] = {}
+        selection = select_script(self.library, warning.fraud_type, person.profile_group, warning.signals)
+        record: dict[str, object] = {"script_id": selection.script.id, "script_version": selection.script.version}
         if connected:
-            record = self.walk(warning, person, age)
+            variables = build_variables({"surname": surname_of(person.name), "sex": person.sex, "age": age,
+                                         "profile_group": person.profile_group})
+            record = walk_call(self.rng, selection.script, variables, warning.fraud_type, disposition)
         duration = self.rng.randint(90, 900) if connected else 0
         notes = self.rng.choice(D.NOTES_BY_OUTCOME.get(disposition, ("",)))
         protected = warning.amount if disposition == "dissuaded" and warning.amount else None
@@ -264,41 +290,36 @@ class _Generator:
         ))
         self.counts["calls"] += 1
 
-    def walk(self, warning: Warning, person: Person, age: int) -> dict[str, object]:
-        selection = select_script(self.library, warning.fraud_type, person.profile_group, warning.signals)
-        session = ScriptSession(selection.script, build_variables(
-            {"surname": surname_of(person.name), "sex": person.sex, "age": age, "profile_group": person.profile_group}))
-        for _ in range(14):
-            if session.finished:
-                break
-            objections = session.objection_options
-            if objections and self.rng.random() < 0.2 and session.current_objection is None:
-                session.raise_objection(self.rng.choice(objections).code)
-                continue
-            responses = session.responses
-            if not responses:
-                break
-            session.choose(self.rng.choice(responses).index if self.rng.random() < 0.3 else responses[0].index)
-        return session.to_record()
-
     def escalation(self, warning: Warning, person: Person, operator: User, at: dt.datetime, final: str) -> None:
+        """An order after a refusal (見面劝阻) or a fraud (止付, help to report); its result matches the outcome."""
         created = at + dt.timedelta(minutes=2)
         acknowledged = created + dt.timedelta(minutes=self.rng.randint(2, 25))
         closed = acknowledged + dt.timedelta(minutes=self.rng.randint(15, 90))
-        result = "success" if final == "refused" and self.rng.random() < 0.85 else self.rng.choice(("success", "failed"))
+        success = self.rng.random() < 0.7
+        if final == "refused":
+            reason, summary = "电话劝阻未果，需上门见面劝阻", "已告知对方为诈骗，当事人不信，仍想继续操作"
+            note = ("民警已上门见面，当面讲清诈骗手法，已通知家属共同看护" if success
+                    else "上门时当事人不在家，已留言并电话通知家属")
+        else:
+            reason, summary = "当事人已转账，需止付并协助报案", "当事人称已按对方要求转账"
+            note = ("已协助当事人报案，并对收款账户申请紧急止付" if success
+                    else "资金已被转出，已指导当事人到派出所报案")
+        result = "success" if success else "failed"
         esc = Escalation(
             warning_id=warning.id, station_id=person.station_id, created_by=operator.id, risk_level=warning.risk_level,
-            reason="电话劝阻未果，需上门见面劝阻" if final == "refused" else "当事人已转账，需止付并协助报案",
-            summary="已告知对方为诈骗，当事人不信", status=EscalationStatus.DONE, result=result,
-            result_note="民警已上门，当事人停止转账" if result == "success" else "上门时当事人已外出",
+            reason=reason, summary=summary, status=EscalationStatus.DONE, result=result, result_note=note,
             ack_deadline_at=created + dt.timedelta(minutes=10), acknowledged_at=acknowledged, closed_at=closed,
-            created_at=created,
+            created_at=created, target_detail=next((s.name for s in self.stations if s.id == person.station_id), ""),
         )
+        details = {} if final == "refused" else {"note": "协助当事人报案，固定转账记录和聊天记录"}
         task = EscalationTask(kind=TaskKind.ONSITE_VISIT, status=TaskStatus.DONE, result=result, assignee="社区民警",
-                              updated_at=closed)
+                              details=details, updated_at=closed)
         esc.tasks.append(task)
         self.session.add(esc)
         self.session.flush()
+        match = match_station_in(self.session, person.address)
+        self.session.add(EscalationEvent(escalation_id=esc.id, status="created", at=created, actor_id=operator.id,
+                                         note=match.reason if match else "按当事人住址所属辖区指派"))
         for status, when in (("created", created), ("sent", created), ("acknowledged", acknowledged),
                              ("in_progress", acknowledged + dt.timedelta(minutes=5)), ("done", closed)):
             task.events.append(EscalationEvent(escalation_id=esc.id, status=status, at=when, actor_text="派出所值班",
@@ -333,7 +354,7 @@ def generate(ctx: ServiceContext, warnings: int = 1200, seed: int = 7, open_coun
     settings = ctx.settings.triage
     open_count = min(warnings, max(1, warnings // 20) if open_count is None else open_count)
     with ctx.session() as session:
-        gen = _Generator(session, rng, now, library, settings)
+        gen = _Generator(session, rng, now, library, settings, ctx.settings.escalation)
         gen.staff_and_stations()
         start = now - dt.timedelta(days=days)
         closed_times = sorted(start + dt.timedelta(seconds=rng.uniform(0, days * 86400 - 6 * 3600))

@@ -123,6 +123,18 @@ def _info(follow_up: FollowUp, warning: Warning, person: Person) -> FollowUpInfo
     )
 
 
+def follow_up_plan(warning: Warning, disposition: str, settings: EscalationSettings
+                   ) -> tuple[str, tuple[int, ...], str] | None:
+    """(kind, day offsets, notes) of the follow-ups an outcome calls for; None when it calls for none."""
+    if disposition == "dissuaded":
+        return "revisit", settings.follow_up_days(effective_level(warning), warning.fraud_type), ""
+    if disposition == "refused":
+        return "revisit", settings.refused_days, ""
+    if disposition == "victimized":
+        return "victim_support", settings.victim_support_days, case_report_guidance(warning.fraud_type)
+    return None
+
+
 def schedule_follow_ups(
     session: Session,
     warning: Warning,
@@ -137,17 +149,10 @@ def schedule_follow_ups(
     one more try; victimized → support call(s) with the case-report guidance.  Days already
     scheduled for this warning are not written twice.  Other outcomes schedule nothing.
     """
-    level = effective_level(warning)
-    notes = ""
-    if disposition == "dissuaded":
-        kind, days = "revisit", settings.follow_up_days(level, warning.fraud_type)
-    elif disposition == "refused":
-        kind, days = "revisit", settings.refused_days
-    elif disposition == "victimized":
-        kind, days = "victim_support", settings.victim_support_days
-        notes = case_report_guidance(warning.fraud_type)
-    else:
+    plan = follow_up_plan(warning, disposition, settings)
+    if plan is None:
         return []
+    kind, days, notes = plan
     existing = set(session.execute(
         select(FollowUp.day_offset).where(
             FollowUp.warning_id == warning.id, FollowUp.kind == kind,

@@ -11,6 +11,7 @@ as ``print``.  The sheet always fits one page: text is shortened and sizes shrin
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,17 +34,20 @@ from console.services.core.vocabulary import (
     TaskKind,
 )
 from console.services.escalation.orders import _escalation
+from console.services.escalation.stations import match_station_in
 from console.services.escalation.views import (
     EscalationInfo,
     call_history_lines,
     escalation_info,
 )
+from console.services.pdf import official
 from console.services.pdf import styles as S
 from console.services.people.privacy import holds_claim, mask_text
 from db.models import Person, Warning
 
 DOCUMENT_TITLE = "派出所见面劝阻指令单"
-DEFAULT_CENTRE = "反诈中心"
+DEFAULT_CENTRE = ""  # empty: the unit's name from the centre settings (单位全称)
+ONSITE_CONTENT = "上门见面劝阻：核实当事人是否已转账或正在操作，当面揭穿骗局，提醒勿再联系对方；必要时协助止付、通知家属"
 LEVEL_WORDS = {"red": "红色（最高级，立即处置）", "orange": "橙色（高）", "yellow": "黄色（中）", "blue": "蓝色（低）"}
 SEX_LABELS = {"F": "女", "M": "男"}
 # Successive attempts to fit one page: (style scale, max history lines, max characters per text block)
@@ -63,6 +67,8 @@ class SheetData:
     risk_reasons: tuple[str, ...]
     person: dict[str, str]
     history: tuple[str, ...]
+    basis: str
+    number: str
     revealed: bool
     printed_by: str
     printed_at: str
@@ -89,6 +95,13 @@ def _person_fields(person: Person, reveal: bool) -> dict[str, str]:
 
 
 def _task_content(kind: str, details: dict[str, Any], reveal: bool) -> str:
+    text = _task_details(kind, details, reveal)
+    if kind == TaskKind.ONSITE_VISIT:
+        return f"{ONSITE_CONTENT}。{text}" if text else ONSITE_CONTENT
+    return text or "详见上报原因"
+
+
+def _task_details(kind: str, details: dict[str, Any], reveal: bool) -> str:
     if kind == TaskKind.STOP_PAYMENT:
         account = str(details.get("account", ""))
         amount = str(details.get("amount") or "")
@@ -116,6 +129,11 @@ def _collect(ctx: ServiceContext, escalation_id: int, reveal: bool) -> SheetData
             for r in (warning.risk_reasons or [])
         )
         history = call_history_lines(session, warning.id, ctx.centre_clock, limit=12)
+        basis = order.station_reason
+        if not basis:
+            match = match_station_in(session, warning.person.address)
+            basis = (match.reason if match is not None and match.station_id == order.station_id
+                     else "按当事人住址所属辖区指派")
         return SheetData(
             order=order,
             warning_ref=warning.external_id or str(warning.id),
@@ -128,6 +146,8 @@ def _collect(ctx: ServiceContext, escalation_id: int, reveal: bool) -> SheetData
             risk_reasons=reasons,
             person=_person_fields(warning.person, reveal),
             history=tuple(history if reveal else [mask_text(line) for line in history]),
+            basis=basis,
+            number="",
             revealed=reveal,
             printed_by=ctx.actor.display_name or ctx.actor.login,
             printed_at=ctx.centre_clock.format(ctx.now()),
@@ -154,27 +174,29 @@ def _story(data: SheetData, centre: str, scale: float, max_lines: int, max_chars
         S.para(f"{centre}", st.heading),
         S.para(DOCUMENT_TITLE, st.title),
         S.key_value_table([
+            ("文号", data.number),
             ("指令编号", order.order_number + (f"（再次上报，原指令 {order.parent_id}）" if order.parent_id else "")),
-            ("风险等级", LEVEL_WORDS.get(order.risk_level, order.risk_level)),
-            ("下达时间", clock.format(order.created_at)),
+            ("风险等级", LEVEL_WORDS.get(order.risk_level, "—")),
+            ("下达时间", f"{official.cn_date(clock.local(order.created_at))} {clock.format(order.created_at, '%H:%M')}"),
             ("签收时限", clock.format(order.ack_deadline_at, "%H:%M 前") or "—"),
             ("接收单位", station),
-            ("指派依据", _short(order.station_reason, max_chars // 2)),
+            ("指派依据", _short(data.basis, max_chars // 2)),
             ("下达人", order.created_by_name),
             ("指令状态", order.status_label + (f"，{order.result_label}" if order.result_label else "")),
-        ], st, label_width=19 * S.mm),
+            ("值班领导", "（签字）"),
+        ], st, label_width=22 * S.mm),
         S.para("一、当事人" + ("" if data.revealed else "（已脱敏）"), st.heading),
         S.key_value_table([
             ("姓名", data.person["name"]), ("性别年龄", data.person["sex_age"]),
             ("联系电话", data.person["phone"]), ("人群", data.person["group"]),
             ("住址", data.person["address"]), ("家属", data.person["relative"]),
-        ], st, label_width=19 * S.mm),
+        ], st, label_width=22 * S.mm),
         S.para("二、涉诈情况与风险依据", st.heading),
         S.key_value_table([
             ("诈骗类型", data.fraud_type), ("预警编号", data.warning_ref),
             ("涉及金额", data.amount), ("预警时间", data.received_at),
             ("涉诈联系方式", _short(data.fraud_contact or "不详", 60)), ("实时信号", data.signals),
-        ], st, label_width=19 * S.mm),
+        ], st, label_width=22 * S.mm),
         gap,
         S.data_table([["风险评分", "风险依据"],
                       [f"{data.risk_score}分", _short("；".join(data.risk_reasons) or "无", max_chars)]],
@@ -213,7 +235,7 @@ def _story(data: SheetData, centre: str, scale: float, max_lines: int, max_chars
                     ("BACKGROUND", (2, 0), (2, 1), S.HEADER_FILL), ("BACKGROUND", (2, 3), (2, 3), S.HEADER_FILL)])
     story.append(table)
     story.append(Spacer(1, 1.5 * S.mm))
-    story.append(S.para(f"打印：{data.printed_by}　{data.printed_at}　"
+    story.append(S.para(f"{centre}　文号 {data.number}　打印：{data.printed_by}　{data.printed_at}　"
                         + ("本单含个人信息明文，仅限处置使用，用后交回或销毁。" if data.revealed
                            else "个人信息已脱敏，明文请向中心值班长核实。"), st.small))
     return story
@@ -225,7 +247,7 @@ def render_dispatch_sheet(
     out_path: str | Path,
     *,
     reveal: bool = False,
-    centre_name: str = DEFAULT_CENTRE,
+    centre_name: str | None = None,
 ) -> Path:
     """Write the order's one-page dispatch sheet to ``out_path``; audited as 'print' (and 'reveal')."""
     return render_dispatch_sheet_pages(ctx, escalation_id, out_path, reveal=reveal, centre_name=centre_name)[0]
@@ -237,15 +259,17 @@ def render_dispatch_sheet_pages(
     out_path: str | Path,
     *,
     reveal: bool = False,
-    centre_name: str = DEFAULT_CENTRE,
+    centre_name: str | None = None,
 ) -> tuple[Path, int]:
     """:func:`render_dispatch_sheet` that also returns the page count (1 unless the content cannot fit)."""
     if not (allowed(ctx.actor, "escalation.update") or allowed(ctx.actor, "report.print")):
         ctx.require("report.print")
-    data = _collect(ctx, escalation_id, reveal)
+    data = dataclasses.replace(_collect(ctx, escalation_id, reveal),
+                               number=official.document_number(ctx, "dispatch", escalation_id))
     out = Path(out_path)
-    setup = S.PageSetup(title=f"{DOCUMENT_TITLE} {data.order.order_number}", centre=centre_name,
-                        subject="上门劝阻指令")
+    centre_name = centre_name or ctx.settings.centre.printed_name
+    setup = S.PageSetup(title=f"{DOCUMENT_TITLE} {data.number}", centre=centre_name, subject="上门劝阻指令",
+                        marking=ctx.settings.centre.marking)
     with tempfile.TemporaryDirectory(prefix="dispatch-") as tmp:
         trial = Path(tmp) / "sheet.pdf"
         for scale, max_lines, max_chars in FIT_STEPS:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from reportlab.platypus import Spacer
+
 from console.services.core import audit
 from console.services.core.context import NotFound, PermissionDenied, ServiceContext, allowed
 from console.services.core.masking import mask_name, mask_phone
 from console.services.leads.views import stop_payment_info
+from console.services.pdf import official
 from console.services.pdf import styles as S
 from db.models import Person, StopPaymentRecord, Warning
 
@@ -28,7 +31,7 @@ MODES = {
 
 
 def render_stop_payment_request(ctx: ServiceContext, record_id: int, out_path: str | Path, *,
-                                reveal: bool = False, centre_name: str = "反诈中心") -> Path:
+                                reveal: bool = False, centre_name: str | None = None) -> Path:
     """Write the request for one stop-payment record; audited."""
     ctx.require("escalation.update")
     if reveal and not allowed(ctx.actor, "pii.reveal.all"):
@@ -44,10 +47,18 @@ def render_stop_payment_request(ctx: ServiceContext, record_id: int, out_path: s
         name = (person.name if reveal else mask_name(person.name)) if person else ""
         phone = (person.phone if reveal else mask_phone(person.phone)) if person else ""
         mode = "protective" if record.victim_bank and record.victim_account else "emergency"
+    centre_name = centre_name or ctx.settings.centre.printed_name
+    number = official.document_number(ctx, "stop_payment", record_id)
+    today = official.cn_date(ctx.centre_clock.today(ctx.now()))
     st = S.sheet_styles()
     amount = f"{info.amount:,.2f} 元" if info.amount is not None else "（未问清）"
+    transferred = (f"{official.cn_date(ctx.centre_clock.local(info.transferred_at))} "
+                   f"{ctx.centre_clock.format(info.transferred_at, '%H:%M')}" if info.transferred_at else "（未问清）")
     story = [
+        S.para(centre_name, st.heading),
         S.para(DOCUMENT_TITLE, st.title),
+        S.para(f"{number}　　{today}", st.body),
+        Spacer(1, 1.5 * S.mm),
         S.key_value_table([
             ("预警编号", ref),
             ("止付指令", f"E-{info.escalation_id}" if info.escalation_id else "（尚未发起）"),
@@ -57,7 +68,7 @@ def render_stop_payment_request(ctx: ServiceContext, record_id: int, out_path: s
         S.para("转账情况（电话中由当事人提供）", st.heading),
         S.data_table([
             ["项目", "内容"],
-            ["转账时间", ctx.centre_clock.format(info.transferred_at, "%Y-%m-%d %H:%M") if info.transferred_at else "（未问清）"],
+            ["转账时间", transferred],
             ["金额", amount],
             ["转出银行及卡号", f"{info.victim_bank} {info.victim_account}".strip() or "（未问清）"],
             ["持卡人（非本人时）", info.account_holder or "本人"],
@@ -67,12 +78,17 @@ def render_stop_payment_request(ctx: ServiceContext, record_id: int, out_path: s
         ], st, col_widths=[42 * S.mm, None]),
         S.para("申请事项", st.heading),
         S.para(MODES[mode] + "依据《反电信网络诈骗法》第二十条，请予以配合并回复处理结果。", st.body),
-        S.para("银行回复：______________________________________________", st.body),
-        S.para("经办人：____________    回复时间：____________    盖章：____________", st.body),
+        S.para(f"申请单位：{centre_name}（盖章）", st.body),
+        official.signature_block(st, ("经办人", "审核人", "值班领导")),
+        S.para("银行回复", st.heading),
+        S.para("回复内容：______________________________________________", st.body),
+        S.para("银行经办人：____________    回复时间：____________    盖章：____________", st.body),
+        *official.contact_line(ctx, st),
     ]
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pages = S.build_pdf(out, story, S.PageSetup(title=DOCUMENT_TITLE, centre=centre_name, subject="止付申请"))
+    pages = S.build_pdf(out, story, S.PageSetup(title=f"{DOCUMENT_TITLE} {number}", centre=centre_name,
+                                                subject="止付申请", marking=ctx.settings.centre.marking))
     os.chmod(out, 0o600)
     with ctx.session() as session:
         if reveal:

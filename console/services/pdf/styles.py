@@ -17,7 +17,9 @@ Small API (everything a report needs, nothing more)::
   one-page sheet uses to fit.
 - :func:`para` escapes text (``<``, ``&``) and keeps line breaks; use it for anything user-typed.
 - :func:`data_table` / :func:`key_value_table` wrap every cell in a Paragraph, so long text wraps
-  inside its cell and nothing runs off the page; ``None`` column widths share the remaining width.
+  inside its cell and nothing runs off the page; without ``col_widths`` the widths follow the
+  content (:func:`content_widths`: short texts such as names and figures never wrap mid-word),
+  ``None`` entries in ``col_widths`` share the remaining width.
 - Tables use black rules and a light grey header only, so they print well in black and white.
 - :func:`build_pdf` draws the header (centre, title, :data:`CONFIDENTIAL_MARK`) and the footer
   "第 N 页 共 M 页" on every page and returns the page count.
@@ -37,6 +39,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
@@ -102,7 +105,8 @@ def sheet_styles(scale: float = 1.0, font_path: str | None = None) -> SheetStyle
         font=font.name,
         bold_font=font.bold_name,
         title=style("SheetTitle", 17, bold=True, alignment=TA_CENTER, spaceAfter=3 * mm * scale),
-        heading=style("SheetHeading", 11.5, bold=True, spaceBefore=2.5 * mm * scale, spaceAfter=1.2 * mm * scale),
+        heading=style("SheetHeading", 11.5, bold=True, spaceBefore=2.5 * mm * scale, spaceAfter=1.2 * mm * scale,
+                      keepWithNext=1),  # a heading never ends a page without its table
         body=style("SheetBody", 10),
         small=style("SheetSmall", 8),
         cell=style("SheetCell", 9.5),
@@ -124,6 +128,42 @@ def _widths(col_widths: Sequence[float | None] | None, columns: int, total: floa
     free = [w for w in col_widths if w is None]
     share = (total - fixed) / len(free) if free else 0.0
     return [share if w is None else w for w in col_widths]
+
+
+PAD = 6.5  # left + right cell padding, and a little air
+UNBREAKABLE = 10  # a text of up to this many characters (a name, a date, a figure) keeps to one line
+
+
+def _text_widths(text: str, style: ParagraphStyle) -> tuple[float, float]:
+    """(natural, minimum) width of a cell's text: its longest line, and what it needs not to break a word."""
+    lines = text.split("\n") or [""]
+    natural = max(stringWidth(line, style.fontName, style.fontSize) for line in lines)
+    words = [w for line in lines for w in (line.split() if len(line) > UNBREAKABLE else [line])]
+    minimum = max((stringWidth(w, style.fontName, style.fontSize) for w in words if len(w) <= UNBREAKABLE),
+                  default=0.0)
+    return natural + PAD, min(natural, minimum) + PAD
+
+
+def content_widths(rows: Sequence[Sequence[object]], styles: SheetStyles, total: float) -> list[float]:
+    """Column widths from the content: every column gets what its words need (no name or figure wraps
+    mid-word), the rest of the width is shared in proportion to each column's longest text."""
+    columns = max(len(r) for r in rows)
+    natural, minimum = [0.0] * columns, [0.0] * columns
+    for index, row in enumerate(rows):
+        style = styles.cell_bold if index == 0 else styles.cell
+        for c, value in enumerate(row):
+            if isinstance(value, Flowable):
+                continue
+            n, m = _text_widths("" if value is None else str(value), style)
+            natural[c], minimum[c] = max(natural[c], n), max(minimum[c], m)
+    if sum(natural) <= total:
+        spare = total - sum(natural)
+        return [n + spare * n / sum(natural) for n in natural] if sum(natural) else [total / columns] * columns
+    if sum(minimum) >= total:
+        return [total * m / sum(minimum) for m in minimum]
+    spare = total - sum(minimum)
+    extra = [n - m for n, m in zip(natural, minimum, strict=True)]
+    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra, strict=True)]
 
 
 def _cell(value: object, style: ParagraphStyle) -> Flowable:
@@ -166,9 +206,10 @@ def data_table(
         style = styles.cell_bold if header and index == 0 else styles.cell
         padded = list(row) + [""] * (columns - len(row))
         cells.append([_cell(v, style) for v in padded])
+    total = width or content_width()
     table = Table(
         cells,
-        colWidths=_widths(col_widths, columns, width or content_width()),
+        colWidths=content_widths(rows, styles, total) if col_widths is None else _widths(col_widths, columns, total),
         repeatRows=1 if header else 0,
         hAlign="LEFT",
     )
@@ -211,6 +252,7 @@ class PageSetup:
     confidential: bool = True
     subject: str = ""
     author: str = ""
+    marking: str = CONFIDENTIAL_MARK  # the 密级/内部 text (settings: centre.marking)
 
 
 def _numbered_canvas(setup: PageSetup, font: str, pages: list[int]) -> Callable[..., Canvas]:
@@ -242,7 +284,7 @@ def _numbered_canvas(setup: PageSetup, font: str, pages: list[int]) -> Callable[
             self.setFont(font, 8.5)
             self.drawString(MARGIN, top, setup.centre or "")
             if setup.confidential:
-                self.drawRightString(PAGE_WIDTH - MARGIN, top, CONFIDENTIAL_MARK)
+                self.drawRightString(PAGE_WIDTH - MARGIN, top, setup.marking or CONFIDENTIAL_MARK)
             self.setLineWidth(0.5)
             self.line(MARGIN, top - 1.5 * mm, PAGE_WIDTH - MARGIN, top - 1.5 * mm)
             bottom = MARGIN - 7 * mm

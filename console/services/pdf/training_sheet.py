@@ -79,7 +79,7 @@ def build_training_sheet(out_path: str | Path, card: ScoreCard, clock: CentreClo
         steps: list[list[object]] = [["步骤", "学员的做法", "示范做法", "为什么"]]
         for item in card.feedback:
             chosen = item.chosen + ("（与示范一致）" if item.matched else "")
-            steps.append([item.step_title or item.ref, chosen, "—" if item.matched else item.model,
+            steps.append([item.step_title or "（步骤）", chosen, "—" if item.matched else item.model,
                           "—" if item.matched else item.why])
         story.append(S.data_table(steps, st, col_widths=[26 * S.mm, None, None, None]))
     story.append(S.para("通话记录（模拟对象为虚构人物）", st.heading))

@@ -7,6 +7,8 @@
 - :mod:`.quality` — 话务质检报告, review averages per operator and per rubric item.
 
 Every figure comes from :func:`console.services.stats.figures.compute_stats`, the same object
-``dissuade stats --json`` prints.  Each builder takes a ``progress(percent, message)`` callback,
-masks personal data unless the actor holds ``pii.reveal.all`` and writes a 'print' audit entry.
+``dissuade stats --json`` prints, with the 统计口径 of :mod:`console.services.stats.definitions`
+under each table.  Each builder takes a ``progress(percent, message)`` callback and writes a 'print'
+audit entry; the warning record shows personal data only on an explicit, audited reveal.  A new
+report is a module here with a ``build_*`` function and an entry in the CLI's ``REPORT_BUILDERS``.
 """

@@ -1,13 +1,15 @@
 """What every printed report shares: number formats, labels, charts, masking, audit, progress, result.
 
-Numbers are formatted here once (:func:`fmt_int`, :func:`fmt_rate`, :func:`fmt_minutes`,
-:func:`fmt_money`) so a test can format a figure from :class:`~console.services.stats.figures.Stats` and find
-exactly that text in the PDF.  Charts are reportlab.graphics drawings in black, greys and one hatch-free
+Numbers are formatted once, in :mod:`.cells` (re-exported here: :func:`fmt_int`, :func:`fmt_rate`,
+:func:`fmt_share`, :func:`fmt_minutes`, :func:`fmt_money`, :func:`fmt_lateness`) so a test can format a
+figure from :class:`~console.services.stats.figures.Stats` and find exactly that text in the PDF;
+codes become words in :mod:`.labels`.  Charts are reportlab.graphics drawings in black, greys and one hatch-free
 fill set, legible on a monochrome printer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,34 +20,71 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.platypus import Flowable, Spacer
 
 from console.services.core import audit
 from console.services.core.context import ServiceContext, allowed
-from console.services.core.vocabulary import (
-    DISPOSITION_LABELS,
-    FRAUD_TYPE_LABELS,
-    OBJECTION_LABELS,
-    PROFILE_GROUP_LABELS,
-    RISK_LEVEL_LABELS,
-)
+from console.services.pdf import official
 from console.services.pdf import styles as S
+from console.services.people.export import Table
+from console.services.reports.cells import fmt_int, fmt_lateness, fmt_minutes, fmt_money, fmt_rate, fmt_share
+from console.services.reports.labels import (
+    OUTCOME_LABELS,
+    fraud_label,
+    group_label,
+    level_label,
+    objection_label,
+    outcome_label,
+)
+from console.services.reports.workbook import write_tables
 
 Progress = Callable[[int, str], None]
-CENTRE_NAME = "反诈中心"
+__all__ = ["OUTCOME_LABELS", "fmt_int", "fmt_lateness", "fmt_minutes", "fmt_money", "fmt_rate", "fmt_share",
+           "fraud_label", "group_label", "level_label", "objection_label", "outcome_label"]
 SERIES_FILLS = (colors.Color(0.2, 0.2, 0.2), colors.Color(0.55, 0.55, 0.55), colors.Color(0.8, 0.8, 0.8),
                 colors.white)
-OUTCOME_LABELS = {**DISPOSITION_LABELS, "pending": "处理中"}
 
 
 @dataclass(frozen=True)
 class ReportResult:
-    """A generated report: the PDF, its page count, the optional XLSX, and whether PII was masked."""
+    """A generated report: the PDF, its page count, the optional XLSX / CSV, and whether PII was masked."""
 
     kind: str
     path: Path
     pages: int
     masked: bool
     xlsx_path: Path | None = None
+    csv_path: Path | None = None
+
+
+def span_text(date_from: dt.date, date_to: dt.date) -> str:
+    """"2026年11月9日" for one day, "2026年11月1日至2026年11月30日" for a range."""
+    if date_from == date_to:
+        return official.cn_date(date_from)
+    return f"{official.cn_date(date_from)}至{official.cn_date(date_to)}"
+
+
+def table_flowables(table: Table, st: S.SheetStyles, *, empty: str = "无",
+                    col_widths: list[float | None] | None = None) -> list[Flowable]:
+    """A heading, the ruled table (or a line saying there is nothing) and its 统计口径 clear below it."""
+    items: list[Flowable] = [S.para(table.title, st.heading)]
+    if not table.rows:
+        items.append(S.para(empty, st.body))
+    else:
+        items.append(S.data_table([list(table.headers), *[[str(c) for c in r] for r in table.rows]], st,
+                                  col_widths=col_widths))
+    basis = getattr(table, "basis", "")
+    if basis:
+        items += [Spacer(1, 1.2 * S.mm), S.para(basis, st.small), Spacer(1, 1.5 * S.mm)]
+    return items
+
+
+def write_exports(ctx: ServiceContext, tables: Sequence[Table], span: str, masked: bool,
+                  xlsx: str | Path | None, csv: str | Path | None) -> tuple[Path | None, Path | None]:
+    """The report's tables as XLSX and / or CSV (each audited as 'export')."""
+    xlsx_path = write_tables(ctx, xlsx, tables, span, masked=masked) if xlsx is not None else None
+    csv_path = write_tables(ctx, Path(csv).with_suffix(".csv"), tables, span, masked=masked) if csv is not None else None
+    return xlsx_path, csv_path
 
 
 def report_progress(progress: Progress | None, percent: int, message: str) -> None:
@@ -67,45 +106,23 @@ def audit_print(ctx: ServiceContext, kind: str, object_id: object, details: dict
 # ------------------------------------------------------------------------------------------ formats
 
 
-def fmt_int(value: int | float | None) -> str:
-    return "—" if value is None else f"{int(value):,}"
+def page_setup(ctx: ServiceContext, title: str, subject: str = "") -> S.PageSetup:
+    return official.page_setup(ctx, title, subject)
 
 
-def fmt_rate(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+def short_label(text: str, limit: int = 6) -> str:
+    """A chart label whole, or cut with an ellipsis (never cut silently)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def fmt_minutes(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds / 60:.1f} 分钟"
-
-
-def fmt_money(value: float | None) -> str:
-    return "—" if value is None else f"¥{value:,.2f}"
-
-
-def level_label(code: str) -> str:
-    label = RISK_LEVEL_LABELS.get(code)
-    return f"{label}色" if label else code
-
-
-def fraud_label(code: str) -> str:
-    return FRAUD_TYPE_LABELS.get(code, code)
-
-
-def group_label(code: str) -> str:
-    return PROFILE_GROUP_LABELS.get(code, code)
-
-
-def outcome_label(code: str | None) -> str:
-    return OUTCOME_LABELS.get(code or "pending", code or "")
-
-
-def objection_label(code: str) -> str:
-    return OBJECTION_LABELS.get(code, code)
-
-
-def page_setup(title: str, subject: str = "") -> S.PageSetup:
-    return S.PageSetup(title=title, centre=CENTRE_NAME, subject=subject)
+def with_tail(items: Sequence[tuple[str, Sequence[float]]], keep: int, tail: str = "其他"
+              ) -> list[tuple[str, list[float]]]:
+    """The first ``keep - 1`` categories and the rest summed as 其他, so a chart shows every case."""
+    if len(items) <= keep:
+        return [(label, list(values)) for label, values in items]
+    head = [(label, list(values)) for label, values in items[: keep - 1]]
+    rest = [list(values) for _, values in items[keep - 1:]]
+    return [*head, (tail, [float(sum(column)) for column in zip(*rest, strict=True)])]
 
 
 # ------------------------------------------------------------------------------------------ charts

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Spacer
 
 from console.services.core.context import ServiceContext
+from console.services.pdf import official
 from console.services.pdf import styles as S
 from console.services.people.export import Table
-from console.services.reports import tables as T
 from console.services.reports.common import (
     Progress,
     ReportResult,
@@ -23,8 +23,9 @@ from console.services.reports.common import (
     bar_chart,
     page_setup,
     report_progress,
+    table_flowables,
+    write_exports,
 )
-from console.services.reports.daily import table_flowables
 from console.services.review.summary import QualitySummary, quality_summary
 
 PERMISSION = "report.print"
@@ -80,8 +81,10 @@ def build_quality_report(ctx: ServiceContext, date_from: dt.date, date_to: dt.da
     story += table_flowables(tables[2], st, empty="期间没有质检记录",
                              col_widths=[18 * S.mm, 16 * S.mm, 18 * S.mm, 22 * S.mm, 18 * S.mm, None])
     story.append(S.para("得分率 = 得分 / 该次质检的满分；评分项的平均按评过该项的质检计算。", st.small))
-    pages = S.build_pdf(out, story, page_setup(f"话务质检报告 {span}", "话务质检"))
-    xlsx_path = T.write_xlsx(ctx, xlsx, tables, masked=True) if xlsx is not None else None
+    story += [Spacer(1, 6 * S.mm), official.signature_block(st, ("质检人", "审核人", "值班领导")),
+              *official.contact_line(ctx, st)]
+    pages = S.build_pdf(out, story, page_setup(ctx, f"话务质检报告 {span}", "话务质检"))
+    xlsx_path, _csv = write_exports(ctx, tables, span, True, xlsx, None)
     audit_print(ctx, "quality", f"{date_from}..{date_to}", {"pages": pages, "file": Path(out).name, "masked": True})
     report_progress(progress, 100, "完成")
     return ReportResult("quality", Path(out), pages, True, xlsx_path)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Spacer
 
 from console.services.core.context import ServiceContext
+from console.services.pdf import official
 from console.services.pdf import styles as S
 from console.services.people.export import Table
 from console.services.reports import tables as T
@@ -20,8 +21,12 @@ from console.services.reports.common import (
     objection_label,
     page_setup,
     report_progress,
+    short_label,
+    span_text,
+    table_flowables,
+    with_tail,
+    write_exports,
 )
-from console.services.reports.daily import table_flowables
 from console.services.stats.figures import Stats, compute_stats
 
 PERMISSION = "stats.view"
@@ -38,33 +43,34 @@ def _objection_chart(stats: Stats, font: str) -> Flowable:
             pair = met.setdefault(handler.objection, [0, 0])
             pair[0] += handler.calls
             pair[1] += handler.dissuaded
-    ordered = sorted(met.items(), key=lambda kv: -kv[1][0])
-    return bar_chart("各类异议出现次数与之后劝阻成功次数", [objection_label(c)[:6] for c, _ in ordered],
+    ordered = with_tail([(objection_label(c), v) for c, v in sorted(met.items(), key=lambda kv: -kv[1][0])], 12)
+    return bar_chart("各类异议出现次数与之后劝阻成功次数", [short_label(c) for c, _ in ordered],
                      [[v[0] for _, v in ordered], [v[1] for _, v in ordered]], ["出现", "之后成功"], font)
 
 
 def build_scripts_report(ctx: ServiceContext, date_from: dt.date, date_to: dt.date, out: str | Path, *,
-                         xlsx: str | Path | None = None, progress: Progress | None = None) -> ReportResult:
+                         xlsx: str | Path | None = None, csv: str | Path | None = None,
+                         progress: Progress | None = None) -> ReportResult:
     ctx.require(PERMISSION)
     report_progress(progress, 5, "正在统计话术使用情况…")
     stats = compute_stats(ctx, date_from, date_to)
     st = S.sheet_styles()
     tables = script_tables(stats)
-    span = f"{date_from.isoformat()} 至 {date_to.isoformat()}"
+    span = span_text(date_from, date_to)
     report_progress(progress, 50, "正在排版…")
     story: list[Flowable] = [
-        S.para(f"话术效果分析（{span}）", st.title),
-        S.para("按话术与人群统计期间拨打的电话：成功率 = 劝阻成功 / 接通；异议应对的成功率为出现该异议、"
-               f"执行对应应对话术的通话中最终劝阻成功的比例。生成于 {stats.generated_at}", st.small),
+        S.para(ctx.settings.centre.printed_name, st.heading),
+        S.para("话术效果分析", st.title),
+        S.para(f"统计时段：{span}（{ctx.centre_clock.label}），按话术与当事人人群统计期间发起的呼叫；"
+               f"成功率与其他报表同一口径（劝阻成功 ÷ 有结论）。生成于 {stats.generated_at}", st.small),
     ]
     if stats.scripts:
         story.append(_objection_chart(stats, st.font))
-    widths: list[float | None] = [38 * S.mm, 20 * S.mm, 13 * S.mm, 13 * S.mm, 16 * S.mm, 16 * S.mm, None]
-    story += table_flowables(tables[0], st, empty="期间没有使用话术的通话", col_widths=widths)
-    story += table_flowables(tables[1], st, empty="期间没有出现异议",
-                             col_widths=[38 * S.mm, 22 * S.mm, None, 16 * S.mm, 24 * S.mm, 18 * S.mm])
-    pages = S.build_pdf(out, story, page_setup(f"话术效果分析 {span}", "话术效果"))
-    xlsx_path = T.write_xlsx(ctx, xlsx, tables, masked=True) if xlsx is not None else None
+    story += table_flowables(tables[0], st, empty="期间没有使用话术的通话")
+    story += table_flowables(tables[1], st, empty="期间没有出现异议")
+    story += [Spacer(1, 6 * S.mm), official.signature_block(st, ("填报人", "审核人")), *official.contact_line(ctx, st)]
+    pages = S.build_pdf(out, story, page_setup(ctx, f"话术效果分析 {span}", "话术效果"))
+    xlsx_path, csv_path = write_exports(ctx, tables, span, True, xlsx, csv)
     audit_print(ctx, "scripts", f"{date_from}..{date_to}", {"pages": pages, "file": Path(out).name, "masked": True})
     report_progress(progress, 100, "完成")
-    return ReportResult("scripts", Path(out), pages, True, xlsx_path)
+    return ReportResult("scripts", Path(out), pages, True, xlsx_path, csv_path)

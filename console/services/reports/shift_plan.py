@@ -102,7 +102,7 @@ def build_shift_plan_pdf(ctx: ServiceContext, results: list[ShiftResult], out: s
         f"测算依据——{basis}。测算在数据库副本上运行，不改变任何真实数据。", st.small))
     story.append(Spacer(1, 8 * S.mm))
     story.append(S.para("值班长：________________　　　审核：________________", st.body))
-    pages = S.build_pdf(out, story, page_setup("排班测算", "排班测算"))
+    pages = S.build_pdf(out, story, page_setup(ctx, "排班测算", "排班测算"))
     audit_print(ctx, "shift_plan", first.scenario.seed, {"pages": pages, "file": Path(out).name,
                                                         "scenarios": [r.scenario.name() for r in results]})
     return ReportResult("shift_plan", Path(out), pages, True)

@@ -1,93 +1,102 @@
-"""The report tables, built once from a :class:`Stats`, printed in the PDF and written to the XLSX.
+"""The report tables, built once from a :class:`Stats`, printed in the PDF and written to XLSX / CSV.
 
-Each function returns an :class:`console.services.people.export.Table` (headers + rows, text already
-formatted as printed), so the spreadsheet holds exactly the figures on paper.  :func:`write_xlsx`
-puts several tables in one workbook (one sheet each) with the export module's masking and formula
-neutralisation, and writes the 'export' audit entry.
+Each function returns a :class:`ReportTable` (headers, rows, title and the 统计口径 line from
+:mod:`console.services.stats.definitions`).  Figures are typed cells (:mod:`.cells`): the PDF prints
+``str(cell)``, the spreadsheet gets the number with its number format, so both hold exactly the
+same figures.  Writing the files is :mod:`.workbook`.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from console.services.core import audit
-from console.services.core.context import ServiceContext, ServiceError
-from console.services.core.storage import atomic_write_bytes, describe_storage_error
-from console.services.core.vocabulary import DISPOSITION_LABELS, ORDER_STATUS_LABELS, RESULT_LABELS
-from console.services.people.export import Table, is_formula_like, prepared_rows
-from console.services.reports.common import (
-    OUTCOME_LABELS,
-    fmt_int,
-    fmt_minutes,
-    fmt_money,
-    fmt_rate,
+from console.services.core.vocabulary import ORDER_STATUS_LABELS, RESULT_LABELS
+from console.services.people.export import Table
+from console.services.reports.cells import Count, Lateness, Minutes, Money, Share
+from console.services.reports.labels import (
     fraud_label,
     group_label,
     level_label,
     objection_label,
     outcome_label,
+    script_title,
 )
+from console.services.stats.definitions import MIN_SAMPLE, basis_note, name
 from console.services.stats.figures import RESPONSE_BUCKETS_MIN, GroupRow, Stats
 
 
-def totals_table(stats: Stats) -> Table:
+@dataclass(frozen=True)
+class ReportTable(Table):
+    """A report table: also its 统计口径 line, printed under it."""
+
+    basis: str = ""
+
+
+def _decided(row: GroupRow) -> int:
+    return row.dissuaded + row.refused + row.victimized
+
+
+def totals_table(stats: Stats) -> ReportTable:
     t = stats.totals
-    rows = [
-        ("接收预警", fmt_int(t.warnings_received)), ("已联系", fmt_int(t.contacted)),
-        (DISPOSITION_LABELS["dissuaded"], fmt_int(t.dissuaded)), (DISPOSITION_LABELS["refused"], fmt_int(t.refused)),
-        (DISPOSITION_LABELS["victimized"], fmt_int(t.victimized)), ("无法联系", fmt_int(t.unreachable)),
-        (DISPOSITION_LABELS["false_positive"], fmt_int(t.false_positives)), (OUTCOME_LABELS["pending"], fmt_int(t.pending)),
-        ("劝阻成功率", fmt_rate(t.success_rate)), ("超时", fmt_int(t.late)),
-        ("拨打电话", fmt_int(t.calls)), ("接通", fmt_int(t.connected_calls)),
-        ("上报派出所", fmt_int(t.escalations)), ("派出所已签收", fmt_int(t.escalations_acknowledged)),
-        ("上门成功", fmt_int(t.escalations_success)), ("完成回访", fmt_int(t.follow_ups_done)),
-        ("涉案金额", fmt_money(t.amount_at_risk)), ("挽回/保护金额", fmt_money(t.amount_protected)),
-        ("复骗人数", fmt_int(t.repeat_victims)),
-        ("关键动作（已承诺）", fmt_int(t.key_actions_promised)), ("关键动作（已核实）", fmt_int(t.key_actions_confirmed)),
+    decided = t.dissuaded + t.refused + t.victimized
+    cells: list[tuple[str, object]] = [
+        ("warnings_received", Count(t.warnings_received)), ("contacted", Count(t.contacted)),
+        ("dissuaded", Count(t.dissuaded)), ("refused", Count(t.refused)), ("victimized", Count(t.victimized)),
+        ("unreachable", Count(t.unreachable)), ("false_positives", Count(t.false_positives)),
+        ("pending", Count(t.pending)), ("success_rate", Share(t.dissuaded, decided)), ("late", Count(t.late)),
+        ("calls", Count(t.calls)), ("connected_calls", Count(t.connected_calls)),
+        ("escalations", Count(t.escalations)), ("escalations_acknowledged", Count(t.escalations_acknowledged)),
+        ("escalations_success", Count(t.escalations_success)), ("follow_ups_done", Count(t.follow_ups_done)),
+        ("amount_at_risk", Money(t.amount_at_risk)), ("amount_protected", Money(t.amount_protected)),
+        ("repeat_victims", Count(t.repeat_victims)),
+        ("key_actions_promised", Count(t.key_actions_promised)),
+        ("key_actions_confirmed", Count(t.key_actions_confirmed)),
     ]
-    return Table(["指标", "数值"], rows, title="总计")
+    return ReportTable(["指标", "数值"], [(name(k), v) for k, v in cells], title="总计",
+                       basis=basis_note(*(k for k, _ in cells)))
 
 
-def _group_table(rows: Sequence[GroupRow], first: str, label: object, title: str) -> Table:
+GROUP_BASIS = (f"统计口径：期间接收的预警，每条按当前结果计一次；成功率 = {name('dissuaded')} ÷（{name('dissuaded')} + "
+               f"{name('refused')} + {name('victimized')}），有结论不足 {MIN_SAMPLE} 条时写作“劝阻成功/有结论”；"
+               "已联系、超时的口径同总计；“其他”为误报、非本人、无法联系、处理中等。")
+
+
+def _group_table(rows: Sequence[GroupRow], first: str, label: Callable[[str], str], title: str) -> ReportTable:
     headers = [first, "接收", "已联系", "劝阻成功", "拒绝", "被骗", "其他", "超时", "成功率"]
-    body = [[label(r.key), fmt_int(r.received), fmt_int(r.contacted), fmt_int(r.dissuaded),  # type: ignore[operator]
-             fmt_int(r.refused), fmt_int(r.victimized), fmt_int(r.other), fmt_int(r.late), fmt_rate(r.success_rate)]
-            for r in rows]
-    return Table(headers, body, title=title)
+    body = [[label(r.key), Count(r.received), Count(r.contacted), Count(r.dissuaded), Count(r.refused),
+             Count(r.victimized), Count(r.other), Count(r.late), Share(r.dissuaded, _decided(r))] for r in rows]
+    return ReportTable(headers, body, title=title, basis=GROUP_BASIS)
 
 
-def level_table(stats: Stats) -> Table:
+def level_table(stats: Stats) -> ReportTable:
     return _group_table(stats.by_level, "等级", level_label, "按等级")
 
 
-def fraud_type_table(stats: Stats) -> Table:
+def fraud_type_table(stats: Stats) -> ReportTable:
     return _group_table(stats.by_fraud_type, "诈骗类型", fraud_label, "按诈骗类型")
 
 
-def profile_table(stats: Stats) -> Table:
+def profile_table(stats: Stats) -> ReportTable:
     return _group_table(stats.by_profile_group, "人群", group_label, "按人群")
 
 
-def outcome_table(stats: Stats) -> Table:
+def outcome_table(stats: Stats) -> ReportTable:
     total = sum(stats.by_outcome.values())
-    rows = [[outcome_label(code), fmt_int(n), fmt_rate(n / total if total else None)]
-            for code, n in stats.by_outcome.items()]
-    return Table(["结果", "预警数", "占比"], rows, title="按结果")
+    rows = [[outcome_label(code), Count(n), Share(n, total)] for code, n in stats.by_outcome.items()]
+    return ReportTable(["结果", "预警数", "占比"], rows, title="按结果",
+                       basis="统计口径：期间接收的预警按当前结果分类；占比 = 该结果条数 ÷ 接收预警。")
 
 
-def response_table(stats: Stats) -> Table:
+def response_table(stats: Stats) -> ReportTable:
     rt = stats.response_times
-    rows = [["全部", fmt_int(rt.overall.count), fmt_minutes(rt.overall.median_s), fmt_minutes(rt.overall.p90_s),
-             fmt_rate(rt.overall.within_share)]]
+    rows = [["全部", Count(rt.overall.count), Minutes(rt.overall.median_s), Minutes(rt.overall.p90_s),
+             Share(rt.overall.within_deadline, rt.overall.count)]]
     for level, d in rt.by_level.items():
-        rows.append([level_label(level), fmt_int(d.count), fmt_minutes(d.median_s), fmt_minutes(d.p90_s),
-                     fmt_rate(d.within_share)])
-    return Table(["等级", "已联系", "首次联系用时中位数", "90%分位", "时限内联系占比"], rows, title="响应时间")
+        rows.append([level_label(level), Count(d.count), Minutes(d.median_s), Minutes(d.p90_s),
+                     Share(d.within_deadline, d.count)])
+    return ReportTable(["等级", "已联系", "首次联系用时中位数", "90%分位", "时限内联系占比"], rows, title="响应时间",
+                       basis=basis_note("median_first_contact", "within_deadline"))
 
 
 def histogram_labels() -> list[str]:
@@ -99,99 +108,72 @@ def histogram_labels() -> list[str]:
     return labels
 
 
-def late_table(stats: Stats) -> Table:
+def late_table(stats: Stats) -> ReportTable:
     rows = [[f"#{i.warning_id}", level_label(i.level), fraud_label(i.fraud_type), i.received_at, i.deadline_at,
-             i.first_contact_at or "未联系", fmt_int(i.minutes_late), outcome_label(i.outcome)]
+             i.first_contact_at or "未联系", Lateness(i.seconds_late), outcome_label(i.outcome)]
             for i in stats.late_items]
-    return Table(["预警", "等级", "类型", "接收时间", "联系时限", "首次联系", "超时(分)", "结果"], rows, title="超时预警")
+    return ReportTable(["预警", "等级", "类型", "接收时间", "联系时限", "首次联系", "超时", "结果"], rows,
+                       title="超时预警", basis=basis_note("late", "lateness"))
 
 
-def escalation_table(stats: Stats) -> Table:
+def escalation_table(stats: Stats) -> ReportTable:
     rows = [[f"#{e.escalation_id}", f"#{e.warning_id}", e.station, level_label(e.level), e.created_at,
-             fmt_minutes(e.ack_s) if e.ack_s is not None else "未签收", ORDER_STATUS_LABELS.get(e.status, e.status),
+             Minutes(e.ack_s) if e.ack_s is not None else "未签收", ORDER_STATUS_LABELS.get(e.status, "—"),
              RESULT_LABELS.get(e.result or "", "—")]
             for e in stats.escalations]
-    return Table(["指令", "预警", "派出所", "等级", "上报时间", "签收用时", "状态", "结果"], rows, title="上报派出所")
+    return ReportTable(["指令", "预警", "派出所", "等级", "上报时间", "签收用时", "状态", "结果"], rows,
+                       title="上报派出所", basis=basis_note("escalations"))
 
 
-def station_table(stats: Stats) -> Table:
-    rows = [[s.station, fmt_int(s.escalations), fmt_int(s.acknowledged), fmt_minutes(s.median_ack_s),
-             fmt_minutes(s.p90_ack_s), fmt_int(s.success), fmt_int(s.failed), fmt_int(s.open)]
-            for s in stats.escalation_stations]
-    return Table(["派出所", "指令", "已签收", "签收用时中位数", "90%分位", "成功", "失败", "未办结"], rows,
-                 title="派出所签收")
+def station_table(stats: Stats) -> ReportTable:
+    rows = [[s.station, Count(s.escalations), Count(s.acknowledged), Minutes(s.median_ack_s), Minutes(s.p90_ack_s),
+             Count(s.success), Count(s.failed), Count(s.open)] for s in stats.escalation_stations]
+    return ReportTable(["派出所", "指令", "已签收", "签收用时中位数", "90%分位", "成功", "失败", "未办结"], rows,
+                       title="派出所签收", basis=basis_note("escalations", "escalations_acknowledged"))
 
 
-def notable_table(stats: Stats) -> Table:
+def notable_table(stats: Stats) -> ReportTable:
     rows = [[f"#{c.warning_id}", level_label(c.level), fraud_label(c.fraud_type), group_label(c.profile_group),
-             outcome_label(c.outcome), fmt_money(c.amount), "是" if c.escalated else "否"]
+             outcome_label(c.outcome), Money(c.amount), "是" if c.escalated else "否"]
             for c in stats.notable_cases]
-    return Table(["预警", "等级", "类型", "人群", "结果", "涉案金额", "已上报"], rows, title="重点案例")
+    return ReportTable(["预警", "等级", "类型", "人群", "结果", "涉案金额", "已上报"], rows, title="重点案例",
+                       basis="统计口径：期间接收的预警中已被骗、拒绝劝阻，以及涉案 5 万元以上且劝阻成功的，最多 10 条。")
 
 
-def operator_table(stats: Stats) -> Table:
-    rows = [[o.name, o.login, fmt_int(o.calls), fmt_int(o.connected), fmt_int(o.dissuaded),
-             fmt_minutes(o.talk_seconds)] for o in stats.operators]
-    return Table(["姓名", "账号", "拨打", "接通", "劝阻成功", "通话时长"], rows, title="值班人员")
+def operator_table(stats: Stats) -> ReportTable:
+    rows = [[o.name, o.login, Count(o.calls), Count(o.connected), Count(o.dissuaded), Minutes(o.talk_seconds)]
+            for o in stats.operators]
+    return ReportTable(["姓名", "账号", "拨打", "接通", "劝阻成功", "通话时长"], rows, title="值班人员",
+                       basis=basis_note("calls", "connected_calls", "operator_dissuaded"))
 
 
-def daily_table(stats: Stats) -> Table:
-    rows = [[d.day, fmt_int(d.received), fmt_int(d.contacted), fmt_int(d.dissuaded), fmt_int(d.calls)]
-            for d in stats.daily]
-    return Table(["日期", "接收预警", "已联系", "劝阻成功", "拨打电话"], rows, title="每日趋势")
+def daily_table(stats: Stats) -> ReportTable:
+    rows = [[d.day, Count(d.received), Count(d.contacted), Count(d.dissuaded), Count(d.calls)] for d in stats.daily]
+    return ReportTable(["日期", "接收预警", "已联系", "劝阻成功", "拨打电话"], rows, title="每日趋势",
+                       basis=basis_note("warnings_received", "dissuaded", "calls"))
 
 
-def hour_table(stats: Stats) -> Table:
-    rows = [[f"{h:02d}时", fmt_int(n)] for h, n in enumerate(stats.load_by_hour)]
-    return Table(["时段", "拨打电话"], rows, title="分时段话务量")
+def hour_table(stats: Stats) -> ReportTable:
+    rows = [[f"{h:02d}时", Count(n)] for h, n in enumerate(stats.load_by_hour)]
+    return ReportTable(["时段", "拨打电话"], rows, title="分时段话务量", basis=basis_note("calls"))
 
 
-def script_table(stats: Stats) -> Table:
-    rows = [[s.script_id, group_label(s.profile_group), fmt_int(s.attempts), fmt_int(s.connected),
-             fmt_int(s.dissuaded), fmt_rate(s.success_rate),
+SCRIPT_BASIS = ("script_uses", "script_connected", "script_decided", "success_rate")
+
+
+def script_table(stats: Stats) -> ReportTable:
+    rows = [[script_title(s.script_id), group_label(s.profile_group), Count(s.attempts), Count(s.connected),
+             Count(s.decided), Count(s.dissuaded), Share(s.dissuaded, s.decided),
              "、".join(f"{objection_label(c)}{n}" for c, n in list(s.objections.items())[:4]) or "—"]
             for s in stats.scripts]
-    return Table(["话术", "人群", "使用", "接通", "劝阻成功", "成功率", "遇到的异议（次）"], rows, title="话术效果")
+    return ReportTable(["话术", "人群", "使用", "接通", "有结论", "劝阻成功", "成功率", "遇到的异议（次）"], rows,
+                       title="话术效果", basis=basis_note(*SCRIPT_BASIS))
 
 
-def handler_table(stats: Stats) -> Table:
-    rows = [[s.script_id, group_label(s.profile_group), objection_label(h.objection), fmt_int(h.calls),
-             fmt_int(h.dissuaded), fmt_rate(h.success_rate)]
+def handler_table(stats: Stats) -> ReportTable:
+    rows = [[script_title(s.script_id), group_label(s.profile_group), objection_label(h.objection), Count(h.calls),
+             Count(h.decided), Count(h.dissuaded), Share(h.dissuaded, h.decided)]
             for s in stats.scripts for h in s.handlers]
-    return Table(["话术", "人群", "异议应对", "使用", "之后劝阻成功", "成功率"], rows, title="异议应对效果")
+    return ReportTable(["话术", "人群", "异议应对", "出现", "有结论", "之后劝阻成功", "成功率"], rows, title="异议应对效果",
+                       basis="统计口径：出现该异议并执行对应应对话术的通话；成功率 = 其中劝阻成功 ÷ 有结论的通话。")
 
-
-def write_xlsx(ctx: ServiceContext, path: str | Path, tables: Sequence[Table], *, masked: bool = True) -> Path:
-    """One workbook, one sheet per table; text cells never become formulas.  Audited as 'export'."""
-    ctx.require("export.data")
-    workbook = Workbook()
-    first = workbook.active
-    assert first is not None
-    workbook.remove(first)
-    total_rows = 0
-    for table in tables:
-        sheet = workbook.create_sheet("".join("_" if ch in "[]:*?/\\" else ch for ch in table.title)[:31] or "表")
-        rows = prepared_rows(table, masked=masked)
-        total_rows += len(rows)
-        for r, row in enumerate([list(table.headers), *rows], start=1):
-            for c, value in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c, value=value if isinstance(value, (int, float)) else str(value))
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-                    if is_formula_like(cell.value):
-                        cell.quotePrefix = True
-                if r == 1:
-                    cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    target = Path(path)
-    try:
-        with ctx.session() as session:
-            audit.record(session, ctx.actor, "export", object_type="report", object_id=target.name[:64],
-                         details={"format": "xlsx", "sheets": len(tables), "rows": total_rows, "file": target.name,
-                                  "masked": masked}, at=ctx.now())
-            atomic_write_bytes(target, buffer.getvalue())
-    except OSError as exc:
-        raise ServiceError(describe_storage_error(exc)) from exc
-    return target

@@ -18,6 +18,7 @@ from console.services.core.context import ServiceContext
 from console.services.core.vocabulary import RISK_LEVEL_ORDER, EscalationStatus, QueueItemStatus
 from console.services.queue import claims as queue
 from console.services.queue import presence as seats_presence
+from console.services.stats import definitions
 from console.services.stats.board_alerts import NeglectAlert, neglect_alerts, waiting_since
 from console.services.stats.figures import Stats, compute_stats
 from db.models import Escalation, Station, User
@@ -77,11 +78,18 @@ class BoardSnapshot:
     released: list[int] = field(default_factory=list)  # claims of silent seats given back by this read
 
 
+HEADLINE = ("warnings_received", "contacted", "dissuaded", "late", "escalations")
+
+
 def summary_text(stats: Stats) -> str:
-    """今日：预警 N，已联系 N，劝阻成功 N，超时 N，上门 N (上门 = orders sent to stations today)."""
+    """今日：接收预警 N，已联系 N，劝阻成功 N，超时 N，上报派出所 N (see :mod:`.definitions`)."""
+    return "今日：" + headline_figures(stats)
+
+
+def headline_figures(stats: Stats) -> str:
+    """The five figures of the day's line, named as the definitions name them (the duty report prints the same)."""
     t = stats.totals
-    return (f"今日：预警 {t.warnings_received}，已联系 {t.contacted}，劝阻成功 {t.dissuaded}，"
-            f"超时 {t.late}，上门 {t.escalations}")
+    return "，".join(f"{definitions.name(key)} {getattr(t, key):,}" for key in HEADLINE)
 
 
 def _tiles(entries: list[queue.QueueEntry], since: dict[int, dt.datetime], now: dt.datetime) -> list[LevelTile]:

@@ -13,11 +13,14 @@ Two cohorts, stated once so every table means the same thing:
   escalations, follow-ups done, key actions promised / confirmed) count what *happened* in the range (call start, order creation,
   follow-up completion).
 
-Definitions: *contacted* = someone answered at least once (``first_contact_at`` set); *success
-rate* = dissuaded / (dissuaded + refused + victimized); *late* = first contact after the level's
-deadline, or no contact although the deadline has passed (as of now);
-*unreachable* = closed as no answer / busy / powered off / invalid number; *repeat victim* = a
-person defrauded in the range who was warned before or is marked as a previous victim.
+Each figure's name and 统计口径 is in :mod:`console.services.stats.definitions` (printed under every
+table, documented in docs/FIGURES.md); in short: *contacted* = someone answered at least once
+(``first_contact_at`` set); *success rate* = dissuaded / (dissuaded + refused + victimized);
+*late* = first contact after the level's deadline, or no contact although the deadline passed before
+the warning was closed (or, still open, before now); *unreachable* = closed as no answer / busy / powered off / invalid number; *repeat
+victim* = a person defrauded in the range who was warned before or is marked as a previous victim;
+an operator's *dissuaded* = the range's dissuaded warnings credited to the operator of the last
+dissuading call (so the operators' column sums to the total).
 
 Volume: every table is a grouped SQL aggregate; only the time-to-first-contact and escalation
 acknowledgement durations are fetched row by row (one float each) for the percentiles.
@@ -43,7 +46,9 @@ from console.services.core.vocabulary import (
     FollowUpStatus,
     TaskResult,
 )
+from console.services.stats import definitions
 from console.services.stats.key_actions import KeyActionRow, key_action_rows
+from console.services.stats.operators import operator_dissuaded
 from console.services.stats.scripts import ScriptRow, script_rows
 from console.services.stats.sql import (
     hours_since,
@@ -131,6 +136,7 @@ class LateItem:
     first_contact_at: str | None
     minutes_late: int
     outcome: str
+    seconds_late: int = 0  # the lateness to the second (minutes_late is its whole minutes)
 
 
 @dataclass
@@ -211,8 +217,8 @@ class Stats:
     key_actions: list[KeyActionRow] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-serialisable dict (what ``dissuade stats --json`` prints)."""
-        return asdict(self)
+        """Plain JSON-serialisable dict (what ``dissuade stats --json`` prints), with the definitions."""
+        return {**asdict(self), "definitions": definitions.as_dict()}
 
 
 def _iso_local(value: dt.datetime | None, clock: CentreClock) -> str | None:
@@ -226,7 +232,7 @@ def _level_col() -> Any:
 def _late_expr(cutoff: dt.datetime) -> Any:
     return case(
         (and_(Warning.first_contact_at.is_not(None), Warning.first_contact_at > Warning.deadline_at), 1),
-        (and_(Warning.first_contact_at.is_(None), Warning.deadline_at < cutoff), 1),
+        (and_(Warning.first_contact_at.is_(None), Warning.deadline_at < func.coalesce(Warning.closed_at, cutoff)), 1),
         else_=0,
     )
 
@@ -315,17 +321,17 @@ def _late_items(session: Session, start: dt.datetime, end: dt.datetime, cutoff: 
                 limit: int, clock: CentreClock) -> list[LateItem]:
     rows = session.execute(
         select(Warning.id, _level_col(), Warning.fraud_type, Warning.received_at, Warning.deadline_at,
-               Warning.first_contact_at, Warning.outcome)
+               Warning.first_contact_at, Warning.outcome, Warning.closed_at)
         .where(Warning.received_at >= start, Warning.received_at < end, _late_expr(cutoff) == 1)
         .order_by(Warning.deadline_at, Warning.id)
         .limit(limit)
     ).all()
     items = []
-    for wid, level, fraud_type, received, deadline, first, outcome in rows:
-        reached = first or cutoff
+    for wid, level, fraud_type, received, deadline, first, outcome, closed in rows:
+        reached = first or closed or cutoff  # never reached: late until it was closed, or until now
+        late_s = max(0, int((reached - deadline).total_seconds()))
         items.append(LateItem(int(wid), str(level), fraud_type, _iso_local(received, clock) or "", _iso_local(deadline, clock) or "",
-                              _iso_local(first, clock), max(0, int((reached - deadline).total_seconds() // 60)),
-                              outcome or PENDING))
+                              _iso_local(first, clock), late_s // 60, outcome or PENDING, late_s))
     return items
 
 
@@ -370,9 +376,10 @@ def _calls(session: Session, dialect: str, start: dt.datetime, end: dt.datetime,
         row = per_operator.setdefault(operator_id, [0, 0, 0, 0])
         row[0] += n
         row[1] += n if connected else 0
-        row[2] += n if disposition == "dissuaded" else 0
         row[3] += seconds
     totals.amount_protected = round(protected_total, 2)
+    for operator_id, won in operator_dissuaded(session, start, end).items():
+        per_operator.setdefault(operator_id, [0, 0, 0, 0])[2] += won
     ids = [i for i in per_operator if i is not None]
     names = {uid: (login, name) for uid, login, name in session.execute(
         select(User.id, User.login, User.display_name).where(User.id.in_(ids))).all()} if ids else {}

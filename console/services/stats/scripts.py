@@ -1,8 +1,10 @@
 """Script effectiveness (the basis for 复盘): per script and profile group, how calls went.
 
-For each script id × profile group of the person called: attempts (calls made with the script),
-connected calls, dissuaded calls, the success rate (dissuaded / connected), how often each objection
-came up, and per objection handler the success rate of the calls in which it ran.  An objection
+For each script id × profile group of the person called: attempts (calls made with the script,
+answered or not), connected calls, decided calls (ending dissuaded, refused or victimized), dissuaded
+calls, the success rate (dissuaded / decided: the same definition as the warnings' success rate,
+see :mod:`console.services.stats.definitions`), how often each objection came up, and per objection
+handler the success rate of the decided calls in which it ran.  An objection
 raised during a call always runs that script's handler for it (``@code`` in the node path), so
 "handler followed" and "objection met" are the same calls.
 
@@ -23,6 +25,8 @@ from sqlalchemy.orm import Session
 from console.services.stats.sql import rate
 from db.models import CallAttempt, Person, Warning
 
+DECIDED = ("dissuaded", "refused", "victimized")  # as in stats.figures: the calls a success rate divides by
+
 
 @dataclass
 class HandlerRow:
@@ -30,6 +34,7 @@ class HandlerRow:
     calls: int
     dissuaded: int
     success_rate: float | None
+    decided: int = 0
 
 
 @dataclass
@@ -40,6 +45,7 @@ class ScriptRow:
     connected: int = 0
     dissuaded: int = 0
     success_rate: float | None = None
+    decided: int = 0
     objections: dict[str, int] = field(default_factory=dict)
     handlers: list[HandlerRow] = field(default_factory=list)
 
@@ -75,21 +81,25 @@ def script_rows(session: Session, start: dt.datetime, end: dt.datetime) -> list[
         row = table.setdefault(key, ScriptRow(*key))
         n = int(count)
         won = disposition == "dissuaded"
+        decided = disposition in DECIDED
         row.attempts += n
         row.connected += n if connected else 0
+        row.decided += n if decided else 0
         row.dissuaded += n if won else 0
         handlers = handler_counts.setdefault(key, {})
         for code in dict.fromkeys(decode_list(objections)):  # once per call, even if raised twice
             row.objections[code] = row.objections.get(code, 0) + n
-            pair = handlers.setdefault(code, [0, 0])
+            pair = handlers.setdefault(code, [0, 0, 0])
             pair[0] += n
             pair[1] += n if won else 0
+            pair[2] += n if decided else 0
     result = []
     for key, row in table.items():
-        row.success_rate = rate(row.dissuaded, row.connected)
+        row.success_rate = rate(row.dissuaded, row.decided)
         row.objections = dict(sorted(row.objections.items(), key=lambda kv: (-kv[1], kv[0])))
-        row.handlers = [HandlerRow(code, calls, won, rate(won, calls))
-                        for code, (calls, won) in sorted(handler_counts[key].items(), key=lambda kv: (-kv[1][0], kv[0]))]
+        row.handlers = [HandlerRow(code, calls, won, rate(won, decided), decided)
+                        for code, (calls, won, decided) in sorted(handler_counts[key].items(),
+                                                                  key=lambda kv: (-kv[1][0], kv[0]))]
         result.append(row)
     result.sort(key=lambda r: (r.script_id, -r.attempts, r.profile_group))
     return result

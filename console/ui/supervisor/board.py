@@ -39,7 +39,7 @@ from console.services.queue import admin as queue_admin
 from console.services.queue import claims as queue
 from console.services.queue.claims import QueueEntry
 from console.services.queue.presence import reassign_checked
-from console.services.reports.common import fraud_label
+from console.services.reports.common import fraud_label, short_label, with_tail
 from console.services.reports.tables import histogram_labels
 from console.services.stats.board import AckWaiting, BoardSnapshot, board_snapshot, summary_text
 from console.ui.supervisor.charts import BarChart
@@ -243,10 +243,10 @@ class SupervisorBoard(QWidget):
 
     def _draw_charts(self, snapshot: BoardSnapshot) -> None:
         stats = snapshot.today
-        types = stats.by_fraud_type[:8]
-        self.outcome_chart.set_data([fraud_label(r.key)[:4] for r in types],
-                                    [[r.dissuaded for r in types], [r.refused for r in types],
-                                     [r.victimized for r in types], [r.other for r in types]],
+        types = with_tail([(fraud_label(r.key), (r.dissuaded, r.refused, r.victimized, r.other))
+                           for r in stats.by_fraud_type], 8)  # every case shown: the tail as 其他
+        self.outcome_chart.set_data([short_label(label, 5) for label, _ in types],
+                                    [[values[i] for _, values in types] for i in range(4)],
                                     [self.tr("成功"), self.tr("拒绝"), self.tr("被骗"), self.tr("其他")])
         self.response_chart.set_data(histogram_labels(), [stats.response_times.histogram], [self.tr("预警")])
         self.hour_chart.set_data([str(h) for h in range(24)], [stats.load_by_hour], [self.tr("拨打")])

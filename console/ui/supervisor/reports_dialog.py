@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -80,6 +81,9 @@ class ReportsDialog(QDialog):
         self.warning_spin = QSpinBox()
         self.warning_spin.setRange(1, 2_000_000_000)
         self.xlsx_check = QCheckBox(self.tr("同时导出表格（XLSX）"))
+        self.reveal_check = QCheckBox(self.tr("打印个人信息明文（须填写事由，记入审计）"))
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setPlaceholderText(self.tr("必填：为什么需要明文"))
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 100)
         self.status_label = QLabel("")
@@ -95,6 +99,8 @@ class ReportsDialog(QDialog):
         form.addRow(self.tr("结束日期"), self.to_edit)
         form.addRow(self.tr("预警编号"), self.warning_spin)
         form.addRow("", self.xlsx_check)
+        form.addRow("", self.reveal_check)
+        form.addRow(self.tr("明文事由"), self.reason_edit)
         buttons = QHBoxLayout()
         for button in (self.generate_button, self.open_button, self.open_xlsx_button, self.save_button):
             buttons.addWidget(button)
@@ -104,6 +110,8 @@ class ReportsDialog(QDialog):
         layout.addWidget(self.status_label)
         layout.addLayout(buttons)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.reveal_check.toggled.connect(self._kind_changed)
+        self.reason_edit.textChanged.connect(self._kind_changed)
         self.generate_button.clicked.connect(self.generate)
         self.open_button.clicked.connect(lambda: self._open(self.report.path if self.report else None))
         self.open_xlsx_button.clicked.connect(lambda: self._open(self.report.xlsx_path if self.report else None))
@@ -123,6 +131,10 @@ class ReportsDialog(QDialog):
         self.from_edit.setEnabled(kind != "warning")
         self.warning_spin.setEnabled(kind == "warning")
         self.xlsx_check.setEnabled(kind != "warning")
+        self.reveal_check.setEnabled(kind == "warning")
+        revealing = kind == "warning" and self.reveal_check.isChecked()
+        self.reason_edit.setEnabled(revealing)
+        self.generate_button.setEnabled(not revealing or bool(self.reason_edit.text().strip()))
 
     def _progress(self, percent: int, message: str) -> None:
         self.progress_bar.setValue(percent)
@@ -137,6 +149,8 @@ class ReportsDialog(QDialog):
         xlsx = self.output_dir / f"{name}.xlsx" if self.xlsx_check.isChecked() and kind != "warning" else None
         emit = self.relay.reported.emit
         warning_id = self.warning_spin.value()
+        reveal = kind == "warning" and self.reveal_check.isChecked()
+        reason = self.reason_edit.text().strip()
 
         def run() -> ReportResult:
             if kind == "daily":
@@ -147,7 +161,7 @@ class ReportsDialog(QDialog):
                 return build_scripts_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
             if kind == "quality":
                 return build_quality_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
-            return build_warning_record(ctx, warning_id, out, progress=emit)
+            return build_warning_record(ctx, warning_id, out, reveal=reveal, reason=reason, progress=emit)
 
         return run
 
