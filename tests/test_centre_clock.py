@@ -108,7 +108,8 @@ def test_operator_panel_and_board_show_the_centre_time(pc_zone: str, qtbot, sqli
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.detail_loaded):
         panel.show_entry(entry)
-    assert panel.deadline_label.text() == f"时限 {expected_deadline}"
+    # the header counts down as the queue row does; the deadline itself, in centre time, is its tooltip
+    assert panel.deadline_label.toolTip() == f"首次联系时限 12-02 {expected_deadline}"
     assert "12-02 08:59 接收" in panel.summary_label.text()
 
     board = QueueItemsTableModel(ctx.centre_clock)
