@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -327,6 +328,7 @@ def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, s
             if target.open or reason != "external_id":
                 target.repeat_count += 1
                 target.last_repeat_at = state.now
+                _add_signals(target, draft.signals)
                 if target.warning_id is not None:
                     state.dirty[id(target)] = target
             continue
@@ -362,6 +364,15 @@ def _undecodable(row: SourceRow) -> Rejection:
     payload = {"原始字节(base64)": base64.b64encode(raw).decode("ascii"), "字节数": len(raw)}
     return Rejection(row.number, payload, "encoding",
                      "本行编码无法识别（既不是 UTF-8 也不是 GBK），为免乱码未导入；原始字节已原样保存，请核对源文件")
+
+
+def _add_signals(target: _Target, signals: tuple[str, ...]) -> None:
+    """A repeat brings its signals to the warning it merges into: the warning's signals are a set,
+    so a repeat of the same row adds nothing and a new signal is added once."""
+    known = target.triage.signals
+    extra = tuple(code for code in dict.fromkeys(signals) if code not in known)
+    if extra:
+        target.triage = dataclasses.replace(target.triage, signals=known + extra)
 
 
 def _find_target(draft: Draft, state: _BatchState) -> tuple[_Target | None, str]:
@@ -438,7 +449,7 @@ def _insert_warnings(session: Session, new: list[tuple[Draft, _Target, int]], st
         "fraud_type": [d.fraud_type for d in drafts],
         "fraud_contact": [d.fraud_contact for d in drafts],
         "call_duration_s": [d.call_duration_s for d in drafts],
-        "signals": [list(d.signals) for d in drafts],
+        "signals": [list(t.triage.signals) for t in targets],
         "signals_text": [d.signals_text for d in drafts],
         "amount": [d.amount for d in drafts],
         "source": [d.source for d in drafts],
@@ -485,6 +496,7 @@ def _update_repeated(session: Session, state: _BatchState) -> None:
     for target in dirty.values():
         result = _score(target, state)
         warnings.append({"wid": target.warning_id, "repeat_count": target.repeat_count,
+                         "signals": list(target.triage.signals),
                          "last_repeat_at": target.last_repeat_at, "risk_score": result.score,
                          "risk_level": result.level, "risk_reasons": result.reasons,
                          "deadline_at": result.deadline_at, "updated_at": state.now})
@@ -493,7 +505,8 @@ def _update_repeated(session: Session, state: _BatchState) -> None:
     table = cast(SqlTable, Warning.__table__)
     session.connection().execute(
         update(table).where(table.c.id == bindparam("wid")).values(
-            repeat_count=bindparam("repeat_count"), last_repeat_at=bindparam("last_repeat_at"),
+            repeat_count=bindparam("repeat_count"), signals=bindparam("signals"),
+            last_repeat_at=bindparam("last_repeat_at"),
             risk_score=bindparam("risk_score"), risk_level=bindparam("risk_level"),
             risk_reasons=bindparam("risk_reasons"), deadline_at=bindparam("deadline_at"),
             updated_at=bindparam("updated_at"), version=table.c.version + 1,
