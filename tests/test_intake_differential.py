@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bench.bench_import import generate_rows, write_csv, write_xlsx
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, ServiceContext
-from console.services.intake.importer import ImportSummary, import_files
+from console.services.intake.importer import LOCK_HOLD_GOAL_S, ChunkSizer, ImportSummary, import_files
 from console.services.intake.readers import UnreadableInput
 from db.models import ImportBatch, ImportedRow, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
 from tests.conftest import make_pg_database, make_sqlite_database
@@ -131,3 +131,18 @@ def test_batch_reports_each_chunks_lock_hold(sqlite_db: Database, tmp_path: Path
     assert len(batch.lock_holds) == 3 and all(0 < hold < 30 for hold in batch.lock_holds)
     with sqlite_db.sessions() as session:
         assert session.scalars(select(ImportBatch.rows)).one() == 900
+
+
+def test_chunks_are_sized_from_the_measured_lock_hold() -> None:
+    sizer = ChunkSizer(None)
+    assert sizer.size == ChunkSizer.FIRST
+    sizer.measured(sizer.size, 1.0)  # a slow machine: the next chunk holds the lock ~LOCK_HOLD_GOAL_S
+    assert sizer.size == int(ChunkSizer.FIRST * LOCK_HOLD_GOAL_S / 1.0)
+    for _ in range(10):
+        sizer.measured(sizer.size, 0.001)  # a fast one: grows, fourfold at most per chunk, up to the cap
+    assert sizer.size == ChunkSizer.LARGEST
+    sizer.measured(10, 5.0)  # a short last chunk says nothing about the next
+    assert sizer.size == ChunkSizer.LARGEST
+    fixed = ChunkSizer(300)
+    fixed.measured(300, 9.0)
+    assert fixed.size == 300

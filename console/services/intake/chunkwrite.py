@@ -24,7 +24,6 @@ from console.services.intake.bulk import (
     insert_columns_with_ids,
     insert_with_ids,
     json_text,
-    stores_json_text,
 )
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Rejection
@@ -64,6 +63,7 @@ class BatchState:
     by_phone_type: dict[tuple[str, str], list[Target]] = field(default_factory=dict)
     loaded_phones: set[str] = field(default_factory=set)
     dirty: dict[int, Target] = field(default_factory=dict)  # inserted warnings repeated in this chunk
+    json_text: bool = False  # JSON columns take text encoded by the importer (SQLite): see bulk.stores_json_text
     reasons_json: ListJson = field(default_factory=ListJson)  # the scorer shares reasons: encode each once
 
 
@@ -106,16 +106,14 @@ def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], stat
         "deadline_at": deadlines,
     }
     encoded: dict[str, list[Any]] = {}
-    raw = [d.raw for d in drafts]
-    field_warnings = [[i.as_dict() for i in d.issues] for d in drafts]
-    if stores_json_text(session):  # the reasons are shared between rows: each is encoded once
+    if state.json_text:  # the reasons are shared between rows: each is encoded once
         encoded["risk_reasons"] = [state.reasons_json.dumps(result.reasons) for result in scores]
-        encoded["raw_payload"] = list(map(json_text, raw))
-        encoded["field_warnings"] = [json_text(w) if w else "[]" for w in field_warnings]
+        encoded["raw_payload"] = [d.raw_text or json_text(d.raw) for d in drafts]
+        encoded["field_warnings"] = [d.issues_text or json_text([i.as_dict() for i in d.issues]) for d in drafts]
     else:
         columns["risk_reasons"] = [result.reasons for result in scores]
-        columns["raw_payload"] = raw
-        columns["field_warnings"] = field_warnings
+        columns["raw_payload"] = [d.raw for d in drafts]
+        columns["field_warnings"] = [[i.as_dict() for i in d.issues] for d in drafts]
     constants = {"import_batch_id": state.batch.batch_id, "status": WarningStatus.OPEN, "created_at": state.now,
                  "updated_at": state.now, "version": 1}
     ids = insert_columns_with_ids(session, Warning, columns, constants, encoded=encoded)
@@ -128,11 +126,17 @@ def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], stat
 
 def insert_merges(session: Session, merges: list[tuple[Draft, Target, str]], state: BatchState) -> None:
     if merges:
-        insert_columns(session, WarningMerge, {
+        columns: dict[str, list[Any]] = {
             "warning_id": [target.warning_id for _draft, target, _reason in merges],
             "reason": [reason for _draft, _target, reason in merges],
-            "raw_payload": [draft.raw for draft, _target, _reason in merges],
-        }, {"import_batch_id": state.batch.batch_id, "merged_at": state.now})
+        }
+        encoded: dict[str, list[Any]] = {}
+        if state.json_text:
+            encoded["raw_payload"] = [draft.raw_text or json_text(draft.raw) for draft, _t, _r in merges]
+        else:
+            columns["raw_payload"] = [draft.raw for draft, _target, _reason in merges]
+        insert_columns(session, WarningMerge, columns, {"import_batch_id": state.batch.batch_id, "merged_at": state.now},
+                       encoded=encoded)
 
 
 def update_repeated(session: Session, state: BatchState) -> None:

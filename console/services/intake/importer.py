@@ -29,6 +29,7 @@ from console.services.core import audit
 from console.services.core.context import ServiceContext
 from console.services.core.masking import mask_text
 from console.services.core.vocabulary import WarningStatus
+from console.services.intake.bulk import json_text
 from console.services.intake.chunkwrite import (
     BatchState,
     Target,
@@ -51,7 +52,8 @@ from console.services.queue.claims import bump_queue_version
 from console.services.triage.scoring import TriageInput, TriageScorer
 from db.models import ImportBatch, Person, Warning
 
-CHUNK_SIZE = 5000  # rows per transaction: measured to hold the SQLite write lock well under 0.3 s
+CHUNK_SIZE: int | None = None  # rows per transaction; None: sized as the import goes (ChunkSizer)
+LOCK_HOLD_GOAL_S = 0.15  # what a chunk should hold the write lock for: a seat never waits more than ~0.3 s
 MERGE_WINDOW = dt.timedelta(hours=24)
 
 Progress = Callable[[ImportProgress], None]
@@ -76,7 +78,7 @@ def import_files(
     *,
     source: str = "",
     progress: Progress | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = CHUNK_SIZE,
     pause_collector: bool = False,
     columnar: bool = True,
 ) -> ImportSummary:
@@ -133,8 +135,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
-    while chunk := list(islice(rows, size)):
+class ChunkSizer:
+    """Rows per chunk: a fixed number, or (``fixed=None``) sized from the lock hold measured for the
+    previous chunk, so each chunk holds the write lock for about :data:`LOCK_HOLD_GOAL_S` however
+    fast the machine is at the moment.  Starts small, grows at most fourfold per chunk."""
+
+    FIRST, SMALLEST, LARGEST = 1000, 200, 20_000
+
+    def __init__(self, fixed: int | None) -> None:
+        self.fixed = fixed
+        self.size = fixed or self.FIRST
+
+    def measured(self, rows: int, hold_s: float) -> None:
+        if self.fixed is not None or rows < self.size or hold_s <= 0:
+            return
+        wanted = rows * LOCK_HOLD_GOAL_S / hold_s
+        self.size = int(max(self.SMALLEST, min(self.LARGEST, wanted, self.size * 4)))
+
+
+def _chunks(rows: Iterator[SourceRow], sizer: ChunkSizer) -> Iterator[list[SourceRow]]:
+    while chunk := list(islice(rows, sizer.size)):
         yield chunk
 
 
@@ -145,7 +165,7 @@ def import_table(
     source: str = "",
     file_sha256: str = "",
     on_rows: Callable[[int, int | None], None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = CHUNK_SIZE,
     keep_outcomes: bool = False,
     quarantine: bool = True,
     audit_details: dict[str, Any] | None = None,
@@ -173,14 +193,17 @@ def import_table(
     if batch.resumed:
         audit_details = (audit_details or {}) | {"resumed": True}
     writer = ImportWriter(ctx)
+    state.json_text = writer.stores_json_text
     try:
         with collector_paused() if pause_collector else contextlib.nullcontext():
-            for chunk in _chunks(rows, chunk_size):
+            sizer = ChunkSizer(chunk_size)
+            for chunk in _chunks(rows, sizer):
                 prepared = _prepare_chunk(chunk, table.field_columns, state, columnar)  # no lock held yet
                 with writer.chunk() as session:
                     _import_chunk(session, prepared, table.field_columns, state)
                     _store_counts(session, batch)
                 batch.lock_holds.append(writer.lock_holds[-1])
+                sizer.measured(len(chunk), writer.lock_holds[-1])
                 if on_rows is not None:
                     on_rows(batch.rows, table.rows_estimate)
     except UnreadableInput as exc:
@@ -266,18 +289,24 @@ def _finish(ctx: ServiceContext, batch: BatchResult, status: str, error: str,
 def _prepare_chunk(chunk: list[SourceRow], columns: dict[str, str], state: BatchState,
                    columnar: bool) -> PreparedChunk:
     """Keys and drafts of a chunk's rows: pure work, done before the chunk's transaction."""
+    readable = [row for row in chunk if row.undecodable is None]
     if columnar:
         keys = row_keys(chunk, columns) if state.file_sha256 else {}
-        readable = [row for row in chunk if row.undecodable is None]
-        drafts = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone)
-        return PreparedChunk(chunk, keys, {row.number: d for row, d in zip(readable, drafts, strict=True)})
-    keys = ({row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
-            if state.file_sha256 else {})
-    return PreparedChunk(chunk, keys, {
-        row.number: prepare_row(row.number, row.values, columns, default_source=state.default_source,
-                                now=state.now, zone=state.zone)
-        for row in chunk if row.undecodable is None
-    })
+        results = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone)
+    else:
+        keys = ({row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
+                if state.file_sha256 else {})
+        results = [prepare_row(row.number, row.values, columns, default_source=state.default_source,
+                               now=state.now, zone=state.zone) for row in readable]
+    for row, result in zip(readable, results, strict=True):
+        if row.encoding and isinstance(result, Draft):
+            result.issues.append(Issue("encoding", f"本行是 {row.encoding} 编码，与文件其余部分不同，已按 {row.encoding} 读取"))
+    if state.json_text:  # encoded here, before the transaction, rather than while the lock is held
+        for result in results:
+            if isinstance(result, Draft):
+                result.raw_text = json_text(result.raw)
+                result.issues_text = json_text([i.as_dict() for i in result.issues]) if result.issues else "[]"
+    return PreparedChunk(chunk, keys, {row.number: result for row, result in zip(readable, results, strict=True)})
 
 
 def _import_chunk(session: Session, chunk: PreparedChunk, columns: dict[str, str], state: BatchState) -> None:
@@ -295,8 +324,6 @@ def _import_chunk(session: Session, chunk: PreparedChunk, columns: dict[str, str
             continue
         prepared = chunk.prepared[row.number]
         if isinstance(prepared, Draft):
-            if row.encoding:
-                prepared.issues.append(Issue("encoding", f"本行是 {row.encoding} 编码，与文件其余部分不同，已按 {row.encoding} 读取"))
             drafts.append(prepared)
         else:
             rejections.append(prepared)

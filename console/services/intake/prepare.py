@@ -66,6 +66,9 @@ class Draft:
     source: str
     note: str
     issues: list[Issue] = field(default_factory=list)
+    # the JSON texts of raw and issues, when the importer encodes them before its transaction
+    raw_text: str = field(default="", compare=False, repr=False)
+    issues_text: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)

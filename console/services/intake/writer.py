@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from console.services.core.context import ServiceContext
+from console.services.intake.bulk import stores_json_text
 
 IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several seats take turns per chunk
 SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the default is 2 MiB)
@@ -86,6 +87,8 @@ class ImportWriter:
         self._checkpointer: _Checkpointer | None = None
         self._restore_autocheckpoint: int | None = None
         self.dialect = bind.dialect.name
+        with ctx.sessions() as probe:
+            self.stores_json_text = stores_json_text(probe)
         if self._engine is None:  # sessions bound to something else: one pooled session per chunk
             return
         self._connection = self._engine.connect()
