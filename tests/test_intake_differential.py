@@ -136,8 +136,10 @@ def test_batch_reports_each_chunks_lock_hold(sqlite_db: Database, tmp_path: Path
 def test_chunks_are_sized_from_the_measured_lock_hold() -> None:
     sizer = ChunkSizer(None)
     assert sizer.size == ChunkSizer.FIRST
-    sizer.measured(sizer.size, 1.0)  # a slow machine: the next chunk holds the lock ~LOCK_HOLD_GOAL_S
-    assert sizer.size == int(ChunkSizer.FIRST * LOCK_HOLD_GOAL_S / 1.0)
+    sizer.measured(sizer.size, 0.5)  # a slow machine: the next chunk holds the lock ~LOCK_HOLD_GOAL_S
+    assert sizer.size == int(ChunkSizer.FIRST * LOCK_HOLD_GOAL_S / 0.5)
+    sizer.measured(sizer.size, 60.0)  # never below the smallest size
+    assert sizer.size == ChunkSizer.SMALLEST
     for _ in range(10):
         sizer.measured(sizer.size, 0.001)  # a fast one: grows, fourfold at most per chunk, up to the cap
     assert sizer.size == ChunkSizer.LARGEST
