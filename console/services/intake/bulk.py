@@ -224,15 +224,22 @@ class ListJson:
     def __init__(self, limit: int = 50_000) -> None:
         self.limit = limit
         self._texts: dict[int, tuple[Any, str]] = {}
+        self._lists: dict[tuple[int, ...], str] = {}  # the same items in the same order: the whole text
 
     def dumps(self, items: Sequence[Any]) -> str:
         texts = self._texts
-        if len(texts) > self.limit:
+        if len(texts) > self.limit or len(self._lists) > self.limit:
             texts.clear()
+            self._lists.clear()
+        key = tuple(map(id, items))
+        whole = self._lists.get(key)
+        if whole is not None:  # every item is remembered (and kept alive) by the item memory
+            return whole
         parts: list[str] = []
         for item in items:
             known = texts.get(id(item))
             if known is None:
                 known = texts[id(item)] = (item, json_text(item))
             parts.append(known[1])
-        return "[" + ", ".join(parts) + "]"
+        whole = self._lists[key] = "[" + ", ".join(parts) + "]"
+        return whole
