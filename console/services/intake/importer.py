@@ -3,8 +3,13 @@
 Every non-blank row ends as exactly one of *imported*, *merged* or *rejected*, and the batch counts
 say so.  Rows are written in chunks, each chunk in its own transaction together with the batch
 counts, so a large import never holds the write lock for long and a crash loses at most the chunk in
-flight while the committed counts stay exact.  Writes are Core bulk inserts; merge candidates are
-looked up once per chunk (by external id and by phone), not once per row.
+flight while the committed counts stay exact.  A chunk is normalised (column by column, see
+:mod:`~console.services.intake.columnar`) before its transaction begins, so the lock is held only
+while rows are matched, scored and written; chunks are sized from the lock hold measured for the
+previous one (:class:`ChunkSizer`).  Writes are driver-level bulk inserts through the import's own
+connection (:mod:`~console.services.intake.writer`); merge candidates are looked up once per chunk
+(by external id and by phone), not once per row.  Matching stays row by row in file order for
+every row: whether a row merges, and into which person it goes, depends on the rows before it.
 """
 
 from __future__ import annotations
