@@ -221,7 +221,7 @@ class ListJson:
     joined the way ``json.dumps`` joins them.  Items are remembered by identity, so they are kept
     alive while remembered: at most ``limit`` of them, then the memory starts afresh."""
 
-    def __init__(self, limit: int = 50_000) -> None:
+    def __init__(self, limit: int = 4096) -> None:
         self.limit = limit
         self._texts: dict[int, tuple[Any, str]] = {}
         self._lists: dict[tuple[int, ...], str] = {}  # the same items in the same order: the whole text

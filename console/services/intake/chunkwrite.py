@@ -32,7 +32,7 @@ from console.services.triage.scoring import TriageInput, TriageResult, TriageSco
 from db.models import QuarantinedRow, QueueItem, Warning, WarningMerge
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """A warning rows can merge into: already in the database, or created earlier in this batch."""
 
