@@ -145,7 +145,7 @@ class ChunkSizer:
     previous chunk, so each chunk holds the write lock for about :data:`LOCK_HOLD_GOAL_S` however
     fast the machine is at the moment.  Starts small, grows at most fourfold per chunk."""
 
-    FIRST, SMALLEST, LARGEST = 1000, 200, 20_000
+    FIRST, SMALLEST, LARGEST = 1000, 200, 10_000
 
     def __init__(self, fixed: int | None) -> None:
         self.fixed = fixed

@@ -31,7 +31,7 @@ from console.services.core.context import ServiceContext
 from console.services.intake.bulk import stores_json_text
 
 IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several seats take turns per chunk
-SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the default is 2 MiB)
+SQLITE_CACHE_KIB = 16384  # page cache of the import connection (the default is 2 MiB): a chunk's index pages fit
 
 log = logging.getLogger(__name__)
 
