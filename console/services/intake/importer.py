@@ -18,6 +18,7 @@ import base64
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -209,6 +210,8 @@ def import_table(
                     _store_counts(session, batch)
                 batch.lock_holds.append(writer.lock_holds[-1])
                 sizer.measured(len(chunk), writer.lock_holds[-1])
+                if pause_collector:  # a chunk's own reference cycles (sessions, statement contexts
+                    gc.collect(0)    # holding its parameters) go now, not at the end of the import
                 if on_rows is not None:
                     on_rows(batch.rows, table.rows_estimate)
     except UnreadableInput as exc:
