@@ -30,6 +30,7 @@ from console.services.core.vocabulary import (
     RISK_LEVEL_LABELS,
     RISK_LEVEL_ORDER,
 )
+from console.services.triage.scoring import reason_text
 
 LEVEL_COLOURS = {"red": "#cf222e", "orange": "#e16f24", "yellow": "#bf8700", "blue": "#0969da"}
 LEVEL_BACKGROUNDS = {"red": "#ffebe9", "orange": "#fff1e5", "yellow": "#fff8c5", "blue": "#ddf4ff"}
@@ -203,7 +204,7 @@ class QueueTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in ("level", "countdown", "repeats", "attempts"):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column in ("level", "countdown"):
-            return "\n".join(f"{r.get('label')}：+{r.get('points')}" for r in getattr(entry, "reasons", []) or [])
+            return "\n".join(reason_text(r) for r in getattr(entry, "reasons", []) or [])
         if role == self.ItemIdRole:
             return entry.item_id
         if role == self.LevelRole:

@@ -21,6 +21,7 @@ from console.services.core.vocabulary import (
     RISK_LEVEL_LABELS,
     WARNING_STATUS_LABELS,
 )
+from console.services.triage.scoring import reason_parts
 from console.ui.errors import error_text
 from console.ui.queue_model import LEVEL_COLOURS, countdown_text
 from console.ui.tasks import TaskRunner
@@ -28,6 +29,11 @@ from console.ui.tasks import TaskRunner
 
 def _esc(text: object) -> str:
     return html.escape(str(text))
+
+
+def _reason_html(reason: dict[str, Any]) -> str:
+    label, points = reason_parts(reason)
+    return f"{_esc(label)} <b>{_esc(points)}</b>" if points else _esc(label)
 
 
 def _codes_only(text: str, codes: set[str]) -> bool:
@@ -179,7 +185,7 @@ class WarningPanel(QWidget):
 
     def _summary_html(self, d: WarningDetail) -> str:
         rows: list[tuple[str, str]] = [(self.tr("诈骗类型"), _esc(d.fraud_type_label))]
-        reasons = "；".join(f"{_esc(r.get('label', ''))} <b>+{_esc(r.get('points', ''))}</b>" for r in d.reasons)
+        reasons = "；".join(_reason_html(r) for r in d.reasons)
         rows.append((self.tr("评分依据"), reasons or "—"))
         signals = "、".join(_esc(label) for _code, label in d.signals)
         if d.signals_text and not _codes_only(d.signals_text, {code for code, _ in d.signals}):

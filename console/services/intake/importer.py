@@ -3,41 +3,48 @@
 Every non-blank row ends as exactly one of *imported*, *merged* or *rejected*, and the batch counts
 say so.  Rows are written in chunks, each chunk in its own transaction together with the batch
 counts, so a large import never holds the write lock for long and a crash loses at most the chunk in
-flight while the committed counts stay exact.  Writes are Core bulk inserts; merge candidates are
-looked up once per chunk (by external id and by phone), not once per row.
+flight while the committed counts stay exact.  A chunk is normalised (column by column, see
+:mod:`~console.services.intake.columnar`) before its transaction begins, so the lock is held only
+while rows are matched, scored and written; chunks are sized from the lock hold measured for the
+previous one (:class:`ChunkSizer`).  Writes are driver-level bulk inserts through the import's own
+connection (:mod:`~console.services.intake.writer`); merge candidates are looked up once per chunk
+(by external id and by phone), not once per row.  Matching stays row by row in file order for
+every row: whether a row merges, and into which person it goes, depends on the rows before it.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
+import gc
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table as SqlTable
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from console.services.core import audit
 from console.services.core.context import ServiceContext
-from console.services.core.levels import with_override
 from console.services.core.masking import mask_text
-from console.services.core.vocabulary import QueueItemKind, QueueItemStatus, WarningStatus
-from console.services.intake.bulk import (
-    ListJson,
-    insert_columns,
-    insert_columns_with_ids,
-    insert_with_ids,
-    stores_json_text,
+from console.services.core.vocabulary import WarningStatus
+from console.services.intake.bulk import json_text
+from console.services.intake.chunkwrite import (
+    BatchState,
+    Target,
+    insert_merges,
+    insert_quarantine,
+    insert_warnings,
+    update_repeated,
 )
+from console.services.intake.columnar import prepare_rows, row_keys
 from console.services.intake.gcpause import collector_paused
 from console.services.intake.limits import INPUT_LIMITS
 from console.services.intake.persons import PersonIndex
@@ -47,57 +54,29 @@ from console.services.intake.readers import SourceRow, Table, UnreadableInput, i
 from console.services.intake.recovery import recover_interrupted, resumable, wall_clock, worker_id
 from console.services.intake.results import BatchResult, ImportProgress, ImportSummary, RowIssue, RowOutcome
 from console.services.intake.rowkeys import RowKey, known_rows, remember_rows, row_key
+from console.services.intake.writer import IMPORT_LOCK_KEY, ImportWriter
 from console.services.queue.claims import bump_queue_version
-from console.services.triage.scoring import (
-    TriageInput,
-    TriageResult,
-    TriageScorer,
-)
-from db.models import ImportBatch, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
+from console.services.triage.scoring import TriageInput, TriageScorer
+from db.models import ImportBatch, Person, Warning
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE: int | None = None  # rows per transaction; None: sized as the import goes (ChunkSizer)
+LOCK_HOLD_GOAL_S = 0.15  # what a chunk should hold the write lock for: a seat never waits more than ~0.3 s
 MERGE_WINDOW = dt.timedelta(hours=24)
-IMPORT_LOCK_KEY = 7_110_96111  # PostgreSQL advisory lock: imports from several seats take turns per chunk
-SQLITE_CACHE_KIB = 65536  # page cache of an importing SQLite connection (the default is 2 MiB)
 
 Progress = Callable[[ImportProgress], None]
-__all__ = ["collector_paused", "BatchResult", "ImportProgress", "ImportSummary", "RowIssue", "RowOutcome", "import_files", "import_table"]
+__all__ = ["collector_paused", "BatchResult", "ImportProgress", "ImportSummary", "RowIssue", "RowOutcome",
+           "IMPORT_LOCK_KEY", "import_files", "import_table"]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Target:
-    """A warning rows can merge into: already in the database, or created earlier in this batch."""
+class PreparedChunk:
+    """A chunk normalised before its transaction begins: each row's key and draft or rejection."""
 
-    fraud_type: str
-    phone: str
-    received_at: dt.datetime
-    open: bool
-    triage: TriageInput
-    repeat_count: int
-    warning_id: int | None = None
-    level_override: str | None = None
-    last_repeat_at: dt.datetime | None = None
-
-
-@dataclass
-class _BatchState:
-    batch: BatchResult
-    file_name: str
-    default_source: str
-    now: dt.datetime
-    scorer: TriageScorer
-    keep_outcomes: bool
-    persons: PersonIndex
-    zone: dt.tzinfo  # the centre's: times without an offset are its wall times
-    file_sha256: str = ""  # rows of a file are keyed, so importing them again changes nothing
-    quarantine: bool = True  # False when the caller keeps the rejected row itself (retry, manual entry)
-    by_external: dict[str, _Target] = field(default_factory=dict)
-    by_phone_type: dict[tuple[str, str], list[_Target]] = field(default_factory=dict)
-    loaded_phones: set[str] = field(default_factory=set)
-    dirty: dict[int, _Target] = field(default_factory=dict)  # inserted warnings repeated in this chunk
-    reasons_json: ListJson = field(default_factory=ListJson)  # the scorer shares reasons: encode each once
+    rows: list[SourceRow]
+    keys: dict[int, RowKey]
+    prepared: dict[int, Draft | Rejection] = field(default_factory=dict)
 
 
 def import_files(
@@ -106,21 +85,22 @@ def import_files(
     *,
     source: str = "",
     progress: Progress | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = CHUNK_SIZE,
     pause_collector: bool = False,
     mappings: Mapping[str, Mapping[str, str]] | None = None,
+    columnar: bool = True,
 ) -> ImportSummary:
     """Import several files; every file is opened first, so an unreadable one stops the run before
-    anything is written (:class:`UnreadableInput`).  ``pause_collector``: see :func:`import_table`.
-    ``mappings`` (by ``str(path)``): a column mapping the operator corrected in the preview, applied as a
-    header rename before the rows are read (console/services/intake/preview.py)."""
+    anything is written (:class:`UnreadableInput`).  ``pause_collector`` and ``columnar``: see
+    :func:`import_table`.  ``mappings`` (by ``str(path)``): a column mapping the operator corrected in the
+    preview, applied as a header rename before the rows are read (console/services/intake/preview.py)."""
     ctx.require("import.run")
     path_list = list(paths)
     recover_interrupted(ctx)
     tables = []
     for path in path_list:
         try:
-            table = open_table(path)
+            table = open_table(path, fast=columnar)
             tables.append(apply_mapping(table, mappings[str(path)]) if mappings and str(path) in mappings else table)
         except UnreadableInput as exc:
             _record_refused(ctx, path, str(exc), source)
@@ -137,7 +117,7 @@ def import_files(
             resume = resumable(session, sha)
         batch = import_table(
             ctx, table, source=source, file_sha256=sha, on_rows=report,
-            chunk_size=chunk_size, pause_collector=pause_collector, resume=resume,
+            chunk_size=chunk_size, pause_collector=pause_collector, resume=resume, columnar=columnar,
         )
         summary.add(batch)
     return summary
@@ -165,8 +145,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
-    while chunk := list(islice(rows, size)):
+class ChunkSizer:
+    """Rows per chunk: a fixed number, or (``fixed=None``) sized from the lock hold measured for the
+    previous chunk, so each chunk holds the write lock for about :data:`LOCK_HOLD_GOAL_S` however
+    fast the machine is at the moment.  Starts small, grows at most fourfold per chunk."""
+
+    FIRST, SMALLEST, LARGEST = 1000, 200, 10_000
+
+    def __init__(self, fixed: int | None) -> None:
+        self.fixed = fixed
+        self.size = fixed or self.FIRST
+
+    def measured(self, rows: int, hold_s: float) -> None:
+        if self.fixed is not None or rows < self.size or hold_s <= 0:
+            return
+        wanted = rows * LOCK_HOLD_GOAL_S / hold_s
+        self.size = int(max(self.SMALLEST, min(self.LARGEST, wanted, self.size * 4)))
+
+
+def _chunks(rows: Iterator[SourceRow], sizer: ChunkSizer) -> Iterator[list[SourceRow]]:
+    while chunk := list(islice(rows, sizer.size)):
         yield chunk
 
 
@@ -177,50 +175,65 @@ def import_table(
     source: str = "",
     file_sha256: str = "",
     on_rows: Callable[[int, int | None], None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = CHUNK_SIZE,
     keep_outcomes: bool = False,
     quarantine: bool = True,
     audit_details: dict[str, Any] | None = None,
     permission: str = "import.run",
     pause_collector: bool = False,
     resume: int | None = None,
+    columnar: bool = True,
 ) -> BatchResult:
     """Import the rows of one opened table as one :class:`ImportBatch`; ``resume`` names an
     interrupted batch of the same file to continue after the rows it already holds.
 
     ``pause_collector`` switches Python's garbage collector off for the run (:func:`collector_paused`);
     only a process that does nothing else meanwhile asks for it (``dissuade import``), never the GUI.
+    ``columnar`` normalises each chunk column by column (:mod:`~console.services.intake.columnar`);
+    ``False`` takes the row-by-row path, which gives the same database (the differential tests).
+    The returned batch lists each chunk's write-lock hold in ``lock_holds``.
     """
     ctx.require(permission)
     now = ctx.now()
     batch = _open_batch(ctx, table, source, file_sha256, resume)
-    state = _BatchState(batch, table.file_name, source, now, TriageScorer(ctx.settings.triage, now),
-                        keep_outcomes, PersonIndex(ctx.centre_clock.today(now)), ctx.centre_clock.zone,
-                        file_sha256, quarantine)
+    state = BatchState(batch, table.file_name, source, now, TriageScorer(ctx.settings.triage, now),
+                       keep_outcomes, PersonIndex(ctx.centre_clock.today(now)), ctx.centre_clock.zone,
+                       file_sha256, quarantine)
     rows = islice(table.rows, batch.rows, None) if batch.resumed else table.rows
     if batch.resumed:
         audit_details = (audit_details or {}) | {"resumed": True}
+    writer = ImportWriter(ctx)
+    state.json_text = writer.stores_json_text
     try:
         with collector_paused() if pause_collector else contextlib.nullcontext():
-            for chunk in _chunks(rows, chunk_size):
-                with ctx.session() as session:
-                    _lock_for_import(session)
-                    _import_chunk(session, chunk, table.field_columns, state)
+            sizer = ChunkSizer(chunk_size)
+            for chunk in _chunks(rows, sizer):
+                prepared = _prepare_chunk(chunk, table.field_columns, state, columnar)  # no lock held yet
+                with writer.chunk() as session:
+                    _import_chunk(session, prepared, table.field_columns, state)
                     _store_counts(session, batch)
+                batch.lock_holds.append(writer.lock_holds[-1])
+                sizer.measured(len(chunk), writer.lock_holds[-1])
+                if pause_collector:  # a chunk's own reference cycles (sessions, statement contexts
+                    gc.collect(0)    # holding its parameters) go now, not at the end of the import
                 if on_rows is not None:
                     on_rows(batch.rows, table.rows_estimate)
     except UnreadableInput as exc:
+        writer.close()
         _finish(ctx, batch, "failed", str(exc), audit_details)
         raise
     except (KeyboardInterrupt, SystemExit):
+        writer.close()
         _finish(ctx, batch, "interrupted", f"导入被中止，已导入前 {batch.rows} 行；重新导入同一文件将继续", audit_details)
         raise
     except Exception as exc:
         # The exception's text may quote the row being written (names, phones): it goes to the
         # (masked) log only, never into the batch or the audit trail.
         log.exception("import of batch %s interrupted", batch.batch_id)
+        writer.close()
         _finish(ctx, batch, "failed", f"导入中断：{_crash_description(exc)}", audit_details)
         raise
+    writer.close()
     _finish(ctx, batch, "done", "", audit_details)
     return batch
 
@@ -259,18 +272,6 @@ def _crash_description(exc: BaseException) -> str:
     return f"内部错误（{type(exc).__name__}），详情见日志"
 
 
-def _lock_for_import(session: Session) -> None:
-    """Take turns with imports from other seats (PostgreSQL); on SQLite the transaction already
-    holds the write lock, and the connection gets a page cache large enough for a chunk's index
-    pages, so they are not spilled and re-read in the middle of the chunk."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
-    elif dialect == "sqlite":
-        # stays with the pooled connection; memory is only taken as pages are actually cached
-        session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
-
-
 def _store_counts(session: Session, batch: BatchResult) -> None:
     session.execute(
         update(ImportBatch).where(ImportBatch.id == batch.batch_id)
@@ -297,34 +298,51 @@ def _finish(ctx: ServiceContext, batch: BatchResult, status: str, error: str,
 # ---------------------------------------------------------------- one chunk
 
 
-def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, str], state: _BatchState) -> None:
+def _prepare_chunk(chunk: list[SourceRow], columns: dict[str, str], state: BatchState,
+                   columnar: bool) -> PreparedChunk:
+    """Keys and drafts of a chunk's rows: pure work, done before the chunk's transaction."""
+    readable = [row for row in chunk if row.undecodable is None]
+    if columnar:
+        keys = row_keys(chunk, columns) if state.file_sha256 else {}
+        results = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone)
+    else:
+        keys = ({row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
+                if state.file_sha256 else {})
+        results = [prepare_row(row.number, row.values, columns, default_source=state.default_source,
+                               now=state.now, zone=state.zone) for row in readable]
+    for row, result in zip(readable, results, strict=True):
+        if row.encoding and isinstance(result, Draft):
+            result.issues.append(Issue("encoding", f"本行是 {row.encoding} 编码，与文件其余部分不同，已按 {row.encoding} 读取"))
+    if state.json_text:  # encoded here, before the transaction, rather than while the lock is held
+        for result in results:
+            if isinstance(result, Draft):
+                result.raw_text = json_text(result.raw)
+                result.issues_text = json_text([i.as_dict() for i in result.issues]) if result.issues else "[]"
+    return PreparedChunk(chunk, keys, {row.number: result for row, result in zip(readable, results, strict=True)})
+
+
+def _import_chunk(session: Session, chunk: PreparedChunk, columns: dict[str, str], state: BatchState) -> None:
     drafts: list[Draft] = []
     rejections: list[Rejection] = []
-    keys: dict[int, RowKey] = {}
-    known: set[int] = set()
-    if state.file_sha256:
-        keys = {row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
-        known = known_rows(session, state.file_sha256, list(keys.values()), state.batch.batch_id)
+    keys = chunk.keys
+    known = known_rows(session, state.file_sha256, list(keys.values()), state.batch.batch_id) if keys else set()
     unchanged: list[int] = []
-    for row in chunk:
+    for row in chunk.rows:
         if row.number in known:
             unchanged.append(row.number)
             continue
         if row.undecodable is not None:
             rejections.append(_undecodable(row))
             continue
-        prepared = prepare_row(row.number, row.values, columns, default_source=state.default_source, now=state.now,
-                               zone=state.zone)
+        prepared = chunk.prepared[row.number]
         if isinstance(prepared, Draft):
-            if row.encoding:
-                prepared.issues.append(Issue("encoding", f"本行是 {row.encoding} 编码，与文件其余部分不同，已按 {row.encoding} 读取"))
             drafts.append(prepared)
         else:
             rejections.append(prepared)
     _load_candidates(session, drafts, state)
 
-    new: list[tuple[Draft, _Target, int]] = []  # draft, target, person slot
-    merges: list[tuple[Draft, _Target, str]] = []
+    new: list[tuple[Draft, Target, int]] = []  # draft, target, person slot
+    merges: list[tuple[Draft, Target, str]] = []
     for draft in drafts:
         target, reason = _find_target(draft, state)
         if target is not None:
@@ -332,12 +350,13 @@ def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, s
             if target.open or reason != "external_id":
                 target.repeat_count += 1
                 target.last_repeat_at = state.now
+                _add_signals(target, draft.signals)
                 if target.warning_id is not None:
                     state.dirty[id(target)] = target
             continue
         slot = state.persons.resolve(draft)
         person = state.persons.slot(slot)
-        target = _Target(
+        target = Target(
             draft.fraud_type, draft.phone, draft.received_at, True,
             TriageInput(draft.fraud_type, draft.signals, draft.amount, draft.call_duration_s, person.age,
                         person.previous_victim, person.dissuaded_before, 0, draft.received_at),
@@ -349,10 +368,10 @@ def _import_chunk(session: Session, chunk: list[SourceRow], columns: dict[str, s
         new.append((draft, target, slot))
 
     state.persons.flush(session, state.now)
-    _insert_warnings(session, new, state)
-    _insert_merges(session, merges, state)
-    _update_repeated(session, state)
-    quarantine_ids = _insert_quarantine(session, rejections, state)
+    insert_warnings(session, new, state)
+    insert_merges(session, merges, state)
+    update_repeated(session, state)
+    quarantine_ids = insert_quarantine(session, rejections, state)
     if keys:
         remember_rows(session, state.file_sha256, state.batch.batch_id,
                       [(keys[d.number], "imported") for d, _t, _s in new]
@@ -369,7 +388,16 @@ def _undecodable(row: SourceRow) -> Rejection:
                      "本行编码无法识别（既不是 UTF-8 也不是 GBK），为免乱码未导入；原始字节已原样保存，请核对源文件")
 
 
-def _find_target(draft: Draft, state: _BatchState) -> tuple[_Target | None, str]:
+def _add_signals(target: Target, signals: tuple[str, ...]) -> None:
+    """A repeat brings its signals to the warning it merges into: the warning's signals are a set,
+    so a repeat of the same row adds nothing and a new signal is added once."""
+    known = target.triage.signals
+    extra = tuple(code for code in dict.fromkeys(signals) if code not in known)
+    if extra:
+        target.triage = dataclasses.replace(target.triage, signals=known + extra)
+
+
+def _find_target(draft: Draft, state: BatchState) -> tuple[Target | None, str]:
     if draft.external_id:
         target = state.by_external.get(draft.external_id)
         if target is not None:
@@ -380,7 +408,7 @@ def _find_target(draft: Draft, state: _BatchState) -> tuple[_Target | None, str]
     return None, ""
 
 
-def _load_candidates(session: Session, drafts: list[Draft], state: _BatchState) -> None:
+def _load_candidates(session: Session, drafts: list[Draft], state: BatchState) -> None:
     """Existing warnings these rows may repeat, and the persons their phones belong to."""
     external_ids = {d.external_id for d in drafts if d.external_id and d.external_id not in state.by_external}
     phones = {d.phone for d in drafts} - state.loaded_phones
@@ -406,7 +434,7 @@ def _load_candidates(session: Session, drafts: list[Draft], state: _BatchState) 
             continue
         seen.add(row.id)
         age = state.persons.age(row.birth_date)
-        target = _Target(
+        target = Target(
             row.fraud_type, row.phone, row.received_at, row.status != WarningStatus.CLOSED,
             TriageInput(row.fraud_type, tuple(row.signals or ()), row.amount, row.call_duration_s, age,
                         bool(row.previous_victim), bool(row.dissuaded_before), row.repeat_count, row.received_at),
@@ -418,132 +446,8 @@ def _load_candidates(session: Session, drafts: list[Draft], state: _BatchState) 
             state.by_phone_type.setdefault((row.phone, row.fraud_type), []).append(target)
 
 
-def _score(target: _Target, state: _BatchState) -> TriageResult:
-    triage = target.triage
-    if triage.repeat_count != target.repeat_count:
-        triage = TriageInput(triage.fraud_type, triage.signals, triage.amount, triage.call_duration_s, triage.age,
-                             triage.previous_victim, triage.dissuaded_before, target.repeat_count, triage.received_at)
-    return state.scorer.score(triage)
-
-
-def _insert_warnings(session: Session, new: list[tuple[Draft, _Target, int]], state: _BatchState) -> None:
-    if not new:
-        return
-    drafts = [draft for draft, _target, _slot in new]
-    targets = [target for _draft, target, _slot in new]
-    scores = [_score(target, state) for target in targets]
-    slot = state.persons.slot
-    deadlines = [result.deadline_at for result in scores]
-    levels = [result.level for result in scores]
-    points = [result.score for result in scores]
-    columns: dict[str, list[Any]] = {
-        "external_id": [d.external_id for d in drafts],
-        "person_id": [slot(index).person_id for _d, _t, index in new],
-        "received_at": [d.received_at for d in drafts],
-        "fraud_type": [d.fraud_type for d in drafts],
-        "fraud_contact": [d.fraud_contact for d in drafts],
-        "call_duration_s": [d.call_duration_s for d in drafts],
-        "signals": [list(d.signals) for d in drafts],
-        "signals_text": [d.signals_text for d in drafts],
-        "amount": [d.amount for d in drafts],
-        "source": [d.source for d in drafts],
-        "station_hint": [d.station_hint for d in drafts],
-        "note": [d.note for d in drafts],
-        "raw_payload": [d.raw for d in drafts],
-        "field_warnings": [[i.as_dict() for i in d.issues] for d in drafts],
-        "repeat_count": [t.repeat_count for t in targets],
-        "last_repeat_at": [t.last_repeat_at for t in targets],
-        "risk_score": points,
-        "risk_level": levels,
-        "deadline_at": deadlines,
-    }
-    encoded: dict[str, list[Any]] = {}
-    if stores_json_text(session):  # the reasons are shared between rows: each is encoded once
-        encoded["risk_reasons"] = [state.reasons_json.dumps(result.reasons) for result in scores]
-    else:
-        columns["risk_reasons"] = [result.reasons for result in scores]
-    constants = {"import_batch_id": state.batch.batch_id, "status": WarningStatus.OPEN, "created_at": state.now,
-                 "updated_at": state.now, "version": 1}
-    ids = insert_columns_with_ids(session, Warning, columns, constants, encoded=encoded)
-    for target, warning_id in zip(targets, ids, strict=True):
-        target.warning_id = warning_id
-    insert_columns(session, QueueItem, {
-        "priority": points, "risk_level": levels, "deadline_at": deadlines, "warning_id": ids,
-    }, {"kind": QueueItemKind.WARNING, "status": QueueItemStatus.OPEN, "created_at": state.now})
-
-
-def _insert_merges(session: Session, merges: list[tuple[Draft, _Target, str]], state: _BatchState) -> None:
-    if merges:
-        insert_columns(session, WarningMerge, {
-            "warning_id": [target.warning_id for _draft, target, _reason in merges],
-            "reason": [reason for _draft, _target, reason in merges],
-            "raw_payload": [draft.raw for draft, _target, _reason in merges],
-        }, {"import_batch_id": state.batch.batch_id, "merged_at": state.now})
-
-
-def _update_repeated(session: Session, state: _BatchState) -> None:
-    """Re-score warnings inserted before this chunk that were repeated in it."""
-    dirty, state.dirty = state.dirty, {}
-    if not dirty:
-        return
-    warnings, items = [], []
-    for target in dirty.values():
-        result = _score(target, state)
-        warnings.append({"wid": target.warning_id, "repeat_count": target.repeat_count,
-                         "last_repeat_at": target.last_repeat_at, "risk_score": result.score,
-                         "risk_level": result.level, "risk_reasons": result.reasons,
-                         "deadline_at": result.deadline_at, "updated_at": state.now})
-        items.append({"wid": target.warning_id, "priority": result.score,
-                      "risk_level": with_override(result.level, target.level_override), "deadline_at": result.deadline_at})
-    table = cast(SqlTable, Warning.__table__)
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("wid")).values(
-            repeat_count=bindparam("repeat_count"), last_repeat_at=bindparam("last_repeat_at"),
-            risk_score=bindparam("risk_score"), risk_level=bindparam("risk_level"),
-            risk_reasons=bindparam("risk_reasons"), deadline_at=bindparam("deadline_at"),
-            updated_at=bindparam("updated_at"), version=table.c.version + 1,
-        ),
-        warnings,
-    )
-    queue = cast(SqlTable, QueueItem.__table__)
-    session.connection().execute(
-        update(queue).where(queue.c.warning_id == bindparam("wid"), queue.c.kind == QueueItemKind.WARNING,
-                            or_(queue.c.status == QueueItemStatus.OPEN, queue.c.status == QueueItemStatus.CLAIMED))
-        .values(priority=bindparam("priority"), risk_level=bindparam("risk_level"),
-                deadline_at=bindparam("deadline_at")),
-        items,
-    )
-
-
-def _insert_quarantine(session: Session, rejections: list[Rejection], state: _BatchState) -> list[int | None]:
-    """Quarantine rejected rows; a row already waiting there unchanged (same file re-imported) is not
-    stored twice."""
-    if not rejections or not state.quarantine:
-        return [None] * len(rejections)
-    known = session.execute(
-        select(QuarantinedRow.id, QuarantinedRow.row_number, QuarantinedRow.raw).where(
-            QuarantinedRow.file_name == state.file_name[:260], QuarantinedRow.status == "open",
-            QuarantinedRow.row_number.in_({r.number for r in rejections}),
-        )
-    ).all()
-    waiting = {(row.row_number, _canonical(row.raw)): row.id for row in known}
-    found: list[int | None] = [waiting.get((r.number, _canonical(r.raw))) for r in rejections]
-    fresh = [r for r, q in zip(rejections, found, strict=True) if q is None]
-    if not fresh:
-        return found
-    rows = [{"batch_id": state.batch.batch_id, "file_name": state.file_name[:260], "row_number": r.number,
-             "raw": r.raw, "field": r.field, "reason": r.reason, "status": "open", "created_at": state.now}
-            for r in fresh]
-    ids = iter(insert_with_ids(session, QuarantinedRow, rows))
-    return [q if q is not None else next(ids) for q in found]
-
-
-def _canonical(raw: Any) -> str:
-    return json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def _account(new: list[tuple[Draft, _Target, int]], merges: list[tuple[Draft, _Target, str]],
-             rejections: list[Rejection], quarantine_ids: list[int | None], state: _BatchState,
+def _account(new: list[tuple[Draft, Target, int]], merges: list[tuple[Draft, Target, str]],
+             rejections: list[Rejection], quarantine_ids: list[int | None], state: BatchState,
              unchanged: list[int]) -> None:
     batch = state.batch
     batch.imported += len(new)

@@ -20,7 +20,7 @@ from console.services.intake.prepare import Draft, Profile, derive_profile
 from db.models import Person
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonSlot:
     person_id: int | None
     phone: str

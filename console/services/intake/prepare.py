@@ -66,6 +66,9 @@ class Draft:
     source: str
     note: str
     issues: list[Issue] = field(default_factory=list)
+    # the JSON texts of raw and issues, when the importer encodes them before its transaction
+    raw_text: str = field(default="", compare=False, repr=False)
+    issues_text: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,13 @@ def json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
+def field_reason(field_name: str, reason: str) -> str:
+    """A rejection reason that names the field which failed (“手机号：…”), so the operator knows
+    which cell to correct."""
+    label = FIELD_LABELS.get(field_name, field_name)
+    return reason if label in reason else f"{label}：{reason}"
+
+
 def _source_code(text: str) -> str:
     return _SOURCE_CODES.get(text, text)
 
@@ -153,7 +163,7 @@ def prepare_row(
         return Rejection(number, raw, "phone", "缺少手机号列，无法联系当事人")
     phones = normalise_phones(cell("phone"))
     if phones.primary is None:
-        return Rejection(number, raw, "phone", phones.problem)
+        return Rejection(number, raw, "phone", field_reason("phone", phones.problem))
 
     received_cell = cell("received_at")
     received_at = parse_time(received_cell, zone)

@@ -35,9 +35,18 @@ class QuarantineEntry:
     created_at: dt.datetime
     resolved_warning_id: int | None
 
+    @property
+    def column(self) -> str:
+        """The column of :attr:`raw` that holds the failing field (empty when the row has none), so
+        a correction form can focus that cell."""
+        headers = list(self.raw)
+        index = map_headers(headers).get(self.field)
+        return headers[index] if index is not None else ""
+
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "batch_id": self.batch_id, "file": self.file_name, "row": self.row_number,
-                "raw": self.raw, "field": self.field, "reason": self.reason, "status": self.status,
+                "raw": self.raw, "field": self.field, "column": self.column, "reason": self.reason,
+                "status": self.status,
                 "created_at": self.created_at.isoformat(), "resolved_warning_id": self.resolved_warning_id}
 
 
@@ -47,6 +56,7 @@ class RetryResult:
     warning_id: int | None
     reason: str
     field_warnings: list[dict[str, Any]]
+    field: str = ""  # the field that still fails, when rejected again
 
 
 def _entry(row: QuarantinedRow) -> QuarantineEntry:
@@ -106,7 +116,7 @@ def retry_quarantined(ctx: ServiceContext, row_id: int, corrections: dict[str, s
             row.raw = values
             row.field = issues[0]["field"] if issues else row.field
             row.reason = issues[0]["message"] if issues else row.reason
-            return RetryResult("rejected", None, row.reason, issues)
+            return RetryResult("rejected", None, row.reason, issues, row.field)
         row.status = "resolved"
         row.resolved_warning_id = outcome.warning_id
     return RetryResult(outcome.outcome, outcome.warning_id, "", issues)

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import IO, Any
 from xml.etree import ElementTree
 
+from console.services.intake import xlsxfast
 from console.services.intake.csvread import Decoded, Undecodable, csv_records
 from console.services.intake.fields import looks_like_header, map_headers
 from console.services.intake.limits import INPUT_LIMITS, InputLimits, UnreadableInput, size_text
 from console.services.intake.normalize import clean_text
-from console.services.intake.xlsxguard import check_workbook
+from console.services.intake.xlsxguard import Extent, check_workbook
 
 __all__ = ["INPUT_LIMITS", "SourceRow", "Table", "UnreadableInput", "open_table"]
 
@@ -186,11 +187,34 @@ def _closing_handle(records: Iterator[Sequence[Any]], handle: IO[bytes]) -> Iter
 # ---------------------------------------------------------------- XLSX
 
 
-def read_xlsx(path: Path, file_name: str, limits: InputLimits = INPUT_LIMITS) -> Table:
+def read_xlsx(path: Path, file_name: str, limits: InputLimits = INPUT_LIMITS, *, fast: bool = True) -> Table:
+    """An XLSX table: read by python-calamine when the workbook's grid is small enough (``fast``),
+    streamed by openpyxl otherwise."""
+    extent = check_workbook(path, file_name, limits)
+    if fast and xlsxfast.suits(extent):
+        return _read_xlsx_fast(path, file_name, limits, extent)
+    return _read_xlsx_streamed(path, file_name, limits)
+
+
+def _read_xlsx_fast(path: Path, file_name: str, limits: InputLimits, extent: Extent) -> Table:
+    workbook = xlsxfast.open_sheets(path, file_name)
+    last_error: UnreadableInput | None = None
+    try:
+        for index in range(len(workbook.sheet_names)):
+            records = xlsxfast.sheet_records(workbook, index, file_name, limits)
+            try:
+                return _tabular(file_name, "xlsx", records, estimate=extent.rows or None, limits=limits)
+            except UnreadableInput as exc:
+                last_error = exc
+    finally:
+        workbook.close()  # the sheet read holds its rows itself
+    raise last_error or UnreadableInput(f"文件“{file_name}”中没有工作表")
+
+
+def _read_xlsx_streamed(path: Path, file_name: str, limits: InputLimits) -> Table:
     import openpyxl  # imported here: only XLSX imports pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
-    check_workbook(path, file_name, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException, zlib.error, EOFError,
@@ -387,22 +411,23 @@ def is_regular_file(path: Path) -> bool:
         return False
 
 
-def open_table(path: Path, limits: InputLimits = INPUT_LIMITS) -> Table:
-    """Open one export file, whatever its format; raises :class:`UnreadableInput`."""
+def open_table(path: Path, limits: InputLimits = INPUT_LIMITS, *, fast: bool = True) -> Table:
+    """Open one export file, whatever its format; raises :class:`UnreadableInput`.  ``fast=False``
+    reads XLSX with openpyxl only (the reference reader of the differential tests)."""
     file_name = path.name
     handle = _open_regular(path, file_name, limits)
     try:
-        return _dispatch(path, file_name, handle, limits)
+        return _dispatch(path, file_name, handle, limits, fast)
     except BaseException:
         handle.close()
         raise
 
 
-def _dispatch(path: Path, file_name: str, handle: IO[bytes], limits: InputLimits) -> Table:
+def _dispatch(path: Path, file_name: str, handle: IO[bytes], limits: InputLimits, fast: bool) -> Table:
     head = handle.read(8)
     if head.startswith(b"PK\x03\x04"):
         handle.close()
-        return read_xlsx(path, file_name, limits)
+        return read_xlsx(path, file_name, limits, fast=fast)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableInput(f"文件“{file_name}”是旧版 Excel（.xls）格式，请在 Excel 中另存为 .xlsx 或 CSV 后再导入")
     if head.startswith(b"%PDF") or path.suffix.lower() in (".docx", ".pdf", ".zip", ".xls"):

@@ -46,6 +46,7 @@ class BatchResult:
     errors: list[RowIssue] = field(default_factory=list)
     outcomes: list[RowOutcome] = field(default_factory=list)
     resumed: bool = False  # continued a batch whose process had died
+    lock_holds: list[float] = field(default_factory=list)  # seconds each chunk held the write lock
 
 
 @dataclass

@@ -30,12 +30,13 @@ class RowKey:
 def content_sha(values: dict[str, Any], columns: dict[str, str], undecodable: bytes | None = None) -> str:
     """A short hash of what a row says: its mapped fields, cleaned (or its bytes, if undecodable)."""
     if undecodable is not None:
-        data = b"\x00raw\x00" + undecodable
-    else:
-        data = "\x1e".join(
-            f"{field}\x1f{clean_text(values.get(header))}" for field, header in sorted(columns.items())
-        ).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+        return hashlib.blake2b(b"\x00raw\x00" + undecodable, digest_size=16).hexdigest()
+    return digest("\x1e".join(f"{field}\x1f{clean_text(values.get(header))}" for field, header in sorted(columns.items())))
+
+
+def digest(text: str) -> str:
+    """The key of a row's cleaned content, ``field\\x1fvalue`` pairs joined by ``\\x1e``."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def row_key(number: int, values: dict[str, Any], columns: dict[str, str], undecodable: bytes | None) -> RowKey:

@@ -9,8 +9,10 @@ attribute run (one giant cell), without building anything: memory stays at one b
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from console.services.intake.limits import InputLimits, UnreadableInput, size_text
@@ -24,8 +26,36 @@ def _corrupt(file_name: str) -> UnreadableInput:
     return UnreadableInput(f"文件“{file_name}”不是有效的 XLSX 工作簿（文件损坏或格式不符）")
 
 
-def check_workbook(path: Path, file_name: str, limits: InputLimits) -> None:
-    """Raise :class:`UnreadableInput` when the workbook would exceed a limit once inflated."""
+_ROW_NUMBER = re.compile(rb'<row [^>]*?\br="(\d{1,9})"')
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
+
+
+@dataclass
+class Extent:
+    """The largest sheet of a workbook as its cells place it: rows and columns from A1 to the last
+    cell (what a reader that builds the whole grid allocates), and whether every cell names its
+    position (``<c r="B7" …>``); without that the grid cannot be bounded from the XML alone."""
+
+    rows: int = 0
+    columns: int = 0
+    positioned: bool = True
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_workbook(path: Path, file_name: str, limits: InputLimits) -> Extent:
+    """Raise :class:`UnreadableInput` when the workbook would exceed a limit once inflated; returns
+    the extent of its largest sheet."""
+    extent = Extent()
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -45,16 +75,20 @@ def check_workbook(path: Path, file_name: str, limits: InputLimits) -> None:
                         f"超过 {size_text(limits.max_shared_strings_bytes)} 的上限，已拒绝导入"
                     )
                 if (name.startswith("xl/worksheets/") and name.endswith(".xml")) or name.endswith("sharedstrings.xml"):
-                    _scan(archive, member, file_name, limits)
+                    _scan(archive, member, file_name, limits, extent)
     except UnreadableInput:
         raise
     except _ZIP_ERRORS as exc:
         raise _corrupt(file_name) from exc
+    return extent
 
 
-def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, limits: InputLimits) -> None:
-    """Count rows and measure the longest run between tags of one member, block by block."""
+def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, limits: InputLimits,
+          extent: Extent) -> None:
+    """Count rows and measure the longest run between tags of one member, block by block; a sheet's
+    extent is added to ``extent``."""
     rows = 0
+    top_row = top_column = 0
     run = 0  # length of the text or tag run that reaches the end of the previous block
     sheet = "sharedstrings" not in member.filename.lower()
     with archive.open(member) as stream:
@@ -74,10 +108,19 @@ def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file_name: str, lim
                     raise _too_long(file_name, limits)
                 if sheet:
                     rows += whole.count(b"<row ") + whole.count(b"<row>")
+                    top_row = max(top_row, rows, *map(int, _ROW_NUMBER.findall(whole)))
+                    cells = whole.count(b"<c ") + whole.count(b"<c>")
+                    letters = set(_CELL_COLUMN.findall(whole))
+                    if cells != whole.count(b'<c r="'):
+                        extent.positioned = False
+                    if letters:
+                        top_column = max(top_column, *map(_column_number, letters))
                     if rows > limits.max_rows + 1:
                         raise UnreadableInput(f"文件“{file_name}”超过 {limits.max_rows} 行的上限，已拒绝导入（请拆分后再导入）")
             if run + len(carry) > limits.max_cell_bytes:
                 raise _too_long(file_name, limits)
+    if sheet and top_row * top_column > extent.cells:
+        extent.rows, extent.columns = top_row, top_column
 
 
 def _too_long(file_name: str, limits: InputLimits) -> UnreadableInput:

@@ -43,6 +43,7 @@ from console.services.escalation.views import (
 from console.services.pdf import official
 from console.services.pdf import styles as S
 from console.services.people.privacy import holds_claim, mask_text
+from console.services.triage.scoring import reason_parts
 from db.models import Person, Warning
 
 DOCUMENT_TITLE = "派出所见面劝阻指令单"
@@ -125,7 +126,7 @@ def _collect(ctx: ServiceContext, escalation_id: int, reveal: bool) -> SheetData
         warning = session.get(Warning, escalation.warning_id)
         assert warning is not None
         reasons = tuple(
-            f"{r.get('label', '')}（{int(r.get('points', 0)):+d}分）" if isinstance(r, dict) else str(r)
+            _reason_line(r) if isinstance(r, dict) else str(r)
             for r in (warning.risk_reasons or [])
         )
         history = call_history_lines(session, warning.id, ctx.centre_clock, limit=12)
@@ -286,3 +287,9 @@ def render_dispatch_sheet_pages(
                      details={"document": "dispatch_sheet", "revealed": reveal, "pages": pages, "file": out.name},
                      at=ctx.now())
     return out, pages
+
+
+def _reason_line(reason: dict[str, Any]) -> str:
+    """“正在通话（+20分）”; the cap reads “总分封顶100分（超出3分）”."""
+    label, points = reason_parts(reason)
+    return f"{label}（{points}分）" if points else label

@@ -267,11 +267,25 @@ def _by_points_desc(reason: dict[str, object]) -> int:
     return -points if isinstance(points, int) else 0
 
 
+def reason_parts(reason: dict[str, object]) -> tuple[str, str]:
+    """(label, signed points) of one reason as shown to a user: “正在通话”, “+20”.  The cap is no
+    contribution of its own, so it reads “总分封顶100分（超出3分）” with no points (never “+-3”)."""
+    label = str(reason.get("label", ""))
+    points = reason.get("points", 0)
+    if reason.get("factor") == "cap":
+        excess = -points if isinstance(points, int) else 0
+        return (f"{label}（超出{excess}分）" if excess > 0 else label), ""
+    if isinstance(points, int):
+        return label, f"{points:+d}"
+    return label, str(points)
+
+
+def reason_text(reason: dict[str, object]) -> str:
+    """One reason on one line: “正在通话 +20”, “总分封顶100分（超出3分）”."""
+    label, points = reason_parts(reason)
+    return f"{label} {points}" if points else label
+
+
 def explain(reasons: list[dict[str, object]]) -> str:
     """One line for tooltips and the CLI: “正在通话 +20；诈骗类型：冒充公检法 +25 …”."""
-    parts = []
-    for reason in reasons:
-        points = reason.get("points", 0)
-        sign = "+" if isinstance(points, int) and points >= 0 else ""
-        parts.append(f"{reason.get('label', '')} {sign}{points}")
-    return "；".join(parts)
+    return "；".join(reason_text(reason) for reason in reasons)
