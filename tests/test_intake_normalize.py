@@ -68,6 +68,12 @@ def test_id_numbers() -> None:
     assert parse_id_number("320102195013151234").flag == "invalid"  # month 13
     assert parse_id_number("12345").flag == "invalid"
     assert parse_id_number("").flag == "missing"
+
+
+@pytest.mark.parametrize("cell", ["110105194912310021", "320102195013151234", "3201021950031512345"])
+def test_a_bad_id_number_is_named_masked_in_its_reason(cell: str) -> None:
+    problem = parse_id_number(cell).problem
+    assert problem and cell not in problem and "*" in problem  # the reason goes to logs, lists and the quarantine
     sci = parse_id_number("3.20102E+17")
     assert sci.flag == "scientific" and sci.birth_date is None and "科学计数法" in sci.problem
     as_float = parse_id_number(3.20102195003151e17)

@@ -20,6 +20,7 @@ from stdnum import numdb
 
 from console.services.core.amounts import AmountError
 from console.services.core.amounts import parse_amount as read_amount
+from console.services.core.masking import mask_id_number
 from console.services.core.vocabulary import FRAUD_TYPES, SIGNALS
 from console.services.intake.phones import LABEL, LETTER, SMS_PORT, mobile_prefix_valid, phone_and_problem
 
@@ -178,7 +179,7 @@ def region_known(code: str, year: int) -> bool:
 
 def _birth_problem(text: str, birth: dt.date | None, today: dt.date) -> str:
     if birth is None:
-        return f"身份证号中的出生日期无效（{text}）"
+        return f"身份证号中的出生日期无效（{mask_id_number(text)}）"
     if birth > today:
         return f"身份证号中的出生日期在未来（{birth.isoformat()}），请核对原件"
     if birth < EARLIEST_BIRTH:
@@ -195,11 +196,11 @@ def parse_id_number(value: Any, today: dt.date | None = None) -> IdResult:
     if not text:
         return IdResult("", "missing")
     if _SCIENTIFIC.match(text):
-        return IdResult(text, "scientific", problem=f"身份证号被 Excel 转成了科学计数法（{text}），后几位已丢失，请核对原件")
+        return IdResult(text, "scientific", problem=f"身份证号被 Excel 转成了科学计数法（{mask_id_number(text)}），后几位已丢失，请核对原件")
     if not text.isascii():
         if any(ch.isdecimal() for ch in text if not ch.isascii()):
-            return IdResult(text, "invalid", problem=f"身份证号含有非标准数字字符（{text}），只接受 0-9 和 X，请核对原件")
-        return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{text}）")
+            return IdResult(text, "invalid", problem=f"身份证号含有非标准数字字符（{mask_id_number(text)}），只接受 0-9 和 X，请核对原件")
+        return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{mask_id_number(text)}）")
     day = today or dt.datetime.now(dt.UTC).date()  # callers pass the centre's date; UTC only as a fallback
     if _ID18.match(text):
         birth = _date_or_none(int(text[6:10]), int(text[10:12]), int(text[12:14]))
@@ -207,7 +208,7 @@ def parse_id_number(value: Any, today: dt.date | None = None) -> IdResult:
         if problem:
             return IdResult(text, "invalid", problem=problem)
         if id_check_digit(text[:17]) != text[17]:
-            return IdResult(text, "invalid", problem=f"身份证号校验位不符（{text}）")
+            return IdResult(text, "invalid", problem=f"身份证号校验位不符（{mask_id_number(text)}）")
         assert birth is not None
         if not region_known(text[:6], birth.year):
             return IdResult(text, "invalid", problem=f"身份证号的地区码 {text[:6]} 不存在，请核对原件")
@@ -221,7 +222,7 @@ def parse_id_number(value: Any, today: dt.date | None = None) -> IdResult:
         if not region_known(text[:6], birth.year):
             return IdResult(text, "invalid", problem=f"15位身份证号的地区码 {text[:6]} 不存在，请核对原件")
         return IdResult(text, "legacy15", birth, "M" if int(text[14]) % 2 else "F")
-    return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{text}）")
+    return IdResult(text, "invalid", problem=f"身份证号格式不对，应为18位或15位（{mask_id_number(text)}）")
 
 
 def age_on(birth: dt.date | None, day: dt.date) -> int | None:
