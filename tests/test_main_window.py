@@ -90,6 +90,7 @@ def test_countdown_text() -> None:
     now = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
     assert countdown_text(now + dt.timedelta(seconds=155), now) == "剩 2:35"
     assert countdown_text(now - dt.timedelta(minutes=4, seconds=10), now) == "超时 4 分"
+    assert countdown_text(now - dt.timedelta(seconds=35), now) == "超时 35 秒"  # late, not "超时 0 分"
     assert countdown_text(now + dt.timedelta(hours=1, minutes=5), now) == "剩 1小时05分"
     assert ServiceContext  # imported for typing in fixtures
 

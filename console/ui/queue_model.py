@@ -39,7 +39,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def countdown_text(deadline: dt.datetime | None, now: dt.datetime) -> str:
-    """“剩 2:35” before the deadline, “超时 4 分” after it."""
+    """“剩 2:35” before the deadline, “超时 4 分” after it (“超时 35 秒” in its first minute, never “超时 0 分”)."""
     if deadline is None:
         return ""
     seconds = int((deadline - now).total_seconds())
@@ -50,6 +50,8 @@ def countdown_text(deadline: dt.datetime | None, now: dt.datetime) -> str:
     late = -seconds
     if late >= 3600:
         return f"超时 {late // 3600}小时{late % 3600 // 60}分"
+    if late < 60:
+        return f"超时 {late} 秒"
     return f"超时 {late // 60} 分"
 
 
