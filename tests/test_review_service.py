@@ -128,3 +128,25 @@ def test_quality_report_pdf_and_the_period_report_section(sqlite_db: Database, t
     assert result.xlsx_path is not None and result.xlsx_path.exists()
     period = build_period_report(boss, day, day, tmp_path / "period.pdf")
     assert "话务质检" in pdftotext(period.path) and "平均得分率92.0%" in pdftotext(period.path)
+
+
+def test_script_report_over_the_calls_reviewed_well(database: Database, tmp_path: Path) -> None:
+    from console.services.reports.script_effectiveness import build_scripts_report
+    from console.services.stats.scripts import reviewed_script_rows
+    from tests.stats_helpers import pdftotext
+
+    _clock, boss, _ops = centre(database, "op1")
+    script = next(iter(load_library()))
+    good, _ = _call(boss, "op1", NOW - dt.timedelta(hours=3), "dissuaded", script_id=script.id)
+    poor, _ = _call(boss, "op1", NOW - dt.timedelta(hours=2), "refused", script_id=script.id)
+    _call(boss, "op1", NOW - dt.timedelta(hours=1), "refused", script_id=script.id)  # never reviewed
+    review.submit_review(boss, good, FULL, "规范")
+    review.submit_review(boss, poor, {key: points // 3 for key, points in FULL.items()}, "未核实本人")
+    day = boss.centre_clock.local(NOW).date()
+    rows = reviewed_script_rows(boss, day, day, 80)
+    assert [(r.script_id, r.attempts, r.dissuaded, r.decided) for r in rows] == [(script.id, 1, 1, 1)]
+    assert sum(r.attempts for r in reviewed_script_rows(boss, day, day, 0)) == 2  # reviewed ones only
+    with pytest.raises(ServiceError, match="0 到 100"):
+        reviewed_script_rows(boss, day, day, 120)
+    result = build_scripts_report(boss, day, day, tmp_path / "s.pdf", min_quality=80)
+    assert "得分率不低于80%的通话（共1通）" in "".join(pdftotext(result.path).split())

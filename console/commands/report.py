@@ -1,4 +1,4 @@
-"""``dissuade report daily|period|warning|scripts ... --out FILE.pdf``: print-ready PDF reports.
+"""``dissuade report daily|period|warning|scripts|quality ... --out FILE.pdf``: print-ready PDF reports.
 
 Report kinds plug in through :data:`REPORT_BUILDERS`: each entry adds its own subparser and handler,
 so another document (e.g. an escalation dispatch sheet) registers the same way.  Reports run as the
@@ -19,6 +19,7 @@ from console.services.core.context import ServiceContext, ServiceError
 from console.services.reports.common import ReportResult
 from console.services.reports.daily import build_daily_report
 from console.services.reports.period import build_period_report
+from console.services.reports.quality import build_quality_report
 from console.services.reports.script_effectiveness import build_scripts_report
 from console.services.reports.warning_record import build_warning_record
 
@@ -34,7 +35,12 @@ def _period(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
 
 
 def _scripts(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
-    return build_scripts_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx, csv=args.csv)
+    return build_scripts_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx, csv=args.csv,
+                                min_quality=args.min_quality)
+
+
+def _quality(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
+    return build_quality_report(ctx, args.date_from, args.date_to, args.out, xlsx=args.xlsx)
 
 
 def _warning(ctx: ServiceContext, args: argparse.Namespace) -> ReportResult:
@@ -63,6 +69,12 @@ def _range_args(parser: argparse.ArgumentParser) -> None:
     _xlsx(parser)
 
 
+def _scripts_args(parser: argparse.ArgumentParser) -> None:
+    _range_args(parser)
+    parser.add_argument("--min-quality", type=float, default=None, metavar="PCT",
+                        help="只统计话务质检得分率不低于 PCT%% 的通话")
+
+
 def _warning_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("warning_id", type=int, help="预警编号")
     parser.add_argument("--reveal", action="store_true", help="打印个人信息明文（默认脱敏；须有权限并填写事由，记入审计）")
@@ -74,7 +86,8 @@ REPORT_BUILDERS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "daily": ("值班日报", _daily_args, _daily),
     "period": ("期间统计（周/月/自定义）", _range_args, _period),
     "warning": ("劝阻登记表", _warning_args, _warning),
-    "scripts": ("话术效果分析", _range_args, _scripts),
+    "scripts": ("话术效果分析", _scripts_args, _scripts),
+    "quality": ("话务质检报告", _range_args, _quality),
 }
 
 

@@ -22,8 +22,10 @@ from typing import Any
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from console.services.core.context import ServiceContext
+from console.services.core.errors import ServiceError
 from console.services.stats.sql import rate
-from db.models import CallAttempt, Person, Warning
+from db.models import CallAttempt, CallReview, Person, Warning
 
 DECIDED = ("dissuaded", "refused", "victimized")  # as in stats.figures: the calls a success rate divides by
 
@@ -63,9 +65,12 @@ def decode_list(value: Any) -> list[str]:
     return [str(v) for v in decoded] if isinstance(decoded, list) else []
 
 
-def script_rows(session: Session, start: dt.datetime, end: dt.datetime) -> list[ScriptRow]:
+def script_rows(session: Session, start: dt.datetime, end: dt.datetime, *,
+                min_quality: float | None = None) -> list[ScriptRow]:
+    """The rows of the range; with ``min_quality`` (a percentage) only the calls a 话务质检 review scored at
+    least that share of its maximum (every review of the call must reach it)."""
     objections_text = cast(CallAttempt.objections, Text)
-    rows = session.execute(
+    query = (
         select(CallAttempt.script_id, Person.profile_group, CallAttempt.disposition, CallAttempt.connected,
                objections_text, func.count())
         .join(Warning, Warning.id == CallAttempt.warning_id)
@@ -73,7 +78,12 @@ def script_rows(session: Session, start: dt.datetime, end: dt.datetime) -> list[
         .where(CallAttempt.started_at >= start, CallAttempt.started_at < end, CallAttempt.script_id != "")
         .group_by(CallAttempt.script_id, Person.profile_group, CallAttempt.disposition, CallAttempt.connected,
                   objections_text)
-    ).all()
+    )
+    if min_quality is not None:
+        reviewed = select(CallReview.attempt_id).where(CallReview.max_total > 0)
+        below = select(CallReview.attempt_id).where(CallReview.total * 100 < min_quality * CallReview.max_total)
+        query = query.where(CallAttempt.id.in_(reviewed), CallAttempt.id.not_in(below))
+    rows = session.execute(query).all()
     table: dict[tuple[str, str], ScriptRow] = {}
     handler_counts: dict[tuple[str, str], dict[str, list[int]]] = {}
     for script_id, group, disposition, connected, objections, count in rows:
@@ -103,3 +113,14 @@ def script_rows(session: Session, start: dt.datetime, end: dt.datetime) -> list[
         result.append(row)
     result.sort(key=lambda r: (r.script_id, -r.attempts, r.profile_group))
     return result
+
+
+def reviewed_script_rows(ctx: ServiceContext, date_from: dt.date, date_to: dt.date,
+                         min_quality: float) -> list[ScriptRow]:
+    """Script effectiveness over the calls of ``date_from`` .. ``date_to`` (centre dates) whose 话务质检
+    score reached ``min_quality`` percent: how the scripts do when they are delivered well."""
+    if not 0 <= min_quality <= 100:
+        raise ServiceError("质检得分率下限应在 0 到 100 之间")
+    start, end = ctx.centre_clock.utc_bounds(date_from, date_to)
+    with ctx.sessions() as session:
+        return script_rows(session, start, end, min_quality=min_quality)
