@@ -123,8 +123,8 @@ class ImportWriter:
             return
         try:
             if self._restore_autocheckpoint is not None:
-                raw: Any = connection.connection.dbapi_connection
-                raw.execute(f"PRAGMA wal_autocheckpoint = {self._restore_autocheckpoint}")
-                raw.execute("PRAGMA cache_size = -2000")
+                # the import's pragmas leave with its connection: the pool opens a fresh one next time
+                # (PRAGMA values cannot be bound as parameters, and no SQL is built from strings here)
+                connection.invalidate()
         finally:
             connection.close()
