@@ -305,8 +305,10 @@ def _prepare_chunk(chunk: list[SourceRow], columns: dict[str, str], state: Batch
     """Keys and drafts of a chunk's rows: pure work, done before the chunk's transaction."""
     readable = [row for row in chunk if row.undecodable is None]
     if columnar:
-        keys = row_keys(chunk, columns) if state.file_sha256 else {}
-        results = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone)
+        cleaned: dict[str, list[str]] = {}
+        keys = row_keys(chunk, columns, cleaned) if state.file_sha256 else {}
+        results = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone,
+                               cleaned=cleaned if len(readable) == len(chunk) else None)
     else:
         keys = ({row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
                 if state.file_sha256 else {})
