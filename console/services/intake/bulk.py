@@ -107,6 +107,14 @@ def _memoised(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return process
 
 
+def bound_values(session: Session, model: Any, name: str, values: Sequence[Any]) -> Sequence[Any]:
+    """``values`` of column ``name`` as the driver receives them (the column type's bind processing),
+    for a caller that sends the same values to several tables (as ``encoded``, see insert_columns)."""
+    table = cast(Table, model.__table__)
+    processor = _processor(table.c[name], session.connection().dialect)
+    return list(map(_memoised(processor), values)) if processor else values
+
+
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys) in one executemany; omitted columns get their defaults."""
     if rows:

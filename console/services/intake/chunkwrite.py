@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from console.services.core.levels import with_override
 from console.services.core.vocabulary import QueueItemKind, QueueItemStatus, WarningStatus
 from console.services.intake.bulk import (
     ListJson,
+    bound_values,
     insert_columns,
     insert_columns_with_ids,
     insert_with_ids,
@@ -123,9 +125,9 @@ def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], stat
         "last_repeat_at": [t.last_repeat_at for t in targets],
         "risk_score": points,
         "risk_level": levels,
-        "deadline_at": deadlines,
     }
-    encoded: dict[str, list[Any]] = {}
+    # the warning and its queue item get the same deadline: converted for the driver once
+    encoded: dict[str, Sequence[Any]] = {"deadline_at": bound_values(session, Warning, "deadline_at", deadlines)}
     if state.json_text:  # the reasons are shared between rows: each is encoded once
         encoded["risk_reasons"] = [found.reasons_text if found is not None and found.reasons_text
                                    else state.reasons_json.dumps(result.reasons)
@@ -141,9 +143,9 @@ def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], stat
     ids = insert_columns_with_ids(session, Warning, columns, constants, encoded=encoded)
     for target, warning_id in zip(targets, ids, strict=True):
         target.warning_id = warning_id
-    insert_columns(session, QueueItem, {
-        "priority": points, "risk_level": levels, "deadline_at": deadlines, "warning_id": ids,
-    }, {"kind": QueueItemKind.WARNING, "status": QueueItemStatus.OPEN, "created_at": state.now})
+    insert_columns(session, QueueItem, {"priority": points, "risk_level": levels, "warning_id": ids},
+                   {"kind": QueueItemKind.WARNING, "status": QueueItemStatus.OPEN, "created_at": state.now},
+                   encoded={"deadline_at": encoded["deadline_at"]})
 
 
 def insert_merges(session: Session, merges: list[tuple[Draft, Target, str]], state: BatchState) -> None:
