@@ -32,12 +32,12 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     if count <= 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
+        rows = session.connection().execute(
             text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
             {"table": table.name, "n": count},
         ).scalars()
         return [int(v) for v in rows]
-    start = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+    start = int(session.connection().execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
     return list(range(start, start + count))
 
 
@@ -105,6 +105,14 @@ def _memoised(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return result
 
     return process
+
+
+def bound_values(session: Session, model: Any, name: str, values: Sequence[Any]) -> Sequence[Any]:
+    """``values`` of column ``name`` as the driver receives them (the column type's bind processing),
+    for a caller that sends the same values to several tables (as ``encoded``, see insert_columns)."""
+    table = cast(Table, model.__table__)
+    processor = _processor(table.c[name], session.connection().dialect)
+    return list(map(_memoised(processor), values)) if processor else values
 
 
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from console.services.core.levels import with_override
 from console.services.core.vocabulary import QueueItemKind, QueueItemStatus, WarningStatus
 from console.services.intake.bulk import (
     ListJson,
+    bound_values,
     insert_columns,
     insert_columns_with_ids,
     insert_with_ids,
@@ -67,6 +69,16 @@ class BatchState:
     reasons_json: ListJson = field(default_factory=ListJson)  # the scorer shares reasons: encode each once
 
 
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A row scored before its chunk's transaction: the input, its result, the reasons' JSON text
+    (when the importer encodes JSON itself, else "")."""
+
+    triage: TriageInput
+    result: TriageResult
+    reasons_text: str
+
+
 def score_target(target: Target, state: BatchState) -> TriageResult:
     triage = target.triage
     if triage.repeat_count != target.repeat_count:
@@ -75,12 +87,22 @@ def score_target(target: Target, state: BatchState) -> TriageResult:
     return state.scorer.score(triage)
 
 
-def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], state: BatchState) -> None:
+def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], state: BatchState,
+                    scored: dict[int, Scored] | None = None) -> None:
+    """Insert new warnings and their queue items; ``scored`` (by row number) holds scores worked out
+    before the transaction, used for a row whose input is still the very one scored."""
     if not new:
         return
     drafts = [draft for draft, _target, _slot in new]
     targets = [target for _draft, target, _slot in new]
-    scores = [score_target(target, state) for target in targets]
+    ahead: list[Scored | None] = [None] * len(new)
+    if scored:
+        for i, (draft, target) in enumerate(zip(drafts, targets, strict=True)):
+            found = scored.get(draft.number)
+            if found is not None and target.triage is found.triage and target.repeat_count == 0:
+                ahead[i] = found
+    scores = [found.result if found is not None else score_target(target, state)
+              for found, target in zip(ahead, targets, strict=True)]
     slot = state.persons.slot
     deadlines = [result.deadline_at for result in scores]
     levels = [result.level for result in scores]
@@ -103,11 +125,13 @@ def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], stat
         "last_repeat_at": [t.last_repeat_at for t in targets],
         "risk_score": points,
         "risk_level": levels,
-        "deadline_at": deadlines,
     }
-    encoded: dict[str, list[Any]] = {}
+    # the warning and its queue item get the same deadline: converted for the driver once
+    encoded: dict[str, Sequence[Any]] = {"deadline_at": bound_values(session, Warning, "deadline_at", deadlines)}
     if state.json_text:  # the reasons are shared between rows: each is encoded once
-        encoded["risk_reasons"] = [state.reasons_json.dumps(result.reasons) for result in scores]
+        encoded["risk_reasons"] = [found.reasons_text if found is not None and found.reasons_text
+                                   else state.reasons_json.dumps(result.reasons)
+                                   for found, result in zip(ahead, scores, strict=True)]
         encoded["raw_payload"] = [d.raw_text or json_text(d.raw) for d in drafts]
         encoded["field_warnings"] = [d.issues_text or json_text([i.as_dict() for i in d.issues]) for d in drafts]
     else:
@@ -119,9 +143,9 @@ def insert_warnings(session: Session, new: list[tuple[Draft, Target, int]], stat
     ids = insert_columns_with_ids(session, Warning, columns, constants, encoded=encoded)
     for target, warning_id in zip(targets, ids, strict=True):
         target.warning_id = warning_id
-    insert_columns(session, QueueItem, {
-        "priority": points, "risk_level": levels, "deadline_at": deadlines, "warning_id": ids,
-    }, {"kind": QueueItemKind.WARNING, "status": QueueItemStatus.OPEN, "created_at": state.now})
+    insert_columns(session, QueueItem, {"priority": points, "risk_level": levels, "warning_id": ids},
+                   {"kind": QueueItemKind.WARNING, "status": QueueItemStatus.OPEN, "created_at": state.now},
+                   encoded={"deadline_at": encoded["deadline_at"]})
 
 
 def insert_merges(session: Session, merges: list[tuple[Draft, Target, str]], state: BatchState) -> None:
@@ -180,7 +204,7 @@ def insert_quarantine(session: Session, rejections: list[Rejection], state: Batc
     stored twice."""
     if not rejections or not state.quarantine:
         return [None] * len(rejections)
-    known = session.execute(
+    known = session.connection().execute(
         select(QuarantinedRow.id, QuarantinedRow.row_number, QuarantinedRow.raw).where(
             QuarantinedRow.file_name == state.file_name[:260], QuarantinedRow.status == "open",
             QuarantinedRow.row_number.in_({r.number for r in rejections}),

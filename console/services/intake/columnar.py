@@ -13,7 +13,7 @@ functions do the work, so there is one rule for every field.  Rows the common pa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
 from console.services.intake.fields import FIELD_LABELS
@@ -68,20 +68,31 @@ def mapped(fn: Callable[[Any], T], values: Sequence[Any]) -> list[T]:
     return results
 
 
-def _clip(name: str) -> Callable[[Any], tuple[str, Issue | None]]:
-    """The cleaned text of a width-limited field and its warning when cut (as ``prepare_row`` does)."""
+def _cut(name: str) -> Callable[[str], tuple[str, Issue | None]]:
+    """A width-limited field's cleaned text, cut to its width, and the warning when cut (as
+    ``prepare_row`` does)."""
     limit = _WIDTH[name]
     message = f"{FIELD_LABELS[name]}过长，已截取前 {limit} 个字"
 
-    def clip(value: Any) -> tuple[str, Issue | None]:
-        text = clean_text(value)
+    def cut(text: str) -> tuple[str, Issue | None]:
         if len(text) > limit:
             return text[:limit], Issue(name, message)
         return text, None
 
+    return cut
+
+
+def _clip(name: str) -> Callable[[Any], tuple[str, Issue | None]]:
+    """:func:`_cut` of a cell not yet cleaned."""
+    cut = _cut(name)
+
+    def clip(value: Any) -> tuple[str, Issue | None]:
+        return cut(clean_text(value))
+
     return clip
 
 
+_CUTS: Final = {name: _cut(name) for name in _WIDTH}
 _CLIPS: Final = {name: _clip(name) for name in _WIDTH}
 
 
@@ -98,9 +109,12 @@ def _received(zone: dt.tzinfo, now: dt.datetime) -> Callable[[Any], tuple[dt.dat
 
 
 def prepare_rows(rows: Sequence[SourceRow], field_columns: dict[str, str], *, default_source: str,
-                 now: dt.datetime, zone: dt.tzinfo) -> list[Draft | Rejection]:
+                 now: dt.datetime, zone: dt.tzinfo,
+                 cleaned: dict[str, list[str]] | None = None) -> list[Draft | Rejection]:
     """``[prepare_row(...) for row in rows]``, worked out column by column (undecodable rows excluded
-    by the caller)."""
+    by the caller).  ``cleaned``: columns of these very rows already passed through ``clean_text``
+    (by :func:`row_keys`), by field; the text fields are then not cleaned again."""
+    cleaned = cleaned or {}
     if "phone" not in field_columns:
         return [prepare_row(r.number, r.values, field_columns, default_source=default_source, now=now, zone=zone)
                 for r in rows]
@@ -112,20 +126,26 @@ def prepare_rows(rows: Sequence[SourceRow], field_columns: dict[str, str], *, de
         return nothing if header is None else [r.values.get(header) for r in rows]
 
     def clipped(name: str) -> list[tuple[str, Issue | None]]:
+        if name in cleaned:
+            return mapped(_CUTS[name], cleaned[name])
         return mapped(_CLIPS[name], column(name))
+
+    def cleaned_texts(name: str) -> list[str]:
+        found = cleaned.get(name)
+        return found if found is not None else mapped(clean_text, column(name))
 
     phones = mapped(normalise_phones, column("phone"))
     received = mapped(_received(zone, now), column("received_at"))
     today = now.astimezone(zone).date()
     ids = mapped(lambda v: parse_id_number(v, today), column("id_number"))
-    fraud = mapped(lambda v: parse_fraud_type(clean_text(v)), column("fraud_type"))
+    fraud = mapped(parse_fraud_type, cleaned_texts("fraud_type"))
     amounts = mapped(parse_amount, column("amount"))
     durations = mapped(parse_duration, column("call_duration_s"))
-    signal_texts = mapped(clean_text, column("signals"))
+    signal_texts = cleaned_texts("signals")
     signals = mapped(parse_signals, signal_texts)
     external, names, contacts = clipped("external_id"), clipped("name"), clipped("fraud_contact")
     addresses, stations, sources = clipped("address"), clipped("station"), clipped("source")
-    notes = mapped(clean_text, column("note"))
+    notes = cleaned_texts("note")
     default_code = _SOURCE_CODES.get(default_source, default_source)
 
     results: list[Draft | Rejection] = []
@@ -180,17 +200,24 @@ def prepare_rows(rows: Sequence[SourceRow], field_columns: dict[str, str], *, de
     return results
 
 
-def row_keys(rows: Sequence[SourceRow], columns: dict[str, str]) -> dict[int, RowKey]:
-    """``{row.number: row_key(...)}`` of a chunk, each field cleaned once per distinct value."""
+def row_keys(rows: Sequence[SourceRow], columns: dict[str, str],
+             cleaned: dict[str, list[str]] | None = None) -> dict[int, RowKey]:
+    """``{row.number: row_key(...)}`` of a chunk, each field cleaned once per distinct value.  The
+    cleaned columns are left in ``cleaned`` (by field), for :func:`prepare_rows`."""
     ordered = sorted(columns.items())
-    cleaned = [mapped(clean_text, [r.values.get(header) for r in rows]) for _field, header in ordered]
-    labels = [f"{field}\x1f" for field, _header in ordered]
-    external = cleaned[[field for field, _h in ordered].index("external_id")] if "external_id" in columns else None
+    by_field = {field: mapped(clean_text, [r.values.get(header) for r in rows]) for field, header in ordered}
+    if cleaned is not None:
+        cleaned.update(by_field)
+    labelled: list[list[str]] = []
+    for field, _header in ordered:
+        label = f"{field}\x1f"
+        labelled.append([label + value for value in by_field[field]])
+    external = by_field.get("external_id")
+    rows_parts: Iterable[tuple[str, ...]] = zip(*labelled, strict=True) if labelled else [()] * len(rows)
     keys: dict[int, RowKey] = {}
-    for i, row in enumerate(rows):
+    for i, (row, parts) in enumerate(zip(rows, rows_parts, strict=True)):
         if row.undecodable is not None:
             keys[row.number] = RowKey(row.number, content_sha(row.values, columns, row.undecodable), False)
             continue
-        text = "\x1e".join(label + values[i] for label, values in zip(labels, cleaned, strict=True))
-        keys[row.number] = RowKey(row.number, digest(text), external is not None and bool(external[i]))
+        keys[row.number] = RowKey(row.number, digest("\x1e".join(parts)), external is not None and bool(external[i]))
     return keys

@@ -38,6 +38,7 @@ from console.services.core.vocabulary import WarningStatus
 from console.services.intake.bulk import json_text
 from console.services.intake.chunkwrite import (
     BatchState,
+    Scored,
     Target,
     insert_merges,
     insert_quarantine,
@@ -77,6 +78,7 @@ class PreparedChunk:
     rows: list[SourceRow]
     keys: dict[int, RowKey]
     prepared: dict[int, Draft | Rejection] = field(default_factory=dict)
+    scored: dict[int, Scored] = field(default_factory=dict)  # by row number: see _score_ahead
 
 
 def import_files(
@@ -273,7 +275,7 @@ def _crash_description(exc: BaseException) -> str:
 
 
 def _store_counts(session: Session, batch: BatchResult) -> None:
-    session.execute(
+    session.connection().execute(
         update(ImportBatch).where(ImportBatch.id == batch.batch_id)
         .values(rows=batch.rows, imported=batch.imported, merged=batch.merged, rejected=batch.rejected,
                 unchanged=batch.unchanged, heartbeat_at=wall_clock())
@@ -303,8 +305,10 @@ def _prepare_chunk(chunk: list[SourceRow], columns: dict[str, str], state: Batch
     """Keys and drafts of a chunk's rows: pure work, done before the chunk's transaction."""
     readable = [row for row in chunk if row.undecodable is None]
     if columnar:
-        keys = row_keys(chunk, columns) if state.file_sha256 else {}
-        results = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone)
+        cleaned: dict[str, list[str]] = {}
+        keys = row_keys(chunk, columns, cleaned) if state.file_sha256 else {}
+        results = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone,
+                               cleaned=cleaned if len(readable) == len(chunk) else None)
     else:
         keys = ({row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
                 if state.file_sha256 else {})
@@ -318,7 +322,22 @@ def _prepare_chunk(chunk: list[SourceRow], columns: dict[str, str], state: Batch
             if isinstance(result, Draft):
                 result.raw_text = json_text(result.raw)
                 result.issues_text = json_text([i.as_dict() for i in result.issues]) if result.issues else "[]"
-    return PreparedChunk(chunk, keys, {row.number: result for row, result in zip(readable, results, strict=True)})
+    prepared = PreparedChunk(chunk, keys, {row.number: result for row, result in zip(readable, results, strict=True)})
+    _score_ahead(prepared, state)
+    return prepared
+
+
+def _score_ahead(chunk: PreparedChunk, state: BatchState) -> None:
+    """Score every draft before the transaction as the new warning of a new person (the common
+    case); inside the transaction a row that turns out so uses this score as it is, any other is
+    scored there.  The scorer's result depends on its input alone, so nothing stored changes."""
+    profile, score, encode = state.persons.profile, state.scorer.score, state.reasons_json.dumps
+    for number, draft in chunk.prepared.items():
+        if isinstance(draft, Draft):
+            triage = TriageInput(draft.fraud_type, draft.signals, draft.amount, draft.call_duration_s,
+                                 profile(draft.id_info.birth_date).age, False, False, 0, draft.received_at)
+            result = score(triage)
+            chunk.scored[number] = Scored(triage, result, encode(result.reasons) if state.json_text else "")
 
 
 def _import_chunk(session: Session, chunk: PreparedChunk, columns: dict[str, str], state: BatchState) -> None:
@@ -356,19 +375,21 @@ def _import_chunk(session: Session, chunk: PreparedChunk, columns: dict[str, str
             continue
         slot = state.persons.resolve(draft)
         person = state.persons.slot(slot)
-        target = Target(
-            draft.fraud_type, draft.phone, draft.received_at, True,
-            TriageInput(draft.fraud_type, draft.signals, draft.amount, draft.call_duration_s, person.age,
-                        person.previous_victim, person.dissuaded_before, 0, draft.received_at),
-            0,
-        )
+        ahead = chunk.scored.get(draft.number)
+        if ahead is not None and (ahead.triage.age, ahead.triage.previous_victim, ahead.triage.dissuaded_before) == (
+                person.age, person.previous_victim, person.dissuaded_before):
+            triage = ahead.triage  # the very input scored ahead: insert_warnings takes its score
+        else:
+            triage = TriageInput(draft.fraud_type, draft.signals, draft.amount, draft.call_duration_s, person.age,
+                                 person.previous_victim, person.dissuaded_before, 0, draft.received_at)
+        target = Target(draft.fraud_type, draft.phone, draft.received_at, True, triage, 0)
         if draft.external_id:
             state.by_external[draft.external_id] = target
         state.by_phone_type.setdefault((draft.phone, draft.fraud_type), []).append(target)
         new.append((draft, target, slot))
 
     state.persons.flush(session, state.now)
-    insert_warnings(session, new, state)
+    insert_warnings(session, new, state, chunk.scored)
     insert_merges(session, merges, state)
     update_repeated(session, state)
     quarantine_ids = insert_quarantine(session, rejections, state)
@@ -418,12 +439,12 @@ def _load_candidates(session: Session, drafts: list[Draft], state: BatchState) -
                Person.dissuaded_before)
     rows: list[Any] = []
     if external_ids:
-        rows += session.execute(
+        rows += session.connection().execute(
             select(*columns).join(Person, Person.id == Warning.person_id).where(Warning.external_id.in_(external_ids))
         ).all()
     if phones:
         state.persons.load(session, phones)
-        rows += session.execute(
+        rows += session.connection().execute(
             select(*columns).join(Person, Person.id == Warning.person_id)
             .where(Person.phone.in_(phones), Warning.status != WarningStatus.CLOSED)
         ).all()

@@ -61,7 +61,7 @@ class PersonIndex:
         return index
 
     def load(self, session: Session, phones: set[str]) -> None:
-        rows = session.execute(
+        rows = session.connection().execute(
             select(Person.id, Person.phone, Person.id_number, Person.birth_date, Person.previous_victim,
                    Person.dissuaded_before)
             .where(Person.phone.in_(phones), Person.erased_at.is_(None))

@@ -49,13 +49,13 @@ def known_rows(session: Session, file_sha256: str, keys: list[RowKey], batch_id:
     """Numbers of the rows in ``keys`` that an earlier import already took in."""
     if not keys:
         return set()
-    found = set(session.scalars(
+    found = set(session.connection().scalars(
         select(ImportedRow.row_number).where(ImportedRow.file_sha256 == file_sha256,
                                              ImportedRow.row_number.in_({k.number for k in keys}))
     ))
     contents = {k.content for k in keys if k.has_external_id and k.number not in found}
     if contents:
-        seen = set(session.scalars(
+        seen = set(session.connection().scalars(
             select(ImportedRow.content_sha).where(ImportedRow.content_sha.in_(contents),
                                                   ImportedRow.batch_id != batch_id)
         ))
