@@ -20,6 +20,7 @@ os.environ.pop("DISSUADE_DB", None)
 
 import pytest  # noqa: E402
 
+import console.ui  # noqa: E402,F401 - its guard against PySide6's None/bool reference leak, before any test
 from console.app.bootstrap import Database, open_database  # noqa: E402
 from console.services.core.context import SYSTEM, Actor, ServiceContext  # noqa: E402
 from tests.pgserver import PgServer, find_pg_bin  # noqa: E402
