@@ -60,6 +60,35 @@ def test_presence_from_the_heartbeat_state_duration_item_and_sign_off(qtbot, sql
     assert fg is not None  # absent operators are greyed
 
 
+def test_each_state_change_of_the_seat_is_one_write(qtbot, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
+    """F12, a call starting and ending: each change reaches the board in one transaction, with the item
+    in hand, so the board never sees the new state with the old item (or the reverse)."""
+    from sqlalchemy import event
+
+    clock, boss, ops = centre(sqlite_db, "op1")
+    warning_id, item_id = add_item(boss)
+    keeper = AgentStateKeeper(ops["op1"], SyncTaskRunner())
+    assert queue.claim_next(ops["op1"]) is not None
+    keeper.item_in_hand = lambda: item_id
+    commits: list[int] = []
+    listener = lambda _connection: commits.append(1)  # noqa: E731
+    event.listen(sqlite_db.engine, "commit", listener)
+    try:
+        keeper.start()
+        keeper.call_started()
+        keeper.call_ended()
+        keeper.toggle_pause(reason="用餐")
+    finally:
+        event.remove(sqlite_db.engine, "commit", listener)
+    assert len(commits) == 4  # ready, on a call, wrap-up, paused: one write each
+    seat = presence.presence(boss)["op1"]
+    assert (seat.state, seat.reason, seat.item_id) == ("paused", "用餐", item_id)
+    board = make_board(qtbot, boss)
+    row = operator_row(board, "op1")
+    assert row[2] == "小休（用餐）" and row[4].startswith(f"预警 #{warning_id}")
+    assert clock.current == NOW
+
+
 def test_a_silent_seat_releases_its_claims_and_keeps_its_draft(qtbot, sqlite_db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
     clock, boss, ops = centre(sqlite_db, "op1")
     warning_id, item_id = add_item(boss)

@@ -75,3 +75,42 @@ def test_supervision_settings_are_checked() -> None:
     custom = parse_supervision_settings({"rubric": [{"key": "a", "label": "开场", "points": 5}]})
     assert custom.max_score == 5 and replace(custom, rubric=()).max_score == 0
     assert dt.timedelta(seconds=60) == settings.offline_after
+
+
+def test_every_writer_of_the_seat_row_follows_the_same_rules(database: Database) -> None:
+    """A state change from the workstation, the periodic heartbeat, a bare heartbeat and a sign-off all
+    write one row by the same rules: what the board shows, since when, and when the claims go back."""
+    from console.services.telephony import agents
+
+    clock, boss, ops = centre(database, "op1")
+    op1 = ops["op1"]
+    _w, item = add_item(boss)
+    assert queue.claim_next(op1) is not None
+    agents.set_agent_state(op1, "on_call", item_id=item)  # the workstation: state and item in one write
+    seat = presence.presence(boss)["op1"]
+    assert (seat.state, seat.item_id, seat.since) == ("on_call", item, NOW)
+    clock.advance(minutes=2)
+    agents.heartbeat(op1)  # a bare heartbeat keeps the state, the item and the time it started
+    presence.beat(op1, "on_call", item)
+    seat = presence.presence(boss)["op1"]
+    assert (seat.state, seat.item_id, seat.since) == ("on_call", item, NOW)
+    agents.set_agent_state(op1, "wrap_up")  # a writer that does not know the item leaves it
+    assert presence.presence(boss)["op1"].item_id == item
+    with pytest.raises(ServiceError, match="原因"):
+        presence.beat(op1, "paused", None, " ")  # a pause needs a reason whoever writes it
+    presence.beat(op1, "paused", None, "用餐")
+    assert presence.presence(boss)["op1"].reason == "用餐"
+
+    signed_off = clock.current
+    presence.sign_off(op1)
+    clock.advance(seconds=30)
+    agents.set_agent_state(op1, "offline")  # a second sign-off does not restart the release clock
+    agents.heartbeat(op1)  # nor does a bare heartbeat bring a signed-off seat back
+    seat = presence.presence(boss)["op1"]
+    assert (seat.state, seat.since, seat.item_id, seat.reason) == ("offline", signed_off, None, "")
+    clock.advance(seconds=boss.settings.supervision.release_claims_after_seconds - 30 + 1)
+    assert presence.release_stale_claims(boss) == [item]
+
+    presence.beat(op1, "ready", None)  # back at the seat: present again, 就绪 from now
+    seat = presence.presence(boss)["op1"]
+    assert (seat.state, seat.since) == ("ready", clock.current)

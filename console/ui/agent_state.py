@@ -54,13 +54,8 @@ class AgentStateKeeper(QObject):
             return
         self.state, self.reason = state, reason
         ctx, item_id = self.ctx, self.item_in_hand()
-
-        def work() -> None:
-            agents.set_agent_state(ctx, state, reason)
-            if state != "offline":
-                presence.beat(ctx, state, item_id, reason)
-
-        self.runner.run(work, None, self._failed)
+        # one write: the state, the reason and the item in hand together (it is also a heartbeat)
+        self.runner.run(lambda: agents.set_agent_state(ctx, state, reason, item_id=item_id), None, self._failed)
         label = agents.AGENT_STATE_LABELS[state] + (f"（{reason}）" if reason else "")
         self.state_changed.emit(self.tr("座席：") + label)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import Enum
+from typing import Final
 
 from sqlalchemy import or_, select
 
@@ -54,10 +56,36 @@ def effective_state(row: AgentState, now: dt.datetime, offline_after: dt.timedel
     return row.state, row.changed_at
 
 
-def beat(ctx: ServiceContext, state: str, item_id: int | None, reason: str = "") -> None:
-    """The acting operator's heartbeat: state, the item in hand, now."""
-    if state not in AGENT_STATES or state == "offline":
+class KeepItem(Enum):
+    """``item_id=KEEP_ITEM``: the writer does not know the item in hand, the row keeps what it has."""
+
+    KEEP = "keep"
+
+
+KEEP_ITEM: Final = KeepItem.KEEP
+
+
+def report_state(ctx: ServiceContext, state: str | None, reason: str = "", *,
+                 item_id: int | None | KeepItem = KEEP_ITEM) -> None:
+    """The one writer of the acting operator's seat row (``agent_states``), in one transaction.
+
+    Every change of state, every heartbeat and every sign-off comes through here, so the rules live
+    once:
+
+    - ``state`` is one of ``AGENT_STATES``; ``None`` keeps the state the seat has (a bare heartbeat;
+      a seat never seen before starts 就绪).  A pause needs a reason; a reason belongs to a pause only.
+    - ``changed_at`` moves when the state or the pause reason changes, or when a signed-off seat
+      comes back; it is what the board counts the state's duration from.
+    - ``heartbeat_at`` is now on every write: each one is a report from a running console.
+    - 离线 (logout or quit): ``offline_since`` is set, kept as it was when the seat had already signed
+      off (the claims are released that long after the first sign-off), and the seat holds no item.
+      Any other state clears it.
+    - ``item_id``: the item in hand as the seat reports it; ``KEEP_ITEM`` leaves the row's as it is.
+    """
+    if state is not None and state not in AGENT_STATES:
         raise ServiceError(f"未知的座席状态“{state}”")
+    if state == "paused" and not reason.strip():
+        raise ServiceError("小休请填写原因")
     user_id = ctx.actor.user_id
     if user_id is None:
         return
@@ -65,28 +93,33 @@ def beat(ctx: ServiceContext, state: str, item_id: int | None, reason: str = "")
     with ctx.session() as session:
         row = session.get(AgentState, user_id, with_for_update=True)
         if row is None:
-            row = AgentState(user_id=user_id, state=state, changed_at=now)
+            row = AgentState(user_id=user_id, state=state or "ready", reason="", changed_at=now, item_id=None)
             session.add(row)
-        if row.state != state or row.offline_since is not None or (row.reason or "") != reason.strip():
+        new_state = row.state if state is None else state
+        new_reason = (row.reason or "") if state is None else (reason.strip() if state == "paused" else "")
+        signed_off = row.offline_since is not None
+        if new_state != row.state or new_reason != (row.reason or "") or (signed_off and new_state != "offline"):
             row.changed_at = now
-        row.state, row.reason, row.seat = state, reason.strip(), ctx.actor.seat
-        row.item_id, row.offline_since, row.heartbeat_at = item_id, None, now
+        row.state, row.reason, row.seat, row.heartbeat_at = new_state, new_reason, ctx.actor.seat, now
+        if new_state == "offline":
+            row.offline_since = row.offline_since or now
+            row.item_id = None
+        else:
+            row.offline_since = None
+            if not isinstance(item_id, KeepItem):
+                row.item_id = item_id
+
+
+def beat(ctx: ServiceContext, state: str, item_id: int | None, reason: str = "") -> None:
+    """The acting operator's heartbeat: state, the item in hand, now."""
+    if state == "offline":
+        raise ServiceError(f"未知的座席状态“{state}”")  # a running console beats; leaving is sign_off
+    report_state(ctx, state, reason, item_id=item_id)
 
 
 def sign_off(ctx: ServiceContext) -> None:
     """Logout or quit: the seat reads 离线 from now on (its claims are released after the setting)."""
-    user_id = ctx.actor.user_id
-    if user_id is None:
-        return
-    now = ctx.now()
-    with ctx.session() as session:
-        row = session.get(AgentState, user_id, with_for_update=True)
-        if row is None:
-            session.add(AgentState(user_id=user_id, state="offline", changed_at=now, heartbeat_at=now,
-                                   offline_since=now, seat=ctx.actor.seat))
-            return
-        row.state, row.reason, row.item_id = "offline", "", None
-        row.changed_at = row.offline_since = now
+    report_state(ctx, "offline")
 
 
 def presence(ctx: ServiceContext) -> dict[str, Presence]:

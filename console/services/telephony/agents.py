@@ -1,9 +1,10 @@
 """Agent state of each operator's seat: 就绪 / 小休 / 通话中 / 整理 / 离线, with a heartbeat.
 
-A seat writes its state when it changes and a heartbeat every ``supervision.heartbeat_seconds``
-(console/services/queue/presence.py); a seat whose heartbeat is older than
-``supervision.offline_after_seconds``, or that signed off, reads as offline (the console closed or crashed).  A paused
-operator is not offered new work: :func:`claim_next_for_agent` refuses while paused.
+A seat writes its state when it changes and a heartbeat every ``supervision.heartbeat_seconds``;
+both go through the one writer of the seat row, ``report_state`` in console/services/queue/presence.py.
+A seat whose heartbeat is older than ``supervision.offline_after_seconds``, or that signed off, reads
+as offline (the console closed or crashed).  A paused operator is not offered new work:
+:func:`claim_next_for_agent` refuses while paused.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from sqlalchemy import select
 
 from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.supervision_settings import SupervisionSettings
+from console.services.queue import presence
 from console.services.queue.claims import ClaimedItem, claim_next
-from console.services.queue.presence import effective_state
-from db.models import AGENT_STATES, AgentState, User
+from console.services.queue.presence import KEEP_ITEM, PRESENCE_LABELS, KeepItem, effective_state
+from db.models import AgentState, User
 
-AGENT_STATE_LABELS = {"ready": "就绪", "paused": "小休", "on_call": "通话中", "wrap_up": "整理", "offline": "离线"}
+AGENT_STATE_LABELS = PRESENCE_LABELS  # one set of labels: the board's and the status bar's
 HEARTBEAT_SECONDS = SupervisionSettings().heartbeat_seconds  # the shipped defaults; ctx.settings rules
 STALE_AFTER = SupervisionSettings().offline_after
 
@@ -37,40 +39,17 @@ class AgentView:
     heartbeat_at: dt.datetime
 
 
-def set_agent_state(ctx: ServiceContext, state: str, reason: str = "") -> None:
-    """Record the acting operator's state (a pause needs a reason)."""
-    if state not in AGENT_STATES:
-        raise ServiceError(f"未知的座席状态“{state}”")
-    if state == "paused" and not reason.strip():
-        raise ServiceError("小休请填写原因")
-    user_id = ctx.actor.user_id
-    if user_id is None:
-        return
-    now = ctx.now()
-    with ctx.session() as session:
-        row = session.get(AgentState, user_id, with_for_update=True)
-        if row is None:
-            row = AgentState(user_id=user_id)
-            session.add(row)
-        if row.state != state or row.reason != reason.strip():
-            row.changed_at = now
-        row.state, row.reason, row.seat, row.heartbeat_at = state, reason.strip(), ctx.actor.seat, now
-        row.offline_since = now if state == "offline" else None
-        if state == "offline":
-            row.item_id = None
+def set_agent_state(ctx: ServiceContext, state: str, reason: str = "", *,
+                    item_id: int | None | KeepItem = KEEP_ITEM) -> None:
+    """Record the acting operator's state (a pause needs a reason), with the item in hand when known.
+
+    One write through the seat row's only writer, :func:`console.services.queue.presence.report_state`."""
+    presence.report_state(ctx, state, reason, item_id=item_id)
 
 
 def heartbeat(ctx: ServiceContext) -> None:
-    user_id = ctx.actor.user_id
-    if user_id is None:
-        return
-    with ctx.session() as session:
-        row = session.get(AgentState, user_id)
-        if row is None:
-            session.add(AgentState(user_id=user_id, state="ready", seat=ctx.actor.seat, changed_at=ctx.now(),
-                                   heartbeat_at=ctx.now()))
-        else:
-            row.heartbeat_at = ctx.now()
+    """A bare heartbeat: the seat keeps its state (a seat never seen before starts 就绪)."""
+    presence.report_state(ctx, None)
 
 
 def _effective(ctx: ServiceContext, row: AgentState, now: dt.datetime) -> str:
