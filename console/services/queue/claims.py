@@ -141,9 +141,14 @@ def claim_next(
     return row_to_entry(row, now)
 
 
-def claim_item(ctx: ServiceContext, item_id: int) -> ClaimedItem:
+def claim_item(ctx: ServiceContext, item_id: int, *, only_mine: bool = False) -> ClaimedItem:
     """Take one named item (from a search, or a double-click on a queue row), e.g. when the person
     calls back: the same lease as :func:`claim_next`, refused in Chinese when another seat holds it.
+
+    An item the operator holds already keeps its claim and the lease moves on (also when the lease ran
+    out and nobody took the item meanwhile).  With ``only_mine`` (我的处理中, see
+    console/services/queue/mine.py) only such an item, or an open item assigned to the operator (a
+    callback or a follow-up due to them), is taken; any other is refused.
 
     Race-safe on both backends: the claiming UPDATE re-checks ``status`` and the lease under the row
     lock (SQLite: the BEGIN IMMEDIATE write lock), so of two seats taking the same item one wins.  An
@@ -151,27 +156,33 @@ def claim_item(ctx: ServiceContext, item_id: int) -> ClaimedItem:
     user_id = _require_worker(ctx)
     settings = ctx.settings.triage
     now = ctx.now()
+    lease_until = now + settings.lease
     with ctx.session() as session:
         connection = session.connection()
-        item = connection.execute(select(QueueItem.kind, QueueItem.assigned_to, QueueItem.not_before,
-                                         QueueItem.claimed_by, QueueItem.status, QueueItem.lease_expires_at)
-                                  .where(QueueItem.id == item_id)).first()
+        query = select(QueueItem.kind, QueueItem.assigned_to, QueueItem.not_before, QueueItem.claimed_by,
+                       QueueItem.status, QueueItem.lease_expires_at).where(QueueItem.id == item_id)
+        if only_mine:  # the assignment is checked here, not by the claiming UPDATE: hold the row meanwhile
+            query = query.with_for_update()
+        item = connection.execute(query).first()
         if item is None:
             raise NotFound(f"队列条目 {item_id} 不存在")
         kind, assigned_to, not_before, claimed_by, status, lease = item
-        if status == QueueItemStatus.CLAIMED and claimed_by == user_id and lease is not None and lease > now:
-            item_row = session.get(QueueItem, item_id, with_for_update=True)
-            assert item_row is not None
-            item_row.lease_expires_at = now + settings.lease  # already ours: the lease moves on
-            session.flush()
-            return row_to_entry(connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one(), now)
+        if status == QueueItemStatus.CLAIMED and claimed_by == user_id:
+            renewed = connection.execute(sql.RENEW_OWN, {"item_id": item_id, "user_id": user_id,
+                                                         "lease_until": lease_until}).first()
+            if renewed is not None:
+                if lease is None or lease <= now:
+                    bump_queue_version(session)  # the other seats saw it free: it is held again
+                return row_to_entry(connection.execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one(), now)
+        if only_mine and not (status == QueueItemStatus.OPEN and assigned_to == user_id):
+            raise ConflictError("该条目已不在您手中（已处理完毕，或已由他人领取）")
         if (kind == QueueItemKind.CALLBACK and assigned_to not in (None, user_id)
                 and not_before is not None and not_before > now):
             owner = session.get(User, assigned_to)
             raise ConflictError(f"这是{owner.login if owner else '其他接线员'}约定的回拨，超时 "
                                 f"{ctx.settings.workstation.callback_grace_minutes} 分钟后其他人才能领取")
         taken = connection.execute(sql.TAKE_ITEM, {"item_id": item_id, "now": now, "user_id": user_id,
-                                                   "lease_until": now + settings.lease}).first()
+                                                   "lease_until": lease_until}).first()
         if taken is None:
             holder = connection.execute(sql.ITEM_HOLDER, {"item_id": item_id}).first()
             if holder is not None and holder[0] == QueueItemStatus.CLAIMED:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_
 
-from console.services.core.context import ConflictError, NotFound, ServiceContext, ServiceError
+from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.vocabulary import QueueItemStatus
 from console.services.queue import store as sql
-from console.services.queue.claims import _require_worker, bump_queue_version, renew_lease
-from console.services.queue.states import move_item
+from console.services.queue.claims import _require_worker, claim_item, renew_lease
 from console.services.queue.store import QueueEntry, row_to_entry
-from db.models import QueueItem
 
 _HELD_FIRST = {QueueItemStatus.CLAIMED.value: 0, QueueItemStatus.OPEN.value: 1, "waiting": 2}
 
@@ -48,24 +46,6 @@ def renew_held(ctx: ServiceContext, item_ids: list[int]) -> list[int]:
 
 
 def take_held_item(ctx: ServiceContext, item_id: int) -> QueueEntry:
-    """Reopen one of the caller's items: renew their claim, or claim an open item assigned to them."""
-    user_id = _require_worker(ctx)
-    now = ctx.now()
-    lease_until = now + ctx.settings.triage.lease
-    with ctx.session() as session:
-        item = session.get(QueueItem, item_id, with_for_update=True)
-        if item is None:
-            raise NotFound(f"队列条目 {item_id} 不存在")
-        if item.status == QueueItemStatus.CLAIMED and item.claimed_by == user_id:
-            item.lease_expires_at = lease_until
-        elif item.status == QueueItemStatus.OPEN and item.assigned_to == user_id:
-            move_item(item, QueueItemStatus.CLAIMED)
-            item.claimed_by, item.claimed_at, item.lease_expires_at = user_id, now, lease_until
-            session.flush()
-            session.connection().execute(sql.WARNING_IN_PROGRESS, {"warning_id_": item.warning_id})
-        else:
-            raise ConflictError("该条目已不在您手中（已处理完毕，或已由他人领取）")
-        session.flush()
-        row = session.connection().execute(sql.ENTRY_BY_ID, {"item_id": item_id}).one()
-        bump_queue_version(session)
-    return row_to_entry(row, now)
+    """Reopen one of the caller's items: renew their claim, or claim an open item assigned to them
+    (the one way an item is taken by name, :func:`claims.claim_item`, limited to the caller's own)."""
+    return claim_item(ctx, item_id, only_mine=True)

@@ -210,6 +210,15 @@ TAKE_ITEM = (
     .returning(qi.c.id, qi.c.warning_id)
 )
 
+# The caller's own claim: the lease moves on (the claim stays as it was, claimed_at included).
+RENEW_OWN = (
+    update(qi)
+    .where(qi.c.id == bindparam("item_id"), qi.c.status == QueueItemStatus.CLAIMED,
+           qi.c.claimed_by == bindparam("user_id"))
+    .values(lease_expires_at=bindparam("lease_until", type_=UTCDateTime()))
+    .returning(qi.c.id)
+)
+
 ITEM_HOLDER = select(qi.c.status, qi.c.lease_expires_at, qi.c.claimed_by, ut.c.login).select_from(
     qi.outerjoin(ut, ut.c.id == qi.c.claimed_by)).where(qi.c.id == bindparam("item_id"))
 
