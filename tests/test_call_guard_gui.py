@@ -270,3 +270,33 @@ def test_a_draft_whose_claim_lapsed_stays_listed_and_reopens(qtbot, sqlite_db: D
     mine.table.activated.emit(mine.model.index(row, 1))  # the second is untouched: no question
     assert window.workstation.entry.item_id == first and not window.workstation.holds_claim
     assert window.outcome_panel.notes == "答应下午去派出所"
+
+
+def test_an_untouched_claim_goes_back_when_the_next_is_taken_with_f2_or_by_name(  # type: ignore[no-untyped-def]
+        qtbot, sqlite_db: Database, tmp_path: Path) -> None:
+    first, second = two_warnings(sqlite_db)
+    actor = make_user(sqlite_db)
+    window = open_window(qtbot, sqlite_db, actor, tmp_path)
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert window.workstation.entry.item_id == first
+    qtbot.keyClick(window, Qt.Key.Key_F2)  # nothing done with the first: it goes back once the next is taken
+    assert window.workstation.entry.item_id == second
+    assert status(sqlite_db, first) == ("open", None) and status(sqlite_db, second) == ("claimed", actor.user_id)
+    assert window.statusBar().currentMessage() == "上一条未作任何处理，已退回队列"
+    window.statusBar().clearMessage()
+
+    # the person of the first calls back: found by name and taken; the untouched second goes back
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    dialog = window.find_actions.search_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.query_edit.setText("李秀英")  # Chinese comes through the input method, not key by key
+    qtbot.keyClick(dialog.query_edit, Qt.Key.Key_Return)
+    row = next(r for r in range(dialog.model.rowCount()) if dialog.model.item(r).item_id == first)
+    dialog.table.selectRow(row)
+    qtbot.mouseClick(dialog.take_button, Qt.MouseButton.LeftButton)
+    assert window.workstation.entry.item_id == first and not dialog.isVisible()
+    assert status(sqlite_db, first) == ("claimed", actor.user_id) and status(sqlite_db, second) == ("open", None)
+    assert window.statusBar().currentMessage() == "上一条未作任何处理，已退回队列"
+    assert [e.item_id for e in window.my_items.entries()] == [first]  # nothing else is left in hand

@@ -19,7 +19,6 @@ from console.ui.errors import error_text
 from console.ui.person_view import PersonViewDialog
 from console.ui.queue_model import QueueTableModel
 from console.ui.search_dialog import SearchDialog
-from console.ui.tasks import Change
 
 if TYPE_CHECKING:
     from console.ui.main_window import MainWindow
@@ -90,21 +89,12 @@ class FindActions(QObject):
             return
         # the call guard of the window: refused during a call, asks first about unsaved work; an
         # untouched claim goes back to the queue once this one is taken
-        proceed, untouched = window.leave_item(self.tr("领取其他条目"))
-        if not proceed:
-            return
         ctx = window.ctx
+        window.take_instead(self.tr("领取其他条目"), lambda: queue.claim_item(ctx, item_id), "未处理，领取其他条目",
+                            self._taken, self._take_failed)
 
-        def take() -> Any:
-            entry = queue.claim_item(ctx, item_id)
-            if untouched is not None:
-                queue.release(ctx, untouched, "未处理，领取其他条目")
-            return entry
-
-        window.runner.run(take, self._taken, self._take_failed, changes=Change.QUEUE)
-
-    def _taken(self, entry: Any) -> None:
-        self.window._claimed(entry)
+    def _taken(self, entry: Any, released: int | None = None) -> None:
+        self.window._claimed(entry, released)
         if self.search_dialog is not None and self.search_dialog.isVisible():
             self.search_dialog.accept()
 

@@ -8,6 +8,7 @@ switch, 我的处理中, lock, logout and quit pass the call guard (console/ui/c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -424,26 +425,39 @@ class MainWindow(ToolWindowHost):
             return True, item_id
         return True, None
 
+    def take_instead(self, what: str, take: Callable[[], Any], reason: str,
+                     on_taken: Callable[[Any, int | None], None], on_failure: Callable[[BaseException], None]) -> bool:
+        """Leave the item in hand (the call guard asks first) and take another one off the GUI thread.
+
+        An untouched claim left behind goes back to the queue once ``take`` has run: claimed first,
+        so the untouched item is not handed straight back.  ``on_taken`` gets the entry taken (None:
+        nothing to take) and the id given back (None: there was none).  F2 and taking a named item (a
+        search, a queue row) both come here.  Returns False when the guard kept the item in hand."""
+        proceed, untouched = self.leave_item(what)
+        if not proceed:
+            return False
+        ctx = self.ctx
+
+        def work() -> Any:
+            entry = take()
+            if untouched is not None:
+                queue.release(ctx, untouched, reason)
+            return entry
+
+        self.runner.run(work, lambda entry: on_taken(entry, untouched), on_failure, changes=Change.QUEUE)
+        return True
+
     def claim_next(self) -> None:
         if not self.can_work:
             return
         if self.agent.paused:
             self.statusBar().showMessage(self.tr("正在小休，不分配新的预警；按 F12 恢复就绪"), 8000)
             return
-        proceed, untouched = self.leave_item(self.tr("领取下一条"))
-        if not proceed:
-            return
         ctx = self.ctx
-
-        def claim() -> Any:
-            entry = agents.claim_next_for_agent(ctx)
-            if untouched is not None:  # claimed first, so the untouched item is not handed straight back
-                queue.release(ctx, untouched, "未处理，领取下一条")
-            return entry
-
-        self.next_action.setEnabled(False)
-        self.runner.run(claim, lambda entry: self._claimed(entry, untouched), self._claim_failed,
-                        changes=Change.QUEUE)
+        self.next_action.setEnabled(False)  # before the guard's question: F2 again does not claim twice
+        if not self.take_instead(self.tr("领取下一条"), lambda: agents.claim_next_for_agent(ctx), "未处理，领取下一条",
+                                 self._claimed, self._claim_failed):
+            self.next_action.setEnabled(True)
 
     def _claimed(self, entry: Any, released: int | None = None) -> None:
         self.next_action.setEnabled(True)
