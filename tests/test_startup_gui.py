@@ -62,6 +62,53 @@ def test_the_entry_point_shows_the_login_dialog_before_the_database_layer_is_imp
     assert {"sqlalchemy", "pydantic", "db"} <= set(HEAVY_MODULES)
 
 
+# The console as `dissuade gui`, with two stand-ins: the main window closes as soon as it is shown (the
+# operator quits at once), and the script library, read by a start-up job behind the login, is still
+# being read then and finishes only after the application has quit (a slow network share).
+QUIT_DURING_STARTUP_JOB = """
+import sys, threading
+from PySide6.QtCore import QCoreApplication, QTimer
+import console.ui.main_window as main_window
+import console.ui.startup as startup
+
+quitting = threading.Event()
+read_library = startup._read_library
+
+def slow_library():
+    quitting.wait(60)
+    threading.Event().wait(1.0)
+    library = read_library()
+    print("library read", flush=True)
+    return library
+
+show = main_window.MainWindow.show
+
+def show_then_quit(window):
+    show(window)
+    QCoreApplication.instance().aboutToQuit.connect(quitting.set)
+    QTimer.singleShot(0, window.close)
+
+startup._read_library = slow_library
+main_window.MainWindow.show = show_then_quit
+from console.cli import gui_main
+code = gui_main()
+print("console closed", flush=True)
+sys.exit(code)
+"""
+OFFSCREEN_NOTICE = "This plugin does not support propagateSizeHints()"  # the offscreen platform's, not ours
+
+
+def test_quitting_while_a_start_up_job_still_runs_exits_cleanly(seat_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "DISSUADE_DATA_DIR": str(tmp_path / "data"), "DISSUADE_AUTOLOGIN": "op07:right-pass-7"}
+    env.pop(PROBE_ENV, None)
+    out = subprocess.run([sys.executable, "-c", QUIT_DURING_STARTUP_JOB, "--db", seat_url], capture_output=True,
+                         text=True, env=env, cwd=ROOT, timeout=120)
+    printed = [line for line in out.stderr.splitlines() if line.strip() and line.strip() != OFFSCREEN_NOTICE]
+    assert printed == [] and out.returncode == 0
+    assert out.stdout.splitlines() == ["library read", "console closed"]  # the job was waited for
+
+
 def test_the_database_opens_behind_the_dialog_and_the_login_is_checked_off_the_gui_thread(qtbot, seat_url: str) -> None:  # type: ignore[no-untyped-def]
     flow = StartupFlow(seat_url)
     qtbot.addWidget(flow.dialog)

@@ -32,6 +32,7 @@ from console.ui.app_icon import app_icon
 if TYPE_CHECKING:
     from console.app.bootstrap import Database
     from console.services.core.context import Actor
+    from console.ui.startup import StartupFlow
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -109,6 +110,15 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
 
     app = create_application()
     flow = StartupFlow(url, demo=demo)
+    try:
+        return _run_sessions(app, flow)
+    finally:
+        # every runner has finished before the application goes: a start-up job still running (the
+        # script library read while the operator logged in) must not report to objects already gone
+        flow.close()
+
+
+def _run_sessions(app: QApplication, flow: StartupFlow) -> int:
     session = flow.run()
     if session is None:
         return flow.exit_code
@@ -135,7 +145,9 @@ def _login_again(database: Database) -> Actor | None:
     from console.ui.login_dialog import LoginDialog
 
     dialog = LoginDialog(database.context(), seat=seat_name(database))
-    return dialog.actor if dialog.exec() else None
+    accepted = bool(dialog.exec())
+    dialog.runner.wait_all()  # a password check still running ends before the dialog goes
+    return dialog.actor if accepted else None
 
 
 class SessionCloser(QObject):

@@ -163,6 +163,11 @@ class StartupFlow:
                 self.opened.database.dispose()
             return None
 
+    def close(self, msecs: int = 30000) -> bool:
+        """Wait for the start-up's jobs (the script library may still be read after the login);
+        the application calls this before it goes.  False when one still runs after ``msecs``."""
+        return self.runner.wait_all(msecs)
+
     def _opened(self, opened: Opened) -> None:
         self.opened = opened
         if not self.dialog.isVisible():  # the operator left before the database was open

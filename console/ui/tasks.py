@@ -59,9 +59,15 @@ class _Job(QRunnable):
             result = self.fn()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI
             log.debug("task failed: %s", "".join(traceback.format_exception(exc)))
-            self.relay.failed.emit(exc)
+            self._report("failed", exc)
         else:
-            self.relay.succeeded.emit(result)
+            self._report("succeeded", result)
+
+    def _report(self, signal: str, value: Any) -> None:
+        try:
+            getattr(self.relay, signal).emit(value)
+        except RuntimeError:  # the relay is gone (its runner was deleted, e.g. past a timed-out wait): nobody to tell
+            log.debug("task result dropped: the runner that asked for it is gone")
 
 
 class TaskRunner(QObject):
