@@ -1,5 +1,6 @@
 """Hostile export files built in place: decompression bombs, giant cells and fields, deep JSON, a FIFO,
-and CSVs mixing encodings row by row.  Shared by the hardening tests, the fuzz run and
+old Excel (.xls) and OpenDocument (.ods) sheets claiming huge grids, and CSVs mixing encodings row by
+row.  Shared by the hardening tests, the fuzz run and
 ``bench/bench_bombs.py`` (which measures the importer's peak memory on each)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from bench.fuzz_targets import HEADERS, ROW, _xlsx_bytes
 
 MIB = 1 << 20
+OLD_FORMATS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "intake"  # LibreOffice-made templates
 _SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
 _SHEET_TAIL = b"</sheetData></worksheet>"
@@ -31,8 +33,9 @@ def _rewrite_sheet(path: Path, write_sheet: Callable[[zipfile.ZipFile], None]) -
     return path
 
 
-def _stream(out: zipfile.ZipFile, blocks: int, block: bytes, head: bytes = _SHEET_HEAD, tail: bytes = _SHEET_TAIL) -> None:
-    info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2026, 11, 20, 14, 3, 0))
+def _stream(out: zipfile.ZipFile, blocks: int, block: bytes, head: bytes = _SHEET_HEAD, tail: bytes = _SHEET_TAIL,
+            name: str = "xl/worksheets/sheet1.xml") -> None:
+    info = zipfile.ZipInfo(name, date_time=(2026, 11, 20, 14, 3, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     with out.open(info, "w", force_zip64=True) as sheet:
         sheet.write(head)
@@ -98,6 +101,74 @@ def json_deep_in_record(path: Path, depth: int = 100_000) -> Path:
     return path
 
 
+_ODS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
+             'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+             'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+             'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+             '<office:body><office:spreadsheet><table:table table:name="预警清单"><table:table-row>'
+             + "".join(f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+                       for h in HEADERS)
+             + "</table:table-row>").encode()
+_ODS_TAIL = b"</table:table></office:spreadsheet></office:body></office:document-content>"
+
+
+def _rewrite_content(path: Path, blocks: int, block: bytes) -> Path:
+    """The LibreOffice-made ``oldsheets.ods`` with its content replaced by a header row and
+    ``blocks`` copies of ``block`` (the mimetype member stays first and stored, as ODS requires)."""
+    with zipfile.ZipFile(OLD_FORMATS / "oldsheets.ods") as template, \
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for info in template.infolist():
+            if info.filename == "content.xml":
+                _stream(out, blocks, block, _ODS_HEAD, _ODS_TAIL, name="content.xml")
+            else:
+                out.writestr(info, template.read(info))
+    return path
+
+
+def ods_inflation_bomb(path: Path, inflated_mib: int = 1100) -> Path:
+    """~1 MB on disk; its content.xml states (and holds) over 1 GB of empty rows."""
+    row = b"<table:table-row/>"
+    return _rewrite_content(path, inflated_mib, row * (MIB // len(row)))
+
+
+def ods_repeated_grid(path: Path, rows: int = 6000, columns: int = 16000) -> Path:
+    """A few kilobytes: one row of ``columns`` repeated cells holding a value, repeated ``rows`` times
+    (calamine would expand it into a 96-million-cell grid, 3 GB)."""
+    row = (f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+           f'table:number-columns-repeated="{columns}" office:value-type="float" office:value="1">'
+           "<text:p>1</text:p></table:table-cell></table:table-row>").encode()
+    return _rewrite_content(path, 1, row)
+
+
+def _patched_xls(path: Path, record: bytes, patch: Callable[[bytearray, int], None], every: bool = False) -> Path:
+    """The LibreOffice-made ``oldsheets.xls`` with the last BIFF record of a type (found by its type
+    and length bytes), or ``every`` one, patched in place: the compound file around it stays valid."""
+    data = bytearray((OLD_FORMATS / "oldsheets.xls").read_bytes())
+    offsets = [i for i in range(len(data)) if data.startswith(record, i)]
+    for offset in offsets if every else offsets[-1:]:
+        patch(data, offset + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def xls_declared_rows(path: Path, rows: int = 183_000_000) -> Path:
+    """An 8 KB workbook whose sheets' DIMENSIONS records claim ``rows`` rows (calamine reserves
+    rows × columns cells from it before reading one: 80 GB here)."""
+    def claim(data: bytearray, offset: int) -> None:
+        data[offset + 4:offset + 8] = rows.to_bytes(4, "little")
+
+    return _patched_xls(path, b"\x00\x02\x0e\x00", claim, every=True)
+
+
+def xls_far_corner(path: Path) -> Path:
+    """An 8 KB workbook with one text cell moved to IV65536, the last cell of an .xls sheet: calamine
+    builds the grid from A1 to there, 16.7 million cells."""
+    def move(data: bytearray, offset: int) -> None:
+        data[offset:offset + 4] = (0xFFFF).to_bytes(2, "little") + (0xFF).to_bytes(2, "little")
+
+    return _patched_xls(path, b"\xfd\x00\x0a\x00", move)
+
+
 def fifo(path: Path) -> Path:
     os.mkfifo(path)
     return path
@@ -111,6 +182,10 @@ BOMBS: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "csv_quoted_field_64mb": ("quoted.csv", csv_giant_quoted_field),
     "json_nested_100k": ("deep.json", json_deep),
     "json_record_nested_100k": ("deep_record.json", json_deep_in_record),
+    "ods_inflation_1gb": ("bomb.ods", ods_inflation_bomb),
+    "ods_repeated_grid_96m": ("grid.ods", ods_repeated_grid),
+    "xls_declares_183m_rows": ("rows.xls", xls_declared_rows),
+    "xls_far_corner_cell": ("corner.xls", xls_far_corner),
     "fifo": ("pipe.csv", fifo),
 }
 

@@ -128,3 +128,38 @@ def test_a_seed_reproduces_the_same_hostile_input() -> None:
     with zipfile.ZipFile(io.BytesIO(_xlsx_bytes([HEADERS, ROW]))) as archive:
         assert {info.date_time for info in archive.infolist()} == {(2026, 11, 20, 14, 3, 0)}
         assert b"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">2026-11-20T14:03:00Z" in archive.read("docProps/core.xml")
+
+
+OLD_FORMATS = Path(__file__).parent / "fixtures" / "intake"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["oldsheets.xls", "oldsheets.ods"]), st.randoms(use_true_random=False),
+       st.sampled_from(["flip", "truncate", "zero", "splice"]), st.booleans())
+def test_damaged_old_excel_and_opendocument_sheets_are_read_or_refused_clearly(
+        name: str, rng: random.Random, damage: str, misnamed: bool) -> None:
+    """Bytes of a real .xls / .ods flipped, cut, zeroed or repeated: rows, or one Chinese refusal;
+    never a traceback, and never the process brought down by the parser."""
+    data = bytearray((OLD_FORMATS / name).read_bytes())
+    at = rng.randrange(len(data))
+    if damage == "flip":
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    elif damage == "truncate":
+        del data[at:]
+    elif damage == "zero":
+        end = min(len(data), at + rng.randint(1, 512))
+        data[at:end] = bytes(end - at)
+    else:
+        piece = data[at:at + rng.randint(1, 64)]
+        data[at:at] = piece * rng.randint(1, 4)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / ("预警" if misnamed else name)
+        path.write_bytes(bytes(data))
+        try:
+            table = open_table(path)
+            rows = list(table.rows)
+        except UnreadableInput as exc:
+            assert str(exc).startswith("文件“")
+        else:
+            assert all(row.number >= 1 for row in rows)

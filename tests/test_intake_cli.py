@@ -49,7 +49,7 @@ def test_unreadable_input_exits_2_with_a_chinese_message(sqlite_db: Database, ca
     code = main(["import", str(FIXTURES / "unreadable" / "old.xls"), "--json", "--db", db_url(sqlite_db), *login_as(monkeypatch, "op1")])
     out = capsys.readouterr()
     assert code == 2 and out.out == ""
-    assert "旧版 Excel" in out.err
+    assert "不是有效的 Excel 97-2003（.xls）工作簿" in out.err
     assert main(["import", "/nonexistent/预警.csv", "--db", db_url(sqlite_db), *login_as(monkeypatch, "op1")]) == 2
     assert "找不到文件" in capsys.readouterr().err
 

@@ -4,7 +4,8 @@ Every intake fixture and generated exports (CSV and XLSX, with repeats, merges, 
 messy phones, in chunks small enough to cross chunk boundaries) go through both paths into twin
 fresh databases; then the tables are compared row by row: persons, warnings, queue items, merges,
 quarantine, re-import keys and batch counts.  XLSX goes through calamine on one side and openpyxl
-on the other, so the readers are compared as well.
+on the other, so the readers are compared as well.  The .xls and .ods fixtures (LibreOffice's
+conversions of ``oldsheets.xlsx``) must also give the very database that XLSX gives.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tests.conftest import make_pg_database, make_sqlite_database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 NOW = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
-READABLE = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".csv", ".xlsx", ".json"))
+READABLE = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".csv", ".xlsx", ".xls", ".ods", ".json"))
 # batch columns that depend on the wall clock or the process, not on the rows
 VOLATILE = {"started_at", "finished_at", "heartbeat_at", "worker"}
 
@@ -52,12 +53,12 @@ def twins(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Data
         server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(database: Database, ignore: frozenset[str] | set[str] = VOLATILE) -> dict[str, list[tuple[Any, ...]]]:
     tables = {}
     with database.sessions() as session:
         for model in (Person, Warning, QueueItem, WarningMerge, QuarantinedRow, ImportedRow, ImportBatch):
             table = model.__table__
-            columns = [c for c in table.columns if c.key not in VOLATILE]  # type: ignore[attr-defined]
+            columns = [c for c in table.columns if c.key not in ignore]  # type: ignore[attr-defined]
             rows = session.execute(select(*columns).order_by(*table.primary_key.columns)).all()  # type: ignore[attr-defined]
             tables[table.name] = [tuple(row) for row in rows]  # type: ignore[attr-defined]
     return tables
@@ -93,6 +94,23 @@ def test_fixtures_in_sequence_with_reimports_and_merges(twins: tuple[Database, D
     files = [FIXTURES / name for name in READABLE]
     summaries = both(twins, files, files, [edited])
     assert summaries[1].unchanged > 0 and summaries[2].merged > 0
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_old_formats_give_the_database_of_the_same_sheet_in_xlsx(twins: tuple[Database, Database], suffix: str,
+                                                                 tmp_path: Path) -> None:
+    """The same sheet under the same file name, as XLSX into one twin and as .xls / .ods into the
+    other (the name is part of every stored row's provenance); only the files' digests differ."""
+    xlsx_db, old_db = twins
+    for database, source in ((xlsx_db, "oldsheets.xlsx"), (old_db, f"oldsheets.{suffix}")):
+        folder = tmp_path / source
+        folder.mkdir()
+        shutil.copyfile(FIXTURES / source, folder / "推送清单")
+        summary = import_files(ServiceContext(database.sessions, SYSTEM, lambda: NOW), [folder / "推送清单"])
+        assert summary.rows == 4
+    xlsx_tables, old_tables = (snapshot(db, VOLATILE | {"file_sha256"}) for db in twins)
+    for name in xlsx_tables:
+        assert xlsx_tables[name] == old_tables[name], f"table {name} differs between XLSX and {suffix}"
 
 
 def test_unreadable_files_are_refused_alike(twins: tuple[Database, Database]) -> None:

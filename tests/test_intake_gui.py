@@ -52,7 +52,8 @@ def test_unreadable_file_shows_the_reason(qtbot, ctx: ServiceContext) -> None:  
     dialog.add_files([str(FIXTURES / "unreadable" / "old.xls")])
     with qtbot.waitSignal(dialog.import_failed) as blocker:
         dialog.start_import()
-    assert "旧版 Excel" in blocker.args[0] and "旧版 Excel" in dialog.summary_label.text()
+    words = "不是有效的 Excel 97-2003（.xls）工作簿"
+    assert words in blocker.args[0] and words in dialog.summary_label.text()
     assert dialog.import_button.isEnabled()
 
 
@@ -104,3 +105,26 @@ def test_manual_entry_validates_and_saves(qtbot, ctx: ServiceContext, sqlite_db:
         w = session.get(Warning, result.warning_id)
         assert w is not None
         assert (w.source, w.fraud_type, w.signals) == ("hotline_96110", "impersonate_authority", ["on_call_now"])
+
+
+def test_the_file_chooser_offers_old_excel_and_opendocument_sheets(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    offered: list[str] = []
+
+    def choose(_parent, _title, _folder, filters):  # type: ignore[no-untyped-def]
+        offered.append(filters)
+        return [str(FIXTURES / "oldsheets.xls"), str(FIXTURES / "oldsheets.ods")], ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(choose))
+    dialog = ImportDialog(ctx, SyncTaskRunner())
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    first_filter = offered[0].split(";;")[0]
+    assert "*.xls " in first_filter and "*.ods" in first_filter and "*.xlsx" in first_filter
+    assert dialog.files() == [str(FIXTURES / "oldsheets.xls"), str(FIXTURES / "oldsheets.ods")]
+    with qtbot.waitSignal(dialog.import_finished) as blocker:
+        dialog.start_import()
+    summary = blocker.args[0]
+    assert (summary.rows, summary.imported, summary.unchanged) == (8, 4, 4)  # the second file repeats the first

@@ -29,6 +29,10 @@ EXPECTED = {
     "csv_quoted_field_64mb": "有一格超过",
     "json_nested_100k": "嵌套超过",
     "json_record_nested_100k": "嵌套超过",
+    "ods_inflation_1gb": "解压后有",
+    "ods_repeated_grid_96m": "占 96016000 个单元格",
+    "xls_declares_183m_rows": "声明有 183000000 行",
+    "xls_far_corner_cell": "个单元格，超过一次可读取的",
     "fifo": "不是普通文件",
 }
 
@@ -55,7 +59,8 @@ def test_bomb_is_refused_as_a_failed_audited_batch(case: str, sqlite_db: Databas
         assert session.scalars(select(Warning)).all() == []
 
 
-@pytest.mark.parametrize("case", ["xlsx_inflation_1gb", "csv_field_200mb", "json_nested_100k", "fifo"])
+@pytest.mark.parametrize("case", ["xlsx_inflation_1gb", "csv_field_200mb", "json_nested_100k", "fifo",
+                                  "ods_inflation_1gb", "ods_repeated_grid_96m", "xls_declares_183m_rows"])
 def test_bomb_exits_2_with_one_chinese_line_and_bounded_memory(case: str, sqlite_db: Database, tmp_path: Path) -> None:
     file_name, build = BOMBS[case]
     add_importer(url(sqlite_db))

@@ -254,7 +254,7 @@ class ImportDialog(QDialog):
 
     def _choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("选择预警文件"), "", self.tr("预警文件 (*.csv *.xlsx *.json *.txt);;所有文件 (*)"))
+            self, self.tr("选择预警文件"), "", self.tr("预警文件 (*.csv *.xlsx *.xls *.ods *.json *.txt);;所有文件 (*)"))
         self.add_files(paths)
 
     def _remove_selected(self) -> None:

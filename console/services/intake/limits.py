@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 MIB: Final = 1 << 20
+HEADER_SEARCH_ROWS: Final = 30  # rows above the header a sheet may hold (title lines, dates)
 
 
 class UnreadableInput(Exception):
@@ -22,6 +23,7 @@ class UnreadableInput(Exception):
 class InputLimits:
     max_file_bytes: int = 200 * MIB  # any export file on disk
     max_json_bytes: int = 64 * MIB  # JSON is parsed whole, so it gets a smaller bound
+    max_xls_bytes: int = 64 * MIB  # an .xls is read whole too (a full 65,536-row sheet is ~20 MB)
     max_rows: int = 500_000  # data rows of one file (blank rows included)
     max_columns: int = 200
     max_cell_chars: int = 32_768  # one cell; a note or a long address fits many times over

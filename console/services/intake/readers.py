@@ -1,4 +1,5 @@
-"""Read warning exports into rows: CSV (UTF-8, BOM, GBK/GB18030, UTF-16, mixed), XLSX, JSON.
+"""Read warning exports into rows: CSV (UTF-8, BOM, GBK/GB18030, UTF-16, mixed), XLSX, old Excel
+(.xls), OpenDocument (.ods), JSON.
 
 The format is recognised from the content, not only the file name.  The header row is searched for
 among the first rows, so a sheet with a title line ("某某县反诈中心预警推送清单") and a date line above
@@ -23,16 +24,23 @@ from pathlib import Path
 from typing import IO, Any
 from xml.etree import ElementTree
 
-from console.services.intake import xlsxfast
+from console.services.intake import calamineread
 from console.services.intake.csvread import Decoded, Undecodable, csv_records
 from console.services.intake.fields import looks_like_header, map_headers
-from console.services.intake.limits import INPUT_LIMITS, InputLimits, UnreadableInput, size_text
+from console.services.intake.limits import (
+    HEADER_SEARCH_ROWS,
+    INPUT_LIMITS,
+    InputLimits,
+    UnreadableInput,
+    size_text,
+)
 from console.services.intake.normalize import clean_text
-from console.services.intake.xlsxguard import Extent, check_workbook
+from console.services.intake.odsguard import ODS_MIMETYPE, check_ods
+from console.services.intake.xlsguard import check_xls
+from console.services.intake.xlsxguard import ZIP_ERRORS, Extent, check_workbook
 
 __all__ = ["INPUT_LIMITS", "SourceRow", "Table", "UnreadableInput", "open_table"]
 
-HEADER_SEARCH_ROWS = 30
 JSON_LIST_KEYS = ("data", "rows", "records", "items", "list", "warnings", "result", "results", "预警", "数据")
 
 
@@ -53,12 +61,17 @@ class SourceRow:
 @dataclass
 class Table:
     file_name: str
-    kind: str  # csv | xlsx | json
+    kind: str  # csv | xlsx | xls | ods | json
     headers: list[str]
     field_columns: dict[str, str]  # field -> header text
     rows: Iterator[SourceRow]
     encoding: str = ""
     rows_estimate: int | None = None  # for progress bars; the real count comes from the import
+
+
+class _NoHeader(UnreadableInput):
+    """A sheet with no header row (or no rows): a workbook's next sheet may still have one.  Other
+    refusals (a limit, damage) stop the whole file."""
 
 
 def is_blank(values: dict[str, Any] | Sequence[Any]) -> bool:
@@ -102,8 +115,8 @@ def _tabular(
         if skipped >= HEADER_SEARCH_ROWS:
             break
     if skipped == 0:
-        raise UnreadableInput(f"文件“{file_name}”是空的")
-    raise UnreadableInput(
+        raise _NoHeader(f"文件“{file_name}”是空的")
+    raise _NoHeader(
         f"文件“{file_name}”中找不到表头：前 {HEADER_SEARCH_ROWS} 行里没有一行同时含有“手机号”“姓名”“预警编号”等列名"
     )
 
@@ -191,20 +204,43 @@ def read_xlsx(path: Path, file_name: str, limits: InputLimits = INPUT_LIMITS, *,
     """An XLSX table: read by python-calamine when the workbook's grid is small enough (``fast``),
     streamed by openpyxl otherwise."""
     extent = check_workbook(path, file_name, limits)
-    if fast and xlsxfast.suits(extent):
-        return _read_xlsx_fast(path, file_name, limits, extent)
+    if fast and calamineread.suits(extent):
+        return _read_with_calamine(path, file_name, "xlsx", limits, extent)
     return _read_xlsx_streamed(path, file_name, limits)
 
 
-def _read_xlsx_fast(path: Path, file_name: str, limits: InputLimits, extent: Extent) -> Table:
-    workbook = xlsxfast.open_sheets(path, file_name)
+def read_xls(handle: IO[bytes], path: Path, file_name: str, limits: InputLimits = INPUT_LIMITS) -> Table:
+    """An old Excel (.xls) table, read by python-calamine once :func:`check_xls` has measured it
+    (``handle`` is read whole and closed)."""
+    with handle:
+        handle.seek(0)
+        data = handle.read(limits.max_xls_bytes + 1)
+    if len(data) > limits.max_xls_bytes:
+        raise UnreadableInput(
+            f"文件“{file_name}”超过 {size_text(limits.max_xls_bytes)}，旧版 Excel（.xls）文件只能整体读入，已拒绝导入"
+            "（请拆分，或另存为 .xlsx 或 CSV 后再导入）"
+        )
+    extent = check_xls(data, file_name, limits, calamineread.MAX_GRID_CELLS)
+    del data
+    return _read_with_calamine(path, file_name, "xls", limits, extent)
+
+
+def read_ods(path: Path, file_name: str, limits: InputLimits = INPUT_LIMITS) -> Table:
+    """An OpenDocument (.ods) table, read by python-calamine once :func:`check_ods` has measured it."""
+    extent = check_ods(path, file_name, limits, calamineread.MAX_GRID_CELLS)
+    return _read_with_calamine(path, file_name, "ods", limits, extent)
+
+
+def _read_with_calamine(path: Path, file_name: str, kind: str, limits: InputLimits, extent: Extent) -> Table:
+    """The first sheet that has a header, read by calamine (every sheet of an .xls is parsed on opening)."""
+    workbook = calamineread.open_sheets(path, file_name, kind)
     last_error: UnreadableInput | None = None
     try:
         for index in range(len(workbook.sheet_names)):
-            records = xlsxfast.sheet_records(workbook, index, file_name, limits)
+            records = calamineread.sheet_records(workbook, index, file_name, limits)
             try:
-                return _tabular(file_name, "xlsx", records, estimate=extent.rows or None, limits=limits)
-            except UnreadableInput as exc:
+                return _tabular(file_name, kind, records, estimate=extent.rows or None, limits=limits)
+            except _NoHeader as exc:
                 last_error = exc
     finally:
         workbook.close()  # the sheet read holds its rows itself
@@ -230,12 +266,17 @@ def _read_xlsx_streamed(path: Path, file_name: str, limits: InputLimits) -> Tabl
                 f"文件“{file_name}”的工作表声明有 {declared_rows} 行 {declared_columns} 列，"
                 f"超过 {limits.max_rows} 行或 {limits.max_columns} 列的上限，已拒绝导入"
             )
+        rows = _checked(sheet.iter_rows(values_only=True), file_name, limits)
         try:
-            rows = sheet.iter_rows(values_only=True)
-            return _tabular(file_name, "xlsx", _closing(rows, workbook, file_name, limits), estimate=declared_rows or None,
-                            limits=limits)
-        except UnreadableInput as exc:
-            last_error = exc
+            table = _tabular(file_name, "xlsx", rows, estimate=declared_rows or None, limits=limits)
+        except _NoHeader as exc:
+            last_error = exc  # the next sheet is read from the same open workbook
+            continue
+        except BaseException:
+            workbook.close()
+            raise
+        table.rows = _closing(table.rows, workbook)
+        return table
     workbook.close()
     raise last_error or UnreadableInput(f"文件“{file_name}”中没有工作表")
 
@@ -248,8 +289,7 @@ def _declared_size(sheet: Any) -> tuple[int, int]:
         return 0, 0
 
 
-def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str,
-             limits: InputLimits = INPUT_LIMITS) -> Iterator[Sequence[Any]]:
+def _checked(rows: Iterator[Sequence[Any]], file_name: str, limits: InputLimits) -> Iterator[Sequence[Any]]:
     longest = limits.max_cell_chars
     try:
         for row in rows:
@@ -260,6 +300,12 @@ def _closing(rows: Iterator[Sequence[Any]], workbook: Any, file_name: str,
             ElementTree.ParseError) as exc:
         # sheets are decompressed lazily: a damaged archive can surface only in the middle of the rows
         raise UnreadableInput(f"文件“{file_name}”的工作表数据已损坏，无法继续读取") from exc
+
+
+def _closing(rows: Iterator[SourceRow], workbook: Any) -> Iterator[SourceRow]:
+    """The rows of the sheet that had the header; the workbook closes when they end or fail."""
+    try:
+        yield from rows
     finally:
         workbook.close()
 
@@ -425,25 +471,55 @@ def open_table(path: Path, limits: InputLimits = INPUT_LIMITS, *, fast: bool = T
 
 def _dispatch(path: Path, file_name: str, handle: IO[bytes], limits: InputLimits, fast: bool) -> Table:
     head = handle.read(8)
+    suffix = path.suffix.lower()
     if head.startswith(b"PK\x03\x04"):
         handle.close()
+        kind = _zip_kind(path, suffix)
+        if kind == "ods":
+            return read_ods(path, file_name, limits)
+        if kind == "odf":
+            raise UnreadableInput(f"文件“{file_name}”是 OpenDocument 文字或演示文稿，不是表格")
         return read_xlsx(path, file_name, limits, fast=fast)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableInput(f"文件“{file_name}”是旧版 Excel（.xls）格式，请在 Excel 中另存为 .xlsx 或 CSV 后再导入")
-    if head.startswith(b"%PDF") or path.suffix.lower() in (".docx", ".pdf", ".zip", ".xls"):
-        raise UnreadableInput(f"文件“{file_name}”不是 CSV、XLSX 或 JSON 文件")
-    if path.suffix.lower() == ".xlsx":
-        raise UnreadableInput(f"文件“{file_name}”不是有效的 XLSX 工作簿（文件损坏或格式不符）")
+        return read_xls(handle, path, file_name, limits)
+    if head.startswith(b"%PDF") or suffix in (".docx", ".pdf", ".zip"):
+        raise UnreadableInput(f"文件“{file_name}”不是 CSV、XLSX、XLS、ODS 或 JSON 文件")
+    if suffix in (".xlsx", ".ods"):
+        kind = calamineread.FORMAT_NAMES[suffix[1:]]
+        raise UnreadableInput(f"文件“{file_name}”不是有效的 {kind}（文件损坏或格式不符）")
     first = head + handle.read(4096)
     handle.seek(0)
     stripped = first.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if suffix == ".xls" and stripped[:1] == b"<":
+        # platforms often save a web page or an Excel 2003 XML sheet under the .xls name
+        raise UnreadableInput(f"文件“{file_name}”其实是网页（HTML）或 XML 格式，不是真正的 Excel 文件："
+                              "请在 Excel 中打开后另存为 .xlsx 或 CSV 再导入")
     if not stripped and not _has_content(handle):
         raise UnreadableInput(f"文件“{file_name}”是空的")
-    if path.suffix.lower() == ".json" or stripped[:1] in (b"[", b"{"):
+    if suffix == ".json" or stripped[:1] in (b"[", b"{"):
         data = handle.read(limits.max_json_bytes + 1)
         handle.close()
         return read_json_bytes(data, file_name, limits)
-    return read_csv(handle, file_name, limits)
+    return read_csv(handle, file_name, limits)  # a text export named .xls is read as the CSV it is
+
+
+def _zip_kind(path: Path, suffix: str) -> str:
+    """ods, odf (another OpenDocument file) or xlsx, from the archive's members; a damaged archive
+    goes by its name, so the refusal names the format the operator expects."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
+                mimetype = archive.read("mimetype").strip()
+                if mimetype == ODS_MIMETYPE:
+                    return "ods"
+                if mimetype.startswith(b"application/vnd.oasis.opendocument."):
+                    return "odf"
+            if "[Content_Types].xml" in names:
+                return "xlsx"
+    except ZIP_ERRORS:
+        pass
+    return "ods" if suffix == ".ods" else "xlsx"
 
 
 def _has_content(handle: IO[bytes]) -> bool:
