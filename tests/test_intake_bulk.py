@@ -13,12 +13,12 @@ from sqlalchemy.dialects import sqlite
 
 from console.app.bootstrap import Database
 from console.services.intake.bulk import (
-    ListJson,
     _processor,
     insert_columns_with_ids,
     insert_rows,
     reserve_ids,
 )
+from console.services.intake.jsontext import ListJson
 from db.models import Person, Warning
 
 CST = dt.timezone(dt.timedelta(hours=8))

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from console.app.bootstrap import Database
 from console.cli import main
 from console.services.core.context import ServiceContext, ServiceError
-from console.services.core.settings import RESOURCES, parse_retention_settings, read_settings_file
+from console.services.core.paths import RESOURCES
+from console.services.core.settings import parse_retention_settings, read_settings_file
 from console.services.people import retention
 from db.models import (
     AuditEvent,

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, PermissionDenied, ServiceContext, ServiceError
-from console.services.core.settings import RESOURCES, parse_security_policy, read_settings_file
+from console.services.core.paths import RESOURCES
+from console.services.core.settings import parse_security_policy, read_settings_file
 from console.services.people.export import Table, export_table
 from console.services.people.retention import apply_retention
 from console.services.security import auth, session_policy

@@ -11,8 +11,8 @@ import pytest
 from console.app.bootstrap import open_database
 from console.cli import main
 from console.services.core.context import ServiceError
+from console.services.core.paths import RESOURCES
 from console.services.core.settings import (
-    RESOURCES,
     AudienceSpeech,
     CentreSettings,
     SecurityPolicy,

@@ -27,13 +27,13 @@ import yaml
 from console.services.core.clock import CentreClock
 from console.services.core.errors import ServiceError
 from console.services.core.escalation_settings import EscalationSettings, parse_escalation_settings
+from console.services.core.paths import RESOURCES
 from console.services.core.supervision_settings import SupervisionSettings, parse_supervision_settings
 from console.services.core.triage_settings import TriageSettings, parse_triage_settings
 from db.engine import data_dir
 
 _log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 DEFAULT_RETENTION_DAYS = 180
 # Speech: cmn-latn-pinyin reads Latin letters as pinyin; the voice sit/cmn, by contrast, reads them as English.

@@ -14,7 +14,6 @@ the table's own sequence.
 from __future__ import annotations
 
 import datetime as dt
-import json.encoder
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import repeat
@@ -121,21 +120,6 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
         insert_columns(session, model, {key: [row[key] for row in rows] for key in rows[0]})
 
 
-# The C encoder json.dumps(value, ensure_ascii=False) ends up in, made once instead of per call (the
-# per-call set-up costs more than encoding a row).  No circular-reference check: the importer only
-# encodes rows and lists it built itself.
-_ENCODE: Final = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-    None, None, json.encoder.encode_basestring, None, ": ", ", ", False, False, True,
-) if json.encoder.c_make_encoder is not None else None  # type: ignore[attr-defined]
-
-
-def json_text(value: Any) -> str:
-    """Exactly ``json.dumps(value, ensure_ascii=False)`` (the text SQLite JSON columns hold), faster."""
-    if _ENCODE is None:
-        return JSON_TEXT(value)
-    return "".join(_ENCODE(value, 0))
-
-
 def stores_json_text(session: Session) -> bool:
     """Whether JSON values reach the driver as the text ``json.dumps(value, ensure_ascii=False)``
     (SQLite with the engine's serializer): callers may then hand over JSON text they encoded
@@ -221,33 +205,3 @@ def insert_columns_with_ids(session: Session, model: Any, columns: Mapping[str, 
     if ids:
         insert_columns(session, model, {"id": ids, **columns}, constants, encoded=encoded)
     return ids
-
-
-class ListJson:
-    """``json.dumps`` of lists whose items are often the very same objects (the triage reasons the
-    scorer shares between warnings): each item is encoded once, and a list is its items' texts
-    joined the way ``json.dumps`` joins them.  Items are remembered by identity, so they are kept
-    alive while remembered: at most ``limit`` of them, then the memory starts afresh."""
-
-    def __init__(self, limit: int = 4096) -> None:
-        self.limit = limit
-        self._texts: dict[int, tuple[Any, str]] = {}
-        self._lists: dict[tuple[int, ...], str] = {}  # the same items in the same order: the whole text
-
-    def dumps(self, items: Sequence[Any]) -> str:
-        texts = self._texts
-        if len(texts) > self.limit or len(self._lists) > self.limit:
-            texts.clear()
-            self._lists.clear()
-        key = tuple(map(id, items))
-        whole = self._lists.get(key)
-        if whole is not None:  # every item is remembered (and kept alive) by the item memory
-            return whole
-        parts: list[str] = []
-        for item in items:
-            known = texts.get(id(item))
-            if known is None:
-                known = texts[id(item)] = (item, json_text(item))
-            parts.append(known[1])
-        whole = self._lists[key] = "[" + ", ".join(parts) + "]"
-        return whole

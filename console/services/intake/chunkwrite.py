@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 from console.services.core.levels import with_override
 from console.services.core.vocabulary import QueueItemKind, QueueItemStatus, WarningStatus
 from console.services.intake.bulk import (
-    ListJson,
     bound_values,
     insert_columns,
     insert_columns_with_ids,
     insert_with_ids,
-    json_text,
 )
+from console.services.intake.chunkprep import Scored
+from console.services.intake.jsontext import ListJson, json_text
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Rejection
 from console.services.intake.results import BatchResult
@@ -67,16 +67,6 @@ class BatchState:
     dirty: dict[int, Target] = field(default_factory=dict)  # inserted warnings repeated in this chunk
     json_text: bool = False  # JSON columns take text encoded by the importer (SQLite): see bulk.stores_json_text
     reasons_json: ListJson = field(default_factory=ListJson)  # the scorer shares reasons: encode each once
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """A row scored before its chunk's transaction: the input, its result, the reasons' JSON text
-    (when the importer encodes JSON itself, else "")."""
-
-    triage: TriageInput
-    result: TriageResult
-    reasons_text: str
 
 
 def score_target(target: Target, state: BatchState) -> TriageResult:

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
+from console.services.intake.contentkeys import RowKey, content_sha, digest
 from console.services.intake.fields import FIELD_LABELS
 from console.services.intake.normalize import (
     clean_text,
@@ -38,7 +39,6 @@ from console.services.intake.prepare import (
     prepare_row,
 )
 from console.services.intake.readers import SourceRow
-from console.services.intake.rowkeys import RowKey, content_sha, digest
 
 T = TypeVar("T")
 _HASHABLE: Final = frozenset({str, int, float, bool, type(None), dt.datetime, dt.date, dt.time})

@@ -22,7 +22,6 @@ import gc
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -35,26 +34,25 @@ from console.services.core import audit
 from console.services.core.context import ServiceContext
 from console.services.core.masking import mask_text
 from console.services.core.vocabulary import WarningStatus
-from console.services.intake.bulk import json_text
+from console.services.intake.chunkprep import PreparedChunk, Preparer, prepare_chunk
 from console.services.intake.chunkwrite import (
     BatchState,
-    Scored,
     Target,
     insert_merges,
     insert_quarantine,
     insert_warnings,
     update_repeated,
 )
-from console.services.intake.columnar import prepare_rows, row_keys
 from console.services.intake.gcpause import collector_paused
 from console.services.intake.limits import INPUT_LIMITS
 from console.services.intake.persons import PersonIndex
-from console.services.intake.prepare import Draft, Issue, Rejection, prepare_row
+from console.services.intake.prepare import Draft, Issue, Rejection
+from console.services.intake.prepworker import BLOCK_ROWS, PrepJob, PrepWorker, WorkerLost, worth_a_worker
 from console.services.intake.preview import apply_mapping
 from console.services.intake.readers import SourceRow, Table, UnreadableInput, is_regular_file, open_table
 from console.services.intake.recovery import recover_interrupted, resumable, wall_clock, worker_id
 from console.services.intake.results import BatchResult, ImportProgress, ImportSummary, RowIssue, RowOutcome
-from console.services.intake.rowkeys import RowKey, known_rows, remember_rows, row_key
+from console.services.intake.rowkeys import known_rows, remember_rows
 from console.services.intake.writer import IMPORT_LOCK_KEY, ImportWriter
 from console.services.queue.claims import bump_queue_version
 from console.services.triage.scoring import TriageInput, TriageScorer
@@ -71,16 +69,6 @@ __all__ = ["collector_paused", "BatchResult", "ImportProgress", "ImportSummary",
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class PreparedChunk:
-    """A chunk normalised before its transaction begins: each row's key and draft or rejection."""
-
-    rows: list[SourceRow]
-    keys: dict[int, RowKey]
-    prepared: dict[int, Draft | Rejection] = field(default_factory=dict)
-    scored: dict[int, Scored] = field(default_factory=dict)  # by row number: see _score_ahead
-
-
 def import_files(
     ctx: ServiceContext,
     paths: Iterable[Path],
@@ -91,11 +79,14 @@ def import_files(
     pause_collector: bool = False,
     mappings: Mapping[str, Mapping[str, str]] | None = None,
     columnar: bool = True,
+    prepare_in_worker: bool | None = None,
 ) -> ImportSummary:
     """Import several files; every file is opened first, so an unreadable one stops the run before
     anything is written (:class:`UnreadableInput`).  ``pause_collector`` and ``columnar``: see
     :func:`import_table`.  ``mappings`` (by ``str(path)``): a column mapping the operator corrected in the
-    preview, applied as a header rename before the rows are read (console/services/intake/preview.py)."""
+    preview, applied as a header rename before the rows are read (console/services/intake/preview.py).
+    ``prepare_in_worker``: ``None`` lets a large file be prepared by a worker process (see
+    :func:`import_table`), ``True`` every file, ``False`` none (the differential tests compare them)."""
     ctx.require("import.run")
     path_list = list(paths)
     recover_interrupted(ctx)
@@ -120,6 +111,7 @@ def import_files(
         batch = import_table(
             ctx, table, source=source, file_sha256=sha, on_rows=report,
             chunk_size=chunk_size, pause_collector=pause_collector, resume=resume, columnar=columnar,
+            from_file=path if prepare_in_worker is not False else None, any_size=bool(prepare_in_worker),
         )
         summary.add(batch)
     return summary
@@ -185,6 +177,8 @@ def import_table(
     pause_collector: bool = False,
     resume: int | None = None,
     columnar: bool = True,
+    from_file: Path | None = None,
+    any_size: bool = False,
 ) -> BatchResult:
     """Import the rows of one opened table as one :class:`ImportBatch`; ``resume`` names an
     interrupted batch of the same file to continue after the rows it already holds.
@@ -193,6 +187,8 @@ def import_table(
     only a process that does nothing else meanwhile asks for it (``dissuade import``), never the GUI.
     ``columnar`` normalises each chunk column by column (:mod:`~console.services.intake.columnar`);
     ``False`` takes the row-by-row path, which gives the same database (the differential tests).
+    ``from_file`` (the file the table was opened from, the operator's mapping applied to the table): a
+    large file (any file with ``any_size``) is then read and prepared by a worker process while this one writes (:mod:`~console.services.intake.prepworker`).
     The returned batch lists each chunk's write-lock hold in ``lock_holds``.
     """
     ctx.require(permission)
@@ -206,38 +202,84 @@ def import_table(
         audit_details = (audit_details or {}) | {"resumed": True}
     writer = ImportWriter(ctx)
     state.json_text = writer.stores_json_text
+    preparer = Preparer(source, now, state.zone, bool(file_sha256), state.json_text, state.scorer,
+                        state.persons.profile, state.reasons_json)
+    worker: PrepWorker | None = None
     try:
         with collector_paused() if pause_collector else contextlib.nullcontext():
             sizer = ChunkSizer(chunk_size)
-            for chunk in _chunks(rows, sizer):
-                prepared = _prepare_chunk(chunk, table.field_columns, state, columnar)  # no lock held yet
+            if from_file is not None and columnar and state.json_text:
+                worker = _start_worker(ctx, table, from_file, batch.rows, preparer, any_size, chunk_size)
+            if worker is not None:
+                batch.prepared_in_worker = True
+                _close_rows(table)  # the worker reads the file itself
+                chunks = worker.chunks(lambda: sizer.size)
+            else:
+                chunks = (prepare_chunk(chunk, table.field_columns, preparer, columnar)  # no lock held yet
+                          for chunk in _chunks(rows, sizer))
+            for prepared in chunks:
                 with writer.chunk() as session:
                     _import_chunk(session, prepared, table.field_columns, state)
                     _store_counts(session, batch)
                 batch.lock_holds.append(writer.lock_holds[-1])
-                sizer.measured(len(chunk), writer.lock_holds[-1])
+                sizer.measured(len(prepared.rows), writer.lock_holds[-1])
                 if pause_collector:  # a chunk's own reference cycles (sessions, statement contexts
                     gc.collect(0)    # holding its parameters) go now, not at the end of the import
                 if on_rows is not None:
                     on_rows(batch.rows, table.rows_estimate)
     except UnreadableInput as exc:
-        writer.close()
+        _stop(worker, writer)
         _finish(ctx, batch, "failed", str(exc), audit_details)
         raise
+    except WorkerLost:
+        log.exception("import of batch %s: the preparing worker was lost", batch.batch_id)
+        _stop(worker, writer)
+        _finish(ctx, batch, "interrupted",
+                f"导入中断：读取文件的后台进程意外退出，已导入前 {batch.rows} 行；重新导入同一文件将继续", audit_details)
+        raise
     except (KeyboardInterrupt, SystemExit):
-        writer.close()
+        _stop(worker, writer)
         _finish(ctx, batch, "interrupted", f"导入被中止，已导入前 {batch.rows} 行；重新导入同一文件将继续", audit_details)
         raise
     except Exception as exc:
         # The exception's text may quote the row being written (names, phones): it goes to the
         # (masked) log only, never into the batch or the audit trail.
         log.exception("import of batch %s interrupted", batch.batch_id)
-        writer.close()
+        _stop(worker, writer)
         _finish(ctx, batch, "failed", f"导入中断：{_crash_description(exc)}", audit_details)
         raise
-    writer.close()
+    _stop(worker, writer)
     _finish(ctx, batch, "done", "", audit_details)
     return batch
+
+
+def _start_worker(ctx: ServiceContext, table: Table, path: Path, skip: int, preparer: Preparer,
+                  any_size: bool, chunk_size: int | None) -> PrepWorker | None:
+    """A worker preparing the chunks of ``path`` (the file ``table`` was read from), when the file is
+    large enough to be worth one (or ``any_size``); None (prepare in-process) when it is not or no
+    worker process can be started.  With a fixed ``chunk_size`` each block is one chunk."""
+    if not any_size and not worth_a_worker(path):
+        return None
+    job = PrepJob(str(path), True, skip, table.headers, table.field_columns, preparer.default_source, preparer.now,
+                  preparer.zone, preparer.keyed, preparer.json_text, ctx.settings.triage,
+                  ctx.centre_clock.today(preparer.now), chunk_size or BLOCK_ROWS)  # fixed chunks: one block each
+    try:
+        return PrepWorker(job)
+    except (OSError, WorkerLost):
+        log.warning("no preparing worker could be started; the file is prepared in-process", exc_info=True)
+        return None
+
+
+def _close_rows(table: Table) -> None:
+    close = getattr(table.rows, "close", None)
+    if callable(close):
+        close()
+
+
+def _stop(worker: PrepWorker | None, writer: ImportWriter) -> None:
+    if worker is not None:
+        worker.close()
+    writer.close()
 
 
 def _open_batch(ctx: ServiceContext, table: Table, source: str, file_sha256: str, resume: int | None) -> BatchResult:
@@ -298,46 +340,6 @@ def _finish(ctx: ServiceContext, batch: BatchResult, status: str, error: str,
 
 
 # ---------------------------------------------------------------- one chunk
-
-
-def _prepare_chunk(chunk: list[SourceRow], columns: dict[str, str], state: BatchState,
-                   columnar: bool) -> PreparedChunk:
-    """Keys and drafts of a chunk's rows: pure work, done before the chunk's transaction."""
-    readable = [row for row in chunk if row.undecodable is None]
-    if columnar:
-        cleaned: dict[str, list[str]] = {}
-        keys = row_keys(chunk, columns, cleaned) if state.file_sha256 else {}
-        results = prepare_rows(readable, columns, default_source=state.default_source, now=state.now, zone=state.zone,
-                               cleaned=cleaned if len(readable) == len(chunk) else None)
-    else:
-        keys = ({row.number: row_key(row.number, row.values, columns, row.undecodable) for row in chunk}
-                if state.file_sha256 else {})
-        results = [prepare_row(row.number, row.values, columns, default_source=state.default_source,
-                               now=state.now, zone=state.zone) for row in readable]
-    for row, result in zip(readable, results, strict=True):
-        if row.encoding and isinstance(result, Draft):
-            result.issues.append(Issue("encoding", f"本行是 {row.encoding} 编码，与文件其余部分不同，已按 {row.encoding} 读取"))
-    if state.json_text:  # encoded here, before the transaction, rather than while the lock is held
-        for result in results:
-            if isinstance(result, Draft):
-                result.raw_text = json_text(result.raw)
-                result.issues_text = json_text([i.as_dict() for i in result.issues]) if result.issues else "[]"
-    prepared = PreparedChunk(chunk, keys, {row.number: result for row, result in zip(readable, results, strict=True)})
-    _score_ahead(prepared, state)
-    return prepared
-
-
-def _score_ahead(chunk: PreparedChunk, state: BatchState) -> None:
-    """Score every draft before the transaction as the new warning of a new person (the common
-    case); inside the transaction a row that turns out so uses this score as it is, any other is
-    scored there.  The scorer's result depends on its input alone, so nothing stored changes."""
-    profile, score, encode = state.persons.profile, state.scorer.score, state.reasons_json.dumps
-    for number, draft in chunk.prepared.items():
-        if isinstance(draft, Draft):
-            triage = TriageInput(draft.fraud_type, draft.signals, draft.amount, draft.call_duration_s,
-                                 profile(draft.id_info.birth_date).age, False, False, 0, draft.received_at)
-            result = score(triage)
-            chunk.scored[number] = Scored(triage, result, encode(result.reasons) if state.json_text else "")
 
 
 def _import_chunk(session: Session, chunk: PreparedChunk, columns: dict[str, str], state: BatchState) -> None:

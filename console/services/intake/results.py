@@ -47,6 +47,7 @@ class BatchResult:
     outcomes: list[RowOutcome] = field(default_factory=list)
     resumed: bool = False  # continued a batch whose process had died
     lock_holds: list[float] = field(default_factory=list)  # seconds each chunk held the write lock
+    prepared_in_worker: bool = False  # the file was read and prepared by a worker process
 
 
 @dataclass

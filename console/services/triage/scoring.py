@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar, cast
 
-from console.services.core.settings import RESOURCES
+from console.services.core.paths import RESOURCES
 from console.services.core.triage_settings import TriageSettings
 from console.services.core.vocabulary import (
     AGE_BAND_LABELS,

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from console.services.core.context import ServiceError
-from console.services.core.settings import AUDIENCES, RESOURCES, Settings, read_settings_file
+from console.services.core.paths import RESOURCES
+from console.services.core.settings import AUDIENCES, Settings, read_settings_file
 from console.services.core.vocabulary import FRAUD_TYPE_LABELS
 from console.services.messaging import tts
 from console.services.messaging.speech_check import SpokenLine
