@@ -44,6 +44,7 @@ from console.services.intake.chunkwrite import (
     update_repeated,
 )
 from console.services.intake.gcpause import collector_paused
+from console.services.intake.inlist import among
 from console.services.intake.limits import INPUT_LIMITS
 from console.services.intake.persons import PersonIndex
 from console.services.intake.prepare import Draft, Issue, Rejection
@@ -439,16 +440,18 @@ def _load_candidates(session: Session, drafts: list[Draft], state: BatchState) -
                Warning.amount, Warning.call_duration_s, Warning.received_at, Warning.repeat_count,
                Warning.level_override, Person.phone, Person.birth_date, Person.previous_victim,
                Person.dissuaded_before)
+    dialect = session.get_bind().dialect.name
     rows: list[Any] = []
     if external_ids:
         rows += session.connection().execute(
-            select(*columns).join(Person, Person.id == Warning.person_id).where(Warning.external_id.in_(external_ids))
+            select(*columns).join(Person, Person.id == Warning.person_id)
+            .where(among(Warning.external_id, external_ids, dialect))
         ).all()
     if phones:
         state.persons.load(session, phones)
         rows += session.connection().execute(
             select(*columns).join(Person, Person.id == Warning.person_id)
-            .where(Person.phone.in_(phones), Warning.status != WarningStatus.CLOSED)
+            .where(among(Person.phone, phones, dialect), Warning.status != WarningStatus.CLOSED)
         ).all()
         state.loaded_phones |= phones
     seen: set[int] = set()

@@ -15,6 +15,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from console.services.intake.bulk import insert_with_ids
+from console.services.intake.inlist import among
 from console.services.intake.normalize import age_on
 from console.services.intake.prepare import Draft, Profile, derive_profile
 from db.models import Person
@@ -64,7 +65,7 @@ class PersonIndex:
         rows = session.connection().execute(
             select(Person.id, Person.phone, Person.id_number, Person.birth_date, Person.previous_victim,
                    Person.dissuaded_before)
-            .where(Person.phone.in_(phones), Person.erased_at.is_(None))
+            .where(among(Person.phone, phones, session.get_bind().dialect.name), Person.erased_at.is_(None))
             .order_by(Person.id)
         ).all()
         for row in rows:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from console.services.intake.bulk import insert_columns
 from console.services.intake.contentkeys import RowKey
+from console.services.intake.inlist import among
 from db.models import ImportedRow
 
 
@@ -20,14 +21,15 @@ def known_rows(session: Session, file_sha256: str, keys: list[RowKey], batch_id:
     """Numbers of the rows in ``keys`` that an earlier import already took in."""
     if not keys:
         return set()
+    dialect = session.get_bind().dialect.name
     found = set(session.connection().scalars(
         select(ImportedRow.row_number).where(ImportedRow.file_sha256 == file_sha256,
-                                             ImportedRow.row_number.in_({k.number for k in keys}))
+                                             among(ImportedRow.row_number, {k.number for k in keys}, dialect))
     ))
     contents = {k.content for k in keys if k.has_external_id and k.number not in found}
     if contents:
         seen = set(session.connection().scalars(
-            select(ImportedRow.content_sha).where(ImportedRow.content_sha.in_(contents),
+            select(ImportedRow.content_sha).where(among(ImportedRow.content_sha, contents, dialect),
                                                   ImportedRow.batch_id != batch_id)
         ))
         found |= {k.number for k in keys if k.has_external_id and k.content in seen}
