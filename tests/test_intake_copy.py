@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from bench.bench_import import HEADER, generate_rows
 from console.app.bootstrap import Database
@@ -29,7 +29,7 @@ from console.services.core.context import SYSTEM, ServiceContext
 from console.services.intake import bulk
 from console.services.intake.importer import ImportSummary, import_files
 from db.engine import make_session_factory
-from db.models import ImportBatch, ImportedRow, QuarantinedRow, QueueItem, Warning, WarningMerge
+from db.models import ImportBatch, ImportedRow, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
 from tests.conftest import make_pg_database
 from tests.pgserver import PgServer
 from tests.test_intake_differential import FIXTURES, READABLE, snapshot
@@ -145,6 +145,24 @@ def test_awkward_cells_and_amounts_give_identical_tables(
     assert [payloads[f"JS-{i}"]["备注"] for i in range(len(AWKWARD))] == AWKWARD  # the raw rows, exactly
     assert json.loads(payloads["JS-3"]["extra"])["层级"][1] == {"b": None, "a": "\\\t\n"}
     assert {None, Decimal("0.01"), Decimal("0.02"), Decimal("1234.56"), Decimal("1000.00")} <= amounts
+
+
+def test_a_value_its_column_refuses_fails_alike_and_leaves_nothing(
+        pair: tuple[Database, ServiceContext, Database, ServiceContext]) -> None:
+    """The error an import reports (its first line, its type) is the same whichever way the rows went."""
+    failures = []
+    for ctx in (pair[1], pair[3]):
+        with pytest.raises(DBAPIError) as refused, ctx.sessions() as session, session.begin():
+            bulk.insert_columns_with_ids(session, Person, {"phone": ["13800138000", "1" * 40], "name": ["甲", "乙"]})
+        failures.append((type(refused.value), type(refused.value.orig), str(refused.value.orig).splitlines()[0]))
+        assert not refused.value.connection_invalidated
+        with ctx.sessions() as session, session.begin():  # the connection is fine; nothing was kept
+            assert session.scalar(select(func.count()).select_from(Person)) == 0
+            bulk.insert_columns_with_ids(session, Person, {"phone": ["13800138000"], "name": ["甲"]})
+        with ctx.sessions() as session:
+            assert session.scalars(select(Person.name)).all() == ["甲"]
+    assert failures[0] == failures[1]
+    assert failures[0][0] is DataError and "too long" in failures[0][2]
 
 
 class _Lost:
