@@ -12,7 +12,9 @@ costs (indexes, merge lookups, commits), the ceiling for any parsing code.
 
 Also printed: the longest time one chunk held the SQLite write lock (what a seat may wait for while
 an import runs; target at most 0.3 s), the peak RSS of a process importing the CSV (target at most
-300 MB), and with ``--pg`` the same CSV into a throw-away PostgreSQL server.
+300 MB), and with ``--pg`` the same CSV into a throw-away PostgreSQL server, each run into a fresh
+database: once as the import writes there (COPY) and once with COPY switched off (the INSERTs it
+replaced), both also as a ratio to the SQLite CSV figure of the same run.
 
 Targets: at least 20,000 CSV rows/s and 15,000 XLSX rows/s on a 2-core machine, within 10x of the
 bare executemany.  The machine is shared, so each figure is taken ``--runs`` times (alternating).
@@ -44,9 +46,10 @@ from sqlalchemy import event
 from bench.common import median, write_result
 from console.app.bootstrap import open_database
 from console.services.core.context import SYSTEM, ServiceContext
+from console.services.intake.bulk import COPY_OPTION
 from console.services.intake.importer import import_files
 from console.services.intake.normalize import id_check_digit
-from db.engine import sqlite_on_connect
+from db.engine import make_session_factory, sqlite_on_connect
 
 NOW = dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC)
 HEADER = ["预警编号", "预警时间", "姓名", "手机号", "身份证号", "预警类型", "涉诈号码", "通话时长(秒)",
@@ -115,17 +118,21 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> None:
 
 
 def time_import(path: Path, directory: Path, statements: list[Statement] | None = None, *,
-                columnar: bool = True, url: str | None = None) -> dict[str, Any]:
+                columnar: bool = True, url: str | None = None, copy: bool = True) -> dict[str, Any]:
     """Import ``path`` into a fresh database and time it; with ``statements``, also record there every
-    statement the driver receives (one cheap call per statement or chunk, not per row)."""
+    statement the driver receives (one cheap call per statement or chunk, not per row).  ``copy=False``
+    sends PostgreSQL's bulk inserts as INSERTs instead of COPY."""
     database = open_database(url or f"sqlite:///{database_path(path, directory)}")
+    sessions = database.sessions
+    if not copy:
+        sessions = make_session_factory(database.engine.execution_options(**{COPY_OPTION: False}))
     if statements is not None:
         def record(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, many: bool) -> None:
             statements.append((sql, params, many))
 
         event.listen(database.engine, "before_cursor_execute", record)
         event.listen(database.engine, "commit", lambda _conn: statements.append(("COMMIT", None, False)))
-    ctx = ServiceContext(database.sessions, SYSTEM, lambda: NOW)
+    ctx = ServiceContext(sessions, SYSTEM, lambda: NOW)
     start = time.perf_counter()
     summary = import_files(ctx, [path], pause_collector=True, columnar=columnar)  # as `dissuade import` runs it
     seconds = time.perf_counter() - start
@@ -170,22 +177,39 @@ def _own_peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def time_postgres(path: Path, directory: Path) -> dict[str, Any]:
-    """The CSV into a throw-away PostgreSQL server (see tests/pgserver.py), columnar path."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.pgserver import PgServer, find_pg_bin
+class Postgres:
+    """A throw-away PostgreSQL server (see tests/pgserver.py) for the whole run; each import gets a
+    fresh database on it."""
 
-    bin_dir = find_pg_bin()
-    if bin_dir is None:
-        return {"skipped": "PostgreSQL server binaries not found"}
-    server = PgServer(bin_dir)
-    server.init()
-    server.start()
-    try:
-        server.execute("CREATE DATABASE bench_import")
-        return time_import(path, directory, url=server.url("bench_import"))
-    finally:
-        server.cleanup()
+    def __init__(self) -> None:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.pgserver import PgServer, find_pg_bin
+
+        bin_dir = find_pg_bin()
+        self.skipped = "" if bin_dir is not None else "PostgreSQL server binaries not found"
+        self.server = PgServer(bin_dir) if bin_dir is not None else None
+        self.databases = 0
+        if self.server is not None:
+            try:
+                self.server.init()
+                self.server.start()
+            except BaseException:
+                self.server.cleanup()
+                raise
+
+    def time_import(self, path: Path, directory: Path, *, copy: bool) -> dict[str, Any]:
+        assert self.server is not None
+        self.databases += 1
+        name = f"bench_import_{self.databases}"
+        self.server.execute(f"CREATE DATABASE {name}")
+        try:
+            return time_import(path, directory, url=self.server.url(name), copy=copy)
+        finally:
+            self.server.execute(f"DROP DATABASE {name}")
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.cleanup()
 
 
 def database_path(path: Path, directory: Path) -> Path:
@@ -254,21 +278,30 @@ def run(rows: int, *, xlsx: bool = True, runs: int = 1, rss: bool = False, pg: b
         xlsx_path = directory / "warnings.xlsx"
         if xlsx:
             write_xlsx(xlsx_path, data)
-        each: dict[str, list[dict[str, Any]]] = {"csv": [], "csv_row_by_row": [], "xlsx": []}
+        each: dict[str, list[dict[str, Any]]] = {"csv": [], "csv_row_by_row": [], "xlsx": [], "postgresql": [],
+                                                 "postgresql_insert": []}
         baselines: list[float] = []
         statements: list[Statement] = []
-        for index in range(runs):
-            baselines.append(time_plain_executemany(csv_path, directory))
-            _fresh(directory, csv_path)
-            each["csv"].append(time_import(csv_path, directory, statements if index == 0 else None))
-            if index == 0:
-                sql_alone = time_sql_alone(statements, database_path(csv_path, directory), directory)
-                statements.clear()
-            _fresh(directory, csv_path)
-            each["csv_row_by_row"].append(time_import(csv_path, directory, columnar=False))
-            if xlsx:
-                _fresh(directory, xlsx_path)
-                each["xlsx"].append(time_import(xlsx_path, directory))
+        postgres = Postgres() if pg else None
+        try:
+            for index in range(runs):
+                baselines.append(time_plain_executemany(csv_path, directory))
+                _fresh(directory, csv_path)
+                each["csv"].append(time_import(csv_path, directory, statements if index == 0 else None))
+                if index == 0:
+                    sql_alone = time_sql_alone(statements, database_path(csv_path, directory), directory)
+                    statements.clear()
+                _fresh(directory, csv_path)
+                each["csv_row_by_row"].append(time_import(csv_path, directory, columnar=False))
+                if xlsx:
+                    _fresh(directory, xlsx_path)
+                    each["xlsx"].append(time_import(xlsx_path, directory))
+                if postgres is not None and not postgres.skipped:
+                    each["postgresql"].append(postgres.time_import(csv_path, directory, copy=True))
+                    each["postgresql_insert"].append(postgres.time_import(csv_path, directory, copy=False))
+        finally:
+            if postgres is not None:
+                postgres.close()
         baseline = median(baselines)
         result: dict[str, Any] = {"rows": rows, "runs": runs}
         for kind, figures in each.items():
@@ -276,6 +309,14 @@ def run(rows: int, *, xlsx: bool = True, runs: int = 1, rss: bool = False, pg: b
                 best = sorted(figures, key=lambda f: f["seconds"])[len(figures) // 2]  # the median run
                 result[kind] = best | {"rows_per_s_each": [f["rows_per_s"] for f in figures],
                                        "lock_hold_max_s": max(f["lock_hold_max_s"] for f in figures)}
+        for kind in ("postgresql", "postgresql_insert"):
+            if kind in result:  # PostgreSQL's rows/s over SQLite's, CSV, median runs of the same run
+                result[kind]["vs_sqlite_csv"] = round(result[kind]["rows_per_s"] / result["csv"]["rows_per_s"], 2)
+        if "postgresql_insert" in result:
+            result["postgresql"]["copy_vs_insert"] = round(
+                result["postgresql_insert"]["seconds"] / result["postgresql"]["seconds"], 2)
+        if postgres is not None and postgres.skipped:
+            result["postgresql"] = {"skipped": postgres.skipped}
         result["plain_executemany_s"] = round(baseline, 3)
         result["plain_rows_per_s"] = round(rows / baseline) if baseline else 0
         result["ratio_vs_plain"] = round(result["csv"]["seconds"] / baseline, 1) if baseline else None
@@ -287,8 +328,6 @@ def run(rows: int, *, xlsx: bool = True, runs: int = 1, rss: bool = False, pg: b
         result["lock_hold_max_s"] = max(result[k]["lock_hold_max_s"] for k in ("csv", "xlsx") if k in result)
         if rss:
             result["peak_rss_mb"] = peak_rss_mb(csv_path, directory)
-        if pg:
-            result["postgresql"] = time_postgres(csv_path, directory)
         result["target_rows_per_s"] = TARGET_ROWS_PER_S
         result["meets_target"] = result["csv"]["rows_per_s"] >= TARGET_ROWS_PER_S
     return result
@@ -317,8 +356,9 @@ def main() -> None:
     print(_line("CSV import, row by row", result["csv_row_by_row"]))
     if "xlsx" in result:
         print(_line("XLSX import", result["xlsx"]))
-    if "postgresql" in result and "seconds" in result["postgresql"]:
+    if "seconds" in result.get("postgresql", {}):
         print(_line("CSV import, PostgreSQL", result["postgresql"]))
+        print(_line("  the same with INSERT", result["postgresql_insert"]))
     print(f"{'its SQL alone, replayed':<28}{result['sql_alone_s']:>10}{result['sql_alone_rows_per_s']:>12}")
     print(f"{'plain sqlite3 executemany':<28}{result['plain_executemany_s']:>10}{result['plain_rows_per_s']:>12}")
     csv_counts = result["csv"]
@@ -328,6 +368,13 @@ def main() -> None:
           + (f", XLSX {result['xlsx_ratio_vs_plain']}x" if "xlsx" in result else "")
           + f"; columnar vs row by row {result['columnar_speedup']}x (target within 10x)")
     print(f"lock hold max per chunk: {result['lock_hold_max_s']} s (target <= {TARGET_LOCK_HOLD_S} s)")
+    if "seconds" in result.get("postgresql", {}):
+        pg, insert = result["postgresql"], result["postgresql_insert"]
+        print(f"PostgreSQL CSV import: {pg['rows_per_s']} rows/s (COPY), {pg['vs_sqlite_csv']}x SQLite's "
+              f"{csv_counts['rows_per_s']} rows/s; with INSERT {insert['rows_per_s']} rows/s, "
+              f"{insert['vs_sqlite_csv']}x; COPY {pg['copy_vs_insert']}x as fast as INSERT")
+    elif "postgresql" in result:
+        print(f"PostgreSQL CSV import skipped: {result['postgresql']['skipped']}")
     if "peak_rss_mb" in result:
         print(f"peak RSS of the CSV import: {result['peak_rss_mb']} MB (target <= {TARGET_PEAK_RSS_MB} MB)")
     print(f"target {TARGET_ROWS_PER_S} CSV rows/s {'met' if result['meets_target'] else 'NOT met'}; "

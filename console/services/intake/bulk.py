@@ -1,10 +1,17 @@
-"""Bulk inserts for the importer: one driver-level ``executemany`` per table and chunk.
+"""Bulk inserts for the importer: one driver-level ``executemany`` (SQLite) or ``COPY``
+(PostgreSQL) per table and chunk.
 
 Two costs dominate a naive bulk insert: RETURNING (which makes SQLAlchemy split the insert into
 many small statements) and SQLAlchemy's per-row parameter assembly.  Here the ids are reserved
-first, the INSERT is compiled once by SQLAlchemy for the connected dialect, each value goes through
-the column type's own bind processor (so UTC datetimes, JSON and decimals are stored exactly as the
-ORM would store them), and the rows go to the driver in one ``executemany``.
+first, each value goes through the column type's own bind processor (so UTC datetimes, JSON and
+decimals are stored exactly as the ORM would store them), and the rows go to the driver at once:
+on SQLite as one ``executemany`` of the INSERT SQLAlchemy compiles once for the dialect; on
+PostgreSQL as one ``COPY … FROM STDIN`` in text format on the driver connection of the same
+transaction.  psycopg turns each bound value into the same text it would send as an INSERT
+parameter (its text dumpers: aware UTC datetimes, ``Jsonb`` wrappers, decimals, booleans, NULL) and
+escapes it for COPY (backslashes, tabs, newlines); the server reads it with the column type's own
+input function, the way an INSERT assigns a parameter to the column.  The engine or connection
+execution option ``bulk_copy=False`` keeps PostgreSQL on the INSERT (the tests compare the two).
 
 Id reservation: on SQLite the import's transaction already holds the write lock (``BEGIN
 IMMEDIATE``), so ``max(id) + 1 …`` cannot be taken by anyone else; on PostgreSQL the ids come from
@@ -20,7 +27,8 @@ from itertools import repeat
 from typing import Any, Final, cast
 
 from sqlalchemy import Column, Table, func, insert, select, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime
@@ -115,7 +123,7 @@ def bound_values(session: Session, model: Any, name: str, values: Sequence[Any])
 
 
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) in one executemany; omitted columns get their defaults."""
+    """Insert ``rows`` (all with the same keys) in one batch; omitted columns get their defaults."""
     if rows:
         insert_columns(session, model, {key: [row[key] for row in rows] for key in rows[0]})
 
@@ -145,7 +153,9 @@ def insert_columns(session: Session, model: Any, columns: Mapping[str, Sequence[
     dialect = connection.dialect
     given = [*columns, *encoded, *constants]
     defaults = {c.key: d for c in table.columns if c.key not in given and (d := _default_of(c)) is not None}
-    sql, names, positional = _compiled_insert(table, dialect, (*given, *defaults))
+    keys = (*given, *defaults)
+    copy = dialect.name == "postgresql" and connection.get_execution_options().get(COPY_OPTION, True)
+    sql, names, positional = ("", list(keys), True) if copy else _compiled_insert(table, dialect, keys)
     cells: list[Iterable[Any]] = []
     for name in names:
         if name in encoded:
@@ -167,8 +177,45 @@ def insert_columns(session: Session, model: Any, columns: Mapping[str, Sequence[
         else:
             cells.append(repeat(processor(default) if processor else default, count))
     rows = zip(*cells, strict=False)  # constant columns are repeat() iterators, the others lists
+    if copy:
+        _copy_rows(connection, table, names, rows)
+        return
     params = list(rows) if positional else [dict(zip(names, row, strict=True)) for row in rows]
     connection.exec_driver_sql(sql, params)
+
+
+COPY_OPTION: Final = "bulk_copy"  # execution option: False sends PostgreSQL bulk inserts as INSERTs
+_COPIES: Final[dict[tuple[Table, tuple[str, ...]], Any]] = {}  # psycopg ``sql.Composed`` statements
+
+
+def _copy_rows(connection: Connection, table: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``rows`` (bound values in the order of ``names``) into ``table`` by ``COPY … FROM STDIN`` on the
+    driver connection, inside the connection's transaction.  A driver error comes back as
+    SQLAlchemy's, a lost connection invalidated, as ``Connection.execute`` reports them: the chunk's
+    transaction then rolls back whole."""
+    from psycopg import sql
+
+    key = (table, tuple(names))
+    statement = _COPIES.get(key)
+    if statement is None:
+        statement = _COPIES[key] = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(*filter(None, (table.schema, table.name))),
+            sql.SQL(", ").join(sql.Identifier(table.c[n].name) for n in names))
+    raw = connection.connection
+    driver: Any = raw.driver_connection
+    dialect = connection.dialect
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, raw.dbapi_connection, None)
+        if lost:
+            connection.invalidate(exc)
+        # no parameters in the error: its text reaches the log, and the rows hold personal data
+        raise DBAPIError.instance(statement.as_string(None), None, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
 
 
 _Statement = tuple[str, list[str], bool]  # SQL, column names in parameter order, positional?
