@@ -249,7 +249,7 @@ def import_table(
         _stop(worker, writer)
         _finish(ctx, batch, "failed", f"导入中断：{_crash_description(exc)}", audit_details)
         raise
-    _stop(worker, writer)
+    _stop(worker, writer, batch)
     _finish(ctx, batch, "done", "", audit_details)
     return batch
 
@@ -266,7 +266,7 @@ def _start_worker(ctx: ServiceContext, table: Table, path: Path, skip: int, prep
                   ctx.centre_clock.today(preparer.now), chunk_size or BLOCK_ROWS)  # fixed chunks: one block each
     try:
         return PrepWorker(job)
-    except (OSError, WorkerLost):
+    except (OSError, ValueError, WorkerLost):
         log.warning("no preparing worker could be started; the file is prepared in-process", exc_info=True)
         return None
 
@@ -277,9 +277,11 @@ def _close_rows(table: Table) -> None:
         close()
 
 
-def _stop(worker: PrepWorker | None, writer: ImportWriter) -> None:
+def _stop(worker: PrepWorker | None, writer: ImportWriter, batch: BatchResult | None = None) -> None:
     if worker is not None:
         worker.close()
+        if batch is not None:
+            batch.worker_peak_rss_kib = worker.peak_rss_kib
     writer.close()
 
 

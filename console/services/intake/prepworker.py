@@ -192,7 +192,16 @@ def run_job(job: PrepJob, out: IO[bytes]) -> None:
     except UnreadableInput as exc:
         _write_frame(out, ("unreadable", str(exc)))
         return
-    _write_frame(out, ("end",))
+    _write_frame(out, ("end", _peak_rss_kib()))
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory (``VmHWM``, which starts afresh at ``exec``), 0 if unknown."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
 
 
 def main() -> int:
@@ -247,6 +256,7 @@ class PrepWorker:
         self._reader = threading.Thread(target=self._drain, name="import-prepare-reader", daemon=True)
         self._reader.start()
         self._ended = False
+        self.peak_rss_kib = 0  # the worker's own peak, reported when it finishes the file
 
     def _drain(self) -> None:
         try:
@@ -295,6 +305,7 @@ class PrepWorker:
                 continue
             if kind == "end":
                 self._ended = True
+                self.peak_rss_kib = int(message[1]) if len(message) > 1 else 0
                 break
             if pending is not None:  # what was read before the failure is written first, as in-process
                 yield pending

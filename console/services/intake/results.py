@@ -48,6 +48,7 @@ class BatchResult:
     resumed: bool = False  # continued a batch whose process had died
     lock_holds: list[float] = field(default_factory=list)  # seconds each chunk held the write lock
     prepared_in_worker: bool = False  # the file was read and prepared by a worker process
+    worker_peak_rss_kib: int = 0  # that worker's peak resident memory
 
 
 @dataclass
