@@ -15,3 +15,6 @@ def test_import_benchmark_smoke() -> None:
     assert result["plain_rows_per_s"] > 0 and result["ratio_vs_plain"] > 0
     # the replay asserts it wrote what the import wrote; the SQL alone is cheaper than the whole import
     assert 0 < result["sql_alone_s"] < result["csv"]["seconds"]
+    # a file this small is prepared in-process: the in-process figure is the same path
+    assert not result["csv"]["prepared_in_worker"] and not result["csv_in_process"]["prepared_in_worker"]
+    assert result["csv_in_process"]["imported"] == result["csv"]["imported"] and result["worker_speedup"] > 0
