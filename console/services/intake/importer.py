@@ -18,7 +18,6 @@ import base64
 import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -224,8 +223,6 @@ def import_table(
                     _store_counts(session, batch)
                 batch.lock_holds.append(writer.lock_holds[-1])
                 sizer.measured(len(prepared.rows), writer.lock_holds[-1])
-                if pause_collector:  # a chunk's own reference cycles (sessions, statement contexts
-                    gc.collect(0)    # holding its parameters) go now, not at the end of the import
                 if on_rows is not None:
                     on_rows(batch.rows, table.rows_estimate)
     except UnreadableInput as exc:
