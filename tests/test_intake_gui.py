@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
+from bench.bench_import import generate_rows, write_csv
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, ServiceContext
+from console.services.intake import prepworker
 from console.ui.import_dialog import ImportDialog
 from console.ui.manual_entry_dialog import ManualEntryDialog
 from console.ui.tasks import SyncTaskRunner, TaskRunner
@@ -44,6 +47,31 @@ def test_import_runs_in_the_background_with_progress(qtbot, ctx: ServiceContext,
     assert [(i.file, i.row) for i in dialog.issues()][:2] == [("清单.xlsx", 6), ("清单.xlsx", 8)]
     qtbot.waitUntil(lambda: dialog.quarantine_model.rowCount() == 5)
     assert runner.wait_all()
+
+
+def test_a_large_file_imports_through_a_worker_from_the_dialog(qtbot, ctx: ServiceContext,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    """A file over a megabyte is prepared by a worker process while the dialog's background job
+    writes: the operator sees the same progress and summary, and no process or thread is left."""
+    path = tmp_path / "全省推送.csv"
+    write_csv(path, generate_rows(8000, seed=12))
+    assert path.stat().st_size >= prepworker.MIN_FILE_BYTES
+    runner = TaskRunner()
+    dialog = ImportDialog(ctx, runner)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: runner.running == 0)
+    dialog.add_files([str(path)])
+    with qtbot.waitSignal(dialog.import_finished, timeout=120_000) as blocker:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    summary = blocker.args[0]
+    assert summary.batches[0].prepared_in_worker
+    assert summary.rows == 8000 == summary.imported + summary.merged + summary.rejected
+    assert dialog.progress.value() == 100
+    assert f"共 8000 行：新增 {summary.imported}，合并 {summary.merged}，拒绝 {summary.rejected}" in dialog.summary_label.text()
+    assert runner.wait_all()
+    assert not any(t.name == "import-prepare-reader" for t in threading.enumerate())
+    with ctx.session() as session:
+        assert session.scalar(select(func.count()).select_from(Warning)) == summary.imported
 
 
 def test_unreadable_file_shows_the_reason(qtbot, ctx: ServiceContext) -> None:  # type: ignore[no-untyped-def]
