@@ -33,6 +33,7 @@ from console.services.core import audit
 from console.services.core.context import ServiceContext
 from console.services.core.masking import mask_text
 from console.services.core.vocabulary import WarningStatus
+from console.services.intake.bulk import stores_json_text
 from console.services.intake.chunkprep import PreparedChunk, Preparer, prepare_chunk
 from console.services.intake.chunkwrite import (
     BatchState,
@@ -90,10 +91,15 @@ def import_files(
     ctx.require("import.run")
     path_list = list(paths)
     recover_interrupted(ctx)
+    with ctx.sessions() as probe:
+        workers = prepare_in_worker is not False and columnar and stores_json_text(probe)
     tables = []
     for path in path_list:
         try:
-            table = open_table(path, fast=columnar)
+            # A sheet a worker will read is opened here for its header only (openpyxl streams it;
+            # calamine would read the whole grid); should no worker read it, openpyxl reads the rows.
+            header_only = workers and (bool(prepare_in_worker) or worth_a_worker(path))
+            table = open_table(path, fast=columnar and not header_only)
             tables.append(apply_mapping(table, mappings[str(path)]) if mappings and str(path) in mappings else table)
         except UnreadableInput as exc:
             _record_refused(ctx, path, str(exc), source)
@@ -262,10 +268,15 @@ def _start_worker(ctx: ServiceContext, table: Table, path: Path, skip: int, prep
                   preparer.zone, preparer.keyed, preparer.json_text, ctx.settings.triage,
                   ctx.centre_clock.today(preparer.now), chunk_size or BLOCK_ROWS)  # fixed chunks: one block each
     try:
-        return PrepWorker(job)
+        worker = PrepWorker(job)
     except (OSError, ValueError, WorkerLost):
         log.warning("no preparing worker could be started; the file is prepared in-process", exc_info=True)
         return None
+    if not worker.opened():
+        worker.close()
+        log.warning("the preparing worker did not read the file this import opened; it is read in-process")
+        return None
+    return worker
 
 
 def _close_rows(table: Table) -> None:

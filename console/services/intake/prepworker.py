@@ -8,8 +8,9 @@ uses in-process) while the importing process matches and writes the chunk before
 depends on the database (merges, persons, ids) stays in the importing process, in file order.
 
 The worker is ``python -m console.services.intake.prepworker``; it reads one job from its stdin and
-writes length-prefixed frames to its stdout: blocks of prepared rows as plain tuples (unpickling
-dataclasses costs more than building them), then ``end``; a file that turns out unreadable part way
+writes length-prefixed frames to its stdout: ``opened`` once it has read the header (the importer
+reads the file itself when the worker found another file there), blocks of prepared rows as plain
+tuples (unpickling dataclasses costs more than building them), then ``end``; a file that turns out unreadable part way
 is reported as ``unreadable`` with the reader's own message, at the row where it happened, so the
 import fails exactly as it does in-process.  The worker stops when its output pipe closes: an
 importer that is killed takes its worker with it.
@@ -170,12 +171,13 @@ def run_job(job: PrepJob, out: IO[bytes]) -> None:
     """Read the job's file and write its prepared blocks to ``out`` (the worker's whole work)."""
     try:
         table = open_table(Path(job.path), fast=job.fast)
-    except UnreadableInput as exc:
-        _write_frame(out, ("unreadable", str(exc)))
+    except UnreadableInput:
+        _write_frame(out, ("opened", False))  # the importer opened it: it reads the file itself
         return
-    if table.headers != job.headers:  # the file changed since the importer opened it
-        _write_frame(out, ("failed", "the worker read other headers than the importer"))
+    if table.headers != job.headers:  # the file was replaced since the importer opened it
+        _write_frame(out, ("opened", False))
         return
+    _write_frame(out, ("opened", True))
     today = job.today
 
     @functools.cache
@@ -283,6 +285,12 @@ class PrepWorker:
         message = pickle.loads(frame)  # noqa: S301 - our own worker, over our own pipe
         assert isinstance(message, tuple)
         return message
+
+    def opened(self) -> bool:
+        """Whether the worker read the file the importer opened (the same headers) and goes on to
+        prepare it; False: the worker has stopped and the importer reads the file itself."""
+        message = self._next_message()
+        return message is not None and message[0] == "opened" and bool(message[1])
 
     def chunks(self, rows_wanted: Callable[[], int]) -> Iterator[PreparedChunk]:
         """Prepared chunks of about ``rows_wanted()`` rows each (whole blocks), in file order."""
