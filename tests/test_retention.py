@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
+import shutil
+import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from console.app.bootstrap import Database
 from console.cli import main
@@ -17,15 +21,20 @@ from console.services.core.context import ServiceContext, ServiceError
 from console.services.core.paths import RESOURCES
 from console.services.core.settings import parse_retention_settings, read_settings_file
 from console.services.people import retention
+from console.services.telephony.recordings import RecordingFiles
+from console.services.voice.audio_cache import VoiceAudioCache
 from db.models import (
     AuditEvent,
     CallAttempt,
     CallDraft,
+    CallRecording,
     Escalation,
     EscalationTask,
     FollowUp,
     Person,
     QuarantinedRow,
+    VoiceCampaign,
+    VoiceCampaignItem,
     Warning,
     WarningMerge,
 )
@@ -209,3 +218,104 @@ def test_retention_days_come_from_the_settings_file(tmp_path) -> None:  # type: 
     path.write_text("older_than_days: soon\n", encoding="utf-8")
     with pytest.raises(ServiceError, match="older_than_days"):
         parse_retention_settings(read_settings_file(path))
+
+
+def _aged(path: Path, hours: float = 3) -> Path:
+    """Make ``path`` look untouched for ``hours`` (the run leaves files used in the last hour alone)."""
+    stamp = time.time() - hours * 3600
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def _private_wav(path: Path, source: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, path)
+    path.chmod(0o600)
+    return path
+
+
+def test_retention_deletes_the_speech_and_recordings_nobody_may_keep(  # type: ignore[no-untyped-def]
+        database: Database, make_actor, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.services.core.settings import default_settings
+    from console.services.voice import templates
+
+    make_actor("adm_files", "admin")
+    ctx = ServiceContext(database.sessions, make_actor("root1", "admin"), fixed_clock())
+    settings = default_settings()
+    root = tmp_path / "data"
+    cache = root / templates.CACHE_FOLDER
+    p_old, w_old = add_person_and_warning(database, name="钱七", status="closed", closed_at=OLD, outcome="dissuaded")
+    p_live, w_live = add_person_and_warning(database, name="王秀英", phone="13700005555", status="open")
+    with database.sessions() as session, session.begin():
+        old_person, live_person = session.get(Person, p_old), session.get(Person, p_live)
+        assert old_person is not None and live_person is not None
+        live_person.sex, live_person.age_band, live_person.profile_group = "F", "65+", "elderly"
+        played = templates.message_for_person(settings, "fake_investment", name=old_person.name, sex=old_person.sex,
+                                              profile_group=old_person.profile_group, age_band=old_person.age_band)
+        coming = templates.message_for_person(settings, "fake_investment", name="王秀英", sex="F",
+                                              profile_group="elderly", age_band="65+")
+        done = VoiceCampaign(status="finished", levels=["blue"], fraud_types=[], channels=1)
+        live = VoiceCampaign(status="paused", levels=["blue"], fraud_types=[], channels=1)
+        session.add_all([done, live])
+        session.flush()
+        session.add_all([
+            VoiceCampaignItem(campaign_id=done.id, warning_id=w_old, person_id=p_old, status="done",
+                              last_result="listened", message_key=played.key, message_text=played.text),
+            VoiceCampaignItem(campaign_id=live.id, warning_id=w_live, person_id=p_live, status="pending"),
+        ])
+    wait_s = settings.voice.wait_for_key_s
+    # real speech, rendered as the campaign loop renders it
+    old_speech = _aged(templates.message_audio(settings, played.text, played.audience, cache,
+                                               trailing_silence_s=wait_s).path)
+    live_speech = _aged(templates.message_audio(settings, coming.text, coming.audience, cache,
+                                                trailing_silence_s=wait_s).path)
+    assert "钱" in played.text and "王阿姨" in coming.text and old_speech != live_speech
+    orphan_speech = _aged(_private_wav(cache / "0123456789abcdef.wav", old_speech))
+    in_use_speech = _private_wav(cache / "fedcba9876543210.wav", old_speech)  # used a minute ago on some line
+    # recordings: of the erased warning, of a dial with no warning long ago, one no row names, a spool leftover
+    erased_call = _private_wav(root / "recordings" / "2026-05" / "a.wav", old_speech)
+    no_warning = _private_wav(root / "recordings" / "2026-05" / "b.wav", old_speech)
+    kept_call = _private_wav(root / "recordings" / "2026-11" / "c.wav", old_speech)
+    unnamed = _aged(_private_wav(root / "recordings" / "2026-05" / "d.wav", old_speech))
+    spool = _aged(_private_wav(root / "sip" / "rec" / "dump-20260501-enc.wav", old_speech))
+    with database.sessions() as session, session.begin():
+        session.add_all([
+            CallRecording(call_uuid="r-1", warning_id=w_old, path=str(erased_call), created_at=OLD),
+            CallRecording(call_uuid="r-2", warning_id=None, path=str(no_warning), created_at=OLD),
+            CallRecording(call_uuid="r-3", warning_id=w_live, path=str(kept_call), created_at=RECENT),
+        ])
+    kinds = (RecordingFiles(root), VoiceAudioCache(settings, root))
+    every = [old_speech, live_speech, orphan_speech, in_use_speech, erased_call, no_warning, kept_call, unnamed, spool]
+
+    dry = retention.apply_retention(ctx, older_than_days=180, dry_run=True, stored_files=kinds)
+    assert dry.files_deleted == {"recordings": 3, "voice_cache": 2} and dry.recordings_deleted == 1
+    assert all(path.exists() for path in every)
+
+    url = database.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DISSUADE_DATA_DIR", str(root))
+    assert main(["retention", "run", "--db", url, *login_as(monkeypatch, "adm_files")]) == 0
+    out = capsys.readouterr().out
+    assert "已清除预警的录音 1 个" in out and "无主或过期的录音文件 3 个" in out and "自动语音提示缓存 2 个" in out
+
+    gone = [old_speech, orphan_speech, erased_call, no_warning, unnamed, spool]
+    kept = [live_speech, in_use_speech, kept_call]
+    assert [path for path in gone if path.exists()] == []
+    assert all(path.exists() and path.stat().st_mode & 0o777 == 0o600 for path in kept)
+    with database.sessions() as session:
+        purged = dict(session.execute(select(CallRecording.call_uuid, CallRecording.purged_at)).all())
+        entry = session.execute(select(AuditEvent).where(AuditEvent.action == "retention")).scalar_one()
+    assert purged["r-1"] is not None and purged["r-2"] is not None and purged["r-3"] is None
+    assert entry.details["files_deleted"] == {"recordings": 3, "voice_cache": 2}
+    assert entry.details["recordings_deleted"] == 1 and entry.login == "adm_files"
+
+    # the campaign ends: the speech it no longer needs goes with the next run, the file in use an hour later
+    with database.sessions() as session, session.begin():
+        session.execute(update(VoiceCampaign).where(VoiceCampaign.status == "paused").values(status="stopped"))
+    again = retention.apply_retention(ctx, older_than_days=180, stored_files=kinds)
+    assert again.files_deleted == {"recordings": 0, "voice_cache": 1} and not live_speech.exists()
+    assert in_use_speech.exists() and kept_call.exists()
+    _aged(in_use_speech)
+    last = retention.apply_retention(ctx, older_than_days=180, stored_files=kinds)
+    assert last.files_deleted == {"recordings": 0, "voice_cache": 1} and not in_use_speech.exists()
+    assert kept_call.exists()

@@ -11,6 +11,9 @@ from console.commands.common import add_db_option, add_login_options, fail, open
 from console.services.core import audit
 from console.services.core.context import ServiceError
 from console.services.people import retention
+from console.services.telephony.recordings import RecordingFiles
+from console.services.voice.audio_cache import VoiceAudioCache
+from db.engine import data_dir
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,8 +66,10 @@ def _verify(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        report = retention.apply_retention(user_context(database, args, "retention.run"), older_than_days=args.older_than_days,
-                                           dry_run=args.dry_run)
+        ctx = user_context(database, args, "retention.run")
+        kinds = (RecordingFiles(data_dir()), VoiceAudioCache(ctx.settings, data_dir()))
+        report = retention.apply_retention(ctx, older_than_days=args.older_than_days, dry_run=args.dry_run,
+                                           stored_files=kinds)
     except ServiceError as exc:
         return fail(str(exc), 1)
     finally:
@@ -78,6 +83,10 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  通话记录 {report.call_attempts_cleared} 条，回访 {report.follow_ups_cleared} 条，"
           f"上报 {report.escalations_cleared} 条，合并记录 {report.merges_cleared} 条，"
           f"草稿 {report.drafts_deleted} 条，隔离区原始行 {report.quarantine_rows_cleared} 行")
+    files = "，".join(f"{kind.label} {report.files_deleted.get(kind.kind, 0)} 个" for kind in kinds)
+    print(f"  已清除预警的录音 {report.recordings_deleted} 个，{files}")
+    if report.files_failed:
+        print(f"  另有 {report.files_failed} 个文件未能删除（权限或磁盘问题），下次清理时会再次尝试")
     return 0
 
 

@@ -7,14 +7,22 @@ person's warnings is still kept, the person's name, numbers, ID and address.
 The coded fields the statistics are computed from (fraud type, risk, dispositions, durations,
 amounts, timestamps, age band, sex, profile group, station) stay, so the figures before and after
 erasure are the same.  A legal hold on the warning or the person keeps the record whole.
+
+Audio kept outside the database goes too.  The recordings of erased warnings are known here; the
+other kinds (recordings nobody refers to, cached voice-warning speech) belong to packages above this
+one and are handed in as :class:`StoredFiles`: each names, inside the run's transaction and after
+the erasure, the files whose owners are gone.  Files are deleted once the transaction has committed
+(a dry run only counts them); the counts per kind are in the report and in the audit entry.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import CursorResult, Executable, String, cast, delete, select, update
 from sqlalchemy.orm import Session
@@ -46,6 +54,17 @@ _IDENTIFYING_KEY_PARTS = ("account", "card", "phone", "mobile", "name", "id_numb
 _KEPT_DETAIL_KEYS = frozenset({"bank", "bank_name", "amount", "currency", "kind", "result", "channel"})
 
 
+class StoredFiles(Protocol):
+    """One kind of file kept outside the database that a retention run also clears."""
+
+    kind: str  # key in RetentionReport.files_deleted
+    label: str  # Chinese, for the printed summary
+
+    def expired_files(self, session: Session, cutoff: dt.datetime, now: dt.datetime) -> list[Path]:
+        """The files to delete, seen after this run's erasure in its transaction (may mark rows purged)."""
+        ...
+
+
 @dataclass(frozen=True)
 class RetentionReport:
     cutoff: dt.datetime
@@ -62,6 +81,8 @@ class RetentionReport:
     reviews_cleared: int = 0
     quarantine_rows_cleared: int = 0
     recordings_deleted: int = 0
+    files_deleted: dict[str, int] = field(default_factory=dict)  # StoredFiles.kind -> files (planned in a dry run)
+    files_failed: int = 0  # files that could not be deleted (left for the next run)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -112,6 +133,7 @@ class _Counts:
     reviews: int = 0
     quarantine: int = 0
     recording_files: list[str] = field(default_factory=list)
+    stored: dict[str, list[Path]] = field(default_factory=dict)
 
 
 def _erase_warning(session: Session, warning: Warning, now: dt.datetime, counts: _Counts) -> None:
@@ -184,9 +206,12 @@ def _person_fully_expired(session: Session, person: Person) -> bool:
     return pending is None
 
 
-def apply_retention(ctx: ServiceContext, *, older_than_days: int | None = None,
-                    dry_run: bool = False) -> RetentionReport:
-    """Erase what has passed its retention period (admins).  ``dry_run`` counts without changing."""
+def apply_retention(ctx: ServiceContext, *, older_than_days: int | None = None, dry_run: bool = False,
+                    stored_files: Sequence[StoredFiles] = ()) -> RetentionReport:
+    """Erase what has passed its retention period (admins).  ``dry_run`` counts without changing.
+
+    ``stored_files``: the kinds of audio file outside the database to clear as well (the command line
+    passes every kind of this seat's data directory)."""
     ctx.require("retention.run")
     days = older_than_days if older_than_days is not None else ctx.settings.retention.older_than_days
     if days < 1:
@@ -220,16 +245,29 @@ def apply_retention(ctx: ServiceContext, *, older_than_days: int | None = None,
                 if any(value != "" for value in (row.raw or {}).values()):
                     row.raw = _blank_values(row.raw)
                     counts.quarantine += 1
+            session.flush()
+            planned = {Path(p).resolve() for p in counts.recording_files}
+            for kind in stored_files:  # each file once, even when two kinds (or this run's erasure) name it
+                fresh: list[Path] = []
+                for path in (Path(q).resolve() for q in kind.expired_files(session, cutoff, now)):
+                    if path not in planned:
+                        planned.add(path)
+                        fresh.append(path)
+                counts.stored[kind.kind] = fresh
             report = _report(cutoff, days, dry_run, counts)
             if dry_run:
                 raise _DryRun
             audit.record(session, ctx.actor, "retention", object_type="retention", object_id=days,
-                         details={k: v for k, v in report.as_dict().items() if k != "dry_run"}, at=now)
+                         details={k: v for k, v in report.as_dict().items() if k not in ("dry_run", "files_failed")}, at=now)
     except _DryRun:
         return report
-    for path in counts.recording_files:
-        Path(path).unlink(missing_ok=True)
-    return report
+    failed = 0
+    for path in [Path(p) for p in counts.recording_files] + [p for paths in counts.stored.values() for p in paths]:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            failed += 1  # a purged row's file is found again by the next run
+    return dataclasses.replace(report, files_failed=failed) if failed else report
 
 
 def _report(cutoff: dt.datetime, days: int, dry_run: bool, c: _Counts) -> RetentionReport:
@@ -239,6 +277,7 @@ def _report(cutoff: dt.datetime, days: int, dry_run: bool, c: _Counts) -> Retent
         follow_ups_cleared=c.follow_ups, escalations_cleared=c.escalations, merges_cleared=c.merges,
         drafts_deleted=c.drafts, reviews_cleared=c.reviews, quarantine_rows_cleared=c.quarantine,
         recordings_deleted=len(c.recording_files),
+        files_deleted={kind: len(paths) for kind, paths in c.stored.items()},
     )
 
 

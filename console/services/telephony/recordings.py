@@ -5,7 +5,9 @@ two mono files; :func:`merge_recording` interleaves them into one file (left: th
 the person), written 0600 under a 0700 folder, and deletes the two spool files.  The row in
 ``call_recordings`` is keyed on the call's ``client_uuid`` and linked to the attempt when it is
 saved.  :func:`open_recording` is the only way to get a recording's path back: it checks the role
-and writes the audit entry first.
+and writes the audit entry first.  :class:`RecordingFiles` is what a retention run clears beyond the
+recordings of the warnings it erases: recordings of no warning past the period, files of purged rows
+still on disk, files no row refers to and spool files left behind by a merge that never happened.
 """
 
 from __future__ import annotations
@@ -14,19 +16,23 @@ import array
 import datetime as dt
 import os
 import sys
+import time
 import uuid
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from console.services.core import audit
 from console.services.core.context import NotFound, ServiceContext, ServiceError, allowed
-from db.models import CallAttempt, CallRecording
+from db.models import CallAttempt, CallRecording, Warning
 
 PLAY_PERMISSIONS = ("review.cases", "audit.view", "pii.reveal.all")
+RECORDINGS_FOLDER = "recordings"  # under the data directory of the seat that placed the call
+SPOOL_PATTERNS = ("sip/rec/dump-*.wav", "vl*/rec/dump-*.wav")  # the engines' working folders (baresip sndfile)
+IN_USE_S = 3600.0  # a file written this recently may belong to a call or a save still under way
 
 
 @dataclass(frozen=True)
@@ -158,3 +164,55 @@ def open_attempt_recording(ctx: ServiceContext, attempt_id: int, reason: str) ->
     if recording_id is None:
         raise NotFound("这次通话没有录音")
     return open_recording(ctx, recording_id, reason)
+
+
+def idle_file(path: Path, in_use_s: float = IN_USE_S) -> bool:
+    """True when ``path`` has not been written (or, for cached speech, used) for ``in_use_s`` seconds."""
+    try:
+        return time.time() - path.stat().st_mtime > in_use_s
+    except OSError:
+        return False
+
+
+class RecordingFiles:
+    """Call audio of this seat's data directory that a retention run deletes (see the module docstring)."""
+
+    kind = "recordings"
+    label = "无主或过期的录音文件"
+
+    def __init__(self, data_root: Path) -> None:
+        self.data_root = data_root
+
+    def expired_files(self, session: Session, cutoff: dt.datetime, now: dt.datetime) -> list[Path]:
+        out: list[Path] = []
+        via_attempt = aliased(Warning)
+        linked = aliased(Warning)
+        expired = (
+            select(CallRecording)
+            .outerjoin(linked, linked.id == CallRecording.warning_id)
+            .outerjoin(CallAttempt, CallAttempt.id == CallRecording.attempt_id)
+            .outerjoin(via_attempt, via_attempt.id == CallAttempt.warning_id)
+            .where(CallRecording.purged_at.is_(None), or_(
+                linked.erased_at.is_not(None),  # saved after its warning was erased
+                and_(CallRecording.warning_id.is_(None), via_attempt.erased_at.is_not(None)),
+                and_(CallRecording.warning_id.is_(None), CallRecording.attempt_id.is_(None),
+                     CallRecording.created_at < cutoff),  # a dial or a call of no warning, past the period
+            ))
+        )
+        for row in session.execute(expired).scalars():
+            row.purged_at = now
+            out.append(Path(row.path))
+        session.flush()
+        known: set[Path] = set()
+        for path_text, purged_at in session.execute(select(CallRecording.path, CallRecording.purged_at)):
+            path = Path(path_text)
+            known.add(path.resolve())
+            if purged_at is not None and path.exists():
+                out.append(path)  # the row was purged, the file survived (a deletion that failed)
+        folder = self.data_root / RECORDINGS_FOLDER
+        if folder.is_dir():
+            out += [path for path in sorted(folder.rglob("*.wav"))
+                    if path.resolve() not in known and idle_file(path)]
+        for pattern in SPOOL_PATTERNS:
+            out += [path for path in sorted(self.data_root.glob(pattern)) if idle_file(path)]
+        return out

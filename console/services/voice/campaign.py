@@ -40,6 +40,7 @@ from console.services.core.vocabulary import (
 from console.services.telephony.baresip import BaresipEngine, free_port, listen_address
 from console.services.telephony.dialer import CallControl
 from console.services.telephony.engine import EngineError, TelephonyEngine
+from console.services.telephony.recordings import RECORDINGS_FOLDER
 from console.services.telephony.settings import TelephonySettings, load_telephony_settings
 from console.services.voice import templates
 from console.services.voice.call import automated_calls_today, play_warning, record_outcome
@@ -151,8 +152,8 @@ class VoiceLines:
             raise ServiceError("未配置软电话（telephony.yaml 的 account 和 dial）：无法自动外呼")
         self.settings = settings
         self.data_root = data_root
-        self.cache_dir = data_root / "voice"
-        self.recordings_dir = recordings_dir if recordings_dir is not None else data_root / "recordings"
+        self.cache_dir = data_root / templates.CACHE_FOLDER
+        self.recordings_dir = recordings_dir if recordings_dir is not None else data_root / RECORDINGS_FOLDER
         self.factory = factory or self._baresip_line
         self.engines: list[TelephonyEngine] = []
 
@@ -203,9 +204,7 @@ class _Due:
     item_id: int
     warning_id: int
     phone: str
-    fraud_type: str
-    elderly: bool
-    address: str
+    message: templates.VoiceMessage
 
 
 def _status(ctx: ServiceContext, campaign_id: int) -> tuple[str, int]:
@@ -251,20 +250,20 @@ def _take_due(ctx: ServiceContext, campaign_id: int) -> _Due | None | dt.datetim
                 later = item.next_at if later is None else min(later, item.next_at)
                 continue
             item.status, item.updated_at = VoiceItemStatus.CALLING, now
-            elderly = templates.is_elderly(person.profile_group, person.age_band)
-            return _Due(item.id, warning.id, person.phone, warning.fraud_type, elderly,
-                        templates.address_form(person.name, person.sex, elderly, person.profile_group))
+            return _Due(item.id, warning.id, person.phone, templates.message_for_person(
+                ctx.settings, warning.fraud_type, name=person.name, sex=person.sex,
+                profile_group=person.profile_group, age_band=person.age_band))
         return later
 
 
 def _call_one(ctx: ServiceContext, lines: VoiceLines, engine: TelephonyEngine, due: _Due,
               control: CallControl) -> None:
     voice, settings = ctx.settings.voice, ctx.settings
-    message = templates.message_for(settings, due.fraud_type, elderly=due.elderly, address=due.address)
+    message = due.message
     audio = templates.message_audio(settings, message.text, message.audience, lines.cache_dir,
                                     trailing_silence_s=voice.wait_for_key_s)
     confirm = templates.message_audio(settings, templates.shipped_templates().confirm, message.audience,
-                                      lines.cache_dir, trailing_silence_s=0.5)
+                                      lines.cache_dir, trailing_silence_s=templates.CONFIRM_SILENCE_S)
     longest = (audio.speech_s + voice.wait_for_key_s) * (voice.max_replays + 1) + confirm.speech_s + 10
     call = play_warning(engine, lines.settings, lines.settings.dial_uri(due.phone), audio.path, confirm.path,
                         ring_timeout=voice.ring_timeout_s, max_talk_s=longest, max_replays=voice.max_replays,

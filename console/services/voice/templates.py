@@ -5,7 +5,9 @@ a tip per fraud type, the prompt "按1转接反诈民警，按2重听" and the c
 :func:`message_for` renders the text for one person (address form, the centre's name from
 ``ctx.settings.centre``); :func:`message_audio` speaks it with the audience's rate through
 :mod:`console.services.messaging.tts` and turns it into what a phone line carries: 8 kHz mono 16-bit
-PCM, followed by the seconds of silence in which a key may be pressed.  Files are cached by content.
+PCM, followed by the seconds of silence in which a key may be pressed.  Files are cached by content
+(:func:`cache_file_name`); a cached file's modification time is renewed each time it is handed out, so
+the retention run (:mod:`console.services.voice.audio_cache`) can tell a file in use from a stale one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import array
 import functools
 import hashlib
+import os
 import re
 import threading
 import uuid
@@ -30,6 +33,8 @@ from console.services.messaging.speech_check import SpokenLine
 from scripts_library.rendering import address_title
 
 TEMPLATES_FILE = RESOURCES / "voice_templates.yaml"
+CACHE_FOLDER = "voice"  # the cached line WAVs, under the data directory of the seat that renders them
+CONFIRM_SILENCE_S = 0.5  # after the confirmation played on key 1
 LINE_RATE = 8000  # what baresip's aufile source and the G.711 codec carry
 _LINK = re.compile(r"(https?://|www\.|\.com|\.cn)", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -104,6 +109,14 @@ def address_form(name: str, sex: str | None, elderly: bool, profile_group: str |
     surname = name.strip()[:1]
     title = address_title(sex, None, "elderly" if elderly else profile_group)
     return f"{surname}{title}" if surname and title else "您"
+
+
+def message_for_person(settings: Settings, fraud_type: str, *, name: str, sex: str | None,
+                       profile_group: str | None, age_band: str | None) -> VoiceMessage:
+    """The message a person gets: the audience from their profile, the address form from name and sex."""
+    elderly = is_elderly(profile_group, age_band)
+    return message_for(settings, fraud_type, elderly=elderly,
+                       address=address_form(name, sex, elderly, profile_group))
 
 
 def message_for(settings: Settings, fraud_type: str, *, elderly: bool, address: str = "您",
@@ -186,17 +199,24 @@ class MessageAudio:
     speech_s: float
 
 
+def cache_file_name(settings: Settings, text: str, audience: str, trailing_silence_s: float) -> str:
+    """The name of the cached line WAV of ``text``: a digest of everything that shapes the audio."""
+    speech = settings.tts.audience(audience)
+    digest = hashlib.sha256(f"{settings.tts.voice_label}|{speech}|{trailing_silence_s}|{text}".encode()).hexdigest()
+    return f"{digest[:16]}.wav"
+
+
 def message_audio(settings: Settings, text: str, audience: str, cache_dir: Path, *,
                   trailing_silence_s: float) -> MessageAudio:
     """Speak ``text`` for ``audience`` into a line-ready WAV in ``cache_dir`` (reused when it exists)."""
-    speech = settings.tts.audience(audience)
-    digest = hashlib.sha256(f"{settings.tts.voice_label}|{speech}|{trailing_silence_s}|{text}".encode()).hexdigest()
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.chmod(0o700)
-    target = cache_dir / f"{digest[:16]}.wav"
+    target = cache_dir / cache_file_name(settings, text, audience, trailing_silence_s)
     with _CACHE_LOCK:  # two lines may want the same message at once
-        if not target.exists():
-            raw = cache_dir / f"{digest[:16]}-{uuid.uuid4().hex[:8]}-raw.wav"
+        if target.exists():
+            os.utime(target)  # in use: the retention run leaves recently used files alone
+        else:
+            raw = cache_dir / f"{target.stem}-{uuid.uuid4().hex[:8]}-raw.wav"
             try:
                 tts.synthesize_to_wav(text, raw, audience=audience, settings=settings.tts)
                 write_line_wav(raw, target, trailing_silence_s)

@@ -1,5 +1,6 @@
 """ReportsDialog: pick a report and its dates, generate it in the background with a progress bar,
-then open the PDF (and the XLSX) or save them elsewhere."""
+then open the PDF (and the XLSX) or save them elsewhere.  The script report can be restricted to the
+calls a 话务质检 review scored at least N % (off by default), as ``dissuade report scripts --min-quality``."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from console.ui.tasks import TaskRunner
 
 KINDS = (("daily", "值班日报"), ("period", "期间统计（周/月/自定义）"), ("scripts", "话术效果分析"),
          ("quality", "话务质检报告"), ("warning", "劝阻登记表"))
+DEFAULT_MIN_QUALITY = 80  # percent: the bound offered when the filter is switched on
 
 
 class _ProgressRelay(QObject):
@@ -67,6 +69,7 @@ class ReportsDialog(QDialog):
         self.runner = runner
         self.output_dir = output_dir or Path(tempfile.mkdtemp(prefix="dissuade-reports-"))
         self.report: ReportResult | None = None
+        self._generated_min_quality: float | None = None
         self.relay = _ProgressRelay(self)
         self.setWindowTitle(self.tr("报表"))
         self.kind_combo = QComboBox()
@@ -80,6 +83,13 @@ class ReportsDialog(QDialog):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.warning_spin = QSpinBox()
         self.warning_spin.setRange(1, 2_000_000_000)
+        self.quality_check = QCheckBox(self.tr("仅统计话务质检得分率不低于"))
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setRange(0, 100)
+        self.quality_spin.setSingleStep(5)
+        self.quality_spin.setValue(DEFAULT_MIN_QUALITY)
+        self.quality_spin.setSuffix(" %")
+        self.quality_spin.setAccessibleName(self.tr("质检得分率下限"))
         self.xlsx_check = QCheckBox(self.tr("同时导出表格（XLSX）"))
         self.reveal_check = QCheckBox(self.tr("打印个人信息明文（须填写事由，记入审计）"))
         self.reason_edit = QLineEdit()
@@ -98,6 +108,11 @@ class ReportsDialog(QDialog):
         form.addRow(self.tr("开始日期"), self.from_edit)
         form.addRow(self.tr("结束日期"), self.to_edit)
         form.addRow(self.tr("预警编号"), self.warning_spin)
+        quality_row = QHBoxLayout()
+        quality_row.addWidget(self.quality_check)
+        quality_row.addWidget(self.quality_spin)
+        quality_row.addStretch(1)
+        form.addRow(self.tr("质检筛选"), quality_row)
         form.addRow("", self.xlsx_check)
         form.addRow("", self.reveal_check)
         form.addRow(self.tr("明文事由"), self.reason_edit)
@@ -111,6 +126,7 @@ class ReportsDialog(QDialog):
         layout.addLayout(buttons)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.reveal_check.toggled.connect(self._kind_changed)
+        self.quality_check.toggled.connect(self._kind_changed)
         self.reason_edit.textChanged.connect(self._kind_changed)
         self.generate_button.clicked.connect(self.generate)
         self.open_button.clicked.connect(lambda: self._open(self.report.path if self.report else None))
@@ -130,11 +146,19 @@ class ReportsDialog(QDialog):
         self.to_edit.setEnabled(kind in ("period", "scripts", "quality"))
         self.from_edit.setEnabled(kind != "warning")
         self.warning_spin.setEnabled(kind == "warning")
+        self.quality_check.setEnabled(kind == "scripts")
+        self.quality_spin.setEnabled(kind == "scripts" and self.quality_check.isChecked())
         self.xlsx_check.setEnabled(kind != "warning")
         self.reveal_check.setEnabled(kind == "warning")
         revealing = kind == "warning" and self.reveal_check.isChecked()
         self.reason_edit.setEnabled(revealing)
         self.generate_button.setEnabled(not revealing or bool(self.reason_edit.text().strip()))
+
+    def min_quality(self) -> float | None:
+        """The chosen lower bound of the review score (percent) for the script report, or None (no filter)."""
+        if self.kind() != "scripts" or not self.quality_check.isChecked():
+            return None
+        return float(self.quality_spin.value())
 
     def _progress(self, percent: int, message: str) -> None:
         self.progress_bar.setValue(percent)
@@ -151,6 +175,7 @@ class ReportsDialog(QDialog):
         warning_id = self.warning_spin.value()
         reveal = kind == "warning" and self.reveal_check.isChecked()
         reason = self.reason_edit.text().strip()
+        min_quality = self.min_quality()
 
         def run() -> ReportResult:
             if kind == "daily":
@@ -158,7 +183,8 @@ class ReportsDialog(QDialog):
             if kind == "period":
                 return build_period_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
             if kind == "scripts":
-                return build_scripts_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
+                return build_scripts_report(ctx, first, last, out, xlsx=xlsx, progress=emit,
+                                            min_quality=min_quality)
             if kind == "quality":
                 return build_quality_report(ctx, first, last, out, xlsx=xlsx, progress=emit)
             return build_warning_record(ctx, warning_id, out, reveal=reveal, reason=reason, progress=emit)
@@ -169,6 +195,7 @@ class ReportsDialog(QDialog):
         self.generate_button.setEnabled(False)
         self.progress_bar.setValue(0)
         self.status_label.setText(self.tr("正在生成…"))
+        self._generated_min_quality = self.min_quality()
         self.runner.run(self._job(), on_success=self._finished, on_failure=self._failed)
 
     def _finished(self, result: ReportResult) -> None:
@@ -178,6 +205,8 @@ class ReportsDialog(QDialog):
         self.save_button.setEnabled(True)
         self.open_xlsx_button.setEnabled(result.xlsx_path is not None)
         masked = self.tr("，个人信息已脱敏") if result.masked else ""
+        if self._generated_min_quality is not None:
+            masked += self.tr("，仅统计质检得分率不低于 %1% 的通话").replace("%1", f"{self._generated_min_quality:g}")
         self.status_label.setText(self.tr("已生成 %1 页%2").replace("%1", str(result.pages)).replace("%2", masked))
         self.report_finished.emit(result)
 
