@@ -2,7 +2,8 @@
 
 Service tests ask for ``database`` and run twice: on a SQLite file copied from a template migrated
 once per session, and on a PostgreSQL database cloned from a migrated template on a real server
-that this session starts and stops.
+that this session starts and stops.  Window tests on the demo county ask for ``demo_db`` (or fill
+``demo_sqlite`` themselves): its staff, whose password hashes are the slow part, come with the copy.
 """
 
 from __future__ import annotations
@@ -33,6 +34,24 @@ TEMPLATE_PG = "dissuade_template"
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     db = open_database(f"sqlite:///{path}")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_staff_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated template plus the demo county's staff and stations, and nothing else.
+
+    ``demo.generate`` keeps staff and stations it finds and draws no random number for them, so on a
+    copy of this file it writes the same warnings, calls and queue, relative to the test's own clock,
+    as on an empty database; only the nine password hashes (a second of work) are not made again.
+    """
+    from console.services.demo import generate as demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "template.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    db = open_database(f"sqlite:///{path}")
+    demo.generate(db.context(SYSTEM), warnings=0)
     db.dispose()
     return path
 
@@ -71,6 +90,23 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     db = make_sqlite_database(sqlite_template, tmp_path)
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def demo_sqlite(demo_staff_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A SQLite database with the demo staff signed up and no warnings yet: fill it with ``demo.generate``."""
+    db = make_sqlite_database(demo_staff_template, tmp_path)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def demo_db(demo_sqlite: Database) -> Database:
+    """The demo county most window tests share: 120 warnings, 25 of them open in the queue (seed 5)."""
+    from console.services.demo import generate as demo
+
+    demo.generate(demo_sqlite.context(SYSTEM), warnings=120, seed=5, open_count=25)
+    return demo_sqlite
 
 
 @pytest.fixture

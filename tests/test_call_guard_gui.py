@@ -13,33 +13,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.app.bootstrap import Database
 from console.services.calls import drafts
-from console.services.core.context import SYSTEM, Actor
-from console.services.security import auth
+from console.services.core.context import SYSTEM
 from console.services.security.session_policy import IdleTimer
-from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
-from console.ui.tasks import SyncTaskRunner
 from db.models import QueueItem
+from tests.gui_helpers import CTRL, make_user, open_window
 from tests.queue_helpers import add_warning
 
 pytestmark = pytest.mark.gui
-
-CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-def make_user(db: Database, login: str = "op1") -> Actor:
-    auth.add_user(db.context(SYSTEM), login, "secret-pass", "operator", display_name=f"{login}名")
-    return auth.authenticate(db.context(), login, "secret-pass", "seat-3")
-
-
-def open_window(qtbot, db: Database, actor: Actor, root: Path, idle_timer: IdleTimer | None = None) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, root), idle_timer=idle_timer)
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
 
 
 def two_warnings(db: Database) -> tuple[int, int]:
@@ -95,7 +76,7 @@ def draft_notes(login: str, root: Path, item_id: int) -> list[str]:
 def test_f2_refused_during_a_call_then_set_aside_and_reopened_from_my_items(  # type: ignore[no-untyped-def]
         qtbot, sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:
     first, second = two_warnings(sqlite_db)
-    actor = make_user(sqlite_db)
+    actor = make_user(sqlite_db, "op1")
     window = open_window(qtbot, sqlite_db, actor, tmp_path)
     refused = refusals(monkeypatch)
     qtbot.keyClick(window, Qt.Key.Key_F2)
@@ -131,7 +112,7 @@ def test_f2_refused_during_a_call_then_set_aside_and_reopened_from_my_items(  # 
 def test_switching_rows_asks_cancel_keeps_the_call_discard_gives_it_back(  # type: ignore[no-untyped-def]
         qtbot, sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:
     first, second = two_warnings(sqlite_db)
-    window = open_window(qtbot, sqlite_db, make_user(sqlite_db), tmp_path)
+    window = open_window(qtbot, sqlite_db, make_user(sqlite_db, "op1"), tmp_path)
     refused = refusals(monkeypatch)
     table = window.queue_panel.table
 
@@ -163,7 +144,7 @@ def test_switching_rows_asks_cancel_keeps_the_call_discard_gives_it_back(  # typ
 def test_quit_refused_in_a_call_then_asks_and_releases_only_when_ticked(  # type: ignore[no-untyped-def]
         qtbot, sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:
     first, _second = two_warnings(sqlite_db)
-    window = open_window(qtbot, sqlite_db, make_user(sqlite_db), tmp_path)
+    window = open_window(qtbot, sqlite_db, make_user(sqlite_db, "op1"), tmp_path)
     refused = refusals(monkeypatch)
     qtbot.keyClick(window, Qt.Key.Key_F2)
     qtbot.keyClick(window, Qt.Key.Key_F6)
@@ -185,7 +166,7 @@ def test_quit_refused_in_a_call_then_asks_and_releases_only_when_ticked(  # type
 
 def test_logout_asks_and_keeps_the_claim_unless_told(qtbot, sqlite_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     first, _second = two_warnings(sqlite_db)
-    actor = make_user(sqlite_db)
+    actor = make_user(sqlite_db, "op1")
     window = open_window(qtbot, sqlite_db, actor, tmp_path)
     qtbot.keyClick(window, Qt.Key.Key_F2)
     window.outcome_panel.notes_edit.insertPlainText("家属在场")
@@ -206,8 +187,8 @@ def test_lock_waits_for_a_live_call_and_keeps_the_draft(  # type: ignore[no-unty
         qtbot, sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:
     first, _second = two_warnings(sqlite_db)
     now = [dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)]
-    window = open_window(qtbot, sqlite_db, make_user(sqlite_db), tmp_path,
-                         IdleTimer(dt.timedelta(minutes=10), lambda: now[0]))
+    window = open_window(qtbot, sqlite_db, make_user(sqlite_db, "op1"), tmp_path,
+                         idle_timer=IdleTimer(dt.timedelta(minutes=10), lambda: now[0]))
     refused = refusals(monkeypatch)
     qtbot.keyClick(window, Qt.Key.Key_F2)
     qtbot.keyClick(window, Qt.Key.Key_F6)
@@ -235,7 +216,7 @@ def test_my_items_follows_changes_and_opens_a_callback_due_to_me(qtbot, sqlite_d
     from console.ui.tasks import Change
 
     first, second = two_warnings(sqlite_db)
-    actor = make_user(sqlite_db)
+    actor = make_user(sqlite_db, "op1")
     window = open_window(qtbot, sqlite_db, actor, tmp_path)
     mine = window.my_items
     assert mine.entries() == [] and mine.empty_label.isVisible()
@@ -254,7 +235,7 @@ def test_a_draft_whose_claim_lapsed_stays_listed_and_reopens(qtbot, sqlite_db: D
     from console.ui.tasks import Change
 
     first, second = two_warnings(sqlite_db)
-    actor = make_user(sqlite_db)
+    actor = make_user(sqlite_db, "op1")
     window = open_window(qtbot, sqlite_db, actor, tmp_path)
     qtbot.keyClick(window, Qt.Key.Key_F2)
     window.outcome_panel.notes_edit.insertPlainText("答应下午去派出所")
@@ -275,7 +256,7 @@ def test_a_draft_whose_claim_lapsed_stays_listed_and_reopens(qtbot, sqlite_db: D
 def test_an_untouched_claim_goes_back_when_the_next_is_taken_with_f2_or_by_name(  # type: ignore[no-untyped-def]
         qtbot, sqlite_db: Database, tmp_path: Path) -> None:
     first, second = two_warnings(sqlite_db)
-    actor = make_user(sqlite_db)
+    actor = make_user(sqlite_db, "op1")
     window = open_window(qtbot, sqlite_db, actor, tmp_path)
     qtbot.keyClick(window, Qt.Key.Key_F2)
     assert window.workstation.entry.item_id == first

@@ -11,8 +11,8 @@ from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM
 from console.ui.supervisor import SupervisorBoard
 from console.ui.tasks import Change
+from tests.gui_helpers import CTRL, make_user, open_window, press
 from tests.queue_helpers import add_warning
-from tests.test_workstation_flow import CTRL, make_user, open_window, press
 
 pytestmark = pytest.mark.gui
 

@@ -11,40 +11,24 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from sqlalchemy import select
 
 from console.app.bootstrap import Database
-from console.services.core.context import SYSTEM
-from console.services.demo import generate as demo
 from console.services.queue.claims import claim_item, list_open
-from console.services.security import auth
-from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
 from console.ui.person_view import PersonViewDialog
 from console.ui.queue_model import QueueTableModel
-from console.ui.tasks import SyncTaskRunner
 from db.models import AuditEvent, Person, QueueItem, Warning
+from tests import gui_helpers as gui
 
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def demo_db(sqlite_db: Database) -> Database:
-    demo.generate(sqlite_db.context(SYSTEM), warnings=120, seed=5, open_count=25)
-    return sqlite_db
-
-
 def open_window(qtbot, db: Database, drafts_dir: Path, login: str = "op01") -> MainWindow:  # type: ignore[no-untyped-def]
-    actor = auth.authenticate(db.context(), login, demo.DEMO_PASSWORD, "seat-7")
     # drafts of this test only: a draft left by another test would be reopened as the item in hand
-    window = MainWindow(db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, root=drafts_dir))
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
+    return gui.open_window(qtbot, db, gui.demo_actor(db, login, "seat-7"), drafts_dir, size=None)
 
 
 def _open_item_person(db: Database, rank: int = 3) -> tuple[int, int, str]:
     """(item id, person id, phone) of an open queue item below the top of the queue."""
-    entries = [e for e in list_open(db.context(auth.authenticate(db.context(), "zhiban", demo.DEMO_PASSWORD, "s")))
+    entries = [e for e in list_open(db.context(gui.demo_actor(db, "zhiban", "s")))
                if e.status == "open"]
     entry = entries[rank]
     with db.sessions() as session:
@@ -87,7 +71,7 @@ def test_ctrl_f_finds_a_person_by_a_formatted_phone_and_opens_the_person_view(qt
 def test_an_operator_takes_the_found_item_and_a_held_one_is_refused_in_chinese(qtbot, demo_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     item_id, _person_id, phone = _open_item_person(demo_db)
     other_id, _other_person, other_phone = _open_item_person(demo_db, rank=5)
-    claim_item(demo_db.context(auth.authenticate(demo_db.context(), "zhiban", demo.DEMO_PASSWORD, "s")), other_id)
+    claim_item(demo_db.context(gui.demo_actor(demo_db, "zhiban", "s")), other_id)
     window = open_window(qtbot, demo_db, tmp_path)
     dialog = _search(qtbot, window, other_phone)
     row = next(r for r in range(dialog.model.rowCount()) if dialog.model.item(r).item_id == other_id)
@@ -113,7 +97,7 @@ def test_a_race_lost_on_a_queue_row_says_who_took_it(qtbot, demo_db: Database, t
     row = 4
     entry = panel.model.data(panel.model.index(row, 0), QueueTableModel.EntryRole)
     # another seat takes it after this window last refreshed
-    claim_item(demo_db.context(auth.authenticate(demo_db.context(), "zhiban", demo.DEMO_PASSWORD, "s")), entry.item_id)
+    claim_item(demo_db.context(gui.demo_actor(demo_db, "zhiban", "s")), entry.item_id)
     rect = panel.table.visualRect(panel.model.index(row, 3))
     qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

@@ -8,22 +8,14 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QWidget
 
 from console.app.bootstrap import Database
-from console.services.core.context import SYSTEM
-from console.services.demo import generate as demo
-from console.services.security import auth
 from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner
+from tests.gui_helpers import demo_actor, open_window
 
 pytestmark = pytest.mark.gui
 
 TASKBAR = 40  # what a desktop's taskbar leaves of the screen's height
-
-
-@pytest.fixture
-def demo_db(sqlite_db: Database) -> Database:
-    demo.generate(sqlite_db.context(SYSTEM), warnings=120, seed=5, open_count=25)
-    return sqlite_db
 
 
 def fully_inside(widget: QWidget, window: QWidget) -> bool:
@@ -41,13 +33,7 @@ def describe(widget: QWidget) -> str:
 
 @pytest.mark.parametrize("size", [(1366, 768), (1536, 864)])
 def test_a_claimed_warning_fits_a_laptop_screen(qtbot, demo_db: Database, tmp_path, size) -> None:  # type: ignore[no-untyped-def]
-    actor = auth.authenticate(demo_db.context(), "op01", demo.DEMO_PASSWORD, "seat-7")
-    window = MainWindow(demo_db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, tmp_path))
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window = open_window(qtbot, demo_db, demo_actor(demo_db, "op01", "seat-7"), tmp_path, size=size)
     qtbot.keyClick(window, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: window.script_view.session is not None)
     assert window.workstation.detail is not None and window.workstation.detail.risk_level == "red"
@@ -71,7 +57,7 @@ def test_tool_windows_and_dialogs_fit_the_screen(qtbot, demo_db: Database, tmp_p
     from console.ui.escalation_dialog import EscalationDialog
     from console.ui.help_panel import HelpPanel
 
-    actor = auth.authenticate(demo_db.context(), "zhiban", demo.DEMO_PASSWORD, "seat-7")
+    actor = demo_actor(demo_db, "zhiban", "seat-7")
     window = MainWindow(demo_db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, tmp_path))
     qtbot.addWidget(window)
     window.show()

@@ -12,13 +12,11 @@ from sqlalchemy import func, select
 from console.app.bootstrap import Database
 from console.services.calls.workstation import warning_detail
 from console.services.core.context import SYSTEM
-from console.services.demo import generate as demo
-from console.services.security import auth
 from console.ui.escalation_dialog import EscalationDialog
 from console.ui.queue_model import QueueTableModel
 from db.models import CallAttempt, Escalation, EscalationEvent
+from tests.gui_helpers import ALT, CTRL, demo_actor, make_user, open_window, press
 from tests.queue_helpers import add_warning
-from tests.test_workstation_flow import ALT, CTRL, make_user, open_window, press
 
 pytestmark = pytest.mark.gui
 
@@ -50,11 +48,10 @@ def test_a_promise_and_a_verification_are_shown_and_stored_apart(qtbot, sqlite_d
     assert "已承诺：停止转账" in history and "已核实：告知家人" in history
 
 
-def test_a_second_ctrl_e_shows_the_open_order_and_busy_no_longer_suggests(qtbot, sqlite_db: Database,  # type: ignore[no-untyped-def]
+def test_a_second_ctrl_e_shows_the_open_order_and_busy_no_longer_suggests(qtbot, demo_db: Database,  # type: ignore[no-untyped-def]
                                                                           tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    demo.generate(sqlite_db.context(SYSTEM), warnings=120, seed=5, open_count=25)
-    actor = auth.authenticate(sqlite_db.context(), "op01", demo.DEMO_PASSWORD, "seat-9")
+    actor = demo_actor(demo_db, "op01", "seat-9")
     opened: list[EscalationDialog] = []
 
     def run_dialog(dialog: EscalationDialog) -> int:
@@ -72,7 +69,7 @@ def test_a_second_ctrl_e_shows_the_open_order_and_busy_no_longer_suggests(qtbot,
         return int(dialog.result())
 
     monkeypatch.setattr(EscalationDialog, "exec", run_dialog)
-    window = open_window(qtbot, sqlite_db, actor, tmp_path)
+    window = open_window(qtbot, demo_db, actor, tmp_path)
     press(qtbot, window, Qt.Key.Key_F2)
     state = window.workstation.state
     assert window.workstation.detail.risk_level == "red"
@@ -90,7 +87,7 @@ def test_a_second_ctrl_e_shows_the_open_order_and_busy_no_longer_suggests(qtbot,
     second = opened[1]
     assert second.open_order is not None and not second.confirm_button.isVisible()
     assert "不重复上报" in second.order_view.title.text() and second.order_view.state_label.text()
-    with sqlite_db.context().session() as s:
+    with demo_db.context().session() as s:
         orders = s.execute(select(Escalation).where(Escalation.warning_id == state.warning_id)).scalars().all()
         assert len(orders) == 1 and orders[0].id == second.open_order.id
         notes = s.execute(select(EscalationEvent.note).where(EscalationEvent.escalation_id == orders[0].id,
@@ -100,7 +97,7 @@ def test_a_second_ctrl_e_shows_the_open_order_and_busy_no_longer_suggests(qtbot,
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     press(qtbot, window, Qt.Key.Key_Return, modifier=CTRL)  # the busy outcome is saved
-    with sqlite_db.context().session() as s:
+    with demo_db.context().session() as s:
         assert s.execute(select(func.count()).select_from(CallAttempt)
                          .where(CallAttempt.client_uuid == state.client_uuid)).scalar_one() == 1
 

@@ -8,10 +8,10 @@ from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM
 from console.services.demo import generate as demo
 from console.services.queue.claims import claim_next
-from console.services.security import auth
 from console.ui.live_updates import QueueChangeListener
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner
+from tests.gui_helpers import demo_actor
 
 pytestmark = [pytest.mark.gui, pytest.mark.postgres]
 
@@ -23,7 +23,7 @@ def demo_pg(pg_db: Database) -> Database:
 
 
 def _seat(database: Database, login: str):  # type: ignore[no-untyped-def]
-    return database.context(auth.authenticate(database.context(), login, demo.DEMO_PASSWORD, f"seat-{login}"))
+    return database.context(demo_actor(database, login, f"seat-{login}"))
 
 
 def test_listener_reports_a_claim_made_by_another_seat(qtbot, demo_pg: Database) -> None:  # type: ignore[no-untyped-def]
@@ -38,8 +38,7 @@ def test_listener_reports_a_claim_made_by_another_seat(qtbot, demo_pg: Database)
 
 
 def test_window_shows_another_seats_claim_without_its_poll_timer(qtbot, demo_pg: Database) -> None:  # type: ignore[no-untyped-def]
-    actor = auth.authenticate(demo_pg.context(), "op01", demo.DEMO_PASSWORD, "seat-1")
-    window = MainWindow(demo_pg, actor, runner=SyncTaskRunner())
+    window = MainWindow(demo_pg, demo_actor(demo_pg, "op01", "seat-1"), runner=SyncTaskRunner())
     qtbot.addWidget(window)
     window.poll_timer.stop()  # only the notification can tell the window now
     window.refresh_queue()

@@ -10,31 +10,19 @@ from PySide6.QtWidgets import QLabel
 from sqlalchemy import update
 
 from console.app.bootstrap import Database
-from console.services.core.context import SYSTEM, ServiceContext
+from console.services.core.context import ServiceContext
 from console.services.demo import generate as demo
-from console.services.security import auth
 from console.ui.main_window import MainWindow
 from console.ui.queue_model import QueueTableModel, countdown_text
 from console.ui.tasks import SyncTaskRunner
 from db.models import QueueItem
+from tests import gui_helpers as gui
 
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def demo_db(sqlite_db: Database) -> Database:
-    demo.generate(sqlite_db.context(SYSTEM), warnings=120, seed=5, open_count=25)
-    return sqlite_db
-
-
 def open_window(qtbot, db: Database, login: str = "op01") -> MainWindow:  # type: ignore[no-untyped-def]
-    actor = auth.authenticate(db.context(), login, demo.DEMO_PASSWORD, "seat-7")
-    window = MainWindow(db, actor, runner=SyncTaskRunner())
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
+    return gui.open_window(qtbot, db, gui.demo_actor(db, login, "seat-7"), size=None)
 
 
 def test_window_lists_the_open_queue_in_chinese(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
@@ -115,7 +103,7 @@ def test_idle_lock_hides_people_until_the_password(qtbot, demo_db: Database) -> 
     from console.services.security.session_policy import IdleTimer
 
     now = [dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)]
-    actor = auth.authenticate(demo_db.context(), "op01", demo.DEMO_PASSWORD, "seat-7")
+    actor = gui.demo_actor(demo_db, "op01", "seat-7")
     window = MainWindow(demo_db, actor, runner=SyncTaskRunner(),
                         idle_timer=IdleTimer(dt.timedelta(minutes=10), lambda: now[0]))
     qtbot.addWidget(window)

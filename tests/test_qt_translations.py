@@ -129,19 +129,19 @@ def test_the_english_check_notices_english(qtbot, qapp: QApplication) -> None:  
     assert english_words(["&Yes", "取消", "PDF 文件", "Look in:"]) == ["Yes", "Look", "in"]
 
 
-def test_the_consoles_own_export_file_dialog_is_chinese(qtbot, chinese_qt: QApplication, sqlite_db: Database,  # type: ignore[no-untyped-def]
+def test_the_consoles_own_export_file_dialog_is_chinese(qtbot, chinese_qt: QApplication, demo_sqlite: Database,  # type: ignore[no-untyped-def]
                                                         tmp_path: Path) -> None:
     from PySide6.QtCore import QTimer
 
     from console.services.demo import generate as demo
-    from console.services.security import auth
     from console.ui.draft_keeper import DraftKeeper
     from console.ui.main_window import MainWindow
     from console.ui.tasks import SyncTaskRunner
+    from tests.gui_helpers import demo_actor
 
-    demo.generate(sqlite_db.context(SYSTEM), warnings=20, seed=3, open_count=5)
-    actor = auth.authenticate(sqlite_db.context(), "zhiban", demo.DEMO_PASSWORD, "seat-1")
-    window = MainWindow(sqlite_db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, root=tmp_path))
+    demo.generate(demo_sqlite.context(SYSTEM), warnings=20, seed=3, open_count=5)
+    actor = demo_actor(demo_sqlite, "zhiban", "seat-1")
+    window = MainWindow(demo_sqlite, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, root=tmp_path))
     qtbot.addWidget(window)
     window.show()
     seen: list[str] = []

@@ -9,19 +9,18 @@ from sqlalchemy import select
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM
 from console.services.demo import generate as demo
-from console.services.security import auth
 from console.ui.app import SessionCloser
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner
 from db.models import AgentState, User
+from tests.gui_helpers import demo_actor
 
 pytestmark = pytest.mark.gui
 
 
-def test_closing_the_main_window_closes_every_window_of_the_session(qtbot, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
-    demo.generate(sqlite_db.context(SYSTEM), warnings=40, seed=3, open_count=10)
-    actor = auth.authenticate(sqlite_db.context(), "zhiban", demo.DEMO_PASSWORD, "seat-9")
-    window = MainWindow(sqlite_db, actor, runner=SyncTaskRunner())
+def test_closing_the_main_window_closes_every_window_of_the_session(qtbot, demo_sqlite: Database) -> None:  # type: ignore[no-untyped-def]
+    demo.generate(demo_sqlite.context(SYSTEM), warnings=40, seed=3, open_count=10)
+    window = MainWindow(demo_sqlite, demo_actor(demo_sqlite, "zhiban", "seat-9"), runner=SyncTaskRunner())
     qtbot.addWidget(window)
     quits: list[bool] = []
     closer = SessionCloser(window, lambda: quits.append(True))
@@ -36,7 +35,7 @@ def test_closing_the_main_window_closes_every_window_of_the_session(qtbot, sqlit
         window.close()
     assert not any(tool.isVisible() for tool in tools)
     assert quits == [True]
-    with sqlite_db.sessions() as session:
+    with demo_sqlite.sessions() as session:
         user_id = session.execute(select(User.id).where(User.login == "zhiban")).scalar_one()
         seat = session.get(AgentState, user_id)
     assert seat is not None and seat.state == "offline" and seat.offline_since is not None

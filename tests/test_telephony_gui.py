@@ -15,17 +15,14 @@ from sqlalchemy import select
 
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, Actor
-from console.services.security import auth
 from console.services.telephony.baresip import free_port
-from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
-from console.ui.tasks import SyncTaskRunner
 from db.models import AgentState, AuditEvent, CallAttempt, CallRecording, Person, User, Warning
+from tests.gui_helpers import CTRL, make_user, open_window
 from tests.queue_helpers import add_warning
 from tests.sip.phones import VictimPhone
 
 pytestmark = pytest.mark.gui
-CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
@@ -36,8 +33,7 @@ def seat_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _operator(db: Database) -> Actor:
-    auth.add_user(db.context(SYSTEM), "op1", "secret-pass", "operator", display_name="接线员一")
-    return auth.authenticate(db.context(), "op1", "secret-pass", "seat-3")
+    return make_user(db, "op1", display_name="接线员一")
 
 
 def _person_number(db: Database, warning_id: int) -> str:
@@ -57,12 +53,7 @@ def window_factory(qtbot, sqlite_db: Database, seat_env: Path) -> Iterator:  # t
     windows: list[MainWindow] = []
 
     def build(actor: Actor) -> MainWindow:
-        window = MainWindow(sqlite_db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, seat_env / "drafts"))
-        qtbot.addWidget(window)
-        window.resize(1600, 1000)
-        window.show()
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow)
+        window = open_window(qtbot, sqlite_db, actor, seat_env / "drafts")
         windows.append(window)
         return window
 

@@ -9,14 +9,14 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from console.app.bootstrap import Database
-from console.services.core.context import SYSTEM, Actor
-from console.services.security import auth
+from console.services.core.context import Actor
 from console.ui.tasks import SyncTaskRunner
 from console.ui.training import TrainingWindow
 from console.ui.training.script_review import LineRole
 from db.models import CallAttempt, Rehearsal
 from scripts_library.codes import OBJECTION_CODES
 from scripts_library.simulation import AGREE_AT
+from tests import gui_helpers as gui
 from tests.test_training_service import seed_production
 from tests.training_helpers import best_response, missing_action_handler, unasked_check
 
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.gui
 
 
 def make_user(db: Database, login: str, role: str) -> Actor:
-    auth.add_user(db.context(SYSTEM), login, "secret-pass", role, display_name=f"{login}名")
-    return auth.authenticate(db.context(), login, "secret-pass", "seat-9")
+    return gui.make_user(db, login, role, seat="seat-9")
 
 
 def open_window(qtbot, db: Database, actor: Actor) -> TrainingWindow:  # type: ignore[no-untyped-def]

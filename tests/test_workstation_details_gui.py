@@ -16,35 +16,20 @@ from sqlalchemy import select
 from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM, Actor
 from console.services.demo import generate as demo
-from console.services.security import auth
-from console.ui.draft_keeper import DraftKeeper
 from console.ui.escalation_dialog import EscalationDialog
-from console.ui.main_window import MainWindow
 from console.ui.queue_model import QueueTableModel
 from console.ui.reveal_reason import RevealReasonDialog
 from console.ui.tasks import Change, SyncTaskRunner
 from db.models import AuditEvent
 from tests import escalation_builders as esc
+from tests.gui_helpers import CTRL, demo_actor, make_user, open_window
 from tests.queue_helpers import add_warning
 
 pytestmark = pytest.mark.gui
 
-CTRL = Qt.KeyboardModifier.ControlModifier
-
 
 def user(db: Database, login: str, role: str = "operator") -> Actor:
-    auth.add_user(db.context(SYSTEM), login, "secret-pass", role, display_name=f"{login}名")
-    return auth.authenticate(db.context(), login, "secret-pass", "seat-5")
-
-
-def open_window(qtbot, db: Database, actor: Actor, root: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, root))
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
+    return make_user(db, login, role, seat="seat-5")
 
 
 def test_header_lateness_matches_the_queue_and_a_new_person_opens_on_the_reasons(  # type: ignore[no-untyped-def]
@@ -147,10 +132,9 @@ def test_status_bar_names_centre_and_seat_and_refused_keys_say_why(qtbot, sqlite
     assert "接线员" in window.statusBar().currentMessage() and "报表与统计" in window.statusBar().currentMessage()
 
 
-def test_trainer_window_asks_nothing_of_the_operator_queue(qtbot, sqlite_db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    demo.generate(sqlite_db.context(SYSTEM), warnings=40, seed=3, open_count=10)
-    actor = auth.authenticate(sqlite_db.context(), "peixun", demo.DEMO_PASSWORD, "seat-9")
-    window = open_window(qtbot, sqlite_db, actor, tmp_path)
+def test_trainer_window_asks_nothing_of_the_operator_queue(qtbot, demo_sqlite: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    demo.generate(demo_sqlite.context(SYSTEM), warnings=40, seed=3, open_count=10)
+    window = open_window(qtbot, demo_sqlite, demo_actor(demo_sqlite, "peixun", "seat-9"), tmp_path)
     window.check_for_changes()  # the two-second poll
     window.runner.data_changed.emit(Change.QUEUE)  # another view wrote something
     window.refresh_queue()

@@ -14,8 +14,8 @@ from console.ui.draft_keeper import DraftKeeper
 from console.ui.main_window import MainWindow
 from console.ui.tasks import SyncTaskRunner
 from db.models import CallAttempt
+from tests.gui_helpers import CTRL, make_user, open_window, press
 from tests.queue_helpers import add_warning
-from tests.test_workstation_flow import CTRL, make_user, open_window, press
 
 pytestmark = pytest.mark.gui
 

@@ -10,20 +10,16 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from console.app.bootstrap import Database
-from console.services.core.context import SYSTEM
-from console.services.demo import generate as demo
-from console.services.security import auth
 from console.ui.escalation_dialog import EscalationDialog
 from db.models import CallAttempt, Escalation, EscalationTask, QueueItem
-from tests.test_workstation_flow import CTRL, open_window, press
+from tests.gui_helpers import CTRL, demo_actor, open_window, press
 
 pytestmark = pytest.mark.gui
 
 
-def test_busy_on_red_suggests_escalation_and_sends_it(qtbot, sqlite_db: Database, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_busy_on_red_suggests_escalation_and_sends_it(qtbot, demo_db: Database, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    demo.generate(sqlite_db.context(SYSTEM), warnings=120, seed=5, open_count=25)
-    actor = auth.authenticate(sqlite_db.context(), "op01", demo.DEMO_PASSWORD, "seat-9")
+    actor = demo_actor(demo_db, "op01", "seat-9")
     opened: list[EscalationDialog] = []
 
     def confirm_once(dialog: EscalationDialog) -> int:  # the modal dialog, confirmed as an operator would
@@ -34,7 +30,7 @@ def test_busy_on_red_suggests_escalation_and_sends_it(qtbot, sqlite_db: Database
         return int(dialog.result())
 
     monkeypatch.setattr(EscalationDialog, "exec", confirm_once)
-    window = open_window(qtbot, sqlite_db, actor, tmp_path)
+    window = open_window(qtbot, demo_db, actor, tmp_path)
     press(qtbot, window, Qt.Key.Key_F2)
     state = window.workstation.state
     assert window.workstation.detail.risk_level == "red"
@@ -47,7 +43,7 @@ def test_busy_on_red_suggests_escalation_and_sends_it(qtbot, sqlite_db: Database
 
     press(qtbot, window, Qt.Key.Key_E, modifier=CTRL)
     assert opened and opened[0].warning_id == state.warning_id
-    with sqlite_db.context().session() as s:
+    with demo_db.context().session() as s:
         escalation = s.execute(select(Escalation).where(Escalation.warning_id == state.warning_id)
                                .order_by(Escalation.id.desc())).scalars().first()
         assert escalation is not None and escalation.created_by == actor.user_id
@@ -59,7 +55,7 @@ def test_busy_on_red_suggests_escalation_and_sends_it(qtbot, sqlite_db: Database
     assert window.workstation.state is state  # the call is still open: the busy outcome is saved next
 
     press(qtbot, window, Qt.Key.Key_Return, modifier=CTRL)
-    with sqlite_db.context().session() as s:
+    with demo_db.context().session() as s:
         call = s.execute(select(CallAttempt).where(CallAttempt.client_uuid == state.client_uuid)).scalar_one()
         assert call.disposition == "busy"
         item = s.get(QueueItem, state.queue_item_id)

@@ -11,38 +11,12 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
 from console.app.bootstrap import Database
-from console.services.core.context import SYSTEM, Actor
-from console.services.security import auth
-from console.ui.draft_keeper import DraftKeeper
-from console.ui.main_window import MainWindow
-from console.ui.tasks import SyncTaskRunner
+from console.services.core.context import SYSTEM
 from db.models import AuditEvent, CallAttempt, FollowUp, Person, QueueItem
+from tests.gui_helpers import ALT, CTRL, make_user, open_window, press
 from tests.queue_helpers import add_warning
 
 pytestmark = pytest.mark.gui
-
-CTRL = Qt.KeyboardModifier.ControlModifier
-ALT = Qt.KeyboardModifier.AltModifier
-
-
-def make_user(db: Database, login: str, role: str = "operator") -> Actor:
-    auth.add_user(db.context(SYSTEM), login, "secret-pass", role, display_name=f"{login}名")
-    return auth.authenticate(db.context(), login, "secret-pass", "seat-3")
-
-
-def open_window(qtbot, db: Database, actor: Actor, drafts_root: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(db, actor, runner=SyncTaskRunner(), drafts=DraftKeeper(actor, drafts_root))
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
-
-
-def press(qtbot, window: MainWindow, *keys: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
-    for key in keys:
-        qtbot.keyClick(window, key, modifier)
 
 
 def test_next_call_script_objection_and_dissuaded_outcome_with_keys(qtbot, sqlite_db: Database,  # type: ignore[no-untyped-def]

@@ -17,13 +17,11 @@ from console.app.bootstrap import Database
 from console.services.core.context import SYSTEM
 from console.services.messaging.sms.settings import QuietHours, SmsSettings, load_sms_settings
 from db.models import Person
+from tests.gui_helpers import CTRL, make_user, open_window
 from tests.queue_helpers import add_warning
 from tests.smsc_sim import SmscSimulator, running_smsc
-from tests.test_workstation_flow import make_user, open_window
 
 pytestmark = pytest.mark.gui
-
-CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
