@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from db.models import CallAttempt, Rehearsal
 from scripts_library.codes import OBJECTION_CODES
 from scripts_library.simulation import AGREE_AT
 from tests import gui_helpers as gui
+from tests.stats_helpers import pdftotext
 from tests.test_training_service import seed_production
 from tests.training_helpers import best_response, missing_action_handler, unasked_check
 
@@ -109,6 +111,28 @@ def test_full_rehearsal_with_keys_and_clicks_is_scored_and_printed(qtbot, sqlite
     with sqlite_db.sessions() as session:
         assert session.execute(select(func.count()).select_from(Rehearsal)).scalar_one() == 1
         assert session.execute(select(func.count()).select_from(CallAttempt)).scalar_one() == 0
+
+
+def test_score_sheet_printed_from_the_window_names_the_unit(qtbot, sqlite_db: Database,  # type: ignore[no-untyped-def]
+                                                            tmp_path: Path) -> None:
+    settings = sqlite_db.settings
+    sqlite_db.settings = replace(settings, centre=replace(settings.centre, unit_name="青山县公安局反电信网络诈骗中心"))
+    window = open_window(qtbot, sqlite_db, make_user(sqlite_db, "xiaoli", "operator"))
+    panel = window.rehearsal
+    panel.select_scenario("fake_loan_worker_fee")
+    with qtbot.waitSignal(panel.rehearsal_started):
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.rehearsal_finished):
+        qtbot.mouseClick(panel.finish_button, Qt.MouseButton.LeftButton)
+    dialog = window.score_dialog
+    assert dialog is not None and dialog.isVisible()
+    sheet = tmp_path / "评分表.pdf"
+    dialog.ask_path = lambda _parent, _name: str(sheet)
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    assert "已保存" in dialog.status.text()
+    text = pdftotext(sheet)
+    assert "劝阻演练评分表" in text and "xiaoli名" in text
+    assert text.count("青山县公安局反电信网络诈骗中心") >= 2  # above the title and in every page header
 
 
 def test_pushing_for_actions_too_early_is_refused_on_screen(qtbot, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]

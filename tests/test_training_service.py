@@ -150,15 +150,22 @@ def test_progress_shows_scores_over_time_per_trainee(database: Database, make_ac
 
 def test_score_sheet_pdf_is_written(database: Database, make_actor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     clock = StepClock()
+    from tests.stats_helpers import pdftotext
+
     ctx = replace(database.context(make_actor("sheet", "operator")), clock=clock)
     active = training.start_rehearsal(ctx, "fake_shopping_cheap_phone")
     play_well(active.run, clock)
     card = training.finish_rehearsal(ctx, active)
-    pages = build_training_sheet(tmp_path / "sheet.pdf", card, ctx.centre_clock, centre="某县反诈中心")
+    centre = replace(ctx.settings.centre, unit_name="某县公安局反电信网络诈骗中心")
+    pages = build_training_sheet(replace(ctx, settings=replace(ctx.settings, centre=centre)), tmp_path / "sheet.pdf", card)
     data = (tmp_path / "sheet.pdf").read_bytes()
     assert pages >= 1
     assert data.startswith(b"%PDF")
     assert b"FontFile2" in data  # the Chinese font is embedded
+    text = pdftotext(tmp_path / "sheet.pdf")
+    assert text.count("某县公安局反电信网络诈骗中心") >= 2  # above the title and in the page header
+    build_training_sheet(ctx, tmp_path / "unnamed.pdf", card)  # no unit name configured yet
+    assert "反电信网络诈骗中心" in pdftotext(tmp_path / "unnamed.pdf")  # the neutral name, not a blank
 
 
 def test_supervisor_cannot_rehearse_and_operator_cannot_review(database: Database, make_actor) -> None:  # type: ignore[no-untyped-def]
@@ -227,7 +234,7 @@ def test_score_sheet_agrees_with_the_run_and_explains_each_step(database: Databa
     card = training.finish_rehearsal(ctx, active)
     assert card.outcome == "incomplete" and card.score <= 59
     assert card.facts_missed == ("money_moved",) and card.steps_missing == ("victim_help",)
-    build_training_sheet(tmp_path / "sheet.pdf", card, ctx.centre_clock)
+    build_training_sheet(ctx, tmp_path / "sheet.pdf", card)
     text = _pdf_text(tmp_path / "sheet.pdf")
     assert "[困难]" not in text and text.count("困难") == 1  # the difficulty once, in its own row
     assert "分步点评" in text and "示范做法" in text and "不会主动说" in text
@@ -238,6 +245,6 @@ def test_score_sheet_agrees_with_the_run_and_explains_each_step(database: Databa
     nothing.run.raise_objection("no_time")
     card = training.finish_rehearsal(ctx, nothing)
     assert card.obtained_actions == () and card.time_to_first_key_action_s is None
-    build_training_sheet(tmp_path / "empty.pdf", card, ctx.centre_clock)
+    build_training_sheet(ctx, tmp_path / "empty.pdf", card)
     empty = _pdf_text(tmp_path / "empty.pdf")
     assert "首个关键动作用时" in empty and "未取得" in empty

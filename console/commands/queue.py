@@ -12,8 +12,9 @@ import argparse
 from console.commands.common import add_db_option, add_login_options, fail, open_db, print_json, user_context
 from console.services.calls.callbacks import agree_callback, due_at_from_text
 from console.services.core.context import ServiceError
-from console.services.core.vocabulary import QUEUE_ITEM_STATUS_LABELS, RISK_LEVEL_LABELS
+from console.services.core.vocabulary import RISK_LEVEL_LABELS
 from console.services.queue.claims import claim_next, list_open
+from console.services.queue.wording import state_text
 from console.services.triage.scoring import explain
 
 
@@ -63,7 +64,9 @@ def _next(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     database = open_db(args)
     try:
-        entries = list_open(user_context(database, args), args.limit)
+        ctx = user_context(database, args)
+        entries = list_open(ctx, args.limit)
+        now, clock = ctx.now(), ctx.centre_clock
     except ServiceError as exc:
         return fail(str(exc), 1)
     finally:
@@ -72,10 +75,10 @@ def _list(args: argparse.Namespace) -> int:
         print_json([entry.to_json() for entry in entries])
         return 0
     for entry in entries:
-        deadline = f"{entry.deadline_at:%m-%d %H:%M}" if entry.deadline_at else "-"
+        deadline = clock.format(entry.deadline_at, "%m-%d %H:%M") if entry.deadline_at else "-"
         late = "（已超时）" if entry.overdue else ""
         print(f"#{entry.warning_id}\t{RISK_LEVEL_LABELS[entry.risk_level]}\t{entry.score}\t{entry.fraud_type_label}\t"
-              f"{entry.name_masked} {entry.phone_masked}\t{QUEUE_ITEM_STATUS_LABELS.get(entry.status, entry.status)}\t{deadline}{late}")
+              f"{entry.name_masked} {entry.phone_masked}\t{state_text(entry, now, clock)}\t{deadline}{late}")
     print(f"共 {len(entries)} 条")
     return 0
 

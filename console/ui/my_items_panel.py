@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from console.services.core.clock import CentreClock
 from console.services.core.vocabulary import QUEUE_ITEM_KIND_LABELS, RISK_LEVEL_LABELS
+from console.services.queue.wording import agreed_time_text, is_agreed_callback
 from console.ui.queue_model import countdown_text
 from console.ui.rows_model import RowsTableModel
 
@@ -70,6 +71,8 @@ class MyItemsPanel(QWidget):
             return self.tr("仅有草稿（领取已过期）")
         if status == "claimed":
             return self.tr("已领取·有草稿") if entry.item_id in self.draft_items else self.tr("已领取")
+        if is_agreed_callback(entry, self.clock()):  # the operator's own appointment: its time, not a retry
+            return self.tr("约定 {at} 回拨").format(at=agreed_time_text(entry, self.clock(), self.centre_clock))
         if status == "waiting" and entry.not_before is not None:
             return self.tr("{at} 到期").format(at=self.centre_clock.format(entry.not_before, "%m-%d %H:%M"))
         return self.tr("待处理")

@@ -30,6 +30,7 @@ from console.services.core.vocabulary import (
     RISK_LEVEL_LABELS,
     RISK_LEVEL_ORDER,
 )
+from console.services.queue.wording import agreed_callback_short, agreed_callback_tip, is_agreed_callback
 from console.services.triage.scoring import reason_text
 
 LEVEL_COLOURS = {"red": "#cf222e", "orange": "#e16f24", "yellow": "#bf8700", "blue": "#0969da"}
@@ -205,6 +206,8 @@ class QueueTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in ("level", "countdown", "repeats", "attempts"):
             return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column in ("kind", "holder") and is_agreed_callback(entry, self._now):
+            return agreed_callback_tip(entry, self._now, self.centre_clock)
         if role == Qt.ItemDataRole.ToolTipRole and column in ("level", "countdown"):
             return "\n".join(reason_text(r) for r in getattr(entry, "reasons", []) or [])
         if role == self.ItemIdRole:
@@ -227,6 +230,8 @@ class QueueTableModel(QAbstractTableModel):
         if column == "countdown":
             return countdown_text(entry.deadline_at, self._now)
         if column == "kind":
+            if is_agreed_callback(entry, self._now):  # an appointment with the person, not a retry
+                return agreed_callback_short(entry, self._now, self.centre_clock)
             waiting = retry_text(getattr(entry, "not_before", None), self._now, self.centre_clock)
             return waiting or str(QUEUE_ITEM_KIND_LABELS.get(entry.kind, entry.kind))
         if column == "fraud_type":
@@ -242,6 +247,8 @@ class QueueTableModel(QAbstractTableModel):
         if column == "attempts":
             return str(entry.attempts) if entry.attempts else ""
         if column == "holder":
+            if is_agreed_callback(entry, self._now) and entry.agreed_by:
+                return f"{entry.agreed_by} 约定"
             return str(entry.claimed_by or "")
         return ""
 

@@ -84,7 +84,7 @@ class QueuePanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in zip(QueueTableModel.COLUMNS, (62, 104, 44, 128, 60, 104, 72, 40, 40, 60), strict=True):
+        for column, width in zip(QueueTableModel.COLUMNS, (62, 104, 90, 128, 60, 104, 72, 40, 40, 60), strict=True):
             self.table.setColumnWidth(QueueTableModel.COLUMNS.index(column), width)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(28)

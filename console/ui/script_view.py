@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.ui.part_title import PartTitleLabel
 from scripts_library import ScriptSession
 from scripts_library.codes import (
     KEY_ACTION_CODES,
@@ -49,12 +50,13 @@ class ScriptView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: ScriptSession | None = None
-        self.script_title = QLabel()
+        self.reason = ""  # why this script was chosen: the script title's tooltip
+        # titles wrap only between their parts (" · ", "、", "】"), never inside a word
+        self.script_title = PartTitleLabel()
         self.script_title.setObjectName("sectionTitle")
-        self.selection_reason = QLabel()
+        self.selection_reason = PartTitleLabel()
         self.selection_reason.setObjectName("hintLabel")
-        self.selection_reason.setWordWrap(True)
-        self.node_title = QLabel()
+        self.node_title = PartTitleLabel(alignment=Qt.AlignmentFlag.AlignRight)
         self.node_title.setObjectName("nodeTitle")
         self.line_label = QLabel()
         self.line_label.setObjectName("scriptLine")
@@ -117,7 +119,6 @@ class ScriptView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
         head.addWidget(self.script_title)
-        head.addStretch(1)
         head.addWidget(self.node_title)
         layout.addLayout(head)
         layout.addWidget(self.selection_reason)
@@ -142,10 +143,10 @@ class ScriptView(QWidget):
     def set_session(self, session: ScriptSession | None, reason: str = "") -> None:
         self.session = session
         self.asked = set()
-        self.selection_reason.setText(reason)
+        self.reason = reason
+        self.selection_reason.set_title(reason)
         # the reason matters when it adds something: matched signals, or a fallback script
         self.selection_reason.setVisible("（" in reason or "无专用" in reason)
-        self.script_title.setToolTip(reason)
         self.setEnabled(session is not None)
         self.refresh()
 
@@ -161,7 +162,7 @@ class ScriptView(QWidget):
         self.check_buttons = {}
         self.checks_box.setVisible(bool(session and session.checks))
         if session is None:
-            self.script_title.setText(self.tr("话术"))
+            self.script_title.set_title(self.tr("话术"))
             self.node_title.clear()
             self.line_label.setText(self.tr("领取预警后显示话术。"))
             self.hint_label.clear()
@@ -169,11 +170,11 @@ class ScriptView(QWidget):
             for box in self.key_action_boxes.values():
                 box.setChecked(False)
             return
-        self.script_title.setText(self.tr("话术：") + session.script.title)
+        self.script_title.set_title(self.tr("话术：") + session.script.title, self.reason)
         objection = session.current_objection
         label = OBJECTION_LABELS.get(objection, objection) if objection else ""
         prefix = self.tr("【应对：{label}】").format(label=label) if objection else ""
-        self.node_title.setText(prefix + ("" if session.title == label else session.title))
+        self.node_title.set_title(prefix + ("" if session.title == label else session.title))
         self.line_label.setText("\n".join(session.lines))
         self.hint_label.setText(self.tr("提示：") + session.hint if session.hint else "")
         for option in session.responses[: len(RESPONSE_KEYS)]:

@@ -215,6 +215,12 @@ QUEUE_ITEM_STATUS_LABELS: Final[dict[str, str]] = {
     QueueItemStatus.CANCELLED: "已取消",
     "waiting": "待重拨",  # shown for an open item whose retry time lies ahead
 }
+# How a live queue entry's state (QueueEntry.status) reads in the lists: the seat's queue, the board's
+# drill-down, the exported queue and `dissuade queue list`.  An agreed callback whose time (plus the
+# grace) lies ahead is "waiting" too but is no retry: it reads AGREED_CALLBACK_LABEL with the agreed
+# time and who agreed it (console/services/queue/wording.py).
+QUEUE_STATE_LABELS: Final[dict[str, str]] = {"open": "待领取", "claimed": "处理中", "waiting": "待重拨"}
+AGREED_CALLBACK_LABEL: Final = "约定回拨"
 
 QUEUE_ITEM_KIND_LABELS: Final[dict[str, str]] = {
     QueueItemKind.WARNING: "预警",

@@ -2,13 +2,14 @@
 step-by-step feedback (what the trainee did, a model answer and why) and the transcript.
 
 Every figure comes from the same run, so the sheet cannot say "no key action obtained" next to a time
-for the first key action."""
+for the first key action.  The unit (单位全称 from the centre settings) heads the sheet and every page
+header, whoever prints it: :func:`build_training_sheet` takes the service context, not a name."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from console.services.core.clock import CentreClock
+from console.services.core.context import ServiceContext
 from console.services.pdf import styles as S
 from console.services.training.rehearsal import ScoreCard
 
@@ -29,12 +30,16 @@ def _first_action(card: ScoreCard) -> str:
     return _seconds(card.time_to_first_key_action_s)
 
 
-def build_training_sheet(out_path: str | Path, card: ScoreCard, clock: CentreClock, centre: str = "") -> int:
-    """Write the score sheet for one rehearsal (times on the centre's clock); returns the page count."""
+def build_training_sheet(ctx: ServiceContext, out_path: str | Path, card: ScoreCard) -> int:
+    """Write the score sheet for one rehearsal: the unit's name from ``ctx.settings.centre``, times on
+    the centre's clock; returns the page count."""
+    centre = ctx.settings.centre.printed_name
+    clock = ctx.centre_clock
     st = S.sheet_styles()
     missing = tuple(c for c in card.required_actions if c not in card.obtained_actions)
     unhandled = tuple(c for c in card.objections_raised if c not in card.objections_handled)
     story = [
+        S.para(centre, st.heading),
         S.para("劝阻演练评分表", st.title),
         S.key_value_table(
             [

@@ -84,6 +84,7 @@ class QueueEntry:
     received_at: dt.datetime
     follow_up_id: int | None = None
     escalation_id: int | None = None
+    agreed_by: str | None = None  # an agreed callback (约定回拨): the login of the operator who agreed it
 
     def to_json(self) -> dict[str, Any]:
         """The shape printed by ``dissuade queue next/list --json``."""
@@ -294,13 +295,16 @@ def bump(connection: Connection) -> None:
 
 # ---------------------------------------------------------------------------------------------- entries
 
+agreed_by = ut.alias("agreed_by")  # the operator an item is assigned to: who agreed a callback
+
 ENTRY_COLUMNS = select(
     qi.c.id, qi.c.warning_id, qi.c.kind, qi.c.status, qi.c.risk_level, qi.c.deadline_at, qi.c.not_before,
     qi.c.lease_expires_at, qi.c.follow_up_id, qi.c.escalation_id,
     wt.c.risk_score, wt.c.risk_reasons, wt.c.fraud_type, wt.c.repeat_count, wt.c.attempts, wt.c.received_at,
-    pt.c.name, pt.c.phone, pt.c.age_band, ut.c.login,
+    pt.c.name, pt.c.phone, pt.c.age_band, ut.c.login, agreed_by.c.login,
 ).select_from(
     qi.join(wt, wt.c.id == qi.c.warning_id).join(pt, pt.c.id == wt.c.person_id).outerjoin(ut, ut.c.id == qi.c.claimed_by)
+    .outerjoin(agreed_by, agreed_by.c.id == qi.c.assigned_to)
 )
 
 ENTRY_BY_ID = ENTRY_COLUMNS.where(qi.c.id == bindparam("item_id"))
@@ -308,7 +312,7 @@ ENTRY_BY_ID = ENTRY_COLUMNS.where(qi.c.id == bindparam("item_id"))
 
 def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
     (item_id, warning_id, kind, status, level, deadline, not_before, lease, follow_up_id, escalation_id,
-     score, reasons, fraud_type, repeat_count, attempts, received_at, name, phone, band, login) = row
+     score, reasons, fraud_type, repeat_count, attempts, received_at, name, phone, band, login, assignee) = row
     if status == QueueItemStatus.CLAIMED and lease is not None and lease > now:
         state = QueueItemStatus.CLAIMED.value
     elif not_before is not None and not_before > now:
@@ -324,7 +328,7 @@ def row_to_entry(row: Any, now: dt.datetime) -> QueueEntry:
         lease_expires_at=lease if state == QueueItemStatus.CLAIMED else None,
         name_masked=mask_name(name or ""), phone_masked=mask_phone(phone or ""), age_band=band,
         repeat_count=repeat_count, attempts=attempts, received_at=received_at, follow_up_id=follow_up_id,
-        escalation_id=escalation_id,
+        escalation_id=escalation_id, agreed_by=assignee if kind == QueueItemKind.CALLBACK else None,
     )
 
 
@@ -389,7 +393,7 @@ PG_CLAIM_SQL = """
                             ORDER BY priority DESC, deadline_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS by_score3
         ) AS candidates LIMIT 1) AND status = 'open'
         RETURNING id, warning_id, kind, status, risk_level, deadline_at, not_before, lease_expires_at,
-                  follow_up_id, escalation_id, claimed_by
+                  follow_up_id, escalation_id, claimed_by, assigned_to
     ),
     started AS (
         UPDATE warnings SET status = 'in_progress', version = warnings.version + 1, updated_at = :changed_at
@@ -405,12 +409,13 @@ PG_CLAIM_SQL = """
     SELECT picked.id, picked.warning_id, picked.kind, picked.status, picked.risk_level, picked.deadline_at,
            picked.not_before, picked.lease_expires_at, picked.follow_up_id, picked.escalation_id,
            w.risk_score, w.risk_reasons, w.fraud_type, w.repeat_count, w.attempts, w.received_at,
-           p.name, p.phone, p.age_band, u.login
+           p.name, p.phone, p.age_band, u.login, a.login
     FROM picked
     CROSS JOIN (SELECT pg_notify(:channel, '') FROM bumped) AS notified
     JOIN warnings AS w ON w.id = picked.warning_id
     JOIN persons AS p ON p.id = w.person_id
     LEFT JOIN users AS u ON u.id = picked.claimed_by
+    LEFT JOIN users AS a ON a.id = picked.assigned_to
 """
 
 PG_CLAIM = text(PG_CLAIM_SQL).bindparams(

@@ -39,6 +39,7 @@ from console.services.queue import admin as queue_admin
 from console.services.queue import claims as queue
 from console.services.queue.claims import QueueEntry
 from console.services.queue.presence import reassign_checked
+from console.services.queue.wording import state_text
 from console.services.reports.common import fraud_label, short_label, with_tail
 from console.services.reports.tables import histogram_labels
 from console.services.stats.board import AckWaiting, BoardSnapshot, board_snapshot, summary_text
@@ -297,7 +298,7 @@ class SupervisorBoard(QWidget):
             .replace("%10", reasons or "—").replace("%1", str(entry.warning_id))
             .replace("%2", RISK_LEVEL_LABELS.get(entry.risk_level, entry.risk_level))
             .replace("%3", entry.fraud_type_label).replace("%4", entry.name_masked).replace("%5", entry.phone_masked)
-            .replace("%6", QueueItemsTableModel.STATUS.get(entry.status, entry.status))
+            .replace("%6", state_text(entry, self.overdue_model.now, self.ctx.centre_clock))
             .replace("%7", entry.claimed_by or "—").replace("%8", self.ctx.centre_clock.format(entry.deadline_at))
             .replace("%9", str(max(0, int((self.overdue_model.now - since).total_seconds() // 60)))))
         self.detail_box.open()

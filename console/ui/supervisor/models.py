@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 from console.services.core.clock import CentreClock
 from console.services.core.vocabulary import RISK_LEVEL_LABELS
 from console.services.queue.claims import QueueEntry
+from console.services.queue.wording import state_text
 from console.services.stats.board import AckWaiting, OperatorNow
 from console.services.telephony.agents import AGENT_STATE_LABELS
 
@@ -132,7 +133,6 @@ class QueueItemsTableModel(_RowsModel):
     """A tile's drill-down: the live items of one level (or every overdue item), with their wait."""
 
     HEADERS = ("等级", "预警", "类型", "当事人", "状态", "已等待", "时限", "领取人")
-    STATUS = {"open": "待领取", "claimed": "处理中", "waiting": "待重拨"}
 
     def __init__(self, clock: CentreClock) -> None:
         super().__init__(clock)
@@ -142,7 +142,7 @@ class QueueItemsTableModel(_RowsModel):
         start = self.since.get(row.item_id, row.received_at)
         waited = (self.now - start).total_seconds()
         values = (RISK_LEVEL_LABELS.get(row.risk_level, row.risk_level), f"#{row.warning_id}",
-                  row.fraud_type_label, row.name_masked, self.STATUS.get(row.status, row.status),
+                  row.fraud_type_label, row.name_masked, state_text(row, self.now, self.clock),
                   f"{max(0, int(waited // 60))} 分钟", self.clock.format(row.deadline_at, "%H:%M"),
                   row.claimed_by or "—")
         return values[column]

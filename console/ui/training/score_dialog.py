@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.core.clock import CentreClock
+from console.services.core.context import ServiceContext
 from console.services.pdf.training_sheet import build_training_sheet
 from console.services.training.rehearsal import ScoreCard
 from console.ui.errors import error_text
@@ -34,11 +34,11 @@ def _seconds(value: float | None) -> str:
 
 
 class ScoreDialog(QDialog):
-    def __init__(self, card: ScoreCard, runner: TaskRunner, clock: CentreClock, ask_path: AskPath = ask_pdf_path,
+    def __init__(self, card: ScoreCard, runner: TaskRunner, ctx: ServiceContext, ask_path: AskPath = ask_pdf_path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.card = card
-        self.clock = clock
+        self.ctx = ctx  # the sheet takes the unit's name and the clock from its settings
         self.runner = runner
         self.ask_path = ask_path
         self.saved_path: Path | None = None
@@ -74,9 +74,9 @@ class ScoreDialog(QDialog):
         if not path:
             return
         target = Path(path)
-        card = self.card
+        card, ctx = self.card, self.ctx
         self.print_button.setEnabled(False)
-        self.runner.run(lambda: build_training_sheet(target, card, self.clock), on_success=lambda _pages: self._saved(target),
+        self.runner.run(lambda: build_training_sheet(ctx, target, card), on_success=lambda _pages: self._saved(target),
                         on_failure=self._failed)
 
     def _saved(self, path: Path) -> None:

@@ -82,7 +82,7 @@ class TrainingWindow(QMainWindow):
 
     def _finished(self, card: ScoreCard) -> None:
         if self.show_score_dialog:
-            self.score_dialog = ScoreDialog(card, self.runner, self.ctx.centre_clock, parent=self)
+            self.score_dialog = ScoreDialog(card, self.runner, self.ctx, parent=self)
             self.score_dialog.open()
 
     def _show_path(self, script_id: str, path: tuple[str, ...]) -> None:
