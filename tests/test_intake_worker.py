@@ -210,12 +210,19 @@ def test_a_file_replaced_after_it_was_opened_is_imported_as_opened(sqlite_db: Da
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "ods"])
-def test_a_sheet_the_worker_reads_gives_the_same_database(twins: tuple[Database, Database], tmp_path: Path,
+def test_a_sheet_through_a_worker_gives_the_same_database(twins: tuple[Database, Database], tmp_path: Path,
                                                           kind: str) -> None:
-    """A sheet the worker reads is opened by the importer for its header only (openpyxl streaming,
-    where the in-process import reads the grid with calamine): the two ways give the same database."""
+    """Sheets are prepared in-process unless a worker is asked for; through one they give the same database."""
     source = tmp_path / "大表.xlsx"
     write_xlsx(source, generate_rows(1200, seed=8))
     path = source if kind == "xlsx" else FIXTURES / "oldsheets.ods"
     (summary,) = both(twins, [path], chunk_size=500)
     assert summary.rows > 0
+
+
+def test_only_a_large_csv_gets_a_worker_by_default_not_a_sheet(sqlite_db: Database, tmp_path: Path) -> None:
+    sheet = tmp_path / "大表.xlsx"
+    write_xlsx(sheet, generate_rows(12000, seed=3))
+    assert sheet.stat().st_size >= prepworker.MIN_FILE_BYTES
+    summary = import_files(ctx(sqlite_db), [sheet])
+    assert not summary.batches[0].prepared_in_worker and summary.rows == 12000
