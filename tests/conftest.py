@@ -8,6 +8,7 @@ that this session starts and stops.  Window tests on the demo county ask for ``d
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -28,6 +29,15 @@ from tests.pgserver import PgServer, find_pg_bin  # noqa: E402
 from tests.thread_guard import ThreadWatch  # noqa: E402
 
 TEMPLATE_PG = "dissuade_template"
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread() -> Iterator[None]:
+    """Each test's reference cycles are collected here, on the main thread, once it ends: as in the
+    console (console/ui/collector.py), the windows and Qt objects a test leaves in cycles must never
+    be freed by a collection that starts in a later test's background job."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from console import __version__
 from console.ui.app_icon import app_icon
+from console.ui.collector import GuiThreadCollector
 
 if TYPE_CHECKING:
     from console.app.bootstrap import Database
@@ -109,6 +110,7 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
     from console.ui.startup import StartupFlow
 
     app = create_application()
+    collector = GuiThreadCollector(app)  # cycles are collected on this thread, never in a background job
     flow = StartupFlow(url, demo=demo)
     try:
         return _run_sessions(app, flow)
@@ -116,6 +118,7 @@ def run_gui(url: str | None = None, *, demo: bool = False) -> int:
         # every runner has finished before the application goes: a start-up job still running (the
         # script library read while the operator logged in) must not report to objects already gone
         flow.close()
+        collector.stop()
 
 
 def _run_sessions(app: QApplication, flow: StartupFlow) -> int:
