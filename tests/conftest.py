@@ -103,6 +103,17 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
+def sqlite_twins(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Database, Database]]:
+    """Two fresh SQLite databases from the template, for tests that import the same files two ways."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    pair = (make_sqlite_database(sqlite_template, tmp_path / "a"), make_sqlite_database(sqlite_template, tmp_path / "b"))
+    yield pair
+    for db in pair:
+        db.dispose()
+
+
+@pytest.fixture
 def demo_sqlite(demo_staff_template: Path, tmp_path: Path) -> Iterator[Database]:
     """A SQLite database with the demo staff signed up and no warnings yet: fill it with ``demo.generate``."""
     db = make_sqlite_database(demo_staff_template, tmp_path)

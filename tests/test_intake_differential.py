@@ -25,7 +25,7 @@ from console.services.core.context import SYSTEM, ServiceContext
 from console.services.intake.importer import LOCK_HOLD_GOAL_S, ChunkSizer, ImportSummary, import_files
 from console.services.intake.readers import UnreadableInput
 from db.models import ImportBatch, ImportedRow, Person, QuarantinedRow, QueueItem, Warning, WarningMerge
-from tests.conftest import make_pg_database, make_sqlite_database
+from tests.conftest import make_pg_database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 NOW = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
@@ -37,13 +37,7 @@ VOLATILE = {"started_at", "finished_at", "heartbeat_at", "worker"}
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def twins(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Database, Database]]:
     if request.param == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        (tmp_path / "a").mkdir()
-        (tmp_path / "b").mkdir()
-        pair = (make_sqlite_database(template, tmp_path / "a"), make_sqlite_database(template, tmp_path / "b"))
-        yield pair
-        for db in pair:
-            db.dispose()
+        yield request.getfixturevalue("sqlite_twins")
         return
     server = request.getfixturevalue("pg_server")
     (a, name_a), (b, name_b) = make_pg_database(server), make_pg_database(server)

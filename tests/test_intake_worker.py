@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +25,14 @@ from console.services.intake.importer import ImportProgress, ImportSummary, impo
 from console.services.intake.prepworker import WorkerLost
 from console.services.intake.readers import UnreadableInput
 from db.models import ImportBatch, Warning
-from tests.conftest import make_sqlite_database
 from tests.test_intake_differential import FIXTURES, READABLE, VOLATILE, snapshot
 
 NOW = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def twins(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Database, Database]]:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    pair = (make_sqlite_database(sqlite_template, tmp_path / "a"), make_sqlite_database(sqlite_template, tmp_path / "b"))
-    yield pair
-    for db in pair:
-        db.dispose()
+def twins(sqlite_twins: tuple[Database, Database]) -> tuple[Database, Database]:
+    return sqlite_twins
 
 
 def ctx(database: Database) -> ServiceContext:
